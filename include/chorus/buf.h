@@ -1,0 +1,49 @@
+/*
+ * A growable byte buffer with a size cap: the one string builder of chorus
+ * (after curl's dynbuf and git's strbuf).
+ *
+ * `data` is NUL-terminated whenever it is not NULL, so a buffer of text can
+ * be used as a C string; chorus_buf_cstr() never returns NULL. The cap
+ * bounds how much hostile input can make the buffer grow: an append past it
+ * fails with CHORUS_ETOOBIG and leaves the buffer as it was.
+ */
+#ifndef CHORUS_BUF_H
+#define CHORUS_BUF_H
+
+#include <stddef.h>
+
+struct chorus_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	size_t max; /* 0 means CHORUS_BUF_DEFAULT_MAX */
+};
+
+#define CHORUS_BUF_DEFAULT_MAX ((size_t)1 << 30)
+#define CHORUS_BUF_INIT {NULL, 0, 0, 0}
+
+void chorus_buf_init(struct chorus_buf *b, size_t max);
+void chorus_buf_release(struct chorus_buf *b);
+void chorus_buf_reset(struct chorus_buf *b); /* len = 0, keeps memory */
+
+int chorus_buf_add(struct chorus_buf *b, const void *p, size_t n);
+int chorus_buf_adds(struct chorus_buf *b, const char *s);
+int chorus_buf_addc(struct chorus_buf *b, char c);
+int chorus_buf_printf(struct chorus_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The contents as a C string ("" when empty); borrowed. */
+const char *chorus_buf_cstr(const struct chorus_buf *b);
+
+/*
+ * Hand the contents to the caller, who frees them with free(); the buffer
+ * is left empty. Returns an empty allocated string for an empty buffer, or
+ * NULL only when that allocation fails.
+ */
+char *chorus_buf_detach(struct chorus_buf *b, size_t *len);
+
+/* strdup/strndup that return NULL on NULL input. */
+char *chorus_strdup(const char *s);
+char *chorus_strndup(const char *s, size_t n);
+
+#endif

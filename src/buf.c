@@ -1,0 +1,138 @@
+/*
+ * The capped growable buffer (see include/chorus/buf.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chorus/buf.h"
+#include "chorus/error.h"
+
+void chorus_buf_init(struct chorus_buf *b, size_t max)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+}
+
+void chorus_buf_release(struct chorus_buf *b)
+{
+	if (!b)
+		return;
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void chorus_buf_reset(struct chorus_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+/* Make room for n more bytes plus the terminating NUL. */
+static int grow(struct chorus_buf *b, size_t n)
+{
+	size_t max = b->max ? b->max : CHORUS_BUF_DEFAULT_MAX;
+	size_t need, cap;
+	char *p;
+
+	if (n > max || b->len > max - n)
+		return CHORUS_ETOOBIG;
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	p = realloc(b->data, cap);
+	if (!p)
+		return CHORUS_ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int chorus_buf_add(struct chorus_buf *b, const void *p, size_t n)
+{
+	int rc = grow(b, n);
+
+	if (rc)
+		return rc;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int chorus_buf_adds(struct chorus_buf *b, const char *s)
+{
+	return chorus_buf_add(b, s, strlen(s));
+}
+
+int chorus_buf_addc(struct chorus_buf *b, char c)
+{
+	return chorus_buf_add(b, &c, 1);
+}
+
+int chorus_buf_printf(struct chorus_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return CHORUS_EINVAL;
+	rc = grow(b, (size_t)n);
+	if (rc)
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+const char *chorus_buf_cstr(const struct chorus_buf *b)
+{
+	return b->data ? b->data : "";
+}
+
+char *chorus_buf_detach(struct chorus_buf *b, size_t *len)
+{
+	char *p = b->data;
+
+	if (!p)
+		p = calloc(1, 1);
+	if (len)
+		*len = b->len;
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	return p;
+}
+
+char *chorus_strdup(const char *s)
+{
+	return s ? chorus_strndup(s, strlen(s)) : NULL;
+}
+
+char *chorus_strndup(const char *s, size_t n)
+{
+	char *p;
+
+	if (!s)
+		return NULL;
+	p = malloc(n + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
