@@ -76,7 +76,7 @@ static int write_entry(struct render_ctx *ctx, xmlTextWriterPtr w,
 		goto out;
 	/* Links in the content must work from wherever it is read. */
 	data = json_pack("{s:o}", "story",
-			 render_story_json(ctx, rs, ctx->site->link ? "" : ""));
+			 render_story_json(ctx, rs, ""));
 	if (!data)
 		goto out;
 	rc = template_set_render(ctx->templates, "atom-content.mustache", data,
@@ -99,7 +99,7 @@ static int write_entry(struct render_ctx *ctx, xmlTextWriterPtr w,
 	for (i = 0; i < v->n_members; i++) {
 		const struct chorus_story_member *m = &v->members[i];
 		char *url = m->source ? render_article_url(ctx->site, m->article,
-							   m->source)
+							   m->source, "")
 				      : NULL;
 		int bad = !url ||
 			  write_link(w, "related", url, NULL,

@@ -38,7 +38,7 @@ void chorus_story_id(const char *founder_key, char out[CHORUS_STORY_ID_LEN])
 
 void chorus_cluster_options_init(struct chorus_cluster_options *o)
 {
-	o->threshold = 0.22;
+	o->threshold = 0.2;
 	o->window = 14 * 86400;
 }
 
@@ -201,12 +201,21 @@ static int df_add(struct df_table *t, uint64_t h)
 	return 0;
 }
 
+/*
+ * Smoothed idf. A small corpus (the five seeds) would otherwise give the
+ * words every report shares, which are exactly the evidence that they tell
+ * one story, a weight near zero; BACKGROUND_DOCS pretends the corpus also
+ * holds that many unrelated documents without the term. On a large corpus
+ * the real counts dominate and this is plain idf.
+ */
+#define BACKGROUND_DOCS 100.0
+
 static double idf(const struct df_table *t, uint64_t h)
 {
 	size_t i = df_slot(t, h ? h : 1);
 	double df = t->keys[i] ? t->counts[i] : 0;
 
-	return log((double)(t->docs + 1) / (df + 0.5));
+	return log(1.0 + ((double)t->docs + BACKGROUND_DOCS) / (df + 1.0));
 }
 
 /* Turn counts into normalised tf-idf weights. */

@@ -113,7 +113,7 @@ char *render_article_anchor(const char *key)
 
 char *render_article_url(const struct chorus_site *site,
 			 const struct chorus_stored_article *a,
-			 const struct chorus_source *src)
+			 const struct chorus_source *src, const char *from_dir)
 {
 	struct chorus_buf b = CHORUS_BUF_INIT;
 	char *page, *anchor, *url = NULL;
@@ -123,7 +123,8 @@ char *render_article_url(const struct chorus_site *site,
 	page = render_source_page(src);
 	anchor = render_article_anchor(a->a.key);
 	if (page && anchor && !chorus_buf_printf(&b, "%s#%s", page, anchor))
-		url = render_abs_url(site, b.data);
+		url = site->link ? render_abs_url(site, b.data)
+				 : render_href(from_dir, b.data);
 	chorus_buf_release(&b);
 	free(page);
 	free(anchor);
@@ -166,14 +167,18 @@ static json_t *strings_json(const struct chorus_strlist *l)
 	return arr;
 }
 
-/* Mark the last element of an array of objects with "last": true. */
+/*
+ * Mark each element of an array of objects with "is_last", true on the
+ * last one only. Every element gets the key: Mustache looks a missing name
+ * up in the enclosing contexts, so a key on some elements only would leak.
+ */
 static void mark_last(json_t *arr)
 {
-	size_t n = json_array_size(arr);
+	size_t n = json_array_size(arr), i;
 
-	if (n)
-		json_object_set_new(json_array_get(arr, n - 1), "last",
-				    json_true());
+	for (i = 0; i < n; i++)
+		json_object_set_new(json_array_get(arr, i), "is_last",
+				    json_boolean(i + 1 == n));
 }
 
 static json_t *member_json(struct render_ctx *ctx,
@@ -185,7 +190,7 @@ static json_t *member_json(struct render_ctx *ctx,
 	char *page = m->source ? render_source_page(m->source) : NULL;
 	char *href = page ? render_href(from_dir, page) : NULL;
 	char *link = m->source ? render_article_url(ctx->site, m->article,
-						    m->source)
+						    m->source, from_dir)
 			       : NULL;
 	json_t *o = NULL;
 
@@ -278,7 +283,7 @@ static json_t *page_json(struct render_ctx *ctx, const char *from_dir,
 
 	if (root && feed && css && index)
 		o = json_pack("{s:{s:s, s:s?, s:s, s:s?}, s:s, s:s, s:s, "
-			      "s:s, s:s, s:s?, s:s}",
+			      "s:s, s:s?, s:s?, s:s}",
 			      "site", "title", s->title, "subtitle",
 			      s->subtitle, "language", s->language, "link",
 			      s->link, "root", root, "feed_url", feed,
@@ -449,8 +454,11 @@ static int index_pages(struct render_ctx *ctx, struct chorus_err *err)
 		    json_array_size(stories) !=
 			    (p * per < ctx->n_stories ? per
 						      : ctx->n_stories -
-								(p - 1) * per) ||
-		    json_object_set_new(data, "stories", stories) ||
+								(p - 1) * per)) {
+			json_decref(stories);
+			json_decref(data);
+			data = NULL;
+		} else if (json_object_set_new(data, "stories", stories) ||
 		    json_object_set_new(
 			    data, "pager",
 			    json_pack("{s:I, s:I, s:s?, s:s?, s:b}", "page",

@@ -49,11 +49,12 @@ char *render_source_page(const struct chorus_source *s);
 
 /*
  * The link that stands for an article: its own, else its entry on its
- * source's page. Caller frees.
+ * source's page (absolute with [site] link, else relative to from_dir).
+ * Caller frees.
  */
 char *render_article_url(const struct chorus_site *site,
 			 const struct chorus_stored_article *a,
-			 const struct chorus_source *src);
+			 const struct chorus_source *src, const char *from_dir);
 
 /* An article's anchor on its source page ("a-" + slug of its key). */
 char *render_article_anchor(const char *key);
