@@ -8,6 +8,14 @@
  *            hash, story_id, score)
  *   stories(id, uuid UNIQUE, slug UNIQUE, founder_key, merged_into)
  *   files(path PRIMARY KEY, mtime, size)  -- what ingest has read
+ * Schema (version 2) adds what `chorus poll` keeps:
+ *   feeds(url PRIMARY KEY, title, etag, last_modified, next_poll,
+ *         last_poll, last_ok, last_status, last_error, failures, retired,
+ *         moved_to, moved_count, last_bytes, items, doc_interval,
+ *         skip_hours, skip_days)
+ *   fetches(id, url, final_url, time, ms, status, bytes, sent_etag,
+ *           sent_last_modified, etag, last_modified, next_poll, error,
+ *           items_new, items_changed)  -- the fetch log
  * migrations[v] takes a state from version v to v+1; a new version only
  * ever appends to that table, so any older state opens.
  */
@@ -56,7 +64,48 @@ static const char *const migrations[] = {
 	"  path TEXT PRIMARY KEY,"
 	"  mtime INTEGER NOT NULL,"
 	"  size INTEGER NOT NULL);",
+	/* 1 -> 2: polling */
+	"CREATE TABLE feeds("
+	"  url TEXT PRIMARY KEY,"
+	"  title TEXT, etag TEXT, last_modified TEXT,"
+	"  next_poll INTEGER NOT NULL DEFAULT 0,"
+	"  last_poll INTEGER NOT NULL DEFAULT 0,"
+	"  last_ok INTEGER NOT NULL DEFAULT 0,"
+	"  last_status INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  failures INTEGER NOT NULL DEFAULT 0,"
+	"  retired INTEGER NOT NULL DEFAULT 0,"
+	"  moved_to TEXT, moved_count INTEGER NOT NULL DEFAULT 0,"
+	"  last_bytes INTEGER NOT NULL DEFAULT 0,"
+	"  items INTEGER NOT NULL DEFAULT 0,"
+	"  doc_interval INTEGER NOT NULL DEFAULT 0,"
+	"  skip_hours INTEGER NOT NULL DEFAULT 0,"
+	"  skip_days INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE fetches("
+	"  id INTEGER PRIMARY KEY,"
+	"  url TEXT NOT NULL, final_url TEXT,"
+	"  time INTEGER NOT NULL, ms INTEGER NOT NULL,"
+	"  status INTEGER NOT NULL, bytes INTEGER NOT NULL,"
+	"  sent_etag TEXT, sent_last_modified TEXT,"
+	"  etag TEXT, last_modified TEXT,"
+	"  next_poll INTEGER NOT NULL, error TEXT,"
+	"  items_new INTEGER NOT NULL DEFAULT 0,"
+	"  items_changed INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX fetches_url ON fetches(url, id);",
 };
+
+static char *col_dup(sqlite3_stmt *q, int i, int *oom)
+{
+	const char *s = (const char *)sqlite3_column_text(q, i);
+	char *copy;
+
+	if (!s)
+		return NULL;
+	copy = chorus_strdup(s);
+	if (!copy)
+		*oom = 1;
+	return copy;
+}
 
 static int db_fail(struct chorus_store *st, struct chorus_err *err,
 		   const char *what)
@@ -452,18 +501,6 @@ int chorus_store_story_new(struct chorus_store *st, const char *uuid,
 	return rc;
 }
 
-static char *col_dup(sqlite3_stmt *q, int i, int *oom)
-{
-	const char *s = (const char *)sqlite3_column_text(q, i);
-	char *copy;
-
-	if (!s)
-		return NULL;
-	copy = chorus_strdup(s);
-	if (!copy)
-		*oom = 1;
-	return copy;
-}
 
 /* Grow *v (of element size sz) to hold one more than *n. */
 static int reserve(void **v, size_t *cap, size_t n, size_t sz)
@@ -631,4 +668,257 @@ void chorus_corpus_release(struct chorus_corpus *c)
 	free(c->stories);
 	free(c->articles);
 	memset(c, 0, sizeof(*c));
+}
+
+void chorus_feed_state_init(struct chorus_feed_state *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+void chorus_feed_state_release(struct chorus_feed_state *f)
+{
+	if (!f)
+		return;
+	free(f->url);
+	free(f->title);
+	free(f->etag);
+	free(f->last_modified);
+	free(f->last_error);
+	free(f->moved_to);
+	memset(f, 0, sizeof(*f));
+}
+
+int chorus_store_feed_get(struct chorus_store *st, const char *url,
+			  struct chorus_feed_state *out, int *found,
+			  struct chorus_err *err)
+{
+	sqlite3_stmt *q;
+	int rc, oom = 0;
+
+	*found = 0;
+	chorus_feed_state_release(out);
+	out->url = chorus_strdup(url);
+	if (!out->url)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	rc = prepare(st,
+		     "SELECT title, etag, last_modified, next_poll, last_poll,"
+		     " last_ok, last_status, last_error, failures, retired,"
+		     " moved_to, moved_count, last_bytes, items,"
+		     " doc_interval, skip_hours, skip_days"
+		     " FROM feeds WHERE url=?",
+		     &q, err);
+	if (rc)
+		return rc;
+	bind_text(q, 1, url);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*found = 1;
+		out->title = col_dup(q, 0, &oom);
+		out->etag = col_dup(q, 1, &oom);
+		out->last_modified = col_dup(q, 2, &oom);
+		out->next_poll = sqlite3_column_int64(q, 3);
+		out->last_poll = sqlite3_column_int64(q, 4);
+		out->last_ok = sqlite3_column_int64(q, 5);
+		out->last_status = sqlite3_column_int(q, 6);
+		out->last_error = col_dup(q, 7, &oom);
+		out->failures = (long)sqlite3_column_int64(q, 8);
+		out->retired = sqlite3_column_int(q, 9);
+		out->moved_to = col_dup(q, 10, &oom);
+		out->moved_count = (long)sqlite3_column_int64(q, 11);
+		out->last_bytes = sqlite3_column_int64(q, 12);
+		out->items = sqlite3_column_int64(q, 13);
+		out->doc_interval = sqlite3_column_int64(q, 14);
+		out->skip_hours = (uint32_t)sqlite3_column_int64(q, 15);
+		out->skip_days = (unsigned)sqlite3_column_int(q, 16);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = db_fail(st, err, "read");
+	}
+	sqlite3_finalize(q);
+	if (!rc && oom)
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	return rc;
+}
+
+int chorus_store_feed_put(struct chorus_store *st,
+			  const struct chorus_feed_state *f,
+			  struct chorus_err *err)
+{
+	sqlite3_stmt *q;
+	int rc = prepare(st,
+			 "INSERT OR REPLACE INTO feeds(url, title, etag,"
+			 " last_modified, next_poll, last_poll, last_ok,"
+			 " last_status, last_error, failures, retired,"
+			 " moved_to, moved_count, last_bytes, items,"
+			 " doc_interval, skip_hours, skip_days)"
+			 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			 &q, err);
+
+	if (rc)
+		return rc;
+	bind_text(q, 1, f->url);
+	bind_text(q, 2, f->title);
+	bind_text(q, 3, f->etag);
+	bind_text(q, 4, f->last_modified);
+	sqlite3_bind_int64(q, 5, f->next_poll);
+	sqlite3_bind_int64(q, 6, f->last_poll);
+	sqlite3_bind_int64(q, 7, f->last_ok);
+	sqlite3_bind_int(q, 8, f->last_status);
+	bind_text(q, 9, f->last_error);
+	sqlite3_bind_int64(q, 10, f->failures);
+	sqlite3_bind_int(q, 11, f->retired);
+	bind_text(q, 12, f->moved_to);
+	sqlite3_bind_int64(q, 13, f->moved_count);
+	sqlite3_bind_int64(q, 14, f->last_bytes);
+	sqlite3_bind_int64(q, 15, f->items);
+	sqlite3_bind_int64(q, 16, f->doc_interval);
+	sqlite3_bind_int64(q, 17, f->skip_hours);
+	sqlite3_bind_int(q, 18, (int)f->skip_days);
+	return finish(st, q, err);
+}
+
+/* Run sql with the two texts a and b bound (b may be unused). */
+static int exec2(struct chorus_store *st, const char *sql, const char *a,
+		 const char *b, struct chorus_err *err)
+{
+	sqlite3_stmt *q;
+	int rc = prepare(st, sql, &q, err);
+
+	if (rc)
+		return rc;
+	bind_text(q, 1, a);
+	if (sqlite3_bind_parameter_count(q) > 1)
+		bind_text(q, 2, b);
+	return finish(st, q, err);
+}
+
+int chorus_store_feed_rename(struct chorus_store *st, const char *from,
+			     const char *to, struct chorus_err *err)
+{
+	int rc = exec2(st, "DELETE FROM feeds WHERE url=?", to, NULL, err);
+
+	if (!rc)
+		rc = exec2(st,
+			   "UPDATE feeds SET url=?2, moved_to=NULL,"
+			   " moved_count=0 WHERE url=?1",
+			   from, to, err);
+	if (!rc)
+		rc = exec2(st, "UPDATE fetches SET url=?2 WHERE url=?1", from,
+			   to, err);
+	if (!rc)
+		rc = exec2(st, "UPDATE sources SET url=?2 WHERE url=?1", from,
+			   to, err);
+	return rc;
+}
+
+int chorus_store_feed_forget(struct chorus_store *st, const char *url,
+			     struct chorus_err *err)
+{
+	int rc = exec2(st, "DELETE FROM feeds WHERE url=?", url, NULL, err);
+
+	if (!rc)
+		rc = exec2(st, "DELETE FROM fetches WHERE url=?", url, NULL,
+			   err);
+	return rc;
+}
+
+int chorus_store_fetch_log(struct chorus_store *st,
+			   const struct chorus_fetch_record *rec,
+			   struct chorus_err *err)
+{
+	sqlite3_stmt *q;
+	int rc = prepare(st,
+			 "INSERT INTO fetches(url, final_url, time, ms, status,"
+			 " bytes, sent_etag, sent_last_modified, etag,"
+			 " last_modified, next_poll, error, items_new,"
+			 " items_changed)"
+			 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			 &q, err);
+
+	if (rc)
+		return rc;
+	bind_text(q, 1, rec->url);
+	bind_text(q, 2, rec->final_url);
+	sqlite3_bind_int64(q, 3, rec->time);
+	sqlite3_bind_int64(q, 4, rec->ms);
+	sqlite3_bind_int(q, 5, rec->status);
+	sqlite3_bind_int64(q, 6, rec->bytes);
+	bind_text(q, 7, rec->sent_etag);
+	bind_text(q, 8, rec->sent_last_modified);
+	bind_text(q, 9, rec->etag);
+	bind_text(q, 10, rec->last_modified);
+	sqlite3_bind_int64(q, 11, rec->next_poll);
+	bind_text(q, 12, rec->error);
+	sqlite3_bind_int64(q, 13, rec->items_new);
+	sqlite3_bind_int64(q, 14, rec->items_changed);
+	rc = finish(st, q, err);
+	/* Keep the log bounded: the last 100 fetches of each feed. */
+	if (!rc)
+		rc = exec2(st,
+			   "DELETE FROM fetches WHERE url=?1 AND id <="
+			   " (SELECT id FROM fetches WHERE url=?1"
+			   "  ORDER BY id DESC LIMIT 1 OFFSET 100)",
+			   rec->url, NULL, err);
+	return rc;
+}
+
+int chorus_store_fetch_count(struct chorus_store *st, const char *url,
+			     int64_t *count, struct chorus_err *err)
+{
+	sqlite3_stmt *q;
+	int rc = prepare(st, "SELECT count(*) FROM fetches WHERE url=?", &q,
+			 err);
+
+	*count = 0;
+	if (rc)
+		return rc;
+	bind_text(q, 1, url);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*count = sqlite3_column_int64(q, 0);
+	else
+		rc = db_fail(st, err, "read");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int chorus_store_article_published(struct chorus_store *st, const char *key,
+				   int64_t *published, int *found,
+				   struct chorus_err *err)
+{
+	sqlite3_stmt *q;
+	int rc = prepare(st, "SELECT published FROM articles WHERE key=?", &q,
+			 err);
+
+	*found = 0;
+	if (rc)
+		return rc;
+	bind_text(q, 1, key);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*found = 1;
+		*published = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+						     : db_fail(st, err, "read");
+}
+
+int chorus_store_feed_urls(struct chorus_store *st, struct chorus_strlist *out,
+			   struct chorus_err *err)
+{
+	sqlite3_stmt *q;
+	int rc = prepare(st, "SELECT url FROM feeds ORDER BY url", &q, err);
+
+	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *u = (const char *)sqlite3_column_text(q, 0);
+
+		rc = chorus_strlist_push(out, u, strlen(u));
+	}
+	sqlite3_finalize(q);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return rc == CHORUS_ENOMEM ? chorus_err_set(err, rc, "out of memory")
+				   : db_fail(st, err, "read");
 }

@@ -18,7 +18,7 @@
 #include "chorus/article.h"
 #include "chorus/error.h"
 
-#define CHORUS_STORE_SCHEMA_VERSION 1
+#define CHORUS_STORE_SCHEMA_VERSION 2
 
 struct chorus_store;
 
@@ -110,6 +110,103 @@ int chorus_store_article_assign(struct chorus_store *st, int64_t article_id,
 int chorus_store_story_new(struct chorus_store *st, const char *uuid,
 			   const char *slug_base, const char *founder_key,
 			   int64_t *id, struct chorus_err *err);
+
+/*
+ * The polling state of one subscription (schema 2), keyed by its URL. The
+ * validators are the raw header strings of the last 200, sent back byte
+ * for byte. A feed is never deleted by a failure: only `chorus remove`
+ * forgets its state, and never its articles.
+ */
+struct chorus_feed_state {
+	char *url;
+	char *title;          /* the feed's own title, last seen */
+	char *etag;           /* ETag of the last 200, or NULL */
+	char *last_modified;  /* Last-Modified of the last 200, or NULL */
+	int64_t next_poll;    /* not polled before this time (unless forced) */
+	int64_t last_poll;    /* time of the last fetch, 0 if never */
+	int64_t last_ok;      /* time of the last 200 or 304, 0 if never */
+	int last_status;      /* HTTP status of the last fetch, 0 on a network
+				 error */
+	char *last_error;     /* what went wrong last, NULL when it went well */
+	long failures;        /* failures in a row (for the backoff) */
+	int retired;          /* 410 Gone: never polled again */
+	char *moved_to;       /* where a permanent redirect pointed, or NULL */
+	long moved_count;     /* polls in a row that redirected there */
+	int64_t last_bytes;   /* bytes of the last body */
+	int64_t items;        /* articles this feed stored, in all */
+	/* What the feed document itself asked for (RSS ttl, sy:update*,
+	 * skipHours, skipDays), kept for the 304s that follow: */
+	int64_t doc_interval; /* seconds, 0 when it said nothing */
+	uint32_t skip_hours;  /* bit h: do not poll during hour h (UTC) */
+	unsigned skip_days;   /* bit d: not on day d (0 = Sunday) */
+};
+
+void chorus_feed_state_init(struct chorus_feed_state *f);
+void chorus_feed_state_release(struct chorus_feed_state *f);
+
+/*
+ * The state of the feed at url into out (initialised by the caller).
+ * *found says whether there is one; when not, out holds only the url.
+ */
+int chorus_store_feed_get(struct chorus_store *st, const char *url,
+			  struct chorus_feed_state *out, int *found,
+			  struct chorus_err *err);
+
+/* Insert or replace the state of f->url. */
+int chorus_store_feed_put(struct chorus_store *st,
+			  const struct chorus_feed_state *f,
+			  struct chorus_err *err);
+
+/*
+ * The feed at from is now at to (a permanent move): its state and fetch
+ * log follow it. Any state already kept for to is replaced.
+ */
+int chorus_store_feed_rename(struct chorus_store *st, const char *from,
+			     const char *to, struct chorus_err *err);
+
+/* Forget the state and fetch log of url; its articles stay. */
+int chorus_store_feed_forget(struct chorus_store *st, const char *url,
+			     struct chorus_err *err);
+
+/* One request as it went: a row of the fetch log. */
+struct chorus_fetch_record {
+	const char *url;          /* the subscription */
+	const char *final_url;    /* where the body came from, or NULL */
+	int64_t time;             /* when the request started */
+	long ms;                  /* how long it took */
+	int status;               /* HTTP status, 0 on a network error */
+	int64_t bytes;            /* body bytes received */
+	const char *sent_etag;    /* If-None-Match sent, or NULL */
+	const char *sent_last_modified;
+	const char *etag;         /* ETag received, or NULL */
+	const char *last_modified;
+	int64_t next_poll;
+	const char *error;        /* NULL when it went well */
+	long items_new;
+	long items_changed;
+};
+
+/* Append rec to the fetch log (the last 100 fetches of a feed are kept). */
+int chorus_store_fetch_log(struct chorus_store *st,
+			   const struct chorus_fetch_record *rec,
+			   struct chorus_err *err);
+
+/* How many fetches of url the log holds. */
+int chorus_store_fetch_count(struct chorus_store *st, const char *url,
+			     int64_t *count, struct chorus_err *err);
+
+/*
+ * The published date stored for the article with key; *found says whether
+ * there is one. (An undated feed item keeps the date it was first seen.)
+ */
+int chorus_store_article_published(struct chorus_store *st, const char *key,
+				   int64_t *published, int *found,
+				   struct chorus_err *err);
+
+/* The URLs of every feed that has polling state, sorted. */
+struct chorus_strlist;
+int chorus_store_feed_urls(struct chorus_store *st, struct chorus_strlist *out,
+			   struct chorus_err *err);
 
 /* Load sources, articles and stories. */
 int chorus_store_load(struct chorus_store *st, struct chorus_corpus *out,

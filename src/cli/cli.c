@@ -181,3 +181,10 @@ void cli_close(struct cli_ctx *ctx)
 	ctx->lock = NULL;
 	chorus_site_release(&ctx->site);
 }
+
+char *cli_config_path(struct cli_ctx *ctx)
+{
+	if (ctx->site.config_path)
+		return chorus_strdup(ctx->site.config_path);
+	return chorus_path_join(ctx->dir ? ctx->dir : ".", "chorus.ini");
+}

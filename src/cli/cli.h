@@ -69,6 +69,19 @@ int cli_fail(struct cli_ctx *ctx, const struct chorus_err *err);
 /* Clear any progress line before printing something else. */
 void cli_clear_progress(struct cli_ctx *ctx);
 
+/*
+ * The chorus.ini that add, remove and import rewrite: the one read, else
+ * DIR/chorus.ini (created). A new string the caller frees, or NULL.
+ */
+char *cli_config_path(struct cli_ctx *ctx);
+
 int cmd_build(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_poll(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_refresh(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_add(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_remove(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_list(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_import(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_export(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

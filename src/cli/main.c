@@ -12,6 +12,14 @@
 static const struct cli_command commands[] = {
 	{"build", cmd_build, "read seeds/, group articles into stories, "
 			     "write public/"},
+	{"poll", cmd_poll, "fetch the subscriptions that are due, store "
+			   "their items"},
+	{"refresh", cmd_refresh, "poll, then build: the cron line"},
+	{"add", cmd_add, "subscribe to a feed: add URL [--name NAME]"},
+	{"remove", cmd_remove, "unsubscribe: remove URL (its articles stay)"},
+	{"list", cmd_list, "the subscriptions and the health of each"},
+	{"import", cmd_import, "subscribe to the feeds of an OPML file"},
+	{"export", cmd_export, "print the subscriptions as OPML 2.0"},
 };
 
 static void help(FILE *f)
