@@ -300,7 +300,6 @@ static int start(struct fetcher *f, struct xfer *x)
 		curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
 				 (long)CURL_HTTP_VERSION_2TLS);
-		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
 				 (curl_off_t)f->max_bytes);
 		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -312,6 +311,14 @@ static int start(struct fetcher *f, struct xfer *x)
 		x->res.started = (int64_t)time(NULL);
 	}
 	curl_easy_setopt(e, CURLOPT_URL, x->url);
+	/*
+	 * Over TLS, wait for a connection being set up to learn (by ALPN)
+	 * whether it multiplexes HTTP/2 rather than open another. Over
+	 * plain http that is known only after a response, so waiting would
+	 * queue a feed behind a slow one.
+	 */
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT,
+			 (long)!strncmp(x->url, "https:", 6));
 	if (curl_multi_add_handle(f->multi, e) != CURLM_OK)
 		return CHORUS_ENOMEM;
 	x->running = 1;

@@ -90,7 +90,9 @@ class Handler(BaseHTTPRequestHandler):
             self.record(start, "reset")
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))
-            self.connection.close()
+            # Close the descriptor itself: the handler's file objects
+            # would otherwise keep the socket open.
+            os.close(self.connection.detach())
             self.close_connection = True
             return
         headers = {k: subst(v) for k, v in r.get("headers", {}).items()}
@@ -141,9 +143,16 @@ class Handler(BaseHTTPRequestHandler):
         self.record(start, status)
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # clients that hang up (the size cap, resets) are expected
+
+
 def main():
     global PORT
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     PORT = server.server_address[1]
     tmp = PORTFILE + ".tmp"
