@@ -77,10 +77,12 @@ int chorus_opml_read(const char *data, size_t len, const char *name,
 				XML_PARSE_NOWARNING);
 	if (!doc) {
 		const xmlError *e = xmlGetLastError();
+		const char *m = e && e->message ? e->message : "not XML";
 
-		return chorus_err_set(
-		    err, CHORUS_EPARSE, "%s:%d: %s", name, e ? e->line : 0,
-		    e && e->message ? e->message : "not XML\n");
+		/* libxml2's messages end with a newline. */
+		return chorus_err_set(err, CHORUS_EPARSE, "%s:%d: %.*s", name,
+				      e ? e->line : 0,
+				      (int)strcspn(m, "\n"), m);
 	}
 	root = xmlDocGetRootElement(doc);
 	if (!root || xmlStrcmp(root->name, BAD_CAST "opml")) {
