@@ -389,6 +389,8 @@ int64_t chorus_fetch_max_age(const char *value)
 				v++;
 			if (*v++ != '=')
 				return -1;
+			while (*v == ' ')
+				v++;
 			if (*v == '"')
 				v++;
 			age = strtoll(v, &end, 10);

@@ -81,8 +81,8 @@ int chorus_opml_read(const char *data, size_t len, const char *name,
 
 		/* libxml2's messages end with a newline. */
 		return chorus_err_set(err, CHORUS_EPARSE, "%s:%d: %.*s", name,
-				      e ? e->line : 0,
-				      (int)strcspn(m, "\n"), m);
+				      e ? e->line : 0, (int)strcspn(m, "\n"),
+				      m);
 	}
 	root = xmlDocGetRootElement(doc);
 	if (!root || xmlStrcmp(root->name, BAD_CAST "opml")) {
