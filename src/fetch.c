@@ -328,7 +328,7 @@ static int start(struct fetcher *f, struct xfer *x)
 }
 
 /* Start waiting transfers while there is room, round-robin over hosts. */
-static int fill(struct fetcher *f)
+static int fill(struct fetcher *f, void *ctx)
 {
 	size_t seen;
 
@@ -337,6 +337,8 @@ static int fill(struct fetcher *f)
 		size_t i;
 		int rc;
 
+		if (f->opt->admit && !f->opt->admit(ctx))
+			return 0;
 		f->cursor = (f->cursor + 1) % f->n_hosts;
 		h = &f->hosts[f->cursor];
 		if (!h->wait_n || h->active >= f->per_host)
@@ -543,7 +545,12 @@ static int run(struct fetcher *f, chorus_fetch_done_cb done, void *ctx,
 	       struct chorus_err *err)
 {
 	size_t left = f->n;
-	int rc = fill(f), still = 0;
+	int rc = fill(f, ctx), still = 0;
+	struct curl_waitfd wake;
+
+	wake.fd = f->opt->wake_fd;
+	wake.events = CURL_WAIT_POLLIN;
+	wake.revents = 0;
 
 	while (!rc && left) {
 		CURLMcode mc = curl_multi_perform(f->multi, &still);
@@ -579,12 +586,16 @@ static int run(struct fetcher *f, chorus_fetch_done_cb done, void *ctx,
 			xfer_release(f, x);
 			left--;
 		}
+		if (!rc && f->opt->tick)
+			rc = f->opt->tick(ctx);
 		if (!rc)
-			rc = fill(f);
+			rc = fill(f, ctx);
 		if (rc || !left)
 			break;
-		if (still || f->active) {
-			mc = curl_multi_poll(f->multi, NULL, 0, 1000, NULL);
+		/* Wait for the network, or for the caller's workers. */
+		if (still || f->active || wake.fd >= 0) {
+			mc = curl_multi_poll(f->multi, &wake, wake.fd >= 0,
+					     1000, NULL);
 			if (mc != CURLM_OK)
 				return chorus_err_set(err, CHORUS_ENET,
 						      "libcurl: %s",
@@ -612,6 +623,12 @@ static int reject(struct fetcher *f, struct xfer *x, chorus_fetch_done_cb done,
 	rc = done(ctx, x->req, &x->res);
 	xfer_release(f, x);
 	return rc;
+}
+
+void chorus_fetch_options_init(struct chorus_fetch_options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->wake_fd = -1;
 }
 
 int chorus_fetch_run(const struct chorus_fetch_options *opt,

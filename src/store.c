@@ -30,9 +30,21 @@
 #include "chorus/store.h"
 #include "chorus/text.h"
 
+/*
+ * Prepared statements are kept, keyed by their SQL, and reset for the
+ * next use: a poll stores tens of thousands of articles with the same few
+ * statements, and preparing each anew cost more than running it.
+ */
+#define STMT_CACHE 32
+
 struct chorus_store {
 	sqlite3 *db;
 	char *path;
+	struct {
+		char *sql;
+		sqlite3_stmt *q;
+	} cache[STMT_CACHE];
+	size_t n_cache;
 };
 
 static const char *const migrations[] = {
@@ -203,8 +215,14 @@ int chorus_store_open(struct chorus_store **out, const char *path,
 
 void chorus_store_close(struct chorus_store *st)
 {
+	size_t i;
+
 	if (!st)
 		return;
+	for (i = 0; i < st->n_cache; i++) {
+		sqlite3_finalize(st->cache[i].q);
+		free(st->cache[i].sql);
+	}
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -228,9 +246,35 @@ void chorus_store_rollback(struct chorus_store *st)
 static int prepare(struct chorus_store *st, const char *sql, sqlite3_stmt **q,
 		   struct chorus_err *err)
 {
+	size_t i;
+
+	for (i = 0; i < st->n_cache; i++)
+		if (!strcmp(st->cache[i].sql, sql)) {
+			*q = st->cache[i].q;
+			return 0;
+		}
 	if (sqlite3_prepare_v2(st->db, sql, -1, q, NULL) != SQLITE_OK)
 		return db_fail(st, err, "prepare");
+	if (st->n_cache < STMT_CACHE &&
+	    (st->cache[st->n_cache].sql = chorus_strdup(sql))) {
+		st->cache[st->n_cache].q = *q;
+		st->n_cache++;
+	}
 	return 0;
+}
+
+/* Done with q: a kept statement is reset for its next use. */
+static void release(struct chorus_store *st, sqlite3_stmt *q)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_cache; i++)
+		if (st->cache[i].q == q) {
+			sqlite3_reset(q);
+			sqlite3_clear_bindings(q);
+			return;
+		}
+	sqlite3_finalize(q);
 }
 
 static void bind_text(sqlite3_stmt *q, int i, const char *s)
@@ -248,7 +292,7 @@ static int finish(struct chorus_store *st, sqlite3_stmt *q,
 	int rc = sqlite3_step(q) == SQLITE_DONE ? 0
 						: db_fail(st, err, "write");
 
-	sqlite3_finalize(q);
+	release(st, q);
 	return rc;
 }
 
@@ -270,7 +314,7 @@ int chorus_store_file_unchanged(struct chorus_store *st, const char *path,
 	sqlite3_bind_int64(q, 3, size);
 	rc = sqlite3_step(q);
 	*unchanged = rc == SQLITE_ROW;
-	sqlite3_finalize(q);
+	release(st, q);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
 						     : db_fail(st, err, "read");
 }
@@ -308,7 +352,7 @@ static int slug_free(struct chorus_store *st, const char *table,
 		return rc;
 	bind_text(q, 1, slug);
 	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
+	release(st, q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(st, err, "read");
 	*is_free = rc == SQLITE_DONE;
@@ -354,10 +398,10 @@ int chorus_store_source_get(struct chorus_store *st, const char *name,
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
+		release(st, q);
 		return 0;
 	}
-	sqlite3_finalize(q);
+	release(st, q);
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "read");
 	rc = unique_slug(st, "sources", name, &slug, err);
@@ -419,12 +463,12 @@ int chorus_store_article_put(struct chorus_store *st,
 	rc = sqlite3_step(q);
 	found = rc == SQLITE_ROW;
 	if (found && sqlite3_column_int64(q, 0) == hash) {
-		sqlite3_finalize(q);
+		release(st, q);
 		if (result)
 			*result = CHORUS_PUT_SAME;
 		return 0;
 	}
-	sqlite3_finalize(q);
+	release(st, q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(st, err, "read");
 	rc = prepare(st,
@@ -542,7 +586,7 @@ static int load_sources(struct chorus_store *st, struct chorus_corpus *c,
 		s->url = col_dup(q, 3, &oom);
 		rc = oom ? CHORUS_ENOMEM : 0;
 	}
-	sqlite3_finalize(q);
+	release(st, q);
 	if (rc == SQLITE_DONE)
 		return 0;
 	return rc == CHORUS_ENOMEM ? chorus_err_set(err, rc, "out of memory")
@@ -575,7 +619,7 @@ static int load_stories(struct chorus_store *st, struct chorus_corpus *c,
 		s->merged_into = sqlite3_column_int64(q, 4);
 		rc = oom ? CHORUS_ENOMEM : 0;
 	}
-	sqlite3_finalize(q);
+	release(st, q);
 	if (rc == SQLITE_DONE)
 		return 0;
 	return rc == CHORUS_ENOMEM ? chorus_err_set(err, rc, "out of memory")
@@ -623,7 +667,7 @@ static int load_articles(struct chorus_store *st, struct chorus_corpus *c,
 		s->a.source = col_dup(q, 15, &oom);
 		rc = oom ? CHORUS_ENOMEM : 0;
 	}
-	sqlite3_finalize(q);
+	release(st, q);
 	if (rc == SQLITE_DONE)
 		return 0;
 	return rc == CHORUS_ENOMEM ? chorus_err_set(err, rc, "out of memory")
@@ -736,7 +780,7 @@ int chorus_store_feed_get(struct chorus_store *st, const char *url,
 	} else {
 		rc = db_fail(st, err, "read");
 	}
-	sqlite3_finalize(q);
+	release(st, q);
 	if (!rc && oom)
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	return rc;
@@ -879,7 +923,7 @@ int chorus_store_fetch_count(struct chorus_store *st, const char *url,
 		*count = sqlite3_column_int64(q, 0);
 	else
 		rc = db_fail(st, err, "read");
-	sqlite3_finalize(q);
+	release(st, q);
 	return rc;
 }
 
@@ -900,7 +944,7 @@ int chorus_store_article_published(struct chorus_store *st, const char *key,
 		*found = 1;
 		*published = sqlite3_column_int64(q, 0);
 	}
-	sqlite3_finalize(q);
+	release(st, q);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
 						     : db_fail(st, err, "read");
 }
@@ -916,7 +960,7 @@ int chorus_store_feed_urls(struct chorus_store *st, struct chorus_strlist *out,
 
 		rc = chorus_strlist_push(out, u, strlen(u));
 	}
-	sqlite3_finalize(q);
+	release(st, q);
 	if (rc == SQLITE_DONE)
 		return 0;
 	return rc == CHORUS_ENOMEM ? chorus_err_set(err, rc, "out of memory")

@@ -35,6 +35,18 @@ struct chorus_fetch_options {
 	long timeout;		/* seconds for the whole transfer; 0: 60 */
 	size_t max_bytes;	/* body cap after decoding; 0: 16 MiB */
 	const char *user_agent; /* NULL: "chorus/VERSION" */
+	/*
+	 * For a caller that works on bodies elsewhere (worker threads) and
+	 * must be woken for their results. Any may be NULL / -1:
+	 *   wake_fd  a descriptor whose readability wakes the loop;
+	 *   tick     called after every wake-up, on the calling thread;
+	 *            non-zero stops the run with that value;
+	 *   admit    asked before a transfer starts; 0 holds it back (so
+	 *            that bodies waiting for the workers stay bounded).
+	 */
+	int wake_fd;
+	int (*tick)(void *ctx);
+	int (*admit)(void *ctx);
 };
 
 struct chorus_fetch_request {
@@ -74,6 +86,9 @@ struct chorus_fetch_result {
 typedef int (*chorus_fetch_done_cb)(void *ctx,
 				    const struct chorus_fetch_request *req,
 				    struct chorus_fetch_result *res);
+
+/* Options with every default, and no wake_fd. */
+void chorus_fetch_options_init(struct chorus_fetch_options *opt);
 
 /*
  * Fetch every request of reqs[0..n), calling done for each. Fails only

@@ -77,7 +77,7 @@ static void test_fetch_refuses_other_schemes(void **state)
 	size_t i;
 
 	(void)state;
-	memset(&opt, 0, sizeof(opt));
+	chorus_fetch_options_init(&opt);
 	for (i = 0; i < 3; i++) {
 		memset(&req[i], 0, sizeof(req[i]));
 		req[i].url = urls[i];
