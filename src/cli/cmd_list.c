@@ -52,9 +52,11 @@ int cmd_list(int argc, char **argv, struct cli_ctx *ctx)
 			    "yet), ok, failing (with the last error), moving "
 			    "(answering with a\npermanent redirect), or "
 			    "retired (410 Gone); when each was last "
-			    "polled\nand what it answered, when it is due, "
-			    "its failures in a row and the\narticles it "
-			    "brought. Times are UTC.\n",
+			    "polled,\nwhat it answered and how many bytes, "
+			    "when it is due, its failures in a\nrow and the "
+			    "articles it brought. Times are UTC; each fetch "
+			    "is kept in\nthe state's fetch log (the last 100 "
+			    "of each feed).\n",
 			    usage);
 			return EXIT_OK;
 		}
@@ -68,8 +70,9 @@ int cmd_list(int argc, char **argv, struct cli_ctx *ctx)
 		return rc;
 	}
 	chorus_feed_state_init(&s);
-	printf("%-8s %-16s %4s %-16s %5s %8s  %s\n", "HEALTH", "LAST POLL",
-	       "HTTP", "NEXT POLL", "FAILS", "ARTICLES", "FEED");
+	printf("%-8s %-16s %4s %9s %-16s %5s %8s  %s\n", "HEALTH",
+	       "LAST POLL", "HTTP", "BYTES", "NEXT POLL", "FAILS", "ARTICLES",
+	       "FEED");
 	for (i = 0; !rc && i < ctx->site.n_feeds; i++) {
 		const struct chorus_feed_config *fc = &ctx->site.feeds[i];
 		char last[CHORUS_DATE_RFC3339_LEN],
@@ -89,9 +92,10 @@ int cmd_list(int argc, char **argv, struct cli_ctx *ctx)
 			snprintf(status, sizeof(status), "%d", s.last_status);
 		else
 			snprintf(status, sizeof(status), "net");
-		printf("%-8s %-16s %4s %-16s %5ld %8lld  %s", health(&s, found),
-		       last, status, next, s.failures, (long long)s.items,
-		       fc->url);
+		printf("%-8s %-16s %4s %9lld %-16s %5ld %8lld  %s",
+		       health(&s, found), last, status,
+		       (long long)s.last_bytes, next, s.failures,
+		       (long long)s.items, fc->url);
 		if (fc->name || s.title)
 			printf(" (%s)", fc->name ? fc->name : s.title);
 		if (s.last_error && !s.retired)

@@ -31,13 +31,13 @@ INI
 for p in slow reset endless big gz; do
 	printf '[feed "%s/%s"]\n' "$BASE" "$p" >>"$site/chorus.ini"
 done
-start=$(date +%s.%N)
+start=$(date +%s%N)
 out=$("$CHORUS" -C "$site" poll 2>&1)
 rc=$?
-took=$(echo "$(date +%s.%N) - $start" | bc)
+took=$((($(date +%s%N) - start) / 1000000))
 check "failures exit 1" [ $rc -eq 1 ]
 check "the slow server times out ($out)" grep -q "$BASE/slow: Timeout was reached" <<<"$out"
-check "… after the 2 s timeout, not the 6 s delay ($took s)" [ "$(echo "$took < 4.5" | bc)" -eq 1 ]
+check "… after the 2 s timeout, not the 6 s delay ($took ms)" [ "$took" -lt 4500 ]
 check "the reset is a failure ($out)" grep -Eq "$BASE/reset: (Failure when receiving data from the peer|Server returned nothing|Recv failure)" <<<"$out"
 check "the endless body hits the cap ($out)" grep -q "$BASE/endless: the body is over the size cap (100000 bytes)" <<<"$out"
 check "a declared body over the cap too ($out)" grep -q "$BASE/big: the body is over the size cap (100000 bytes)" <<<"$out"
