@@ -655,8 +655,9 @@ int chorus_store_archive_load(struct chorus_store *st,
 
 	*out = NULL;
 	*n = 0;
-	rc = prepare(st, "SELECT page, closed, body FROM archive_pages "
-			 "ORDER BY page",
+	rc = prepare(st,
+		     "SELECT page, closed, body FROM archive_pages "
+		     "ORDER BY page",
 		     &q, err);
 	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const void *body = sqlite3_column_blob(q, 2);
@@ -683,8 +684,9 @@ int chorus_store_archive_load(struct chorus_store *st,
 	q = NULL;
 	if (rc != SQLITE_DONE)
 		goto fail;
-	rc = prepare(st, "SELECT story_id FROM archive_stories WHERE page=? "
-			 "ORDER BY story_id",
+	rc = prepare(st,
+		     "SELECT story_id FROM archive_stories WHERE page=? "
+		     "ORDER BY story_id",
 		     &q, err);
 	for (i = 0; !rc && i < count; i++) {
 		p = &pages[i];
@@ -697,7 +699,7 @@ int chorus_store_archive_load(struct chorus_store *st,
 			if (rc)
 				break;
 			p->story_ids[p->n_story_ids++] =
-				sqlite3_column_int64(q, 0);
+			    sqlite3_column_int64(q, 0);
 		}
 		rc = rc == SQLITE_DONE ? 0 : rc;
 	}
