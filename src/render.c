@@ -511,9 +511,19 @@ static int cmp_story(const void *a, const void *b)
 }
 
 int chorus_render_site(const struct chorus_site *site,
-		       struct chorus_store *st, const struct chorus_corpus *c,
+		       const struct chorus_corpus *c,
 		       struct chorus_render_stats *stats,
 		       struct chorus_report *report, struct chorus_err *err)
+{
+	return chorus_render_site_archived(site, NULL, c, stats, report, err);
+}
+
+int chorus_render_site_archived(const struct chorus_site *site,
+				struct chorus_store *st,
+				const struct chorus_corpus *c,
+				struct chorus_render_stats *stats,
+				struct chorus_report *report,
+				struct chorus_err *err)
 {
 	struct render_ctx ctx = {site, c, NULL, 0, NULL, stats, report, st, 0};
 	size_t i;

@@ -24,14 +24,23 @@ struct chorus_render_stats {
 	size_t stories;   /* stories published */
 };
 
-/*
- * Render c into site's public/. st (may be NULL) keeps the feed's closed
- * RFC 5005 archive pages: with it, pages close and are stored for good
- * (see src/atom_archive.c); without, nothing closes.
- */
+/* Render c into site's public/. Feed archive pages never close. */
 int chorus_render_site(const struct chorus_site *site,
-		       struct chorus_store *st, const struct chorus_corpus *c,
+		       const struct chorus_corpus *c,
 		       struct chorus_render_stats *stats,
 		       struct chorus_report *report, struct chorus_err *err);
+
+/*
+ * The same, with the store that keeps the feed's closed RFC 5005 archive
+ * pages: pages close when their stories have settled and are then kept,
+ * byte for byte, for good (see src/atom_archive.c). `chorus build` uses
+ * this one.
+ */
+int chorus_render_site_archived(const struct chorus_site *site,
+				struct chorus_store *st,
+				const struct chorus_corpus *c,
+				struct chorus_render_stats *stats,
+				struct chorus_report *report,
+				struct chorus_err *err);
 
 #endif
