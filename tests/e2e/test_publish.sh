@@ -123,4 +123,17 @@ assert all("url" not in i for i in f["items"])
 PYEOF
 out=$(SOURCE_DATE_EPOCH=$CHORUS_SEEDS_EPOCH "$CHORUS" -q -C "$plain" build 2>&1)
 check "-q silences the warning" [ -z "$out" ]
+
+# Relative links resolve from the document that holds them.
+printf '[site]\nfeed_size = 1\n' >"$plain/chorus.ini"
+cp "$site/seeds/bridge.txt" "$plain/seeds/"
+SOURCE_DATE_EPOCH=$CHORUS_SEEDS_EPOCH "$CHORUS" -q -C "$plain" build
+check "relative prev-archive" \
+	grep -q '<link rel="prev-archive" href="archive/1.atom"' "$plain/public/feed.atom"
+check "relative archive links" grep -q '<link rel="current" href="../feed.atom"' "$plain/public/archive/1.atom"
+check "relative archive self link" grep -q '<link rel="self" href="../archive/1.atom"' "$plain/public/archive/1.atom"
+check "relative entry link from the archive" \
+	grep -q '<link rel="alternate" href="../stories/engineers-close-kestrel-bridge-for-cable-inspection.html"' "$plain/public/archive/1.atom"
+check "relative archive validates" \
+	xmllint --noout --relaxng "$RNG" "$plain/public/archive/1.atom"
 finish
