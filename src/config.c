@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <ini.h>
+#include <xxhash.h>
 
 #include "chorus/buf.h"
 #include "chorus/config.h"
@@ -22,6 +23,10 @@ struct load_ctx {
 	int failed;
 	int line; /* counted by read_line: Debian's inih passes no line */
 	FILE *file;
+	/* Feeds by URL (open addressing, index + 1; 0 is empty), so that a
+	 * config of thousands of subscriptions loads in linear time. */
+	size_t *slots;
+	size_t n_slots;
 };
 
 static int set_str(char **slot, const char *value)
@@ -67,16 +72,56 @@ static const char *feed_url(const char *section, size_t *len)
 	return section + 1;
 }
 
-static struct chorus_feed_config *
-feed_for(struct chorus_site *site, const char *url, size_t len, int line)
+static size_t slot_of(const struct load_ctx *ctx, const char *url, size_t len)
 {
-	struct chorus_feed_config *f;
-	size_t i;
+	const struct chorus_site *site = ctx->site;
+	size_t i = (size_t)XXH64(url, len, 0) & (ctx->n_slots - 1);
 
-	for (i = 0; i < site->n_feeds; i++)
-		if (strlen(site->feeds[i].url) == len &&
-		    !strncmp(site->feeds[i].url, url, len))
-			return &site->feeds[i];
+	for (;; i = (i + 1) & (ctx->n_slots - 1)) {
+		size_t k = ctx->slots[i];
+
+		if (!k || (strlen(site->feeds[k - 1].url) == len &&
+			   !memcmp(site->feeds[k - 1].url, url, len)))
+			return i;
+	}
+}
+
+/* Keep the table at most half full. */
+static int grow_slots(struct load_ctx *ctx)
+{
+	size_t *old = ctx->slots, n_old = ctx->n_slots, i;
+
+	if (ctx->n_slots && (ctx->site->n_feeds + 1) * 2 < ctx->n_slots)
+		return 0;
+	ctx->n_slots = n_old ? n_old * 2 : 64;
+	ctx->slots = calloc(ctx->n_slots, sizeof(*ctx->slots));
+	if (!ctx->slots) {
+		ctx->slots = old;
+		ctx->n_slots = n_old;
+		return CHORUS_ENOMEM;
+	}
+	for (i = 0; i < n_old; i++)
+		if (old[i]) {
+			const char *u = ctx->site->feeds[old[i] - 1].url;
+
+			ctx->slots[slot_of(ctx, u, strlen(u))] = old[i];
+		}
+	free(old);
+	return 0;
+}
+
+static struct chorus_feed_config *
+feed_for(struct load_ctx *ctx, const char *url, size_t len, int line)
+{
+	struct chorus_site *site = ctx->site;
+	struct chorus_feed_config *f;
+	size_t slot;
+
+	if (grow_slots(ctx))
+		return NULL;
+	slot = slot_of(ctx, url, len);
+	if (ctx->slots[slot])
+		return &site->feeds[ctx->slots[slot] - 1];
 	f = realloc(site->feeds, (site->n_feeds + 1) * sizeof(*f));
 	if (!f)
 		return NULL;
@@ -88,6 +133,7 @@ feed_for(struct chorus_site *site, const char *url, size_t len, int line)
 		return NULL;
 	f->line = line;
 	site->n_feeds++;
+	ctx->slots[slot] = site->n_feeds;
 	return f;
 }
 
@@ -107,7 +153,7 @@ static void new_feed(struct load_ctx *ctx, const char *url, size_t len)
 
 	if (ctx->failed)
 		return;
-	f = feed_for(ctx->site, url, len, ctx->line);
+	f = feed_for(ctx, url, len, ctx->line);
 	if (!f) {
 		chorus_err_set(ctx->err, CHORUS_ENOMEM, "out of memory");
 		ctx->failed = 1;
@@ -231,7 +277,7 @@ static int on_key(void *user, const char *section, const char *name,
 			return 1;
 		}
 	} else if ((url = feed_url(section, &ulen))) {
-		struct chorus_feed_config *f = feed_for(s, url, ulen, lineno);
+		struct chorus_feed_config *f = feed_for(ctx, url, ulen, lineno);
 
 		if (!f) {
 			rc = CHORUS_ENOMEM;
@@ -300,7 +346,7 @@ static int resolve(char **slot, const char *root, const char *dflt)
 int chorus_site_load(struct chorus_site *site, const char *root,
 		     const char *config_path, struct chorus_err *err)
 {
-	struct load_ctx ctx = {site, err, 0, 0, NULL};
+	struct load_ctx ctx = {site, err, 0, 0, NULL, NULL, 0};
 	FILE *f = NULL;
 	int rc = 0;
 
@@ -366,6 +412,7 @@ nomem:
 out:
 	if (f)
 		fclose(f);
+	free(ctx.slots);
 	if (rc)
 		chorus_site_release(site);
 	return rc;

@@ -586,8 +586,11 @@ static int run(struct fetcher *f, chorus_fetch_done_cb done, void *ctx,
 			xfer_release(f, x);
 			left--;
 		}
-		if (!rc && f->opt->tick)
+		/* The caller's workers have something: let it take it. */
+		if (!rc && f->opt->tick && wake.revents) {
+			wake.revents = 0;
 			rc = f->opt->tick(ctx);
+		}
 		if (!rc)
 			rc = fill(f, ctx);
 		if (rc || !left)

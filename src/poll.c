@@ -746,6 +746,10 @@ int chorus_poll(const struct chorus_site *site, struct chorus_store *st,
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* One transaction from here: a thousand reads take one lock. */
+	rc = tx_begin(&r);
+	if (rc)
+		goto out;
 	for (i = 0; i < site->n_feeds; i++) {
 		const struct chorus_feed_config *fc = &site->feeds[i];
 		struct job *j = &jobs[n];
@@ -775,8 +779,10 @@ int chorus_poll(const struct chorus_site *site, struct chorus_store *st,
 	}
 	stats->due = n;
 	r.total = (long)n;
-	if (!n)
+	if (!n) {
+		rc = tx_commit(&r, 1);
 		goto out;
+	}
 	chorus_fetch_options_init(&fo);
 	fo.per_host = site->poll.per_host;
 	fo.parallel = site->poll.parallel;
@@ -812,6 +818,8 @@ int chorus_poll(const struct chorus_site *site, struct chorus_store *st,
 	else
 		tx_rollback(&r);
 out:
+	if (rc)
+		tx_rollback(&r);
 	for (i = 0; jobs && i < n; i++)
 		chorus_feed_state_release(&jobs[i].state);
 	chorus_buf_release(&ua);

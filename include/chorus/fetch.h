@@ -39,7 +39,7 @@ struct chorus_fetch_options {
 	 * For a caller that works on bodies elsewhere (worker threads) and
 	 * must be woken for their results. Any may be NULL / -1:
 	 *   wake_fd  a descriptor whose readability wakes the loop;
-	 *   tick     called after every wake-up, on the calling thread;
+	 *   tick     called when wake_fd woke the loop, on the calling thread;
 	 *            non-zero stops the run with that value;
 	 *   admit    asked before a transfer starts; 0 holds it back (so
 	 *            that bodies waiting for the workers stay bounded).

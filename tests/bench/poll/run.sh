@@ -69,16 +69,19 @@ for f in $feeds; do printf 'url = "%s/%s"\noutput = "/dev/null"\n' "$base" "$f";
 /usr/bin/python3 - "$corpus/feeds" "$base" >"$work/curl-second.cfg" <<'PY'
 import email.utils, os, sys
 root, base = sys.argv[1], sys.argv[2]
+first = True
 for f in sorted(os.listdir(root)):
     if not f.endswith(".xml"):
         continue
+    if not first:
+        print("next")  # headers are per transfer only between "next"s
+    first = False
     st = os.stat(os.path.join(root, f))
     etag = '"%x-%x"' % (int(st.st_mtime), st.st_size)
     lm = email.utils.formatdate(int(st.st_mtime), usegmt=True)
     print('url = "%s/%s"\noutput = "/dev/null"' % (base, f))
     print('header = "If-None-Match: %s"' % etag.replace('"', '\\"'))
     print('header = "If-Modified-Since: %s"' % lm)
-    print("next")  # headers are per transfer only after a "next"
 PY
 
 echo "chorus: $chorus ($("$chorus" --version))" >&2
