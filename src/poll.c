@@ -195,6 +195,12 @@ static void parse_body(const struct chorus_site *site, int64_t now,
 	fo.max_size = site->poll.max_feed_bytes;
 	fo.base_url = it->res.final_url;
 	fo.content_type = it->res.content_type;
+	/*
+	 * An article keeps the summary as HTML and the content only as text:
+	 * so the parser leaves the HTML raw, the summary alone is sanitised
+	 * below, and the content is never sanitised only to be flattened.
+	 */
+	fo.raw_html = 1;
 	rc = chorus_feed_parse(chorus_buf_cstr(&it->res.body), it->res.body.len,
 			       &fo, &feed, &p->err);
 	if (!rc) {
@@ -224,6 +230,15 @@ static void parse_body(const struct chorus_site *site, int64_t now,
 		}
 		if (!rc)
 			rc = set_str(&a->source, p->outlet);
+		if (!rc && a->summary) {
+			char *clean =
+			    chorus_feed_sanitize(a->summary, it->res.final_url);
+
+			free(a->summary);
+			a->summary = clean;
+			if (!clean)
+				rc = CHORUS_ENOMEM;
+		}
 		p->dated[p->n++] = e->has_published || e->has_updated;
 		if (rc && rc != CHORUS_ENOMEM)
 			chorus_err_set(&p->err, rc, "%s", eerr.msg);

@@ -9,6 +9,7 @@
 srv=$TMP/srv
 mkdir -p "$srv"
 rss "Wire" "w1|One|First text." "w2|Two|Second text." >"$srv/feed.xml"
+sed 's|<channel>|<channel><ttl>90</ttl>|' "$srv/feed.xml" >"$srv/ttl.xml"
 ok='{"headers": {"ETag": "\"e1\""}, "conditional": true, "body_file": "feed.xml"}'
 cat >"$srv/script.json" <<JSON
 {"/old": {"status": 301, "headers": {"Location": "http://127.0.0.1:{port}/new"}},
@@ -35,7 +36,10 @@ cat >"$srv/script.json" <<JSON
  "/h4": {"status": 302, "headers": {"Location": "/h5"}},
  "/h5": {"status": 302, "headers": {"Location": "/h6"}},
  "/h6": $ok,
- "/tofile": {"status": 302, "headers": {"Location": "file:///etc/passwd"}}
+ "/tofile": {"status": 302, "headers": {"Location": "file:///etc/passwd"}},
+ "/cc": {"headers": {"Cache-Control": "public, max-age=3600"}, "body_file": "feed.xml"},
+ "/exp": {"headers": {"Expires": "{date+7200}"}, "body_file": "feed.xml"},
+ "/ttl": {"body_file": "ttl.xml"}
 }
 JSON
 start_server "$srv"
@@ -84,7 +88,7 @@ check "301 then 302: not a move" grep -qF "[feed \"$BASE/mixed\"]" "$site/chorus
 
 # --- 410, 429, 503, errors ---------------------------------------------------
 site=$(poll_site codes)
-for p in gone busy down fine broken garbage; do
+for p in gone busy down fine broken garbage cc exp ttl; do
 	printf '[feed "%s/%s"]\ninterval = 2\n' "$BASE" "$p" >>"$site/chorus.ini"
 done
 out=$("$CHORUS" -C "$site" poll 2>&1)
@@ -110,6 +114,13 @@ busy=$(requests /busy) down=$(requests /down) fine=$(requests /fine)
 check "Retry-After holds busy back" [ "$(requests /busy)" -eq "$busy" ]
 check "… and down" [ "$(requests /down)" -eq "$down" ]
 check "… but not the other feeds of the host" [ "$(requests /fine)" -eq $((fine + 1)) ]
+for p in cc exp ttl; do
+	check "$p: the server's wait overrides the 2 s interval" [ "$(requests /$p)" -eq 2 ]
+done
+check "Cache-Control max-age=3600 obeyed" [ "$(sql "$site" "SELECT next_poll - last_poll FROM feeds WHERE url='$BASE/cc'")" -ge 3600 ]
+w=$(sql "$site" "SELECT next_poll - last_poll FROM feeds WHERE url='$BASE/exp'")
+check "Expires in 2 h obeyed ($w)" [ "$w" -ge 7195 ] && [ "$w" -le 7600 ]
+check "RSS ttl 90 obeyed" [ "$(sql "$site" "SELECT next_poll - last_poll FROM feeds WHERE url='$BASE/ttl'")" -ge 5400 ]
 check "backoff: 2 failures in a row" [ "$(sql "$site" "SELECT failures FROM feeds WHERE url='$BASE/broken'")" -eq 2 ]
 check "backoff doubles (4 s)" [ "$(sql "$site" "SELECT next_poll - last_poll FROM feeds WHERE url='$BASE/broken'")" -ge 4 ]
 "$CHORUS" -q -C "$site" poll --force 2>/dev/null
