@@ -113,20 +113,27 @@ d, articles, sfeed_items, rss1, rss2, nm, total = sys.argv[1:]
 first = {r["command"]: r for r in json.load(open(d + "/first.json"))["results"]}
 second = {r["command"]: r for r in json.load(open(d + "/second.json"))["results"]}
 med = lambda r: r["median"]
-c1 = med(first["chorus poll (first)"])
-s1 = med(first["sfeed_update -j50 (first)"])
-u1 = med(first["curl --parallel 50 (first, fetch only)"])
-c2 = med(second["chorus poll --force (second, all 304)"])
-u2 = med(second["curl --parallel 50 (second, conditional)"])
+cpu = lambda r: r["user"] + r["system"]  # means, seconds
+c1r = first["chorus poll (first)"]
+s1r = first["sfeed_update -j50 (first)"]
+u1r = first["curl --parallel 50 (first, fetch only)"]
+c2r = second["chorus poll --force (second, all 304)"]
+u2r = second["curl --parallel 50 (second, conditional)"]
+c1, s1, u1, c2, u2 = med(c1r), med(s1r), med(u1r), med(c2r), med(u2r)
 print("| run | chorus | sfeed_update -j50 | curl --parallel 50 | ratio |")
 print("|---|---|---|---|---|")
-print("| first poll, 1,000 feeds | %.2f s (%s articles stored) | %.2f s (%s items) | %.2f s (fetch only) | chorus = 1/%.1f of sfeed |"
+print("| first poll, 1,000 feeds: wall | %.2f s (%s articles stored) | %.2f s (%s items) | %.2f s (fetch only) | chorus = 1/%.1f of sfeed |"
       % (c1, articles, s1, sfeed_items, u1, s1 / c1))
-print("| second poll, all 304 | %.3f s | – | %.3f s | chorus = %.2f× curl |" % (c2, u2, c2 / u2))
+print("| first poll: CPU (user + sys) | %.2f s | %.2f s | %.2f s | chorus = 1/%.1f of sfeed |"
+      % (cpu(c1r), cpu(s1r), cpu(u1r), cpu(s1r) / cpu(c1r)))
+print("| second poll, all 304: wall | %.3f s | – | %.3f s | chorus = %.2f× curl |" % (c2, u2, c2 / u2))
+print("| second poll: CPU (user + sys) | %.3f s | – | %.3f s | chorus = %.2f× curl |"
+      % (cpu(c2r), cpu(u2r), cpu(c2r) / cpu(u2r)))
 print("")
-print("medians; peak RSS of chorus: first poll %.0f MB, second %.0f MB; "
-      "304s seen by nginx in the second-poll runs: %s of %s requests"
-      % (int(rss1) / 1024, int(rss2) / 1024, nm, total))
+print("medians of wall time, means of CPU time; peak RSS of chorus: first poll %.0f MB, second %.0f MB; "
+      "304s seen by nginx in the second-poll runs: %s of %s requests; "
+      "1-minute load average at the end: %s"
+      % (int(rss1) / 1024, int(rss2) / 1024, nm, total, open("/proc/loadavg").read().split()[0]))
 ok = c1 * 5 <= s1 and c2 < 0.3 and c2 <= 2 * u2 and int(rss1) < 200 * 1024
 print("acceptance 3: %s" % ("met" if ok else "NOT met"))
 PY
