@@ -378,6 +378,11 @@ static int settle(struct poll_run *r, struct job *j,
 			snprintf(problem, sizeof(problem), "not a feed (%s)",
 				 perr.msg);
 			rc = 0;
+			/* Ask for the whole body again next time, rather
+			 * than hear 304 about one that could not be read. */
+			free(s->etag);
+			free(s->last_modified);
+			s->etag = s->last_modified = NULL;
 		} else {
 			ok = 1;
 			hints = p->hints;

@@ -26,7 +26,7 @@ cat >"$srv/script.json" <<JSON
  "/down": {"status": 503, "headers": {"Retry-After": "{date+3600}"}},
  "/fine": $ok,
  "/broken": [$ok, {"status": 500}],
- "/garbage": [$ok, {"body": "this is not a feed at all"}],
+ "/garbage": [$ok, {"headers": {"ETag": "\"g\""}, "body": "this is not a feed at all"}],
  "/loop1": {"status": 302, "headers": {"Location": "/loop2"}},
  "/loop2": {"status": 302, "headers": {"Location": "/loop1"}},
  "/h0": {"status": 302, "headers": {"Location": "/h1"}},
@@ -108,6 +108,8 @@ check "Retry-After 120 obeyed ($wait)" [ "$wait" -ge 118 ] && [ "$wait" -le 125 
 wait=$(sql "$site" "SELECT next_poll - $t0 FROM feeds WHERE url='$BASE/down'")
 check "Retry-After date obeyed ($wait)" [ "$wait" -ge 3595 ] && [ "$wait" -le 3605 ]
 check "articles stay after 410, 500, garbage" [ "$(articles "$site")" -eq 2 ]
+check "a body that is not a feed: its validators are not kept" \
+	[ "$(sql "$site" "SELECT etag IS NULL FROM feeds WHERE url='$BASE/garbage'")" -eq 1 ]
 sleep 2.2
 busy=$(requests /busy) down=$(requests /down) fine=$(requests /fine)
 "$CHORUS" -q -C "$site" poll 2>/dev/null
