@@ -357,6 +357,7 @@ struct word_info {
 	uint64_t name; /* its name key's hash */
 	uint8_t capital;
 	uint8_t stop;
+	uint16_t langs; /* detection namespace only: lists holding the word */
 };
 
 /* At most this many cached words (40 bytes each): beyond, no caching. */
@@ -456,6 +457,18 @@ static int compute_word(struct chorus_text_analyser *an, size_t li,
 	rc = fold_word(w, len, &an->fold);
 	if (rc)
 		return rc;
+	wi->langs = 0;
+	/* The detection namespace: only which lists hold the word. */
+	if (li == N_LANG) {
+		size_t l;
+
+		for (l = 0; len <= 12 && l < N_OF(langs); l++)
+			if (in_list(&langs[l], an->fold.data, an->fold.len))
+				wi->langs |= (uint16_t)(1u << l);
+		wi->stop = 1;
+		wi->term = wi->name = 0;
+		return 0;
+	}
 	wi->stop = (uint8_t)is_stop(li, an->fold.data, an->fold.len);
 	wi->term = 0;
 	if (!wi->stop) {
@@ -643,6 +656,31 @@ static void fingerprint(const struct chorus_text_analyser *an,
 	}
 }
 
+/* chorus_text_detect_language() through the word cache. */
+static int detect_cached(struct chorus_text_analyser *an, const char *text,
+			 int *li)
+{
+	const uint8_t *p = (const uint8_t *)text;
+	size_t len = strlen(text), i = 0, start, wlen, words = 0, l, best = 0;
+	size_t hits[N_OF(langs)] = {0};
+	int boundary, rc = 0;
+
+	while (!rc && words < 400 &&
+	       next_word(p, len, &i, &start, &wlen, &boundary)) {
+		struct word_info wi;
+
+		words++;
+		rc = word_lookup(an, N_LANG, text + start, wlen, &wi);
+		for (l = 0; !rc && wi.langs && l < N_OF(langs); l++)
+			hits[l] += (wi.langs >> l) & 1;
+	}
+	for (l = 1; l < N_OF(langs); l++)
+		if (hits[l] > hits[best])
+			best = l;
+	*li = hits[best] < 3 || hits[best] * 20 < words ? 0 : (int)best;
+	return rc;
+}
+
 int chorus_text_analyse(struct chorus_text_analyser *an, const char *lang,
 			const char *title, const char *body,
 			struct chorus_text_analysis *out)
@@ -652,12 +690,8 @@ int chorus_text_analyse(struct chorus_text_analyser *an, const char *lang,
 	int rc = 0;
 
 	out->n_terms = out->n_names = out->n_head = 0;
-	if (li < 0) {
-		const char *guess =
-		    chorus_text_detect_language(body ? body : "");
-
-		li = guess ? lang_index(guess) : 0;
-	}
+	if (li < 0 && (rc = detect_cached(an, body ? body : "", &li)))
+		return rc;
 	memcpy(out->lang, lang_code((size_t)li), 3);
 	if (title)
 		rc = analyse_text(an, (size_t)li, title, 1, out, &acc);
