@@ -75,19 +75,21 @@ void chorus_story_id(const char *founder_key, char out[CHORUS_STORY_ID_LEN])
 void chorus_cluster_options_init(struct chorus_cluster_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->threshold = 0.25;
+	o->threshold = 0.2;
 	o->merge_threshold = 0.9;
-	o->w_names = 0.3;
-	o->w_head = 0.2;
+	o->w_names = 0.4;
+	o->w_head = 0.3;
 	o->w_terms = 1.0 - o->w_names - o->w_head;
 	o->w_time = 0.1;
+	o->w_year = 0.2;
 	o->window = 3 * 86400;
 }
 
 /* Story centroid caps and candidate search limits (see the top). */
-#define STORY_TERMS 128
-#define STORY_NAMES 48
+#define STORY_TERMS 256
+#define STORY_NAMES 64
 #define STORY_HEAD 48
+#define STORY_YEARS 8
 #define INDEX_TERMS 12
 #define INDEX_NAMES 12
 #define LSH_BANDS 4
@@ -101,6 +103,8 @@ struct story {
 	uint32_t alias; /* the story this one merged into; itself if alive */
 	int locked;	/* a split override: takes no one, merges with none */
 	struct feat *terms, *names, *head; /* sums, sorted by hash */
+	uint16_t years[STORY_YEARS];	   /* years its members name */
+	uint16_t n_years;
 	uint32_t n_terms, n_names, n_head;
 	double norm_terms, norm_names;
 };
@@ -386,6 +390,18 @@ static int index_article(struct clusterer *cl, const struct article_features *f,
 	return rc;
 }
 
+static void add_years(struct story *sy, const uint16_t *years, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < sy->n_years && sy->years[k] != years[i]; k++)
+			;
+		if (k == sy->n_years && sy->n_years < STORY_YEARS)
+			sy->years[sy->n_years++] = years[i];
+	}
+}
+
 /* Add article features f (published t) to story s. */
 static int story_add(struct clusterer *cl, uint32_t s,
 		     const struct article_features *f, int64_t t)
@@ -409,6 +425,7 @@ static int story_add(struct clusterer *cl, uint32_t s,
 			     STORY_HEAD, NULL);
 	if (rc)
 		return rc;
+	add_years(sy, f->years, f->n_years);
 	sy->n++;
 	if (t > sy->last)
 		sy->last = t;
@@ -474,6 +491,24 @@ static double head_overlap(const struct clusterer *cl,
 	return all > 0 ? hit / all : 0;
 }
 
+/*
+ * 1 when the article and the story both name years and share none (they
+ * date themselves apart), else 0.
+ */
+static double year_conflict(const struct article_features *f,
+			    const struct story *sy)
+{
+	size_t i, k;
+
+	if (!f->n_years || !sy->n_years)
+		return 0;
+	for (i = 0; i < f->n_years; i++)
+		for (k = 0; k < sy->n_years; k++)
+			if (f->years[i] == sy->years[k])
+				return 0;
+	return 1;
+}
+
 static double score(const struct clusterer *cl,
 		    const struct article_features *f, int64_t t,
 		    const struct story *sy)
@@ -490,6 +525,7 @@ static double score(const struct clusterer *cl,
 		     feat_dot(f->names, f->n_names, sy->names, sy->n_names) /
 		     sy->norm_names;
 	s += o->w_head * head_overlap(cl, f, sy);
+	s -= o->w_year * year_conflict(f, sy);
 	if (dt > 0 && o->window > 0)
 		s -= o->w_time * dt / (double)o->window;
 	return s;
@@ -608,6 +644,24 @@ static int is_split(const struct clusterer *cl, const char *key)
 	return 0;
 }
 
+/* How alike two stories are: their centroids, weighed as in score(). */
+static double story_similarity(const struct clusterer *cl,
+			       const struct story *x, const struct story *y)
+{
+	const struct chorus_cluster_options *o = cl->opt;
+	double s = 0;
+
+	if (x->norm_terms > 0 && y->norm_terms > 0)
+		s += o->w_terms *
+		     feat_dot(x->terms, x->n_terms, y->terms, y->n_terms) /
+		     (x->norm_terms * y->norm_terms);
+	if (x->norm_names > 0 && y->norm_names > 0)
+		s += o->w_names *
+		     feat_dot(x->names, x->n_names, y->names, y->n_names) /
+		     (x->norm_names * y->norm_names);
+	return s / (o->w_terms + o->w_names);
+}
+
 /* Merge story b into story a (both roots, a older) in memory and store. */
 static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 {
@@ -624,6 +678,7 @@ static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 			     STORY_HEAD, NULL);
 	if (rc)
 		return chorus_err_set(cl->err, rc, "out of memory");
+	add_years(x, y->years, y->n_years);
 	x->n += y->n;
 	if (y->last > x->last)
 		x->last = y->last;
@@ -748,8 +803,10 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 	for (i = 0; !rc && i < n; i++) {
 		uint32_t a = find_root(cl, best), b = find_root(cl, cands[i].s);
 
-		if (a == b || cands[i].score < cl->opt->merge_threshold ||
-		    cl->stories[a].locked || cl->stories[b].locked)
+		if (a == b || cands[i].score < cl->opt->threshold ||
+		    cl->stories[a].locked || cl->stories[b].locked ||
+		    story_similarity(cl, &cl->stories[a], &cl->stories[b]) <
+			cl->opt->merge_threshold)
 			continue;
 		rc = cl->stories[a].id < cl->stories[b].id
 			 ? merge_stories(cl, a, b)

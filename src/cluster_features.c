@@ -14,7 +14,7 @@
 
 #include "cluster_int.h"
 
-#define FEATURES_MAGIC 0x31464843u /* "CHF1" */
+#define FEATURES_MAGIC 0x32464843u /* "CHF2" */
 #define DF_MAGIC 0x31464443u	   /* "CDF1" */
 
 static uint32_t fold32(uint64_t h)
@@ -258,6 +258,8 @@ int features_from_analysis(const struct chorus_text_analysis *an,
 
 	memset(out, 0, sizeof(*out));
 	out->text_hash = an->text_hash;
+	out->n_years = (uint32_t)an->n_years;
+	memcpy(out->years, an->years, an->n_years * sizeof(out->years[0]));
 	memcpy(out->minhash, an->minhash, sizeof(out->minhash));
 	/* Every article counts as a document, even one without words. */
 	if (!rc && count)
@@ -317,7 +319,7 @@ int features_encode(const struct article_features *f, struct chorus_buf *out)
 	head[12 + 4 * CHORUS_MINHASH_K] = (unsigned char)f->n_terms;
 	head[13 + 4 * CHORUS_MINHASH_K] = (unsigned char)f->n_names;
 	head[14 + 4 * CHORUS_MINHASH_K] = (unsigned char)f->n_head;
-	head[15 + 4 * CHORUS_MINHASH_K] = 0;
+	head[15 + 4 * CHORUS_MINHASH_K] = (unsigned char)f->n_years;
 	rc = chorus_buf_add(out, head, sizeof(head));
 	if (!rc)
 		rc = chorus_buf_add(out, f->terms,
@@ -328,6 +330,9 @@ int features_encode(const struct article_features *f, struct chorus_buf *out)
 	if (!rc)
 		rc = chorus_buf_add(out, f->head,
 				    f->n_head * sizeof(f->head[0]));
+	if (!rc)
+		rc = chorus_buf_add(out, f->years,
+				    f->n_years * sizeof(f->years[0]));
 	return rc;
 }
 
@@ -345,11 +350,14 @@ int features_decode(const void *data, size_t len, struct article_features *f)
 	f->n_terms = p[12 + 4 * CHORUS_MINHASH_K];
 	f->n_names = p[13 + 4 * CHORUS_MINHASH_K];
 	f->n_head = p[14 + 4 * CHORUS_MINHASH_K];
+	f->n_years = p[15 + 4 * CHORUS_MINHASH_K];
 	need = hl + f->n_terms * sizeof(f->terms[0]) +
 	       f->n_names * sizeof(f->names[0]) +
-	       f->n_head * sizeof(f->head[0]);
+	       f->n_head * sizeof(f->head[0]) +
+	       f->n_years * sizeof(f->years[0]);
 	if (f->n_terms > FEAT_TERMS || f->n_names > FEAT_NAMES ||
-	    f->n_head > FEAT_HEAD || len != need) {
+	    f->n_head > FEAT_HEAD || f->n_years > CHORUS_YEARS_MAX ||
+	    len != need) {
 		memset(f, 0, sizeof(*f));
 		return CHORUS_EPARSE;
 	}
@@ -359,5 +367,7 @@ int features_decode(const void *data, size_t len, struct article_features *f)
 	memcpy(f->names, p, f->n_names * sizeof(f->names[0]));
 	p += f->n_names * sizeof(f->names[0]);
 	memcpy(f->head, p, f->n_head * sizeof(f->head[0]));
+	p += f->n_head * sizeof(f->head[0]);
+	memcpy(f->years, p, f->n_years * sizeof(f->years[0]));
 	return 0;
 }

@@ -14,8 +14,8 @@
 #include "chorus/text.h"
 
 /* Kept per article: its strongest terms and names, its headline terms. */
-#define FEAT_TERMS 64
-#define FEAT_NAMES 24
+#define FEAT_TERMS 128
+#define FEAT_NAMES 32
 #define FEAT_HEAD 16
 
 /* One weighted feature: a 32-bit hash of a stem or name key. */
@@ -28,12 +28,13 @@ struct feat {
  * An article as the clusterer sees it: unit-length tf-idf vectors of
  * terms and names (weights as of when it was clustered; only the
  * strongest kept, sorted by hash), its distinct headline terms (sorted),
- * its fingerprint and text hash.
+ * the years it names, its fingerprint and text hash.
  */
 struct article_features {
 	uint64_t text_hash;
 	uint32_t minhash[CHORUS_MINHASH_K];
-	uint32_t n_terms, n_names, n_head;
+	uint32_t n_terms, n_names, n_head, n_years;
+	uint16_t years[CHORUS_YEARS_MAX]; /* named years, most named first */
 	struct feat terms[FEAT_TERMS];
 	struct feat names[FEAT_NAMES];
 	uint32_t head[FEAT_HEAD];

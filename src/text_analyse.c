@@ -591,9 +591,55 @@ static int joined(const char *text, size_t from, size_t to)
 	return 1;
 }
 
+/* Counts of the years 1900-2099 a text names, indexed by year - 1900. */
+struct year_counts {
+	uint16_t n[200];
+};
+
+static void note_year(const char *w, struct year_counts *y)
+{
+	int v = 0, k;
+
+	for (k = 0; k < 4; k++) {
+		if (w[k] < '0' || w[k] > '9')
+			return;
+		v = v * 10 + (w[k] - '0');
+	}
+	if (v >= 1900 && v < 2100 && y->n[v - 1900] < UINT16_MAX)
+		y->n[v - 1900]++;
+}
+
+/* The most named years (ties: the later year), into out. */
+static void keep_years(const struct year_counts *y,
+		       struct chorus_text_analysis *out)
+{
+	size_t k, i;
+
+	out->n_years = 0;
+	for (k = 0; k < CHORUS_YEARS_MAX; k++) {
+		int best = -1;
+
+		for (i = 0; i < 200; i++) {
+			size_t j;
+			int taken = 0;
+
+			for (j = 0; j < out->n_years; j++)
+				taken |= out->years[j] == 1900 + i;
+			if (y->n[i] && !taken &&
+			    (best < 0 || y->n[i] >= y->n[best]))
+				best = (int)i;
+		}
+		if (best < 0)
+			break;
+		out->years[out->n_years] = (uint16_t)(1900 + best);
+		out->year_counts[out->n_years++] = y->n[best];
+	}
+}
+
 static int analyse_text(struct chorus_text_analyser *an, size_t li,
 			const char *text, int is_head,
-			struct chorus_text_analysis *out, uint64_t *acc)
+			struct chorus_text_analysis *out, uint64_t *acc,
+			struct year_counts *years)
 {
 	const uint8_t *p = (const uint8_t *)text;
 	size_t len = strlen(text), i = 0, start, wlen;
@@ -608,6 +654,8 @@ static int analyse_text(struct chorus_text_analyser *an, size_t li,
 		if (rc)
 			break;
 		*acc = (*acc ^ wi.key) * 0x100000001b3ULL;
+		if (wlen == 4)
+			note_year(text + start, years);
 		if (wi.term) {
 			rc = push(&out->terms, &out->n_terms, &out->cap_terms,
 				  wi.term);
@@ -687,18 +735,21 @@ int chorus_text_analyse(struct chorus_text_analyser *an, const char *lang,
 {
 	int li = lang_index(lang);
 	uint64_t acc = 0xcbf29ce484222325ULL;
+	struct year_counts years;
 	int rc = 0;
 
+	memset(&years, 0, sizeof(years));
 	out->n_terms = out->n_names = out->n_head = 0;
 	if (li < 0 && (rc = detect_cached(an, body ? body : "", &li)))
 		return rc;
 	memcpy(out->lang, lang_code((size_t)li), 3);
 	if (title)
-		rc = analyse_text(an, (size_t)li, title, 1, out, &acc);
+		rc = analyse_text(an, (size_t)li, title, 1, out, &acc, &years);
 	if (!rc && body)
-		rc = analyse_text(an, (size_t)li, body, 0, out, &acc);
+		rc = analyse_text(an, (size_t)li, body, 0, out, &acc, &years);
 	if (rc)
 		return rc;
+	keep_years(&years, out);
 	out->text_hash = XXH3_64bits(&acc, sizeof(acc));
 	fingerprint(an, out);
 	return 0;

@@ -38,13 +38,16 @@ void chorus_story_id(const char *founder_key, char out[CHORUS_STORY_ID_LEN]);
  * when the score reaches threshold:
  *   score = w_terms * cos(terms) + w_names * cos(names)
  *         + w_head * headline overlap - w_time * (time since the story's
- *           last report / window)
+ *           last report / window) - w_year * (both name years, none
+ *           in common)
  */
 struct chorus_cluster_options {
 	double threshold;       /* minimum score to join a story */
 	double merge_threshold; /* an article scoring this with two stories
 				   shows they are one: they merge */
 	double w_terms, w_names, w_head, w_time;
+	double w_year; /* taken off when article and story name only
+			  different years */
 	int64_t window; /* seconds: a story older than this takes no one */
 	/* chorus.ini [story] overrides, applied after each run (borrowed) */
 	const struct chorus_story_override *overrides;

@@ -101,6 +101,9 @@ int chorus_text_name_key(const char *word, size_t len, struct chorus_buf *out);
  */
 const char *chorus_text_detect_language(const char *text);
 
+/* Distinct years kept per analysis (see struct chorus_text_analysis). */
+#define CHORUS_YEARS_MAX 4
+
 /* MinHash values per fingerprint (see struct chorus_text_analysis). */
 #define CHORUS_MINHASH_K 16
 
@@ -108,7 +111,8 @@ const char *chorus_text_detect_language(const char *text);
  * What the clusterer needs of an article, read in one pass: hashes of its
  * stemmed content terms and of its name keys (repeats kept, in order), of
  * its headline's terms, a MinHash fingerprint over 3-term shingles, a hash
- * of its folded text (equal texts, equal hashes) and the language used.
+ * of its folded text (equal texts, equal hashes), the years it names and
+ * the language used.
  * Terms and names are 64-bit xxhash values; two articles share a hash
  * when they share the (stemmed, or name-keyed) word.
  */
@@ -122,6 +126,10 @@ struct chorus_text_analysis {
 	uint32_t minhash[CHORUS_MINHASH_K];
 	uint64_t text_hash;
 	char lang[4]; /* the language stemmed in: "en", "de"… */
+	/* Years the text names (1900-2099), most named first, with counts. */
+	uint16_t years[CHORUS_YEARS_MAX];
+	uint16_t year_counts[CHORUS_YEARS_MAX];
+	size_t n_years;
 };
 
 void chorus_text_analysis_init(struct chorus_text_analysis *a);
