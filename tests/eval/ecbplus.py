@@ -13,7 +13,7 @@ usage: ecbplus.py --chorus BIN [--data DIR] [--order fixed|shuffled|both]
                   [--builds N] [--min-pairwise F] [--min-bcubed F]
                   [--max-order-delta F]
 Exit status 0 when every given minimum holds."""
-import argparse, json, os, random, re, shutil, subprocess, sys, tempfile, time
+import argparse, json, os, re, shutil, subprocess, sys, tempfile, time
 from datetime import datetime, timezone
 from urllib.parse import urlparse
 
@@ -32,6 +32,15 @@ def article_text(a, when):
     if a.get("url"):
         head.append("Link: " + a["url"])
     return "\n".join(head) + "\n\n" + a["text"].strip() + "\n"
+
+
+def shuffle(v, seed):
+    """Fisher-Yates with a 64-bit LCG: the same order as tune.c's."""
+    x = seed
+    for i in range(len(v) - 1, 0, -1):
+        x = (x * 6364136223846793005 + 1442695040888963407) % (1 << 64)
+        j = (x >> 33) % (i + 1)
+        v[i], v[j] = v[j], v[i]
 
 
 def run(chorus, site, *args):
@@ -53,7 +62,7 @@ def score(data, pred_path):
 def cluster(chorus, data, articles, order_name, builds, keep):
     order = list(range(len(articles)))
     if order_name == "shuffled":
-        random.Random(20251119).shuffle(order)
+        shuffle(order, 20251119)
     tmp = tempfile.mkdtemp(prefix="chorus-ecb-")
     site = os.path.join(tmp, "site")
     os.makedirs(os.path.join(site, "seeds"))
