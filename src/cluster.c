@@ -44,11 +44,11 @@
  * order and among the best in the worst shuffled order; the figures are in
  * README.md ("Clustering quality"). Along the way, larger vectors (128
  * terms per article and 256 per story instead of 64 and 128) and the year
- * conflict each gained about 0.015 in pairwise F1; pairs of terms, whole-name features, a penalty
- * for a missing main name and a threshold relative to the story's own
- * cohesion were tried and lost, so they are not here. The time weight and
- * window cannot be tuned there (ECB+ has no dates); they are set so that
- * a story three days old needs a clearly better match.
+ * conflict each gained about 0.015 in pairwise F1; pairs of terms, whole-name
+ * features, a penalty for a missing main name and a threshold relative to the
+ * story's own cohesion were tried and lost, so they are not here. The time
+ * weight and window cannot be tuned there (ECB+ has no dates); they are set so
+ * that a story three days old needs a clearly better match.
  *
  * Stories are never rebuilt: a stored assignment stands, so ids and pages
  * are stable however many times chorus runs. What a later run needs of the
@@ -102,7 +102,7 @@ void chorus_cluster_options_init(struct chorus_cluster_options *o)
 #define INDEX_NAMES 12
 #define LSH_BANDS 4
 #define POSTINGS_READ 128
-#define CANDIDATES 24
+#define CANDIDATES 10
 
 struct story {
 	int64_t id; /* stories.id */
@@ -157,22 +157,6 @@ struct clusterer {
 	size_t pending; /* articles to assign in this run */
 };
 
-static int cmp_feat_h(const void *a, const void *b)
-{
-	const struct feat *x = a, *y = b;
-
-	return x->h < y->h ? -1 : x->h > y->h;
-}
-
-static int cmp_feat_w(const void *a, const void *b)
-{
-	const struct feat *x = a, *y = b;
-
-	if (x->w != y->w)
-		return x->w > y->w ? -1 : 1;
-	return x->h < y->h ? -1 : x->h > y->h;
-}
-
 /* *v (n entries) += a (na entries), keeping the max strongest. */
 static int vec_add(struct feat **v, uint32_t *n, const struct feat *a,
 		   size_t na, size_t max, double *norm)
@@ -194,11 +178,7 @@ static int vec_add(struct feat **v, uint32_t *n, const struct feat *a,
 		}
 		k++;
 	}
-	if (k > max) {
-		qsort(f, k, sizeof(*f), cmp_feat_w);
-		k = max;
-		qsort(f, k, sizeof(*f), cmp_feat_h);
-	}
+	k = feat_keep_heaviest(f, k, max);
 	for (i = 0; i < k; i++)
 		sum += (double)f[i].w * f[i].w;
 	free(*v);
@@ -365,13 +345,12 @@ static uint64_t key_band(const struct article_features *f, size_t b)
 	return (3ULL << 56) | (h >> 8);
 }
 
-/* The indexes of the n strongest features of fs (at most max). */
+/* The (at most) max strongest features of fs, into out (by hash). */
 static size_t strongest(const struct feat *fs, size_t n, size_t max,
 			struct feat *out)
 {
 	memcpy(out, fs, n * sizeof(*fs));
-	qsort(out, n, sizeof(*out), cmp_feat_w);
-	return n < max ? n : max;
+	return feat_keep_heaviest(out, n, max);
 }
 
 static int usable(const struct article_features *f)

@@ -204,10 +204,91 @@ static int cmp_feat_w(const void *a, const void *b)
 	return x->h < y->h ? -1 : x->h > y->h;
 }
 
+/* Sort v[0..n) with tmp[0..n) as room: LSD radix, a byte per pass. */
+static void radix_u32(uint32_t *v, uint32_t *tmp, size_t n)
+{
+	unsigned shift;
+	size_t i;
+
+	for (shift = 0; shift < 32; shift += 8) {
+		size_t count[257] = {0};
+
+		for (i = 0; i < n; i++)
+			count[((v[i] >> shift) & 0xff) + 1]++;
+		for (i = 1; i < 257; i++)
+			count[i] += count[i - 1];
+		for (i = 0; i < n; i++)
+			tmp[count[(v[i] >> shift) & 0xff]++] = v[i];
+		memcpy(v, tmp, n * sizeof(*v));
+	}
+}
+
+/* Does a outweigh b (heavier, or as heavy with a lower hash)? */
+static int outweighs(const struct feat *a, const struct feat *b)
+{
+	return a->w > b->w || (a->w == b->w && a->h < b->h);
+}
+
+size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max)
+{
+	struct feat *w, pivot;
+	size_t lo = 0, hi, k = max, i, j, kept;
+
+	if (n <= max)
+		return n;
+	/* Quickselect the max-th heaviest (by outweighs) on a copy. */
+	w = malloc(n * sizeof(*w));
+	if (!w) {
+		/* No room: fall back to sorting in place. */
+		qsort(fs, n, sizeof(*fs), cmp_feat_w);
+		qsort(fs, max, sizeof(*fs), cmp_feat_h);
+		return max;
+	}
+	memcpy(w, fs, n * sizeof(*w));
+	hi = n;
+	for (;;) {
+		struct feat t;
+		size_t store = lo;
+
+		pivot = w[lo + (hi - lo) / 2];
+		/* Partition: those outweighing the pivot first. */
+		for (i = lo; i < hi; i++)
+			if (outweighs(&w[i], &pivot)) {
+				t = w[i];
+				w[i] = w[store];
+				w[store++] = t;
+			}
+		if (store - lo >= k) {
+			hi = store;
+			continue;
+		}
+		k -= store - lo;
+		if (k == 1)
+			break; /* the pivot is the max-th */
+		/* Drop the pivot itself, then go on among the rest. */
+		for (i = store; i < hi; i++)
+			if (w[i].h == pivot.h) {
+				w[i] = w[store];
+				w[store] = pivot;
+				break;
+			}
+		lo = store + 1;
+		k--;
+	}
+	free(w);
+	/* Keep what does not fall below the pivot, in hash order. */
+	for (i = 0, j = 0, kept = 0; i < n; i++)
+		if (!outweighs(&pivot, &fs[i])) {
+			fs[j++] = fs[i];
+			kept++;
+		}
+	return kept;
+}
+
 /*
  * Weigh the hashes hs[0..n) (any order, repeats counted) into at most max
  * unit-normalised features, sorted by hash, into out; counts each distinct
- * hash into df when count is set. scratch holds n entries.
+ * hash into df when count is set. scratch holds 2n entries.
  */
 static int weigh(const uint64_t *hs, size_t n, struct df_table *df, int count,
 		 uint32_t *scratch, struct feat *fs, struct feat *out,
@@ -219,8 +300,7 @@ static int weigh(const uint64_t *hs, size_t n, struct df_table *df, int count,
 	*n_out = 0;
 	for (i = 0; i < n; i++)
 		scratch[i] = fold32(hs[i]);
-	if (n)
-		qsort(scratch, n, sizeof(*scratch), cmp_u32);
+	radix_u32(scratch, scratch + n, n);
 	for (i = 0; i < n; i = j) {
 		for (j = i; j < n && scratch[j] == scratch[i]; j++)
 			;
@@ -237,12 +317,8 @@ static int weigh(const uint64_t *hs, size_t n, struct df_table *df, int count,
 	norm = sqrt(sum);
 	for (i = 0; i < k; i++)
 		fs[i].w = (float)(fs[i].w / norm);
-	if (k > max) {
-		qsort(fs, k, sizeof(*fs), cmp_feat_w);
-		k = max;
-	}
+	k = feat_keep_heaviest(fs, k, max);
 	memcpy(out, fs, k * sizeof(*fs));
-	qsort(out, k, sizeof(*out), cmp_feat_h);
 	*n_out = (uint32_t)k;
 	return 0;
 }
@@ -252,7 +328,7 @@ int features_from_analysis(const struct chorus_text_analysis *an,
 			   struct article_features *out)
 {
 	size_t n = an->n_terms > an->n_names ? an->n_terms : an->n_names, i, k;
-	uint32_t *scratch = malloc((n + 1) * sizeof(*scratch));
+	uint32_t *scratch = malloc((2 * n + 1) * sizeof(*scratch));
 	struct feat *fs = malloc((n + 1) * sizeof(*fs));
 	int rc = scratch && fs ? 0 : CHORUS_ENOMEM;
 

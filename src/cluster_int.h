@@ -68,6 +68,13 @@ int features_from_analysis(const struct chorus_text_analysis *an,
 			   struct df_table *df, int count,
 			   struct article_features *out);
 
+/*
+ * Keep the max heaviest of the n hash-sorted features fs (ties: the lower
+ * hash), in place and still sorted by hash; returns how many are kept.
+ * Linear time: a selection, not a sort.
+ */
+size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max);
+
 /* The sparse dot product of two hash-sorted feature arrays. */
 double feat_dot(const struct feat *a, size_t na, const struct feat *b,
 		size_t nb);

@@ -314,6 +314,9 @@ out:
 	return rc;
 }
 
+/* Words read to guess a language: enough for function words to show. */
+#define DETECT_WORDS 150
+
 const char *chorus_text_detect_language(const char *text)
 {
 	const uint8_t *p = (const uint8_t *)text;
@@ -323,7 +326,8 @@ const char *chorus_text_detect_language(const char *text)
 	int boundary;
 	size_t best = 0;
 
-	while (words < 400 && next_word(p, len, &i, &start, &wlen, &boundary)) {
+	while (words < DETECT_WORDS &&
+	       next_word(p, len, &i, &start, &wlen, &boundary)) {
 		words++;
 		if (wlen > 12 || fold_word(text + start, wlen, &f))
 			continue;
@@ -713,7 +717,7 @@ static int detect_cached(struct chorus_text_analyser *an, const char *text,
 	size_t hits[N_OF(langs)] = {0};
 	int boundary, rc = 0;
 
-	while (!rc && words < 400 &&
+	while (!rc && words < DETECT_WORDS &&
 	       next_word(p, len, &i, &start, &wlen, &boundary)) {
 		struct word_info wi;
 
