@@ -90,6 +90,7 @@ void chorus_cluster_options_init(struct chorus_cluster_options *o)
 	o->w_terms = 1.0 - o->w_names - o->w_head;
 	o->w_time = 0.1;
 	o->w_year = 0.2;
+	o->min_terms = 0.2;
 	o->window = 3 * 86400;
 }
 
@@ -113,6 +114,8 @@ struct story {
 	struct feat *terms, *names, *head; /* sums, sorted by hash */
 	uint16_t years[STORY_YEARS];	   /* years its members name */
 	uint16_t n_years;
+	uint32_t seen; /* the last index list that counted it */
+	uint8_t bands; /* fingerprint bands it shares with the article */
 	uint32_t n_terms, n_names, n_head;
 	double norm_terms, norm_names;
 };
@@ -151,6 +154,7 @@ struct clusterer {
 	float *acc;
 	uint32_t *touched;
 	size_t n_touched, stamp_now;
+	uint32_t seen_now;
 	struct chorus_buf body, blob;
 	const char *const *split_keys; /* sorted */
 	size_t n_split;
@@ -501,12 +505,15 @@ static double score(const struct clusterer *cl,
 		    const struct story *sy)
 {
 	const struct chorus_cluster_options *o = cl->opt;
-	double s = 0, dt = (double)(t - sy->last);
+	double s = 0, dt = (double)(t - sy->last), words = 0;
 
 	if (sy->norm_terms > 0)
-		s += o->w_terms *
-		     feat_dot(f->terms, f->n_terms, sy->terms, sy->n_terms) /
-		     sy->norm_terms;
+		words = feat_dot(f->terms, f->n_terms, sy->terms, sy->n_terms) /
+			sy->norm_terms;
+	/* Names and headlines alone do not make one story. */
+	if (words < o->min_terms)
+		return 0;
+	s += o->w_terms * words;
 	if (sy->norm_names > 0)
 		s += o->w_names *
 		     feat_dot(f->names, f->n_names, sy->names, sy->n_names) /
@@ -526,26 +533,40 @@ static int alive(const struct clusterer *cl, uint32_t s, int64_t t)
 	       (cl->opt->window <= 0 || t - sy->last <= cl->opt->window);
 }
 
-/* Accumulate weight w for the alive roots of the newest postings of key. */
-static void gather(struct clusterer *cl, uint64_t key, float w, int64_t t)
+/*
+ * Accumulate weight w for the alive roots of the newest postings of key,
+ * each story once however many of its members are posted there (else a
+ * big story would outweigh a close one).
+ */
+static void gather(struct clusterer *cl, uint64_t key, float w, int band,
+		   int64_t t)
 {
 	struct posting *p = index_slot(cl, key, 0);
 	uint32_t i, from;
 
 	if (!p)
 		return;
+	if (++cl->seen_now == UINT32_MAX) {
+		for (i = 0; i < cl->n_stories; i++)
+			cl->stories[i].seen = 0;
+		cl->seen_now = 1;
+	}
 	from = p->n > POSTINGS_READ ? p->n - POSTINGS_READ : 0;
 	for (i = p->n; i-- > from;) {
 		uint32_t s = find_root(cl, p->v[i]);
+		struct story *sy = &cl->stories[s];
 
-		if (!alive(cl, s, t))
+		if (sy->seen == cl->seen_now || !alive(cl, s, t))
 			continue;
+		sy->seen = cl->seen_now;
 		if (cl->stamp[s] != cl->stamp_now) {
 			cl->stamp[s] = (uint32_t)cl->stamp_now;
 			cl->acc[s] = 0;
+			sy->bands = 0;
 			cl->touched[cl->n_touched++] = s;
 		}
 		cl->acc[s] += w;
+		sy->bands += (uint8_t)band;
 	}
 }
 
@@ -564,9 +585,13 @@ static int cmp_cand_acc(const void *a, const void *b)
 	return x->s < y->s ? -1 : x->s > y->s;
 }
 
-/* The candidates for f, strongest hits first, at most CANDIDATES. */
+/*
+ * The candidates for f, strongest hits first, at most CANDIDATES; *copy
+ * receives the story sharing the most fingerprint bands with f, two or
+ * more (a near copy), else UINT32_MAX.
+ */
 static size_t candidates(struct clusterer *cl, const struct article_features *f,
-			 int64_t t, struct cand *out, int *near_copy)
+			 int64_t t, struct cand *out, uint32_t *copy)
 {
 	struct feat top[FEAT_TERMS];
 	size_t n, i, k;
@@ -579,17 +604,24 @@ static size_t candidates(struct clusterer *cl, const struct article_features *f,
 	cl->n_touched = 0;
 	n = strongest(f->terms, f->n_terms, INDEX_TERMS, top);
 	for (i = 0; i < n; i++)
-		gather(cl, key_term(top[i].h), top[i].w, t);
+		gather(cl, key_term(top[i].h), top[i].w, 0, t);
 	n = strongest(f->names, f->n_names, INDEX_NAMES, top);
 	for (i = 0; i < n; i++)
-		gather(cl, key_name(top[i].h), top[i].w, t);
+		gather(cl, key_name(top[i].h), top[i].w, 0, t);
 	/* A band in common is strong evidence of a copy: weigh it high. */
 	for (i = 0; usable(f) && i < LSH_BANDS; i++)
-		gather(cl, key_band(f, i), 10.0f, t);
-	*near_copy = 0;
+		gather(cl, key_band(f, i), 1.0f, 1, t);
+	*copy = UINT32_MAX;
 	k = 0;
 	for (i = 0; i < cl->n_touched; i++) {
 		struct cand c = {cl->touched[i], cl->acc[cl->touched[i]], 0};
+		const struct story *sy = &cl->stories[c.s];
+
+		if (sy->bands >= 2 &&
+		    (*copy == UINT32_MAX ||
+		     sy->bands > cl->stories[*copy].bands ||
+		     (sy->bands == cl->stories[*copy].bands && c.s < *copy)))
+			*copy = c.s;
 
 		if (k < CANDIDATES) {
 			out[k++] = c;
@@ -607,9 +639,6 @@ static size_t candidates(struct clusterer *cl, const struct article_features *f,
 		}
 	}
 	qsort(out, k, sizeof(*out), cmp_cand_acc);
-	/* Two equal bands of four: a near copy of that story. */
-	if (k && out[0].acc >= 20.0f)
-		*near_copy = 1;
 	return k;
 }
 
@@ -718,9 +747,9 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 	struct article_features f;
 	struct cand cands[CANDIDATES];
 	size_t n = 0, i;
-	uint32_t best = UINT32_MAX, copy;
+	uint32_t best = UINT32_MAX, copy, near = UINT32_MAX;
 	double best_score = 0;
-	int rc, near_copy = 0, locked = is_split(cl, r->key);
+	int rc, locked = is_split(cl, r->key);
 
 	chorus_buf_reset(&cl->body);
 	rc = chorus_buf_printf(&cl->body, "%s\n%s",
@@ -745,7 +774,7 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 		}
 	}
 	if (best == UINT32_MAX && !locked) {
-		n = candidates(cl, &f, r->published, cands, &near_copy);
+		n = candidates(cl, &f, r->published, cands, &near);
 		for (i = 0; i < n; i++) {
 			cands[i].score = score(cl, &f, r->published,
 					       &cl->stories[cands[i].s]);
@@ -756,15 +785,18 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 				best = cands[i].s;
 			}
 		}
-		if (near_copy && cands[0].score < cl->opt->threshold) {
-			best = cands[0].s;
-			best_score = cl->opt->threshold;
+		if (near != UINT32_MAX) {
+			/* A near copy joins its original's story. */
+			double sc =
+			    score(cl, &f, r->published, &cl->stories[near]);
+
+			best = near;
+			best_score =
+			    sc > cl->opt->threshold ? sc : cl->opt->threshold;
 			cl->stats->copies++;
-		} else if (near_copy) {
-			cl->stats->copies++;
-		}
-		if (best_score < cl->opt->threshold && !near_copy)
+		} else if (best_score < cl->opt->threshold) {
 			best = UINT32_MAX;
+		}
 	}
 	if (best == UINT32_MAX) {
 		rc = found_story(cl, r, &best);

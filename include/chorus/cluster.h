@@ -48,6 +48,8 @@ struct chorus_cluster_options {
 	double w_terms, w_names, w_head, w_time;
 	double w_year; /* taken off when article and story name only
 			  different years */
+	double min_terms; /* below this cosine of words, no story is joined
+			     (names and headlines alone are not enough) */
 	int64_t window; /* seconds: a story older than this takes no one */
 	/* chorus.ini [story] overrides, applied after each run (borrowed) */
 	const struct chorus_story_override *overrides;

@@ -199,9 +199,10 @@ static void one(struct chorus_cluster_options *opt, const size_t *fixed,
 		bc2 = bc3;
 	}
 	printf("%.4f\t%.4f\t%.4f\t%.4f\t%.4f\tnames %.2f head %.2f "
-	       "threshold %.2f merge %.2f year %.2f\n",
+	       "threshold %.2f merge %.2f year %.2f min_terms %.2f\n",
 	       pw1 < pw2 ? pw1 : pw2, pw1, bc1, pw2, bc2, opt->w_names,
-	       opt->w_head, opt->threshold, opt->merge_threshold, opt->w_year);
+	       opt->w_head, opt->threshold, opt->merge_threshold, opt->w_year,
+	       opt->min_terms);
 	fflush(stdout);
 }
 
@@ -248,12 +249,13 @@ int main(int argc, char **argv)
 	printf(
 	    "min_pw\tpw_fixed\tbc_fixed\tpw_shuffled\tbc_shuffled\tparams\n");
 	if (argc > 2) {
-		for (a = 2; a + 4 < argc; a += 5) {
+		for (a = 2; a + 5 < argc; a += 6) {
 			opt.w_names = strtod(argv[a], NULL);
 			opt.w_head = strtod(argv[a + 1], NULL);
 			opt.threshold = strtod(argv[a + 2], NULL);
 			opt.merge_threshold = strtod(argv[a + 3], NULL);
 			opt.w_year = strtod(argv[a + 4], NULL);
+			opt.min_terms = strtod(argv[a + 5], NULL);
 			one(&opt, fixed, shuffled);
 		}
 		return 0;
