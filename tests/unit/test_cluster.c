@@ -84,12 +84,8 @@ static void store_texts(struct chorus_store *st, const char *const *extra,
 
 		chorus_article_init(&a);
 		if (i < 5) {
-			/* The project's seeds/, beside tests/ (tests/data
-			 * need not exist, so no "..": strip it instead). */
-			snprintf(path, sizeof(path), "%.*s/seeds/%s.txt",
-				 (int)(strlen(CHORUS_TEST_DATA) -
-				       strlen("/tests/data")),
-				 CHORUS_TEST_DATA, seeds[i]);
+			snprintf(path, sizeof(path), "%s/seeds/%s.txt",
+				 CHORUS_SOURCE_DIR, seeds[i]);
 			assert_int_equal(chorus_file_read(path, 0, &data, NULL),
 					 0);
 			assert_int_equal(chorus_article_from_text(
