@@ -18,7 +18,7 @@
  * Candidate stories come from an inverted index, never from a scan of all
  * stories: every story is posted under its members' strongest 12 terms and
  * 12 names and four LSH bands of their fingerprints, and an article looks
- * up its own, reading at most the newest 128 stories of each list; the 24
+ * up its own, reading at most the newest 128 stories of each list; the 10
  * stories it hit hardest are scored:
  *   score = w_terms * cos(article terms, story terms)
  *         + w_names * cos(article names, story names)
@@ -28,9 +28,9 @@
  *         - w_time  * (time since the story's last report) / window
  * The article joins the best story scoring at least `threshold` whose
  * word cosine alone reaches `min_terms` (names alone do not make one
- * story), else it founds one. A story whose last report is older than the window (14 days)
- * takes no one. An exact copy (same link, or the same words in the same
- * order) joins its original's story outright, and so does a near copy
+ * story), else it founds one. A story whose last report is older than the
+ * window (14 days) takes no one. An exact copy (same link, or the same words in
+ * the same order) joins its original's story outright, and so does a near copy
  * (two of four LSH bands equal). When the article also reaches the
  * threshold with a second story whose centroid is as alike to the first
  * as `merge_threshold`, the two are one story told twice: the younger
@@ -111,18 +111,19 @@ void chorus_cluster_options_init(struct chorus_cluster_options *o)
 #define POSTINGS_READ 128
 #define CANDIDATES 10
 
+/* The fields the candidate search reads come first: one cache line. */
 struct story {
-	int64_t id; /* stories.id */
-	int64_t last;
-	uint32_t n;	/* members */
+	int64_t last;	/* the newest member's time */
 	uint32_t alias; /* the story this one merged into; itself if alive */
-	int locked;	/* a split override: takes no one, merges with none */
-	struct feat *terms, *names, *head; /* sums, sorted by hash */
-	uint16_t years[STORY_YEARS];	   /* years its members name */
+	uint32_t seen;	/* the last index list that counted it */
+	uint8_t bands;	/* fingerprint bands it shares with the article */
+	uint8_t locked; /* a split override: takes no one, merges with none */
 	uint16_t n_years;
-	uint32_t seen; /* the last index list that counted it */
-	uint8_t bands; /* fingerprint bands it shares with the article */
+	uint32_t n;			   /* members */
+	int64_t id;			   /* stories.id */
+	struct feat *terms, *names, *head; /* sums, sorted by hash */
 	uint32_t n_terms, n_names, n_head;
+	uint16_t years[STORY_YEARS]; /* years its members name */
 	double norm_terms, norm_names;
 };
 
@@ -808,7 +809,7 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 		rc = found_story(cl, r, &best);
 		best_score = 1;
 		if (!rc)
-			cl->stories[best].locked = locked;
+			cl->stories[best].locked = (uint8_t)locked;
 	}
 	if (!rc)
 		rc = chorus_store_article_assign(
