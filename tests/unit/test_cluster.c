@@ -380,6 +380,25 @@ static void test_cluster_copies_join_and_strangers_do_not(void **state)
 	assert_true(story_of(st, "c") == story_of(st, "a"));
 	assert_true(story_of(st, "d") != story_of(st, "a"));
 	assert_true(stats.copies >= 2);
+	/* The same-link copy is one article with its original: shown once. */
+	{
+		struct chorus_story_view v;
+		struct chorus_corpus c;
+		size_t i;
+
+		assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+		for (i = 0; i < c.n_stories; i++)
+			if (c.stories[i].id == story_of(st, "a"))
+				break;
+		assert_int_equal(chorus_story_view_compute(&c, &c.stories[i],
+							   &v, NULL),
+				 0);
+		assert_int_equal(v.n_members, 2);
+		assert_string_equal(v.members[0].article->a.key, "a");
+		assert_string_equal(v.members[1].article->a.key, "b");
+		chorus_story_view_release(&v);
+		chorus_corpus_release(&c);
+	}
 	/* Nothing new: nothing moves. */
 	run(st, &opt, &stats);
 	assert_int_equal(stats.articles, 0);
