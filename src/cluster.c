@@ -17,7 +17,7 @@
  * and 64 names), its headline terms and the years its members name.
  * Candidate stories come from an inverted index, never from a scan of all
  * stories: every story is posted under its members' strongest 12 terms and
- * 12 names and four LSH bands of their fingerprints, and an article looks
+ * 6 names and four LSH bands of their fingerprints, and an article looks
  * up its own, reading at most the newest 128 stories of each list; the 10
  * stories it hit hardest are scored:
  *   score = w_terms * cos(article terms, story terms)
@@ -106,7 +106,7 @@ void chorus_cluster_options_init(struct chorus_cluster_options *o)
 #define STORY_HEAD 48
 #define STORY_YEARS 8
 #define INDEX_TERMS 12
-#define INDEX_NAMES 12
+#define INDEX_NAMES 6
 #define LSH_BANDS 4
 #define POSTINGS_READ 128
 #define CANDIDATES 10
