@@ -13,6 +13,8 @@
  *   [feed "https://example.org/feed.xml"]
  *   name = Example
  *   interval = 3600
+ *   [story]
+ *   merge = KEY KEY     split = KEY     (article keys; repeatable)
  *
  * `chorus add`, `remove` and a feed that moved for good rewrite chorus.ini
  * through chorus_config_feed_*(): only the lines of that one section
@@ -44,6 +46,18 @@ struct chorus_poll_config {
 	size_t max_feed_bytes; /* a larger body is cut off, failed (16 MiB) */
 };
 
+/* A [story] override: `merge = KEY KEY` or `split = KEY` (article keys). */
+enum chorus_story_override_kind {
+	CHORUS_STORY_MERGE, /* key and other tell one story */
+	CHORUS_STORY_SPLIT, /* key is a story of its own */
+};
+
+struct chorus_story_override {
+	enum chorus_story_override_kind kind;
+	char *key;
+	char *other; /* merge only */
+};
+
 struct chorus_site {
 	char *root;	   /* the site folder */
 	char *config_path; /* the chorus.ini read, or NULL */
@@ -63,6 +77,8 @@ struct chorus_site {
 	struct chorus_poll_config poll;
 	struct chorus_feed_config *feeds;
 	size_t n_feeds;
+	struct chorus_story_override *story_overrides; /* [story] */
+	size_t n_story_overrides;
 	/*
 	 * The time used for undated input when SOURCE_DATE_EPOCH is set (the
 	 * CLI reads the environment); -1 when it is not.

@@ -83,5 +83,6 @@ int cmd_remove(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_list(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_import(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_export(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_stories(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

@@ -20,6 +20,8 @@ static const struct cli_command commands[] = {
 	{"list", cmd_list, "the subscriptions and the health of each"},
 	{"import", cmd_import, "subscribe to the feeds of an OPML file"},
 	{"export", cmd_export, "print the subscriptions as OPML 2.0"},
+	{"stories", cmd_stories, "list stories and their articles; --tsv, "
+				 "--explain ID"},
 };
 
 static void help(FILE *f)
