@@ -70,9 +70,8 @@ int cmd_list(int argc, char **argv, struct cli_ctx *ctx)
 		return rc;
 	}
 	chorus_feed_state_init(&s);
-	printf("%-8s %-16s %4s %9s %-16s %5s %8s  %s\n", "HEALTH",
-	       "LAST POLL", "HTTP", "BYTES", "NEXT POLL", "FAILS", "ARTICLES",
-	       "FEED");
+	printf("%-8s %-16s %4s %9s %-16s %5s %8s  %s\n", "HEALTH", "LAST POLL",
+	       "HTTP", "BYTES", "NEXT POLL", "FAILS", "ARTICLES", "FEED");
 	for (i = 0; !rc && i < ctx->site.n_feeds; i++) {
 		const struct chorus_feed_config *fc = &ctx->site.feeds[i];
 		char last[CHORUS_DATE_RFC3339_LEN],
@@ -93,9 +92,8 @@ int cmd_list(int argc, char **argv, struct cli_ctx *ctx)
 		else
 			snprintf(status, sizeof(status), "net");
 		printf("%-8s %-16s %4s %9lld %-16s %5ld %8lld  %s",
-		       health(&s, found), last, status,
-		       (long long)s.last_bytes, next, s.failures,
-		       (long long)s.items, fc->url);
+		       health(&s, found), last, status, (long long)s.last_bytes,
+		       next, s.failures, (long long)s.items, fc->url);
 		if (fc->name || s.title)
 			printf(" (%s)", fc->name ? fc->name : s.title);
 		if (s.last_error && !s.retired)
