@@ -1,6 +1,7 @@
 /*
  * The capped growable buffer (see include/chorus/buf.h).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
