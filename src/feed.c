@@ -39,6 +39,8 @@ struct chorus_feed_parser {
 
 /* How many leading bytes may pass before the format must be decided. */
 #define SNIFF_MAX 4096
+/* How many are held (when the document is longer) before deciding. */
+#define SNIFF_MIN 512
 
 const char *chorus_feed_format_name(enum chorus_feed_format format)
 {
@@ -141,7 +143,7 @@ int feed_emit_entry(struct feed_builder *b, struct chorus_feed_entry *e)
 /* ---- text helpers ---- */
 
 /* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t feed_utf8_seq(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];
 
@@ -172,7 +174,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 }
 
 /* Windows-1252's characters at 0x80-0x9f (0: undefined there). */
-static const unsigned short cp1252[32] = {
+const unsigned short feed_cp1252[32] = {
     0x20ac, 0,	    0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
     0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0,	    0x017d, 0,
     0,	    0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
@@ -217,12 +219,12 @@ char *feed_clean_text(const char *s, size_t n, int *repaired)
 			i++;
 			continue;
 		}
-		k = utf8_seq(p + i, end - i);
+		k = feed_utf8_seq(p + i, end - i);
 		if (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0 &&
-		    cp1252[p[i + 1] - 0x80]) {
+		    feed_cp1252[p[i + 1] - 0x80]) {
 			/* A C1 control is a windows-1252 character mislabelled
 			 * as ISO-8859-1: what the writer meant. */
-			unsigned u = cp1252[p[i + 1] - 0x80];
+			unsigned u = feed_cp1252[p[i + 1] - 0x80];
 			char enc[3] = {(char)(0xe0 | (u >> 12)),
 				       (char)(0x80 | ((u >> 6) & 0x3f)),
 				       (char)(0x80 | (u & 0x3f))};
@@ -522,6 +524,9 @@ int chorus_feed_parser_push(struct chorus_feed_parser *p, const char *data,
 
 		if ((rc = chorus_buf_add(&p->head, data, len)))
 			goto fail;
+		/* Enough to read an XML declaration before deciding. */
+		if (p->head.len < SNIFF_MIN)
+			return 0;
 		m = sniff((const unsigned char *)p->head.data, p->head.len);
 		if (m == MODE_SNIFF)
 			return 0;
@@ -544,6 +549,7 @@ fail:
 int chorus_feed_parser_finish(struct chorus_feed_parser *p,
 			      struct chorus_feed **out, struct chorus_err *err)
 {
+	enum parser_mode m;
 	int rc = 0;
 
 	*out = NULL;
@@ -559,10 +565,13 @@ int chorus_feed_parser_finish(struct chorus_feed_parser *p,
 		if (!p->head.len)
 			return chorus_err_set(err, CHORUS_EEMPTY,
 					      "feed: the document is empty");
-		if (sniff((const unsigned char *)p->head.data, p->head.len) ==
-		    MODE_SNIFF)
+		m = sniff((const unsigned char *)p->head.data, p->head.len);
+		if (m == MODE_SNIFF)
 			return chorus_err_set(err, CHORUS_EEMPTY,
 					      "feed: the document is blank");
+		if ((rc = start_mode(p, m)))
+			return chorus_err_set(err, rc, "feed: %s",
+					      chorus_strerror(rc));
 	}
 	if (p->mode == MODE_JSON) {
 		rc = feed_json_parse(&p->b, p->head.data, p->head.len, err);

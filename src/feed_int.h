@@ -63,6 +63,12 @@ int feed_looks_like_html(const char *s);
  */
 char *feed_clean_text(const char *s, size_t n, int *repaired);
 
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+size_t feed_utf8_seq(const unsigned char *s, size_t n);
+
+/* Windows-1252's characters for bytes 0x80-0x9f (0 where undefined). */
+extern const unsigned short feed_cp1252[32];
+
 /* Append s HTML-escaped (&, <, >, "). */
 int feed_escape_html(struct chorus_buf *out, const char *s, size_t n);
 

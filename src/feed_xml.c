@@ -144,7 +144,7 @@ struct tag_def {
 
 /* Sorted by name (strcmp) for bsearch. */
 static const struct tag_def core_tags[] = {
-    {"RDF", T_RDF},
+    {"abstract", T_DC_DESCRIPTION},
     {"author", T_AUTHOR},
     {"body", T_XHTML_BODY},
     {"category", T_CATEGORY},
@@ -164,17 +164,17 @@ static const struct tag_def core_tags[] = {
     {"issued", T_ISSUED},
     {"item", T_ITEM},
     {"language", T_LANGUAGE},
-    {"lastBuildDate", T_LASTBUILDDATE},
+    {"lastbuilddate", T_LASTBUILDDATE},
     {"link", T_LINK},
-    {"managingEditor", T_MANAGINGEDITOR},
+    {"managingeditor", T_MANAGINGEDITOR},
     {"modified", T_MODIFIED},
     {"name", T_NAME},
-    {"pubDate", T_PUBDATE},
+    {"pubdate", T_PUBDATE},
     {"published", T_PUBLISHED},
+    {"rdf", T_RDF},
     {"rss", T_RSS},
     {"source", T_IGNORED_BOX},
     {"summary", T_SUMMARY},
-    {"textInput", T_IGNORED_BOX},
     {"textinput", T_IGNORED_BOX},
     {"title", T_TITLE},
     {"updated", T_UPDATED},
@@ -310,6 +310,9 @@ struct feed_xml {
 	int filter; /* the encoding is ASCII-compatible */
 	int in_cdata;
 	int amp_reported;
+	int fix_utf8; /* the document is UTF-8: repair stray bytes */
+	int utf8_reported;
+	int ctl_reported;
 	struct chorus_buf carry;
 	long xml_errors;
 	int failed;
@@ -368,7 +371,7 @@ static enum tag classify(enum ns ns, const char *name)
 	case NS_CORE:
 		return lookup_tag(core_tags, COUNT(core_tags), name);
 	case NS_RDF:
-		return strcmp(name, "RDF") ? T_NONE : T_RDF;
+		return strcmp(name, "rdf") ? T_NONE : T_RDF;
 	case NS_DC:
 		return lookup_tag(dc_tags, COUNT(dc_tags), name);
 	case NS_DCTERMS:
@@ -402,6 +405,21 @@ static const xmlChar **find_attr(int n, const xmlChar **attrs, const char *name,
 			continue;
 		if (uri ? (a[2] && !strcmp((const char *)a[2], uri)) : !a[2])
 			return a;
+	}
+	return NULL;
+}
+
+/* An attribute without a namespace, its name in any case (CDF). */
+static char *attr_dup_ci(int n, const xmlChar **attrs, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const xmlChar **a = attrs + 5 * i;
+
+		if (!a[2] && !strcasecmp((const char *)a[0], name))
+			return feed_clean_text((const char *)a[3],
+					       (size_t)(a[4] - a[3]), NULL);
 	}
 	return NULL;
 }
@@ -881,6 +899,22 @@ static void ser_start(struct feed_xml *x, const xmlChar *name, int nattr,
 		fail(x, rc);
 }
 
+/* CDF puts a channel's or item's link and date in attributes. */
+static void cdf_attrs(struct feed_xml *x, int ie, int n, const xmlChar **attrs)
+{
+	char *href = attr_dup_ci(n, attrs, "href");
+	char *lastmod = attr_dup_ci(n, attrs, "lastmod");
+
+	if (href && *href)
+		set_field(x, ie, F_LINK, 0,
+			  ie ? &x->entry.link : &x->b->feed->link,
+			  feed_resolve_url(cur_base(x), href));
+	if (lastmod)
+		set_date(x, ie, F_UPDATED, 0, lastmod, line_now(x));
+	free(href);
+	free(lastmod);
+}
+
 /* ---- SAX callbacks ---- */
 
 static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
@@ -890,6 +924,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	struct feed_xml *x = ctx;
 	struct frame *f, *parent = top(x);
 	const char *name = (const char *)localname;
+	char lname[64];
 	enum flavor flavor;
 	enum ns ns;
 	enum tag tag;
@@ -934,6 +969,9 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		f->lang = feed_clean_text((const char *)a[3],
 					  (size_t)(a[4] - a[3]), NULL);
 		f->own_lang = f->lang != NULL;
+		for (char *q = f->lang; q && *q; q++)
+			if (*q == '_')
+				*q = '-';
 		if (f->lang && !*f->lang) {
 			free(f->lang);
 			f->lang = NULL;
@@ -983,6 +1021,18 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		return;
 	}
 
+	/* Element names are read without regard to case, as feedparser
+	 * does (CDF writes them in capitals, some RSS too). */
+	{
+		size_t i;
+
+		for (i = 0; name[i] && i + 1 < sizeof(lname); i++)
+			lname[i] = (char)tolower((unsigned char)name[i]);
+		lname[i] = '\0';
+		if (name[i])
+			lname[0] = '\0';
+		name = lname;
+	}
 	ns = classify_ns((const char *)uri, (const char *)prefix, &flavor);
 	if (ns == NS_OTHER && uri) {
 		/*
@@ -1060,6 +1110,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		x->in_channel = (int)x->depth;
 		if (f->lang && !x->b->feed->language)
 			x->b->feed->language = chorus_strdup(f->lang);
+		cdf_attrs(x, 0, nb_attr, attrs);
 		return;
 	case T_ITEM:
 	case T_ENTRY:
@@ -1079,6 +1130,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 			else
 				free(about);
 		}
+		cdf_attrs(x, 1, nb_attr, attrs);
 		return;
 	case T_IGNORED_BOX:
 		if (!x->ignored)
@@ -1623,6 +1675,68 @@ static const struct {
     {"<!--", "-->"},
 };
 
+/* The UTF-8 of the character a stray byte stands for in windows-1252. */
+static size_t cp1252_utf8(unsigned char c, char out[4])
+{
+	unsigned u = c >= 0xa0 ? c : feed_cp1252[c - 0x80];
+
+	if (!u)
+		u = 0xfffd;
+	if (u < 0x800) {
+		out[0] = (char)(0xc0 | (u >> 6));
+		out[1] = (char)(0x80 | (u & 0x3f));
+		return 2;
+	}
+	out[0] = (char)(0xe0 | (u >> 12));
+	out[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+	out[2] = (char)(0x80 | (u & 0x3f));
+	return 3;
+}
+
+/* Could s[0..n) be the start of a valid UTF-8 sequence cut short? */
+static int utf8_prefix(const unsigned char *s, size_t n)
+{
+	size_t need, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		need = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		need = 4;
+	else
+		return 0;
+	if (n >= need)
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return 1;
+}
+
+/* Bytes the filter must look at; the rest pass untouched. */
+static int special(unsigned char c)
+{
+	return c == '&' || c == '<' || c == ']' || c == '-' || c >= 0x80 ||
+	       (c < 0x20 && c != '\t' && c != '\n' && c != '\r');
+}
+
+/*
+ * Replace the byte at p: flush the run before it, then push rep.
+ * Returns 0 or an error.
+ */
+static int splice(struct feed_xml *x, const char **run, const char *p,
+		  size_t skip, const char *rep, size_t replen)
+{
+	int rc;
+
+	if ((rc = parse(x, *run, (size_t)(p - *run), 0)) ||
+	    (replen && (rc = parse(x, rep, replen, 0))))
+		return rc;
+	*run = p + skip;
+	return 0;
+}
+
 static int filter_push(struct feed_xml *x, const char *data, size_t len,
 		       int end)
 {
@@ -1630,37 +1744,77 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 	int rc;
 
 	while (p < stop) {
+		unsigned char c = (unsigned char)*p;
+
+		if (!special(c)) {
+			p++;
+			continue;
+		}
+		if (c >= 0x80) {
+			size_t k;
+			char rep[4];
+
+			if (!x->fix_utf8) {
+				p++;
+				continue;
+			}
+			k = feed_utf8_seq((const unsigned char *)p,
+					  (size_t)(stop - p));
+			if (k) {
+				p += k;
+				continue;
+			}
+			if (!end && utf8_prefix((const unsigned char *)p,
+						(size_t)(stop - p)))
+				goto keep;
+			if (!x->utf8_reported) {
+				x->utf8_reported = 1;
+				feed_error(x->b, 0,
+					   "bytes that are not UTF-8 read as "
+					   "windows-1252");
+			}
+			k = cp1252_utf8(c, rep);
+			if ((rc = splice(x, &run, p, 1, rep, k)))
+				return rc;
+			p++;
+			continue;
+		}
+		if (c < 0x20) {
+			/* Control characters are not XML: dropped. */
+			if (!x->ctl_reported) {
+				x->ctl_reported = 1;
+				feed_error(x->b, 0,
+					   "control characters dropped");
+			}
+			if ((rc = splice(x, &run, p, 1, NULL, 0)))
+				return rc;
+			p++;
+			continue;
+		}
 		if (x->in_cdata) {
 			/* Inside CDATA or a comment: look for its end. */
 			const char *close =
 			    literal_sections[x->in_cdata - 1].close;
-			const char *q = memchr(p, close[0], (size_t)(stop - p));
 
-			if (!q) {
-				p = stop;
-				break;
+			if (c != (unsigned char)close[0]) {
+				p++;
+				continue;
 			}
-			if (stop - q < 3) {
-				if (!end) {
-					p = q;
+			if (stop - p < 3) {
+				if (!end)
 					goto keep;
-				}
-				p = stop;
-				break;
+				p++;
+				continue;
 			}
-			if (!memcmp(q, close, 3)) {
+			if (!memcmp(p, close, 3)) {
 				x->in_cdata = 0;
-				p = q + 3;
+				p += 3;
 			} else {
-				p = q + 1;
+				p++;
 			}
 			continue;
 		}
-		while (p < stop && *p != '&' && *p != '<')
-			p++;
-		if (p == stop)
-			break;
-		if (*p == '<') {
+		if (c == '<') {
 			size_t i, left = (size_t)(stop - p);
 			int partial = 0;
 
@@ -1687,7 +1841,10 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 			p++;
 			continue;
 		}
-		/* '&' */
+		if (c != '&') {
+			p++;
+			continue;
+		}
 		{
 			int r = starts_reference(p + 1, (size_t)(stop - p - 1));
 
@@ -1696,12 +1853,9 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 			if (r > 0 && stop - p > 2 && p[1] == '#' &&
 			    p[2] == 'X') {
 				/* "&#X41;": XML wants a lower-case x. */
-				if ((rc = parse(x, run, (size_t)(p - run) + 2,
-						0)) ||
-				    (rc = parse(x, "x", 1, 0)))
+				if ((rc = splice(x, &run, p + 2, 1, "x", 1)))
 					return rc;
 				p += 3;
-				run = p;
 				continue;
 			}
 			if (r > 0) {
@@ -1713,11 +1867,9 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 				feed_error(x->b, 0,
 					   "bare '&' read as \"&amp;\"");
 			}
-			if ((rc = parse(x, run, (size_t)(p - run) + 1, 0)) ||
-			    (rc = parse(x, "amp;", 4, 0)))
+			if ((rc = splice(x, &run, p, 1, "&amp;", 5)))
 				return rc;
 			p++;
-			run = p;
 		}
 	}
 	return parse(x, run, (size_t)(stop - run), end);
@@ -1750,7 +1902,14 @@ int feed_xml_push(struct feed_xml *x, const char *data, size_t len,
 	if (x->failed)
 		return x->failed;
 	if (!x->filter) {
-		rc = parse(x, data, len, terminate);
+		/*
+		 * UTF-16/32 documents are rare and libxml2 decodes them badly
+		 * when they arrive in small pieces: hold them (the size cap
+		 * bounds this) and parse them in one go.
+		 */
+		rc = len ? chorus_buf_add(&x->carry, data, len) : 0;
+		if (!rc && terminate)
+			rc = parse(x, x->carry.data, x->carry.len, 1);
 	} else if (x->carry.len) {
 		/* The kept tail goes first, joined to the new bytes. */
 		struct chorus_buf joined;
@@ -1846,6 +2005,42 @@ static void http_encoding(struct feed_builder *b, char *enc, size_t n)
 	}
 }
 
+/*
+ * Is the document UTF-8: forced so by HTTP, or declared (or, without a
+ * declaration, defaulted) so by its XML declaration?
+ */
+static int declares_utf8(const char *head, size_t n, const char *forced)
+{
+	const char *end, *e;
+	char val[32];
+	size_t i = 0;
+
+	if (forced[0])
+		return !strcasecmp(forced, "utf-8") ||
+		       !strcasecmp(forced, "utf8");
+	if (n >= 3 && !memcmp(head, "\xef\xbb\xbf", 3))
+		head += 3, n -= 3;
+	if (n < 5 || memcmp(head, "<?xml", 5))
+		return 1;
+	end = memchr(head, '>', n);
+	if (!end)
+		return 0;
+	for (e = head; e + 9 < end; e++)
+		if (!memcmp(e, "encoding", 8))
+			break;
+	if (e + 9 >= end)
+		return 1;
+	e += 8;
+	while (e < end && (*e == ' ' || *e == '='))
+		e++;
+	if (e < end && (*e == '"' || *e == '\''))
+		e++;
+	while (e < end && i + 1 < sizeof(val) && *e != '"' && *e != '\'')
+		val[i++] = *e++;
+	val[i] = '\0';
+	return !strcasecmp(val, "utf-8") || !strcasecmp(val, "utf8");
+}
+
 static void quiet_generic(void *ctx, const char *msg, ...)
 {
 	(void)ctx;
@@ -1908,6 +2103,7 @@ int feed_xml_new(struct feed_builder *b, const char *head, size_t n,
 	xmlCtxtUseOptions(x->ctxt, XML_PARSE_NONET | XML_PARSE_RECOVER |
 				       (enc[0] ? XML_PARSE_IGNORE_ENC : 0));
 	x->filter = ascii_compatible((const unsigned char *)head, n);
+	x->fix_utf8 = x->filter && declares_utf8(head, n, enc);
 	*out = x;
 	if (n && (rc = feed_xml_push(x, head, n, 0)))
 		return rc;
