@@ -156,8 +156,8 @@ char *chorus_feed_html_to_text(const char *html, size_t len)
 		chorus_buf_release(&t.out);
 		return NULL;
 	}
-	htmlCtxtUseOptions(ctxt, HTML_PARSE_NONET | HTML_PARSE_NOBLANKS |
-				     HTML_PARSE_NOIMPLIED);
+	htmlCtxtUseOptions(ctxt, HTML_PARSE_NONET | HTML_PARSE_NOERROR |
+				     HTML_PARSE_NOWARNING);
 	htmlParseChunk(ctxt, html, (int)len, 1);
 	htmlFreeParserCtxt(ctxt);
 	if (t.failed) {

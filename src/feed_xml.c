@@ -1769,7 +1769,7 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 				goto keep;
 			if (!x->utf8_reported) {
 				x->utf8_reported = 1;
-				feed_error(x->b, 0,
+				feed_error(x->b, line_now(x),
 					   "bytes that are not UTF-8 read as "
 					   "windows-1252");
 			}
@@ -1783,7 +1783,7 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 			/* Control characters are not XML: dropped. */
 			if (!x->ctl_reported) {
 				x->ctl_reported = 1;
-				feed_error(x->b, 0,
+				feed_error(x->b, line_now(x),
 					   "control characters dropped");
 			}
 			if ((rc = splice(x, &run, p, 1, NULL, 0)))
@@ -1864,7 +1864,7 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 			}
 			if (!x->amp_reported) {
 				x->amp_reported = 1;
-				feed_error(x->b, 0,
+				feed_error(x->b, line_now(x),
 					   "bare '&' read as \"&amp;\"");
 			}
 			if ((rc = splice(x, &run, p, 1, "&amp;", 5)))
@@ -1889,7 +1889,8 @@ static void close_open(struct feed_xml *x)
 		cap_end(x);
 	x->capturing = 0;
 	if (x->in_entry) {
-		feed_error(x->b, 0, "the document ends inside an entry");
+		feed_error(x->b, line_now(x),
+			   "the document ends inside an entry");
 		entry_end(x);
 	}
 }
