@@ -25,7 +25,9 @@ void chorus_err_prefix(struct chorus_err *err, const char *prefix)
 
 	if (!err || !prefix)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s: %s", prefix, err->msg);
+	/* A message cut at the end is fine; checking n tells gcc we know. */
+	if (snprintf(tmp, sizeof(tmp), "%s: %s", prefix, err->msg) < 0)
+		return;
 	memcpy(err->msg, tmp, sizeof(tmp));
 }
 

@@ -243,7 +243,7 @@ char *chorus_path_join(const char *a, const char *b)
 	struct chorus_buf buf = CHORUS_BUF_INIT;
 	size_t la = strlen(a);
 
-	if (b[0] == '/')
+	if (b[0] == '/' || !strcmp(a, ".") || !a[0])
 		return chorus_strdup(b);
 	if (chorus_buf_add(&buf, a, la) ||
 	    (la && a[la - 1] != '/' && chorus_buf_addc(&buf, '/')) ||

@@ -1,0 +1,119 @@
+/*
+ * The store: chorus's state in SQLite (`.chorus/state.db`), and the only
+ * code that speaks SQL. It keeps sources (outlets), articles, the stories
+ * they were assigned to, and what was read from which file, so that a
+ * build reads only files that changed.
+ *
+ * Every write happens inside chorus_store_begin()/chorus_store_commit(); a
+ * run killed before the commit leaves the previous state, whole (SQLite's
+ * journal). The schema carries a version (PRAGMA user_version) and opening
+ * an older state migrates it forward.
+ */
+#ifndef CHORUS_STORE_H
+#define CHORUS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chorus/article.h"
+#include "chorus/error.h"
+
+#define CHORUS_STORE_SCHEMA_VERSION 1
+
+struct chorus_store;
+
+/* An outlet. */
+struct chorus_source {
+	int64_t id;
+	char *name;
+	char *slug; /* unique, stable once given: sources/SLUG.html */
+	char *url;  /* the feed's URL, or NULL for local files */
+};
+
+/* An article as stored, with where it went. */
+struct chorus_stored_article {
+	int64_t id;
+	int64_t source_id;
+	int64_t story_id; /* 0 while unassigned */
+	double score;     /* how strongly it joined its story */
+	struct chorus_article a;
+};
+
+/* A story: a group of articles with a stable identity. */
+struct chorus_story {
+	int64_t id;
+	char *uuid;        /* "urn:uuid:…", never changes */
+	char *slug;        /* unique, stable once given: stories/SLUG.html */
+	char *founder_key; /* the key of the article that founded it */
+	int64_t merged_into; /* 0, or the story that absorbed this one */
+};
+
+/* Everything a render needs, loaded at once; freed with chorus_corpus_release. */
+struct chorus_corpus {
+	struct chorus_source *sources;
+	size_t n_sources;
+	struct chorus_stored_article *articles; /* by (published, key) */
+	size_t n_articles;
+	struct chorus_story *stories;           /* by id */
+	size_t n_stories;
+};
+
+/* Open (creating or migrating) the state at path. */
+int chorus_store_open(struct chorus_store **out, const char *path,
+		      struct chorus_err *err);
+void chorus_store_close(struct chorus_store *st);
+
+int chorus_store_begin(struct chorus_store *st, struct chorus_err *err);
+int chorus_store_commit(struct chorus_store *st, struct chorus_err *err);
+void chorus_store_rollback(struct chorus_store *st);
+
+/*
+ * Has the file at path (a name relative to the site) been read with this
+ * mtime and size? Sets *unchanged to 1 if so.
+ */
+int chorus_store_file_unchanged(struct chorus_store *st, const char *path,
+				int64_t mtime, int64_t size, int *unchanged,
+				struct chorus_err *err);
+int chorus_store_file_record(struct chorus_store *st, const char *path,
+			     int64_t mtime, int64_t size,
+			     struct chorus_err *err);
+
+/* The source named name, created (with a fresh unique slug) if missing. */
+int chorus_store_source_get(struct chorus_store *st, const char *name,
+			    const char *url, int64_t *id,
+			    struct chorus_err *err);
+
+enum chorus_put_result {
+	CHORUS_PUT_SAME,    /* stored already with these exact contents */
+	CHORUS_PUT_NEW,     /* a new article */
+	CHORUS_PUT_CHANGED, /* an article whose contents changed: updated */
+};
+
+/*
+ * Insert or update the article with a's key, of source source_id. An
+ * update keeps the article's story. *result (may be NULL) says which.
+ */
+int chorus_store_article_put(struct chorus_store *st,
+			     const struct chorus_article *a, int64_t source_id,
+			     enum chorus_put_result *result,
+			     struct chorus_err *err);
+
+/* Assign the article with key to story_id. */
+int chorus_store_article_assign(struct chorus_store *st, int64_t article_id,
+				int64_t story_id, double score,
+				struct chorus_err *err);
+
+/*
+ * Create a story founded by founder_key; uuid is its id, slug_base the
+ * wanted slug (made unique with "-2", "-3"…). *id receives its row id.
+ */
+int chorus_store_story_new(struct chorus_store *st, const char *uuid,
+			   const char *slug_base, const char *founder_key,
+			   int64_t *id, struct chorus_err *err);
+
+/* Load sources, articles and stories. */
+int chorus_store_load(struct chorus_store *st, struct chorus_corpus *out,
+		      struct chorus_err *err);
+void chorus_corpus_release(struct chorus_corpus *c);
+
+#endif

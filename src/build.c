@@ -1,0 +1,274 @@
+/*
+ * The build pipeline (see include/chorus/build.h): seeds/ → store →
+ * stories → public/.
+ *
+ * Ingest runs in one transaction and clustering in another, each committed
+ * before anything is published, so a run killed while rendering leaves a
+ * state that the next run simply renders again.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "chorus/build.h"
+#include "chorus/cluster.h"
+#include "chorus/file.h"
+#include "chorus/text.h"
+
+/* Reads one source file's bytes into the store. */
+typedef int (*ingest_fn)(const struct chorus_site *site,
+			 struct chorus_store *st, const char *display,
+			 const char *name, const char *data, size_t len,
+			 int64_t mtime, struct chorus_build_stats *stats,
+			 struct chorus_report *report, struct chorus_err *err);
+
+static void count_put(struct chorus_build_stats *stats,
+		      enum chorus_put_result r)
+{
+	if (r == CHORUS_PUT_NEW)
+		stats->articles_new++;
+	else if (r == CHORUS_PUT_CHANGED)
+		stats->articles_changed++;
+}
+
+static int ingest_text(const struct chorus_site *site, struct chorus_store *st,
+		       const char *display, const char *name, const char *data,
+		       size_t len, int64_t mtime,
+		       struct chorus_build_stats *stats,
+		       struct chorus_report *report, struct chorus_err *err)
+{
+	struct chorus_article a;
+	enum chorus_put_result put;
+	int64_t fallback = site->source_date_epoch >= 0
+				   ? site->source_date_epoch
+				   : mtime;
+	const char *dot = strrchr(name, '.');
+	char *key = chorus_strndup(name, dot ? (size_t)(dot - name)
+					     : strlen(name));
+	unsigned repairs = 0;
+	long line = 0;
+	int64_t source_id;
+	int rc;
+
+	if (!key)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	chorus_article_init(&a);
+	rc = chorus_article_from_text(&a, key, data, len, fallback, &repairs,
+				      &line, err);
+	if (rc)
+		goto out;
+	if (repairs & CHORUS_ARTICLE_REPAIRED_UTF8)
+		chorus_report_say(report, CHORUS_REPORT_WARN,
+				  "%s:%ld: invalid UTF-8 repaired (bad bytes "
+				  "replaced with U+FFFD)",
+				  display, line);
+	if (repairs & CHORUS_ARTICLE_BAD_DATE)
+		chorus_report_say(report, CHORUS_REPORT_WARN,
+				  "%s: unreadable Date header; using %s",
+				  display,
+				  site->source_date_epoch >= 0
+					  ? "SOURCE_DATE_EPOCH"
+					  : "the file's modification time");
+	rc = chorus_store_source_get(st, a.source, NULL, &source_id, err);
+	if (!rc)
+		rc = chorus_store_article_put(st, &a, source_id, &put, err);
+	if (!rc)
+		count_put(stats, put);
+out:
+	chorus_article_release(&a);
+	free(key);
+	return rc;
+}
+
+/* Source files by extension; the format inside decides for feeds. */
+static const struct {
+	const char *ext;
+	ingest_fn ingest;
+} kinds[] = {
+	{".txt", ingest_text},
+};
+
+static ingest_fn kind_of(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	size_t i;
+
+	if (!dot || name[0] == '.')
+		return NULL;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(dot, kinds[i].ext))
+			return kinds[i].ingest;
+	return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The source files of dir, sorted by name (bytewise, not by locale). */
+static int list_sources(const char *dir, struct chorus_strlist *out,
+			struct chorus_err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d)
+		return chorus_err_set(err,
+				      errno == ENOENT ? CHORUS_ENOTFOUND
+						      : CHORUS_EIO,
+				      "%s: %s (create it and put articles "
+				      "in it, or set [site] seeds in "
+				      "chorus.ini)",
+				      dir, strerror(errno));
+	while (!rc && (e = readdir(d)))
+		if (kind_of(e->d_name))
+			rc = chorus_strlist_push(out, e->d_name,
+						 strlen(e->d_name));
+	closedir(d);
+	if (rc)
+		return chorus_err_set(err, rc, "out of memory");
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+	return 0;
+}
+
+/* Read and ingest one file; returns non-zero only for fatal errors. */
+static int ingest_file(const struct chorus_site *site, struct chorus_store *st,
+		       const char *name, struct chorus_build_stats *stats,
+		       struct chorus_report *report, struct chorus_err *err)
+{
+	char *path = chorus_path_join(site->seeds_dir, name);
+	struct chorus_buf data = CHORUS_BUF_INIT;
+	struct chorus_err ferr = {0};
+	struct stat sb;
+	int rc = 0, unchanged = 0;
+
+	if (!path)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	stats->files_seen++;
+	if (stat(path, &sb) || !S_ISREG(sb.st_mode)) {
+		chorus_report_say(report, CHORUS_REPORT_FAIL,
+				  "%s: not a readable file, skipped", path);
+		stats->files_failed++;
+		goto out;
+	}
+	rc = chorus_store_file_unchanged(st, name, (int64_t)sb.st_mtime,
+					 (int64_t)sb.st_size, &unchanged, err);
+	if (rc || unchanged)
+		goto out;
+	stats->files_read++;
+	rc = chorus_file_read(path, site->max_source_bytes, &data, &ferr);
+	if (!rc)
+		rc = kind_of(name)(site, st, path, name, chorus_buf_cstr(&data),
+				   data.len, (int64_t)sb.st_mtime, stats,
+				   report, &ferr);
+	if (rc == CHORUS_ENOMEM || rc == CHORUS_EDB) {
+		chorus_err_set(err, rc, "%s", ferr.msg);
+		goto out;
+	}
+	if (rc) {
+		const char *msg = ferr.msg;
+		size_t plen = strlen(path);
+
+		/* Messages from file.c already start with the path. */
+		if (!strncmp(msg, path, plen) && msg[plen] == ':')
+			msg += plen + 2;
+		if (rc == CHORUS_ETOOBIG)
+			chorus_report_say(report, CHORUS_REPORT_FAIL,
+					  "%s: %s, skipped (raise [site] "
+					  "max_source_bytes to read it)",
+					  path, msg);
+		else
+			chorus_report_say(report, CHORUS_REPORT_FAIL,
+					  "%s: %s, skipped", path, msg);
+		stats->files_failed++;
+		rc = 0;
+		goto out;
+	}
+	rc = chorus_store_file_record(st, name, (int64_t)sb.st_mtime,
+				      (int64_t)sb.st_size, err);
+out:
+	chorus_buf_release(&data);
+	free(path);
+	return rc;
+}
+
+int chorus_build_ingest(const struct chorus_site *site,
+			struct chorus_store *st,
+			struct chorus_build_stats *stats,
+			struct chorus_report *report, struct chorus_err *err)
+{
+	struct chorus_strlist names;
+	size_t i;
+	int rc;
+
+	chorus_strlist_init(&names);
+	rc = list_sources(site->seeds_dir, &names, err);
+	if (!rc)
+		rc = chorus_store_begin(st, err);
+	for (i = 0; !rc && i < names.n; i++) {
+		rc = ingest_file(site, st, names.v[i], stats, report, err);
+		chorus_report_progress(report, "reading", (long)i + 1,
+				       (long)names.n);
+	}
+	if (!rc)
+		rc = chorus_store_commit(st, err);
+	else if (rc != CHORUS_ENOTFOUND && rc != CHORUS_EIO)
+		chorus_store_rollback(st);
+	chorus_strlist_release(&names);
+	return rc;
+}
+
+int chorus_build_publish(const struct chorus_site *site,
+			 struct chorus_store *st,
+			 struct chorus_build_stats *stats,
+			 struct chorus_report *report, struct chorus_err *err)
+{
+	struct chorus_cluster_options opt;
+	struct chorus_corpus c;
+	int rc;
+
+	chorus_cluster_options_init(&opt);
+	rc = chorus_store_load(st, &c, err);
+	if (rc)
+		return rc;
+	rc = chorus_store_begin(st, err);
+	if (!rc)
+		rc = chorus_cluster_assign(st, &c, &opt, &stats->stories_new,
+					   report, err);
+	if (!rc)
+		rc = chorus_store_commit(st, err);
+	else
+		chorus_store_rollback(st);
+	if (!rc && stats->stories_new) {
+		/* Reload to see the stories just founded. */
+		chorus_corpus_release(&c);
+		rc = chorus_store_load(st, &c, err);
+		if (rc)
+			return rc;
+	}
+	stats->articles_total = c.n_articles;
+	if (!rc)
+		rc = chorus_file_mkdirs(site->public_dir, err);
+	if (!rc)
+		rc = chorus_render_site(site, &c, &stats->render, report, err);
+	chorus_corpus_release(&c);
+	return rc;
+}
+
+int chorus_build(const struct chorus_site *site, struct chorus_store *st,
+		 struct chorus_build_stats *stats, struct chorus_report *report,
+		 struct chorus_err *err)
+{
+	int rc;
+
+	memset(stats, 0, sizeof(*stats));
+	rc = chorus_build_ingest(site, st, stats, report, err);
+	if (!rc)
+		rc = chorus_build_publish(site, st, stats, report, err);
+	return rc;
+}

@@ -1,0 +1,634 @@
+/*
+ * The SQLite store (see include/chorus/store.h).
+ *
+ * Schema (version 1):
+ *   sources(id, name UNIQUE, slug UNIQUE, url)
+ *   articles(id, key UNIQUE, source_id, title, subtitle, link, author,
+ *            language, summary, text, published, updated, date_known,
+ *            hash, story_id, score)
+ *   stories(id, uuid UNIQUE, slug UNIQUE, founder_key, merged_into)
+ *   files(path PRIMARY KEY, mtime, size)  -- what ingest has read
+ * migrations[v] takes a state from version v to v+1; a new version only
+ * ever appends to that table, so any older state opens.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+#include <xxhash.h>
+
+#include "chorus/buf.h"
+#include "chorus/store.h"
+#include "chorus/text.h"
+
+struct chorus_store {
+	sqlite3 *db;
+	char *path;
+};
+
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE sources("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  slug TEXT NOT NULL UNIQUE,"
+	"  url TEXT);"
+	"CREATE TABLE stories("
+	"  id INTEGER PRIMARY KEY,"
+	"  uuid TEXT NOT NULL UNIQUE,"
+	"  slug TEXT NOT NULL UNIQUE,"
+	"  founder_key TEXT NOT NULL,"
+	"  merged_into INTEGER REFERENCES stories(id));"
+	"CREATE TABLE articles("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  source_id INTEGER NOT NULL REFERENCES sources(id),"
+	"  title TEXT, subtitle TEXT, link TEXT, author TEXT,"
+	"  language TEXT, summary TEXT, text TEXT NOT NULL,"
+	"  published INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	"  date_known INTEGER NOT NULL DEFAULT 0,"
+	"  hash INTEGER NOT NULL,"
+	"  story_id INTEGER REFERENCES stories(id),"
+	"  score REAL NOT NULL DEFAULT 0);"
+	"CREATE INDEX articles_story ON articles(story_id);"
+	"CREATE TABLE files("
+	"  path TEXT PRIMARY KEY,"
+	"  mtime INTEGER NOT NULL,"
+	"  size INTEGER NOT NULL);",
+};
+
+static int db_fail(struct chorus_store *st, struct chorus_err *err,
+		   const char *what)
+{
+	return chorus_err_set(err, CHORUS_EDB, "%s: %s: %s", st->path, what,
+			      sqlite3_errmsg(st->db));
+}
+
+static int exec(struct chorus_store *st, const char *sql,
+		struct chorus_err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		chorus_err_set(err, CHORUS_EDB, "%s: %s", st->path,
+			       msg ? msg : "SQL error");
+		sqlite3_free(msg);
+		return CHORUS_EDB;
+	}
+	return 0;
+}
+
+static int migrate(struct chorus_store *st, struct chorus_err *err)
+{
+	const int target = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	sqlite3_stmt *q;
+	int version, rc;
+	char sql[64];
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL))
+		return db_fail(st, err, "reading schema version");
+	version = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+	sqlite3_finalize(q);
+	if (version > target)
+		return chorus_err_set(err, CHORUS_EDB,
+				      "%s: schema version %d is newer than "
+				      "this chorus knows (%d); upgrade chorus",
+				      st->path, version, target);
+	for (; version < target; version++) {
+		rc = exec(st, "BEGIN IMMEDIATE", err);
+		if (!rc)
+			rc = exec(st, migrations[version], err);
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+			 version + 1);
+		if (!rc)
+			rc = exec(st, sql, err);
+		if (!rc)
+			rc = exec(st, "COMMIT", err);
+		if (rc) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int chorus_store_open(struct chorus_store **out, const char *path,
+		      struct chorus_err *err)
+{
+	struct chorus_store *st;
+	int rc;
+
+	*out = NULL;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	st->path = chorus_strdup(path);
+	if (!st->path) {
+		free(st);
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	}
+	if (sqlite3_open_v2(path, &st->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK) {
+		rc = st->db ? db_fail(st, err, "open")
+			    : chorus_err_set(err, CHORUS_ENOMEM,
+					     "out of memory");
+		chorus_store_close(st);
+		return rc;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	rc = exec(st,
+		  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+		  "PRAGMA foreign_keys=ON;",
+		  err);
+	if (!rc)
+		rc = migrate(st, err);
+	if (rc) {
+		chorus_store_close(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+void chorus_store_close(struct chorus_store *st)
+{
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+int chorus_store_begin(struct chorus_store *st, struct chorus_err *err)
+{
+	return exec(st, "BEGIN IMMEDIATE", err);
+}
+
+int chorus_store_commit(struct chorus_store *st, struct chorus_err *err)
+{
+	return exec(st, "COMMIT", err);
+}
+
+void chorus_store_rollback(struct chorus_store *st)
+{
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int prepare(struct chorus_store *st, const char *sql, sqlite3_stmt **q,
+		   struct chorus_err *err)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, q, NULL) != SQLITE_OK)
+		return db_fail(st, err, "prepare");
+	return 0;
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+/* Run a statement that returns no rows, then finalize it. */
+static int finish(struct chorus_store *st, sqlite3_stmt *q,
+		  struct chorus_err *err)
+{
+	int rc = sqlite3_step(q) == SQLITE_DONE ? 0
+						: db_fail(st, err, "write");
+
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int chorus_store_file_unchanged(struct chorus_store *st, const char *path,
+				int64_t mtime, int64_t size, int *unchanged,
+				struct chorus_err *err)
+{
+	sqlite3_stmt *q;
+	int rc = prepare(st,
+			 "SELECT 1 FROM files WHERE path=? AND mtime=? AND "
+			 "size=?",
+			 &q, err);
+
+	*unchanged = 0;
+	if (rc)
+		return rc;
+	bind_text(q, 1, path);
+	sqlite3_bind_int64(q, 2, mtime);
+	sqlite3_bind_int64(q, 3, size);
+	rc = sqlite3_step(q);
+	*unchanged = rc == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+						     : db_fail(st, err, "read");
+}
+
+int chorus_store_file_record(struct chorus_store *st, const char *path,
+			     int64_t mtime, int64_t size,
+			     struct chorus_err *err)
+{
+	sqlite3_stmt *q;
+	int rc = prepare(st,
+			 "INSERT INTO files(path, mtime, size) VALUES(?,?,?) "
+			 "ON CONFLICT(path) DO UPDATE SET mtime=excluded.mtime,"
+			 " size=excluded.size",
+			 &q, err);
+
+	if (rc)
+		return rc;
+	bind_text(q, 1, path);
+	sqlite3_bind_int64(q, 2, mtime);
+	sqlite3_bind_int64(q, 3, size);
+	return finish(st, q, err);
+}
+
+/* Is slug free in table ("sources" or "stories")? */
+static int slug_free(struct chorus_store *st, const char *table,
+		     const char *slug, int *is_free, struct chorus_err *err)
+{
+	char sql[80];
+	sqlite3_stmt *q;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE slug=?", table);
+	rc = prepare(st, sql, &q, err);
+	if (rc)
+		return rc;
+	bind_text(q, 1, slug);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(st, err, "read");
+	*is_free = rc == SQLITE_DONE;
+	return 0;
+}
+
+/* A slug of base not yet used in table: base, base-2, base-3… */
+static int unique_slug(struct chorus_store *st, const char *table,
+		       const char *base, struct chorus_buf *out,
+		       struct chorus_err *err)
+{
+	struct chorus_buf stem = CHORUS_BUF_INIT;
+	int rc, is_free = 0, n;
+
+	rc = chorus_text_slug(base, 60, &stem);
+	for (n = 1; !rc; n++) {
+		chorus_buf_reset(out);
+		rc = n == 1 ? chorus_buf_adds(out, chorus_buf_cstr(&stem))
+			    : chorus_buf_printf(out, "%s-%d",
+						chorus_buf_cstr(&stem), n);
+		if (!rc)
+			rc = slug_free(st, table, out->data, &is_free, err);
+		if (!rc && is_free)
+			break;
+	}
+	chorus_buf_release(&stem);
+	if (rc == CHORUS_ENOMEM)
+		chorus_err_set(err, rc, "out of memory");
+	return rc;
+}
+
+int chorus_store_source_get(struct chorus_store *st, const char *name,
+			    const char *url, int64_t *id,
+			    struct chorus_err *err)
+{
+	struct chorus_buf slug = CHORUS_BUF_INIT;
+	sqlite3_stmt *q;
+	int rc = prepare(st, "SELECT id FROM sources WHERE name=?", &q, err);
+
+	if (rc)
+		return rc;
+	bind_text(q, 1, name);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+		return 0;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "read");
+	rc = unique_slug(st, "sources", name, &slug, err);
+	if (!rc)
+		rc = prepare(st,
+			     "INSERT INTO sources(name, slug, url) "
+			     "VALUES(?,?,?)",
+			     &q, err);
+	if (!rc) {
+		bind_text(q, 1, name);
+		bind_text(q, 2, slug.data);
+		bind_text(q, 3, url);
+		rc = finish(st, q, err);
+	}
+	if (!rc)
+		*id = sqlite3_last_insert_rowid(st->db);
+	chorus_buf_release(&slug);
+	return rc;
+}
+
+/* A hash over everything a reader could see of the article. */
+static int64_t article_hash(const struct chorus_article *a, int64_t source_id)
+{
+	const char *parts[] = {a->title,    a->subtitle, a->link, a->author,
+			       a->language, a->summary,  a->text};
+	XXH64_state_t *h = XXH64_createState();
+	uint64_t v;
+	size_t i;
+
+	if (!h)
+		return 0;
+	XXH64_reset(h, 0);
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		const char *s = parts[i] ? parts[i] : "";
+
+		XXH64_update(h, s, strlen(s) + 1);
+	}
+	XXH64_update(h, &a->published, sizeof(a->published));
+	XXH64_update(h, &a->updated, sizeof(a->updated));
+	XXH64_update(h, &source_id, sizeof(source_id));
+	v = XXH64_digest(h);
+	XXH64_freeState(h);
+	return (int64_t)(v >> 1);
+}
+
+int chorus_store_article_put(struct chorus_store *st,
+			     const struct chorus_article *a, int64_t source_id,
+			     enum chorus_put_result *result,
+			     struct chorus_err *err)
+{
+	int64_t hash = article_hash(a, source_id);
+	sqlite3_stmt *q;
+	int rc, found;
+
+	rc = prepare(st, "SELECT hash FROM articles WHERE key=?", &q, err);
+	if (rc)
+		return rc;
+	bind_text(q, 1, a->key);
+	rc = sqlite3_step(q);
+	found = rc == SQLITE_ROW;
+	if (found && sqlite3_column_int64(q, 0) == hash) {
+		sqlite3_finalize(q);
+		if (result)
+			*result = CHORUS_PUT_SAME;
+		return 0;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(st, err, "read");
+	rc = prepare(st,
+		     found ? "UPDATE articles SET source_id=?2, title=?3,"
+			     " subtitle=?4, link=?5, author=?6, language=?7,"
+			     " summary=?8, text=?9, published=?10,"
+			     " updated=?11, date_known=?12, hash=?13"
+			     " WHERE key=?1"
+			   : "INSERT INTO articles(key, source_id, title,"
+			     " subtitle, link, author, language, summary,"
+			     " text, published, updated, date_known, hash)"
+			     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
+			     "?13)",
+		     &q, err);
+	if (rc)
+		return rc;
+	bind_text(q, 1, a->key);
+	sqlite3_bind_int64(q, 2, source_id);
+	bind_text(q, 3, a->title);
+	bind_text(q, 4, a->subtitle);
+	bind_text(q, 5, a->link);
+	bind_text(q, 6, a->author);
+	bind_text(q, 7, a->language);
+	bind_text(q, 8, a->summary);
+	bind_text(q, 9, a->text ? a->text : "");
+	sqlite3_bind_int64(q, 10, a->published);
+	sqlite3_bind_int64(q, 11, a->updated);
+	sqlite3_bind_int(q, 12, a->date_known);
+	sqlite3_bind_int64(q, 13, hash);
+	rc = finish(st, q, err);
+	if (!rc && result)
+		*result = found ? CHORUS_PUT_CHANGED : CHORUS_PUT_NEW;
+	return rc;
+}
+
+int chorus_store_article_assign(struct chorus_store *st, int64_t article_id,
+				int64_t story_id, double score,
+				struct chorus_err *err)
+{
+	sqlite3_stmt *q;
+	int rc = prepare(st, "UPDATE articles SET story_id=?, score=? WHERE id=?",
+			 &q, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(q, 1, story_id);
+	sqlite3_bind_double(q, 2, score);
+	sqlite3_bind_int64(q, 3, article_id);
+	return finish(st, q, err);
+}
+
+int chorus_store_story_new(struct chorus_store *st, const char *uuid,
+			   const char *slug_base, const char *founder_key,
+			   int64_t *id, struct chorus_err *err)
+{
+	struct chorus_buf slug = CHORUS_BUF_INIT;
+	sqlite3_stmt *q;
+	int rc = unique_slug(st, "stories", slug_base, &slug, err);
+
+	if (!rc)
+		rc = prepare(st,
+			     "INSERT INTO stories(uuid, slug, founder_key) "
+			     "VALUES(?,?,?)",
+			     &q, err);
+	if (!rc) {
+		bind_text(q, 1, uuid);
+		bind_text(q, 2, slug.data);
+		bind_text(q, 3, founder_key);
+		rc = finish(st, q, err);
+	}
+	if (!rc)
+		*id = sqlite3_last_insert_rowid(st->db);
+	chorus_buf_release(&slug);
+	return rc;
+}
+
+static char *col_dup(sqlite3_stmt *q, int i, int *oom)
+{
+	const char *s = (const char *)sqlite3_column_text(q, i);
+	char *copy;
+
+	if (!s)
+		return NULL;
+	copy = chorus_strdup(s);
+	if (!copy)
+		*oom = 1;
+	return copy;
+}
+
+/* Grow *v (of element size sz) to hold one more than *n. */
+static int reserve(void **v, size_t *cap, size_t n, size_t sz)
+{
+	void *p;
+	size_t c;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 64;
+	p = realloc(*v, c * sz);
+	if (!p)
+		return CHORUS_ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
+static int load_sources(struct chorus_store *st, struct chorus_corpus *c,
+			struct chorus_err *err)
+{
+	size_t cap = 0;
+	sqlite3_stmt *q;
+	int rc, oom = 0;
+
+	rc = prepare(st, "SELECT id, name, slug, url FROM sources ORDER BY id",
+		     &q, err);
+	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct chorus_source *s;
+
+		rc = reserve((void **)&c->sources, &cap, c->n_sources,
+			     sizeof(*s));
+		if (rc)
+			break;
+		s = &c->sources[c->n_sources++];
+		s->id = sqlite3_column_int64(q, 0);
+		s->name = col_dup(q, 1, &oom);
+		s->slug = col_dup(q, 2, &oom);
+		s->url = col_dup(q, 3, &oom);
+		rc = oom ? CHORUS_ENOMEM : 0;
+	}
+	sqlite3_finalize(q);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return rc == CHORUS_ENOMEM ? chorus_err_set(err, rc, "out of memory")
+				   : (rc < 0 ? rc : db_fail(st, err, "read"));
+}
+
+static int load_stories(struct chorus_store *st, struct chorus_corpus *c,
+			struct chorus_err *err)
+{
+	size_t cap = 0;
+	sqlite3_stmt *q;
+	int rc, oom = 0;
+
+	rc = prepare(st,
+		     "SELECT id, uuid, slug, founder_key, merged_into "
+		     "FROM stories ORDER BY id",
+		     &q, err);
+	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct chorus_story *s;
+
+		rc = reserve((void **)&c->stories, &cap, c->n_stories,
+			     sizeof(*s));
+		if (rc)
+			break;
+		s = &c->stories[c->n_stories++];
+		s->id = sqlite3_column_int64(q, 0);
+		s->uuid = col_dup(q, 1, &oom);
+		s->slug = col_dup(q, 2, &oom);
+		s->founder_key = col_dup(q, 3, &oom);
+		s->merged_into = sqlite3_column_int64(q, 4);
+		rc = oom ? CHORUS_ENOMEM : 0;
+	}
+	sqlite3_finalize(q);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return rc == CHORUS_ENOMEM ? chorus_err_set(err, rc, "out of memory")
+				   : (rc < 0 ? rc : db_fail(st, err, "read"));
+}
+
+static int load_articles(struct chorus_store *st, struct chorus_corpus *c,
+			 struct chorus_err *err)
+{
+	size_t cap = 0;
+	sqlite3_stmt *q;
+	int rc, oom = 0;
+
+	rc = prepare(st,
+		     "SELECT id, source_id, story_id, score, key, title,"
+		     " subtitle, link, author, language, summary, text,"
+		     " published, updated, date_known, (SELECT name FROM"
+		     " sources WHERE sources.id = source_id)"
+		     " FROM articles ORDER BY published, key",
+		     &q, err);
+	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct chorus_stored_article *s;
+
+		rc = reserve((void **)&c->articles, &cap, c->n_articles,
+			     sizeof(*s));
+		if (rc)
+			break;
+		s = &c->articles[c->n_articles++];
+		chorus_article_init(&s->a);
+		s->id = sqlite3_column_int64(q, 0);
+		s->source_id = sqlite3_column_int64(q, 1);
+		s->story_id = sqlite3_column_int64(q, 2);
+		s->score = sqlite3_column_double(q, 3);
+		s->a.key = col_dup(q, 4, &oom);
+		s->a.title = col_dup(q, 5, &oom);
+		s->a.subtitle = col_dup(q, 6, &oom);
+		s->a.link = col_dup(q, 7, &oom);
+		s->a.author = col_dup(q, 8, &oom);
+		s->a.language = col_dup(q, 9, &oom);
+		s->a.summary = col_dup(q, 10, &oom);
+		s->a.text = col_dup(q, 11, &oom);
+		s->a.published = sqlite3_column_int64(q, 12);
+		s->a.updated = sqlite3_column_int64(q, 13);
+		s->a.date_known = sqlite3_column_int(q, 14);
+		s->a.source = col_dup(q, 15, &oom);
+		rc = oom ? CHORUS_ENOMEM : 0;
+	}
+	sqlite3_finalize(q);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return rc == CHORUS_ENOMEM ? chorus_err_set(err, rc, "out of memory")
+				   : (rc < 0 ? rc : db_fail(st, err, "read"));
+}
+
+int chorus_store_load(struct chorus_store *st, struct chorus_corpus *out,
+		      struct chorus_err *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = load_sources(st, out, err);
+	if (!rc)
+		rc = load_stories(st, out, err);
+	if (!rc)
+		rc = load_articles(st, out, err);
+	if (rc)
+		chorus_corpus_release(out);
+	return rc;
+}
+
+void chorus_corpus_release(struct chorus_corpus *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n_sources; i++) {
+		free(c->sources[i].name);
+		free(c->sources[i].slug);
+		free(c->sources[i].url);
+	}
+	for (i = 0; i < c->n_stories; i++) {
+		free(c->stories[i].uuid);
+		free(c->stories[i].slug);
+		free(c->stories[i].founder_key);
+	}
+	for (i = 0; i < c->n_articles; i++)
+		chorus_article_release(&c->articles[i].a);
+	free(c->sources);
+	free(c->stories);
+	free(c->articles);
+	memset(c, 0, sizeof(*c));
+}

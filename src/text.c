@@ -1,0 +1,614 @@
+/*
+ * Text toolkit (see include/chorus/text.h).
+ *
+ * Words are found by Unicode category (utf8proc), so Cyrillic, Greek or
+ * accented Latin text tokenises as well as ASCII. Folding maps every word to
+ * NFKC + case fold + no marks before it is compared, stemmed or hashed, so
+ * spelling differences of case and accents never split a story.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libstemmer.h>
+#include <utf8proc.h>
+
+#include "chorus/text.h"
+
+void chorus_strlist_init(struct chorus_strlist *l)
+{
+	l->v = NULL;
+	l->n = 0;
+	l->cap = 0;
+}
+
+void chorus_strlist_release(struct chorus_strlist *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	chorus_strlist_init(l);
+}
+
+int chorus_strlist_push(struct chorus_strlist *l, const char *s, size_t len)
+{
+	char *copy;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		char **v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return CHORUS_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	copy = chorus_strndup(s, len);
+	if (!copy)
+		return CHORUS_ENOMEM;
+	l->v[l->n++] = copy;
+	return 0;
+}
+
+int chorus_text_utf8_repair(const char *s, size_t len, struct chorus_buf *out,
+			    size_t *n_bad, long *first_bad_line)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t i = 0, bad = 0;
+	long line = 1, first = 0;
+	int rc = 0;
+
+	while (i < len && !rc) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n;
+
+		if (p[i] < 0x80) {
+			uint8_t c = p[i++];
+
+			if (c == '\n')
+				line++;
+			if (c == '\r' && i < len && p[i] == '\n')
+				continue;
+			if (c == '\r')
+				c = '\n';
+			if (c < 0x20 && c != '\n' && c != '\t')
+				continue;
+			if (c == 0x7f)
+				continue;
+			rc = chorus_buf_addc(out, (char)c);
+			continue;
+		}
+		n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (n < 0) {
+			bad++;
+			if (!first)
+				first = line;
+			rc = chorus_buf_add(out, "\xEF\xBF\xBD", 3);
+			i++;
+			continue;
+		}
+		/* C1 controls never belong in text. */
+		if (cp >= 0x80 && cp < 0xa0) {
+			i += (size_t)n;
+			continue;
+		}
+		rc = chorus_buf_add(out, p + i, (size_t)n);
+		i += (size_t)n;
+	}
+	if (n_bad)
+		*n_bad = bad;
+	if (first_bad_line)
+		*first_bad_line = first;
+	return rc;
+}
+
+int chorus_text_fold(const char *s, size_t len, struct chorus_buf *out)
+{
+	utf8proc_uint8_t *dst = NULL;
+	utf8proc_ssize_t n;
+	int rc;
+
+	n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len,
+			 &dst,
+			 UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+				 UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
+				 UTF8PROC_IGNORE);
+	if (n < 0)
+		return n == UTF8PROC_ERROR_NOMEM ? CHORUS_ENOMEM
+						 : CHORUS_EPARSE;
+	rc = chorus_buf_add(out, dst, (size_t)n);
+	free(dst);
+	return rc;
+}
+
+struct chorus_stemmer {
+	struct sb_stemmer *sb;
+};
+
+/* ISO 639-1 codes to Snowball algorithm names. */
+static const struct {
+	const char *code;
+	const char *algo;
+} stem_langs[] = {
+	{"ar", "arabic"},   {"da", "danish"},    {"de", "german"},
+	{"el", "greek"},    {"en", "english"},   {"es", "spanish"},
+	{"fi", "finnish"},  {"fr", "french"},    {"hu", "hungarian"},
+	{"it", "italian"},  {"nl", "dutch"},     {"no", "norwegian"},
+	{"pt", "portuguese"}, {"ro", "romanian"}, {"ru", "russian"},
+	{"sv", "swedish"},  {"tr", "turkish"},
+};
+
+int chorus_stemmer_new(struct chorus_stemmer **out, const char *lang)
+{
+	const char *algo = "english";
+	struct chorus_stemmer *s;
+	size_t i;
+
+	*out = NULL;
+	for (i = 0; lang && i < sizeof(stem_langs) / sizeof(stem_langs[0]);
+	     i++)
+		if (!strncmp(lang, stem_langs[i].code, 2) &&
+		    (lang[2] == '\0' || lang[2] == '-' || lang[2] == '_'))
+			algo = stem_langs[i].algo;
+	s = malloc(sizeof(*s));
+	if (!s)
+		return CHORUS_ENOMEM;
+	s->sb = sb_stemmer_new(algo, "UTF_8");
+	if (!s->sb) {
+		free(s);
+		return CHORUS_ENOMEM;
+	}
+	*out = s;
+	return 0;
+}
+
+void chorus_stemmer_free(struct chorus_stemmer *s)
+{
+	if (!s)
+		return;
+	sb_stemmer_delete(s->sb);
+	free(s);
+}
+
+/* Sorted for bsearch. */
+static const char *const stopwords[] = {
+	"a", "about", "above", "after", "again", "against", "all", "also",
+	"am", "an", "and", "any", "are", "as", "at", "be", "because", "been",
+	"before", "being", "below", "between", "both", "but", "by", "can",
+	"could", "did", "do", "does", "doing", "down", "during", "each",
+	"few", "for", "from", "further", "had", "has", "have", "having", "he",
+	"her", "here", "hers", "herself", "him", "himself", "his", "how", "i",
+	"if", "in", "into", "is", "it", "its", "itself", "just", "may", "me",
+	"might", "more", "most", "much", "must", "my", "myself", "no", "nor",
+	"not", "now", "of", "off", "on", "once", "only", "or", "other", "our",
+	"ours", "ourselves", "out", "over", "own", "said", "same", "says",
+	"she", "should", "since", "so", "some", "such", "than", "that", "the",
+	"their", "theirs", "them", "themselves", "then", "there", "these",
+	"they", "this", "those", "through", "to", "too", "under", "until",
+	"up", "very", "was", "we", "were", "what", "when", "where", "which",
+	"while", "who", "whom", "why", "will", "with", "would", "you", "your",
+	"yours", "yourself", "yourselves",
+};
+
+static int cmp_word(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+int chorus_text_is_stopword(const char *w, size_t len)
+{
+	char tmp[32];
+
+	if (len < 2)
+		return 1;
+	if (len >= sizeof(tmp))
+		return 0;
+	memcpy(tmp, w, len);
+	tmp[len] = '\0';
+	return bsearch(tmp, stopwords, sizeof(stopwords) / sizeof(stopwords[0]),
+		       sizeof(stopwords[0]), cmp_word) != NULL;
+}
+
+static int is_word_cp(utf8proc_int32_t cp)
+{
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_LU:
+	case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC:
+	case UTF8PROC_CATEGORY_ND:
+	case UTF8PROC_CATEGORY_NL:
+	case UTF8PROC_CATEGORY_NO:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int is_upper_cp(utf8proc_int32_t cp)
+{
+	utf8proc_category_t c = utf8proc_category(cp);
+
+	return c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
+}
+
+static int is_apostrophe(utf8proc_int32_t cp)
+{
+	return cp == '\'' || cp == 0x2019;
+}
+
+/*
+ * One word of running text: where it is, whether it starts with a capital,
+ * and whether a sentence ended (or a line began) just before it.
+ */
+struct word {
+	size_t start, len;
+	int capital;
+	int sentence_start;
+};
+
+/*
+ * After an apostrophe ending at j, an "s" that ends the word is a
+ * possessive: return where it ends, else `otherwise`.
+ */
+static size_t skip_possessive(const uint8_t *p, size_t len, size_t j,
+			      size_t otherwise)
+{
+	utf8proc_int32_t cp = 0;
+
+	if (j >= len || (p[j] != 's' && p[j] != 'S'))
+		return otherwise;
+	if (j + 1 < len &&
+	    utf8proc_iterate(p + j + 1, (utf8proc_ssize_t)(len - j - 1), &cp) > 0 &&
+	    is_word_cp(cp))
+		return otherwise;
+	return j + 1;
+}
+
+/*
+ * Call fn for every word of text. A possessive "'s" is not part of the
+ * word; hyphens and other punctuation end words.
+ */
+static int each_word(const char *text,
+		     int (*fn)(void *ctx, const char *text,
+			       const struct word *w),
+		     void *ctx)
+{
+	const uint8_t *p = (const uint8_t *)text;
+	size_t len = strlen(text), i = 0;
+	int sentence_start = 1, rc = 0;
+
+	while (i < len && !rc) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n = utf8proc_iterate(
+			p + i, (utf8proc_ssize_t)(len - i), &cp);
+		struct word w;
+
+		if (n < 0) {
+			i++;
+			continue;
+		}
+		if (!is_word_cp(cp)) {
+			if (cp == '.' || cp == '!' || cp == '?' || cp == '\n' ||
+			    cp == ':' || cp == ';')
+				sentence_start = 1;
+			i += (size_t)n;
+			continue;
+		}
+		w.start = i;
+		w.capital = is_upper_cp(cp);
+		w.sentence_start = sentence_start;
+		sentence_start = 0;
+		while (i < len) {
+			n = utf8proc_iterate(p + i,
+					     (utf8proc_ssize_t)(len - i), &cp);
+			if (n < 0)
+				break;
+			if (is_word_cp(cp)) {
+				i += (size_t)n;
+				continue;
+			}
+			break;
+		}
+		w.len = i - w.start;
+		rc = fn(ctx, text, &w);
+		/* Skip a possessive 's so "Trump's" gives "Trump". */
+		if (i < len && n > 0 && is_apostrophe(cp))
+			i = skip_possessive(p, len, i + (size_t)n, i);
+	}
+	return rc;
+}
+
+struct terms_ctx {
+	struct chorus_stemmer *stemmer;
+	struct chorus_strlist *out;
+	struct chorus_buf fold;
+};
+
+static int add_term(void *vctx, const char *text, const struct word *w)
+{
+	struct terms_ctx *ctx = vctx;
+	const sb_symbol *stem;
+	int rc;
+
+	chorus_buf_reset(&ctx->fold);
+	rc = chorus_text_fold(text + w->start, w->len, &ctx->fold);
+	if (rc)
+		return rc;
+	if (chorus_text_is_stopword(chorus_buf_cstr(&ctx->fold), ctx->fold.len))
+		return 0;
+	stem = sb_stemmer_stem(ctx->stemmer->sb,
+			       (const sb_symbol *)chorus_buf_cstr(&ctx->fold),
+			       (int)ctx->fold.len);
+	if (!stem)
+		return CHORUS_ENOMEM;
+	return chorus_strlist_push(ctx->out, (const char *)stem,
+				   (size_t)sb_stemmer_length(ctx->stemmer->sb));
+}
+
+int chorus_text_terms(struct chorus_stemmer *stemmer, const char *text,
+		      struct chorus_strlist *out)
+{
+	struct terms_ctx ctx = {stemmer, out, CHORUS_BUF_INIT};
+	int rc = each_word(text, add_term, &ctx);
+
+	chorus_buf_release(&ctx.fold);
+	return rc;
+}
+
+struct names_ctx {
+	struct chorus_strlist *out;
+	struct chorus_buf run; /* the name being gathered, folded */
+	size_t words;          /* words in run */
+	size_t last_end;       /* where the previous word of the run ended */
+	int run_sentence_start;
+	const char *text;
+};
+
+static int flush_name(struct names_ctx *ctx)
+{
+	int rc = 0;
+
+	/* A lone capitalised word opening a sentence may be any word. */
+	if (ctx->words >= 2 || (ctx->words == 1 && !ctx->run_sentence_start))
+		rc = chorus_strlist_push(ctx->out, chorus_buf_cstr(&ctx->run),
+					 ctx->run.len);
+	chorus_buf_reset(&ctx->run);
+	ctx->words = 0;
+	return rc;
+}
+
+/* Only spaces (or a hyphen) between two words of one name. */
+static int joined(const char *text, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++)
+		if (text[i] != ' ' && text[i] != '-')
+			return 0;
+	return to - from >= 1 && to - from <= 2;
+}
+
+static int add_name_word(void *vctx, const char *text, const struct word *w)
+{
+	struct names_ctx *ctx = vctx;
+	struct chorus_buf fold = CHORUS_BUF_INIT;
+	int rc = 0;
+
+	if (ctx->words && (!w->capital || !joined(text, ctx->last_end, w->start)))
+		rc = flush_name(ctx);
+	if (rc || !w->capital)
+		return rc;
+	rc = chorus_text_fold(text + w->start, w->len, &fold);
+	if (rc)
+		goto out;
+	/* "The", "In", "A" open sentences, not names. */
+	if (!ctx->words && chorus_text_is_stopword(chorus_buf_cstr(&fold),
+						   fold.len)) {
+		rc = 0;
+		goto out;
+	}
+	if (!ctx->words)
+		ctx->run_sentence_start = w->sentence_start;
+	else
+		rc = chorus_buf_addc(&ctx->run, ' ');
+	if (!rc)
+		rc = chorus_buf_add(&ctx->run, fold.data, fold.len);
+	ctx->words++;
+	ctx->last_end = w->start + w->len;
+out:
+	chorus_buf_release(&fold);
+	return rc;
+}
+
+int chorus_text_names(const char *text, struct chorus_strlist *out)
+{
+	struct names_ctx ctx = {out, CHORUS_BUF_INIT, 0, 0, 0, text};
+	int rc = each_word(text, add_name_word, &ctx);
+
+	if (!rc && ctx.words)
+		rc = flush_name(&ctx);
+	chorus_buf_release(&ctx.run);
+	return rc;
+}
+
+/* Sorted; compared case-sensitively against the word before a period. */
+static const char *const abbreviations[] = {
+	"Adm", "Capt", "Cmdr", "Co", "Col", "Corp", "Dr", "Gen", "Gov",
+	"Inc", "Jr", "Lt", "Ltd", "Maj", "Mr", "Mrs", "Ms", "No", "Prof",
+	"Rep", "Rev", "Sen", "Sgt", "Sr", "St", "Sup", "etc", "vs",
+};
+
+/* Does the word ending at text[end] (exclusive) forbid a sentence end? */
+static int abbreviation_before(const char *text, size_t start, size_t end)
+{
+	size_t b = end;
+	char tmp[8];
+
+	while (b > start && ((text[b - 1] >= 'a' && text[b - 1] <= 'z') ||
+			     (text[b - 1] >= 'A' && text[b - 1] <= 'Z') ||
+			     text[b - 1] == '.'))
+		b--;
+	if (end - b == 1 && text[b] >= 'A' && text[b] <= 'Z')
+		return 1; /* an initial: "J. Smith" */
+	if (memchr(text + b, '.', end - b))
+		return 1; /* "U.S." */
+	if (end - b >= sizeof(tmp))
+		return 0;
+	memcpy(tmp, text + b, end - b);
+	tmp[end - b] = '\0';
+	return bsearch(tmp, abbreviations,
+		       sizeof(abbreviations) / sizeof(abbreviations[0]),
+		       sizeof(abbreviations[0]), cmp_word) != NULL;
+}
+
+static int push_trimmed(struct chorus_strlist *out, const char *s, size_t len)
+{
+	while (len && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	return len ? chorus_strlist_push(out, s, len) : 0;
+}
+
+static int is_closer(char c)
+{
+	return c == '"' || c == '\'' || c == ')' || c == ']';
+}
+
+static int split_line(const char *line, size_t len, struct chorus_strlist *out)
+{
+	size_t i, start = 0;
+	int rc = 0;
+
+	for (i = 0; i < len && !rc; i++) {
+		size_t end;
+		char c = line[i];
+
+		if (c != '.' && c != '!' && c != '?')
+			continue;
+		end = i + 1;
+		/* closing quotes: ASCII and the UTF-8 ’ ” */
+		for (;;) {
+			if (end < len && is_closer(line[end])) {
+				end++;
+				continue;
+			}
+			if (end + 2 < len + 0 && (uint8_t)line[end] == 0xE2 &&
+			    (uint8_t)line[end + 1] == 0x80 &&
+			    ((uint8_t)line[end + 2] == 0x99 ||
+			     (uint8_t)line[end + 2] == 0x9D)) {
+				end += 3;
+				continue;
+			}
+			break;
+		}
+		if (end < len && line[end] != ' ')
+			continue;
+		if (c == '.' && abbreviation_before(line, start, i))
+			continue;
+		rc = push_trimmed(out, line + start, end - start);
+		start = end;
+		i = end;
+	}
+	if (!rc && start < len)
+		rc = push_trimmed(out, line + start, len - start);
+	return rc;
+}
+
+int chorus_text_sentences(const char *text, struct chorus_strlist *out)
+{
+	const char *p = text;
+	int rc = 0;
+
+	while (*p && !rc) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		rc = split_line(p, len, out);
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	return rc;
+}
+
+int chorus_text_is_headline(const char *line, size_t len)
+{
+	size_t i, words = 0;
+	int in_word = 0;
+	char last;
+
+	while (len && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+		len--;
+	while (len && (*line == ' ' || *line == '\t')) {
+		line++;
+		len--;
+	}
+	if (!len || len > 200)
+		return 0;
+	for (i = 0; i < len; i++) {
+		int space = line[i] == ' ' || line[i] == '\t';
+
+		if (!space && !in_word)
+			words++;
+		in_word = !space;
+	}
+	last = line[len - 1];
+	if (last == '.' || last == ',' || last == ';' || last == ':')
+		return 0;
+	return words >= 2 && words <= 30;
+}
+
+int chorus_text_slug(const char *s, size_t max, struct chorus_buf *out)
+{
+	struct chorus_buf fold = CHORUS_BUF_INIT;
+	size_t start = out->len, last_cut = 0, i;
+	int rc, dash = 0;
+
+	rc = chorus_text_fold(s, strlen(s), &fold);
+	if (rc)
+		goto out;
+	for (i = 0; i < fold.len; i++) {
+		char c = fold.data[i];
+		int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+
+		if (!alnum) {
+			dash = out->len > start;
+			continue;
+		}
+		if (dash) {
+			if (out->len - start + 1 >= max)
+				break;
+			last_cut = out->len;
+			rc = chorus_buf_addc(out, '-');
+			dash = 0;
+			if (rc)
+				goto out;
+		}
+		if (out->len - start >= max) {
+			if (last_cut > start) {
+				out->len = last_cut;
+				out->data[out->len] = '\0';
+			}
+			break;
+		}
+		rc = chorus_buf_addc(out, c);
+		if (rc)
+			goto out;
+	}
+	if (out->len == start)
+		rc = chorus_buf_adds(out, "story");
+out:
+	chorus_buf_release(&fold);
+	return rc;
+}
