@@ -8,9 +8,11 @@
  * overrides the document's), --base URL (base of relative links),
  * --max-size BYTES (the size cap, default 32 MB).
  * Exit status: 0 when a feed was read (repairs or not), 1 when nothing
- * could be read as a feed, 2 on a usage error.
+ * could be read as a feed, 2 on a usage error. The site options (-C, -c)
+ * are accepted and ignored: parsing touches no site.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,17 +20,31 @@
 
 #include "chorus/buf.h"
 #include "chorus/feed.h"
-#include "chorus/file.h"
+#include "cli.h"
 
-int cmd_parse(int argc, char **argv);
+static const char usage[] = "chorus parse [--content-type TYPE] [--base URL] "
+			    "[--max-size BYTES] FILE|-";
 
-static int usage(void)
+static void help(void)
 {
-	fprintf(stderr, "usage: chorus parse [--content-type TYPE] "
-			"[--base URL] [--max-size BYTES] FILE|-\n");
-	return 2;
+	printf("usage: %s\n"
+	       "\n"
+	       "Read one feed document (RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON "
+	       "Feed 1.0/1.1;\nthe format is found from the content) from "
+	       "FILE, or standard input for -,\nand print it as JSON: the "
+	       "feed's fields, its entries, and the errors that\nwere "
+	       "repaired while reading. Dates are RFC 3339 UTC; summaries "
+	       "and content\nare sanitised HTML.\n"
+	       "\n"
+	       "  --content-type TYPE  the HTTP Content-Type it was served "
+	       "with (its charset\n                       overrides the XML "
+	       "declaration)\n"
+	       "  --base URL           the document's URL, base of relative "
+	       "links\n"
+	       "  --max-size BYTES     refuse larger documents (default 32 "
+	       "MB)\n",
+	       usage);
 }
-
 /* Standard input, read up to max bytes (more fails as too big). */
 static int read_stdin(size_t max, struct chorus_buf *out,
 		      struct chorus_err *err)
@@ -55,51 +71,68 @@ static int read_stdin(size_t max, struct chorus_buf *out,
 	}
 }
 
-int cmd_parse(int argc, char **argv)
+int cmd_parse(int argc, char **argv, struct cli_ctx *ctx)
 {
+	static const struct option own[] = {
+	    {"content-type", required_argument, NULL, 'T'},
+	    {"base", required_argument, NULL, 'B'},
+	    {"max-size", required_argument, NULL, 'M'},
+	    {NULL, 0, NULL, 0},
+	};
 	struct chorus_feed_options opt;
 	struct chorus_feed *feed = NULL;
 	struct chorus_buf data, js;
 	struct chorus_err err;
-	const char *path = NULL;
-	int i, rc, status = 1;
+	const char *path;
+	int c, rc, status = EXIT_SOURCES_FAILED;
 
 	memset(&opt, 0, sizeof(opt));
 	memset(&err, 0, sizeof(err));
 	opt.max_size = CHORUS_FEED_DEFAULT_MAX_SIZE;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	while ((c = cli_getopt(argc, argv, "", own, ctx)) != -1) {
+		char *end;
+		unsigned long long v;
 
-		if (!strcmp(a, "--content-type") && i + 1 < argc) {
-			opt.content_type = argv[++i];
-		} else if (!strcmp(a, "--base") && i + 1 < argc) {
-			opt.base_url = argv[++i];
-		} else if (!strcmp(a, "--max-size") && i + 1 < argc) {
-			char *end;
-			unsigned long long v;
-
+		switch (c) {
+		case 'h':
+			help();
+			return EXIT_OK;
+		case 'T':
+			opt.content_type = optarg;
+			break;
+		case 'B':
+			opt.base_url = optarg;
+			break;
+		case 'M':
 			errno = 0;
-			v = strtoull(argv[++i], &end, 10);
-			if (errno || *end || !v)
-				return usage();
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || !v) {
+				fprintf(stderr, "chorus: --max-size wants a "
+						"number of bytes\n");
+				return cli_usage_error(usage);
+			}
 			opt.max_size = (size_t)v;
-		} else if ((a[0] == '-' && a[1]) || path) {
-			return usage();
-		} else {
-			path = a;
+			break;
+		default:
+			return cli_usage_error(usage);
 		}
 	}
-	if (!path)
-		return usage();
+	if (optind != argc - 1)
+		return cli_usage_error(usage);
+	path = argv[optind];
+
 	chorus_buf_init(&data, 0);
 	chorus_buf_init(&js, 0);
-	if (!strcmp(path, "-"))
+	if (!strcmp(path, "-")) {
 		rc = read_stdin(opt.max_size, &data, &err);
-	else
-		rc = chorus_file_read(path, opt.max_size, &data, &err);
-	if (!rc)
-		rc = chorus_feed_parse(data.data ? data.data : "", data.len,
-				       &opt, &feed, &err);
+		if (!rc)
+			rc = chorus_feed_parse(data.data ? data.data : "",
+					       data.len, &opt, &feed, &err);
+	} else {
+		/* Streamed from the file, as ingest reads feeds. */
+		rc =
+		    chorus_feed_parse_file(path, &opt, NULL, NULL, &feed, &err);
+	}
 	if (!rc)
 		rc = chorus_feed_to_json(feed, &js, &err);
 	if (rc) {
@@ -111,7 +144,7 @@ int cmd_parse(int argc, char **argv)
 			strerror(errno));
 		goto out;
 	}
-	status = 0;
+	status = EXIT_OK;
 out:
 	chorus_feed_free(feed);
 	chorus_buf_release(&data);

@@ -12,6 +12,7 @@
 static const struct cli_command commands[] = {
 	{"build", cmd_build, "read seeds/, group articles into stories, "
 			     "write public/"},
+	{"parse", cmd_parse, "read one feed document, print it as JSON"},
 };
 
 static void help(FILE *f)
