@@ -546,6 +546,37 @@ fail:
 	return chorus_err_set(err, rc, "feed: %s", chorus_strerror(rc));
 }
 
+static int error_cmp(const void *a, const void *b)
+{
+	const struct chorus_feed_error *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return strcmp(x->message, y->message);
+}
+
+/*
+ * Errors in document order, each once. The XML reader's repairs and
+ * libxml2's reports arrive in an order that depends on how the bytes
+ * were pushed; the list must not.
+ */
+static void sort_errors(struct chorus_feed *f)
+{
+	size_t i, o = 0;
+
+	if (f->nerrors < 2)
+		return;
+	qsort(f->errors, f->nerrors, sizeof(*f->errors), error_cmp);
+	for (i = 0; i < f->nerrors; i++) {
+		if (o && !error_cmp(&f->errors[o - 1], &f->errors[i])) {
+			free(f->errors[i].message);
+			continue;
+		}
+		f->errors[o++] = f->errors[i];
+	}
+	f->nerrors = o;
+}
+
 int chorus_feed_parser_finish(struct chorus_feed_parser *p,
 			      struct chorus_feed **out, struct chorus_err *err)
 {
@@ -595,6 +626,7 @@ int chorus_feed_parser_finish(struct chorus_feed_parser *p,
 			    "feed: not an RSS or Atom document (%s)", why);
 		}
 	}
+	sort_errors(p->b.feed);
 	if (p->b.errors_dropped)
 		/* The cap leaves room for one summary line. */
 		p->b.feed->nerrors >= FEED_MAX_ERRORS

@@ -310,7 +310,8 @@ struct feed_xml {
 	int filter; /* the encoding is ASCII-compatible */
 	int in_cdata;
 	int amp_reported;
-	int fix_utf8; /* the document is UTF-8: repair stray bytes */
+	long lines_done; /* newlines in the bytes the filter has passed */
+	int fix_utf8;	 /* the document is UTF-8: repair stray bytes */
 	int utf8_reported;
 	int ctl_reported;
 	struct chorus_buf carry;
@@ -922,7 +923,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		     int nb_attr, int nb_def, const xmlChar **attrs)
 {
 	struct feed_xml *x = ctx;
-	struct frame *f, *parent = top(x);
+	struct frame *f, *parent;
 	const char *name = (const char *)localname;
 	char lname[64];
 	enum flavor flavor;
@@ -934,7 +935,11 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	(void)nb_ns;
 	(void)namespaces;
 	(void)nb_def;
-	/* Keep references after a repaired error (see on_error). */
+	/*
+	 * libxml2 (2.9) stops delivering entity references once a document
+	 * is known not to be well-formed; the error has been recorded, and
+	 * the reader goes on reading as feed readers do.
+	 */
 	x->ctxt->wellFormed = 1;
 	if (x->failed)
 		return;
@@ -949,6 +954,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		x->stack = s;
 		x->stack_cap = cap;
 	}
+	parent = top(x); /* after the stack may have moved */
 	f = &x->stack[x->depth];
 	memset(f, 0, sizeof(*f));
 	f->base = parent ? parent->base : (char *)x->b->opt.base_url;
@@ -1737,6 +1743,29 @@ static int splice(struct feed_xml *x, const char **run, const char *p,
 	return 0;
 }
 
+static long count_lines(const char *s, size_t n)
+{
+	const char *end = s + n;
+	long lines = 0;
+
+	if (!n)
+		return 0;
+	while ((s = memchr(s, '\n', (size_t)(end - s)))) {
+		lines++;
+		s++;
+	}
+	return lines;
+}
+
+/*
+ * The line of p, counted by the filter itself: libxml2's own count lags
+ * by however much it has buffered, which depends on how the bytes came.
+ */
+static long filter_line(struct feed_xml *x, const char *data, const char *p)
+{
+	return 1 + x->lines_done + count_lines(data, (size_t)(p - data));
+}
+
 static int filter_push(struct feed_xml *x, const char *data, size_t len,
 		       int end)
 {
@@ -1769,7 +1798,7 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 				goto keep;
 			if (!x->utf8_reported) {
 				x->utf8_reported = 1;
-				feed_error(x->b, line_now(x),
+				feed_error(x->b, filter_line(x, data, p),
 					   "bytes that are not UTF-8 read as "
 					   "windows-1252");
 			}
@@ -1783,7 +1812,7 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 			/* Control characters are not XML: dropped. */
 			if (!x->ctl_reported) {
 				x->ctl_reported = 1;
-				feed_error(x->b, line_now(x),
+				feed_error(x->b, filter_line(x, data, p),
 					   "control characters dropped");
 			}
 			if ((rc = splice(x, &run, p, 1, NULL, 0)))
@@ -1864,7 +1893,7 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 			}
 			if (!x->amp_reported) {
 				x->amp_reported = 1;
-				feed_error(x->b, line_now(x),
+				feed_error(x->b, filter_line(x, data, p),
 					   "bare '&' read as \"&amp;\"");
 			}
 			if ((rc = splice(x, &run, p, 1, "&amp;", 5)))
@@ -1872,8 +1901,10 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 			p++;
 		}
 	}
+	x->lines_done += count_lines(data, (size_t)(stop - data));
 	return parse(x, run, (size_t)(stop - run), end);
 keep:
+	x->lines_done += count_lines(data, (size_t)(p - data));
 	if ((rc = parse(x, run, (size_t)(p - run), 0)))
 		return rc;
 	/* Only a short tail is ever kept, so the carry stays small. */
@@ -1902,6 +1933,8 @@ int feed_xml_push(struct feed_xml *x, const char *data, size_t len,
 
 	if (x->failed)
 		return x->failed;
+	if (!data)
+		data = ""; /* the final call brings no bytes */
 	if (!x->filter) {
 		/*
 		 * UTF-16/32 documents are rare and libxml2 decodes them badly

@@ -456,6 +456,77 @@ static void test_feed_json_output(void **state)
 	chorus_feed_free(f);
 }
 
+/* Regression (fuzzer): the element stack moved under a parent pointer. */
+static void test_feed_deep_nesting(void **state)
+{
+	struct chorus_buf doc;
+	struct chorus_feed *f = NULL;
+	struct chorus_err err;
+	int i;
+
+	(void)state;
+	chorus_buf_init(&doc, 0);
+	assert_int_equal(chorus_buf_adds(&doc, "<feed xmlns=\"http://www.w3.org"
+					       "/2005/Atom\" xml:base=\"http://"
+					       "a.example/\"><entry>"),
+			 0);
+	for (i = 0; i < 100; i++)
+		assert_int_equal(
+		    chorus_buf_printf(&doc, "<x xml:base=\"d%d/\">", i), 0);
+	assert_int_equal(chorus_buf_adds(&doc, "<link href=\"p\"/>"), 0);
+	for (i = 0; i < 100; i++)
+		assert_int_equal(chorus_buf_adds(&doc, "</x>"), 0);
+	assert_int_equal(chorus_buf_adds(&doc, "<link href=\"top\"/>"
+					       "</entry></feed>"),
+			 0);
+	assert_int_equal(chorus_feed_parse(doc.data, doc.len, NULL, &f, &err),
+			 0);
+	assert_int_equal(f->nentries, 1);
+	assert_string_equal(f->entries[0].link, "http://a.example/top");
+	chorus_feed_free(f);
+	chorus_buf_release(&doc);
+}
+
+/* Every input a fuzzer ever crashed on reads without harm, whole and in
+ * slices (tests/data/feed/fuzz/). */
+static void test_feed_fuzz_regressions(void **state)
+{
+	static const char *const files[] = {"comment_only_crlf.xml",
+					    "error_order.xml",
+					    "stack_realloc_uaf.xml", NULL};
+	const char *const *name;
+
+	(void)state;
+	for (name = files; *name; name++) {
+		char path[1024];
+		struct chorus_buf data;
+		struct chorus_feed *f = NULL;
+		struct chorus_feed_parser *p = NULL;
+		struct chorus_err err;
+		size_t off;
+
+		snprintf(path, sizeof(path), "%s/feed/fuzz/%s",
+			 CHORUS_TEST_DATA, *name);
+		chorus_buf_init(&data, 0);
+		assert_int_equal(chorus_file_read(path, 1 << 20, &data, &err),
+				 0);
+		if (!chorus_feed_parse(data.data, data.len, NULL, &f, &err))
+			chorus_feed_free(f);
+		f = NULL;
+		assert_int_equal(
+		    chorus_feed_parser_new(NULL, NULL, NULL, &p, &err), 0);
+		for (off = 0; off < data.len; off += 7)
+			if (chorus_feed_parser_push(
+				p, data.data + off,
+				data.len - off < 7 ? data.len - off : 7, &err))
+				break;
+		if (!chorus_feed_parser_finish(p, &f, &err))
+			chorus_feed_free(f);
+		chorus_feed_parser_free(p);
+		chorus_buf_release(&data);
+	}
+}
+
 static void test_feed_html_to_text(void **state)
 {
 	static const char html[] = "<p>One &amp; <b>two</b></p><script>x()"
@@ -488,6 +559,8 @@ int main(void)
 	    cmocka_unit_test(test_feed_streaming_callback),
 	    cmocka_unit_test(test_feed_to_article),
 	    cmocka_unit_test(test_feed_json_output),
+	    cmocka_unit_test(test_feed_deep_nesting),
+	    cmocka_unit_test(test_feed_fuzz_regressions),
 	    cmocka_unit_test(test_feed_html_to_text),
 	};
 
