@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,129 @@ const unsigned short feed_cp1252[32] = {
     0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,	    0x017e, 0x0178,
 };
 
+/* Bytes that pass through clean text as they are: printable, \t, \n. */
+static const unsigned char plain_ascii[256] = {
+    ['\t'] = 1, ['\n'] = 1, [0x20] = 1, [0x21] = 1, [0x22] = 1, [0x23] = 1,
+    [0x24] = 1, [0x25] = 1, [0x26] = 1, [0x27] = 1, [0x28] = 1, [0x29] = 1,
+    [0x2a] = 1, [0x2b] = 1, [0x2c] = 1, [0x2d] = 1, [0x2e] = 1, [0x2f] = 1,
+    [0x30] = 1, [0x31] = 1, [0x32] = 1, [0x33] = 1, [0x34] = 1, [0x35] = 1,
+    [0x36] = 1, [0x37] = 1, [0x38] = 1, [0x39] = 1, [0x3a] = 1, [0x3b] = 1,
+    [0x3c] = 1, [0x3d] = 1, [0x3e] = 1, [0x3f] = 1, [0x40] = 1, [0x41] = 1,
+    [0x42] = 1, [0x43] = 1, [0x44] = 1, [0x45] = 1, [0x46] = 1, [0x47] = 1,
+    [0x48] = 1, [0x49] = 1, [0x4a] = 1, [0x4b] = 1, [0x4c] = 1, [0x4d] = 1,
+    [0x4e] = 1, [0x4f] = 1, [0x50] = 1, [0x51] = 1, [0x52] = 1, [0x53] = 1,
+    [0x54] = 1, [0x55] = 1, [0x56] = 1, [0x57] = 1, [0x58] = 1, [0x59] = 1,
+    [0x5a] = 1, [0x5b] = 1, [0x5c] = 1, [0x5d] = 1, [0x5e] = 1, [0x5f] = 1,
+    [0x60] = 1, [0x61] = 1, [0x62] = 1, [0x63] = 1, [0x64] = 1, [0x65] = 1,
+    [0x66] = 1, [0x67] = 1, [0x68] = 1, [0x69] = 1, [0x6a] = 1, [0x6b] = 1,
+    [0x6c] = 1, [0x6d] = 1, [0x6e] = 1, [0x6f] = 1, [0x70] = 1, [0x71] = 1,
+    [0x72] = 1, [0x73] = 1, [0x74] = 1, [0x75] = 1, [0x76] = 1, [0x77] = 1,
+    [0x78] = 1, [0x79] = 1, [0x7a] = 1, [0x7b] = 1, [0x7c] = 1, [0x7d] = 1,
+    [0x7e] = 1,
+};
+
+/*
+ * Does s[0..n) need no repair? No control characters but tab and newline,
+ * no DEL, no C1 control (U+0080-U+009F, which starts with 0xC2), and
+ * valid UTF-8. Eight bytes at a time where a word is plain ASCII.
+ */
+static int is_clean(const unsigned char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (n - i >= 8) {
+			uint64_t w, d;
+
+			memcpy(&w, s + i, 8);
+			d = w ^ (ones * 0x7f);
+			/* any byte < 0x20, >= 0x80, or equal to 0x7f */
+			if (!(((w - ones * 0x20) | w | ((d - ones) & ~d)) &
+			      highs)) {
+				i += 8;
+				continue;
+			}
+		}
+		if (plain_ascii[s[i]]) {
+			i++;
+		} else if (s[i] >= 0xc3 && s[i] <= 0xdf && i + 1 < n &&
+			   (s[i + 1] & 0xc0) == 0x80) {
+			i += 2;
+		} else if (s[i] >= 0x80 && s[i] != 0xc2 &&
+			   (k = feed_utf8_seq(s + i, n - i)) > 1) {
+			i += k;
+		} else if (s[i] == 0xc2 && i + 1 < n && s[i + 1] >= 0xa0 &&
+			   s[i + 1] <= 0xbf) {
+			i += 2;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * Like is_clean() for text libxml2 delivered: that is valid UTF-8 already
+ * (decoded by libxml2, or repaired by the reader's filter before it), so
+ * only controls, DEL and C1 controls are looked for, eight bytes at a
+ * time.
+ */
+static int is_clean_decoded(const unsigned char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+	size_t i = 0, j;
+
+	while (n - i >= 8) {
+		uint64_t w, d, e;
+
+		memcpy(&w, s + i, 8);
+		d = w ^ (ones * 0x7f);
+		e = w ^ (ones * 0xc2);
+		if (((w - ones * 0x20) & ~w & highs) ||
+		    ((d - ones) & ~d & highs) || ((e - ones) & ~e & highs)) {
+			for (j = i; j < i + 8; j++)
+				if ((s[j] < 0x20 && s[j] != '\t' &&
+				     s[j] != '\n') ||
+				    s[j] == 0x7f ||
+				    (s[j] == 0xc2 &&
+				     (j + 1 >= n || s[j + 1] < 0xa0)))
+					return 0;
+		}
+		i += 8;
+	}
+	for (; i < n; i++)
+		if ((s[i] < 0x20 && s[i] != '\t' && s[i] != '\n') ||
+		    s[i] == 0x7f ||
+		    (s[i] == 0xc2 && (i + 1 >= n || s[i + 1] < 0xa0)))
+			return 0;
+	return 1;
+}
+
+char *feed_clean_decoded(const char *s, size_t n, int *repaired)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, end = n;
+	char *c;
+
+	while (i < end && isspace(p[i]))
+		i++;
+	while (end > i && isspace(p[end - 1]))
+		end--;
+	if (!is_clean_decoded(p + i, end - i))
+		return feed_clean_text(s, n, repaired);
+	if (repaired)
+		*repaired = 0;
+	c = malloc(end - i + 1);
+	if (!c)
+		return NULL;
+	memcpy(c, p + i, end - i);
+	c[end - i] = '\0';
+	return c;
+}
+
 char *feed_clean_text(const char *s, size_t n, int *repaired)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -193,13 +317,42 @@ char *feed_clean_text(const char *s, size_t n, int *repaired)
 		i++;
 	while (end > i && isspace(p[end - 1]))
 		end--;
+	if (is_clean(p + i, end - i)) {
+		/* The usual case: one allocation, one copy. */
+		char *c = malloc(end - i + 1);
+
+		if (!c)
+			return NULL;
+		memcpy(c, p + i, end - i);
+		c[end - i] = '\0';
+		return c;
+	}
 	chorus_buf_init(&out, 0);
 	while (i < end) {
 		size_t start = i;
 
-		/* Copy the longest clean run in one go. */
-		while (i < end && p[i] >= 0x20 && p[i] < 0x7f)
-			i++;
+		/* Copy the longest clean run in one go: printable ASCII,
+		 * tabs, newlines and UTF-8 other than C1 controls. */
+		while (i < end) {
+			unsigned char c = p[i];
+
+			if (plain_ascii[c]) {
+				i++;
+				while (i < end && plain_ascii[p[i]])
+					i++;
+			} else if (c >= 0xc3 && c <= 0xdf && i + 1 < end &&
+				   (p[i + 1] & 0xc0) == 0x80) {
+				i += 2;
+			} else if (c >= 0x80 && c != 0xc2 &&
+				   (k = feed_utf8_seq(p + i, end - i)) > 1) {
+				i += k;
+			} else if (c == 0xc2 && i + 1 < end &&
+				   p[i + 1] >= 0xa0 && p[i + 1] <= 0xbf) {
+				i += 2;
+			} else {
+				break;
+			}
+		}
 		if (i > start && chorus_buf_add(&out, p + start, i - start))
 			goto fail;
 		if (i >= end)

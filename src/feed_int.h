@@ -69,6 +69,12 @@ size_t feed_utf8_seq(const unsigned char *s, size_t n);
 /* Windows-1252's characters for bytes 0x80-0x9f (0 where undefined). */
 extern const unsigned short feed_cp1252[32];
 
+/*
+ * feed_clean_text() for text the XML reader got from libxml2, which is
+ * valid UTF-8 already: faster, same result.
+ */
+char *feed_clean_decoded(const char *s, size_t n, int *repaired);
+
 /* Append s HTML-escaped (&, <, >, "). */
 int feed_escape_html(struct chorus_buf *out, const char *s, size_t n);
 

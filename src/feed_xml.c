@@ -17,6 +17,7 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -311,7 +312,8 @@ struct feed_xml {
 	int in_cdata;
 	int amp_reported;
 	long lines_done; /* newlines in the bytes the filter has passed */
-	int fix_utf8;	 /* the document is UTF-8: repair stray bytes */
+	unsigned char stops[3][256]; /* see filter_tables() */
+	int fix_utf8; /* the document is UTF-8: repair stray bytes */
 	int utf8_reported;
 	int ctl_reported;
 	struct chorus_buf carry;
@@ -721,6 +723,15 @@ static void base64_decode(struct chorus_buf *b)
 		b->data[o] = '\0';
 }
 
+/* Hand over *v (the caller owns it now). */
+static char *take(char **v)
+{
+	char *s = *v;
+
+	*v = NULL;
+	return s;
+}
+
 static void cap_end(struct feed_xml *x)
 {
 	struct capture *c = &x->cap;
@@ -733,8 +744,12 @@ static void cap_end(struct feed_xml *x)
 	x->capturing = 0;
 	if (c->mode == CAP_BASE64)
 		base64_decode(&c->buf);
-	v = feed_clean_text(c->buf.data ? c->buf.data : "", c->buf.len,
-			    &repaired);
+	/* Base64 and UTF-16/32 documents were not checked by the filter. */
+	v = c->mode == CAP_BASE64 || !x->fix_utf8
+		? feed_clean_text(c->buf.data ? c->buf.data : "", c->buf.len,
+				  &repaired)
+		: feed_clean_decoded(c->buf.data ? c->buf.data : "", c->buf.len,
+				     &repaired);
 	if (!v) {
 		fail(x, CHORUS_ENOMEM);
 		return;
@@ -748,7 +763,8 @@ static void cap_end(struct feed_xml *x)
 		type = FEED_TEXT_HTML;
 	switch (c->field) {
 	case F_TITLE:
-		out = feed_make_text(v, type);
+		out = type == FEED_TEXT_PLAIN ? take(&v)
+					      : feed_make_text(v, type);
 		if (out && !*out) {
 			free(out);
 			out = NULL;
@@ -769,13 +785,12 @@ static void cap_end(struct feed_xml *x)
 			set_field(x, ie, F_ID, c->rank, ie ? &e->id : &feed->id,
 				  v[0] == '/' && cur_base(x)
 				      ? feed_resolve_url(cur_base(x), v)
-				      : chorus_strdup(v));
+				      : take(&v));
 		break;
 	case F_GUID:
 		if (*v && !x->guid) {
 			x->guid = chorus_strdup(v);
-			set_field(x, 1, F_ID, c->rank, &e->id,
-				  chorus_strdup(v));
+			set_field(x, 1, F_ID, c->rank, &e->id, take(&v));
 		}
 		break;
 	case F_PUBLISHED:
@@ -788,13 +803,14 @@ static void cap_end(struct feed_xml *x)
 	case F_AUTHOR:
 		if (*v)
 			set_field(x, ie, F_AUTHOR, c->rank,
-				  ie ? &e->author : &feed->author,
-				  chorus_strdup(v));
+				  ie ? &e->author : &feed->author, take(&v));
 		break;
 	case F_SUMMARY:
 	case F_CONTENT:
 		if (ie && (*v || c->field == F_CONTENT)) {
-			out = feed_make_html(x->b, v, type, cur_base(x));
+			out = type == FEED_TEXT_HTML && x->b->opt.raw_html
+				  ? take(&v)
+				  : feed_make_html(x->b, v, type, cur_base(x));
 			set_field(x, 1, c->field, c->rank,
 				  c->field == F_SUMMARY ? &e->summary
 							: &e->content,
@@ -809,24 +825,23 @@ static void cap_end(struct feed_xml *x)
 		if (*v)
 			set_field(x, ie, F_LANGUAGE, c->rank,
 				  ie ? &e->language : &feed->language,
-				  chorus_strdup(v));
+				  take(&v));
 		break;
 	case F_CATEGORY:
-		if (ie && add_string(&e->categories, &e->ncategories,
-				     chorus_strdup(v)))
+		if (ie && add_string(&e->categories, &e->ncategories, take(&v)))
 			fail(x, CHORUS_ENOMEM);
 		break;
 	case F_PERSON_NAME:
 		if (!x->person.name)
-			x->person.name = chorus_strdup(v);
+			x->person.name = take(&v);
 		break;
 	case F_PERSON_EMAIL:
 		if (!x->person.email)
-			x->person.email = chorus_strdup(v);
+			x->person.email = take(&v);
 		break;
 	case F_PERSON_URI:
 		if (!x->person.uri)
-			x->person.uri = chorus_strdup(v);
+			x->person.uri = take(&v);
 		break;
 	case F_NONE:
 	case F_COUNT:
@@ -1720,11 +1735,29 @@ static int utf8_prefix(const unsigned char *s, size_t n)
 	return 1;
 }
 
-/* Bytes the filter must look at; the rest pass untouched. */
-static int special(unsigned char c)
+/*
+ * The bytes the filter must stop at, per state (markup; inside CDATA;
+ * inside a comment): the rest pass untouched, found by a table lookup a
+ * byte, which keeps the filter a small part of the parse.
+ */
+static void filter_tables(struct feed_xml *x)
 {
-	return c == '&' || c == '<' || c == ']' || c == '-' || c >= 0x80 ||
-	       (c < 0x20 && c != '\t' && c != '\n' && c != '\r');
+	int s, c;
+
+	for (s = 0; s < 3; s++) {
+		unsigned char *t = x->stops[s];
+
+		for (c = 0; c < 256; c++)
+			t[c] =
+			    (c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+			    (c >= 0x80 && x->fix_utf8);
+		if (s == 0) {
+			t['&'] = 1;
+			t['<'] = 1;
+		} else {
+			t[(unsigned char)literal_sections[s - 1].close[0]] = 1;
+		}
+	}
 }
 
 /*
@@ -1766,6 +1799,60 @@ static long filter_line(struct feed_xml *x, const char *data, const char *p)
 	return 1 + x->lines_done + count_lines(data, (size_t)(p - data));
 }
 
+/*
+ * Advance p past bytes the table t lets through. Eight bytes at a time
+ * while a word holds no byte that could stop the filter (no control
+ * character, no high byte, none of the state's markup characters), then
+ * byte by byte.
+ */
+static const char *skip_plain(const struct feed_xml *x, const unsigned char *t,
+			      const char *p, const char *stop)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+	uint64_t c1, c2;
+
+	if (x->in_cdata) {
+		c1 = ones *
+		     (unsigned char)literal_sections[x->in_cdata - 1].close[0];
+		c2 = c1;
+	} else {
+		c1 = ones * '&';
+		c2 = ones * '<';
+	}
+	for (;;) {
+		unsigned char c;
+		size_t k;
+
+		while (stop - p >= 8) {
+			uint64_t w, a, b;
+
+			memcpy(&w, p, 8);
+			a = w ^ c1;
+			b = w ^ c2;
+			/* a byte < 0x20 or >= 0x80, or a zero byte in a or
+			 * b; false alarms only cost the byte loop below */
+			if (((w - ones * 0x20) | w | ((a - ones) & ~a) |
+			     ((b - ones) & ~b)) &
+			    highs)
+				break;
+			p += 8;
+		}
+		while (p < stop && !t[(unsigned char)*p])
+			p++;
+		if (p == stop)
+			return p;
+		c = (unsigned char)*p;
+		/* Valid UTF-8 passes here, without leaving the loop. */
+		if (c < 0xc2 || !x->fix_utf8)
+			return p;
+		k = feed_utf8_seq((const unsigned char *)p, (size_t)(stop - p));
+		if (!k)
+			return p;
+		p += k;
+	}
+}
+
 static int filter_push(struct feed_xml *x, const char *data, size_t len,
 		       int end)
 {
@@ -1773,18 +1860,20 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 	int rc;
 
 	while (p < stop) {
-		unsigned char c = (unsigned char)*p;
+		const unsigned char *t = x->stops[x->in_cdata];
+		unsigned char c;
 
-		if (!special(c)) {
-			p++;
-			continue;
-		}
+		p = skip_plain(x, t, p, stop);
+		if (p == stop)
+			break;
+		c = (unsigned char)*p;
 		if (c >= 0x80) {
 			size_t k;
 			char rep[4];
 
-			if (!x->fix_utf8) {
-				p++;
+			if (c >= 0xc2 && c <= 0xdf && stop - p > 1 &&
+			    ((unsigned char)p[1] & 0xc0) == 0x80) {
+				p += 2; /* the common case, inline */
 				continue;
 			}
 			k = feed_utf8_seq((const unsigned char *)p,
@@ -2138,6 +2227,7 @@ int feed_xml_new(struct feed_builder *b, const char *head, size_t n,
 				       (enc[0] ? XML_PARSE_IGNORE_ENC : 0));
 	x->filter = ascii_compatible((const unsigned char *)head, n);
 	x->fix_utf8 = x->filter && declares_utf8(head, n, enc);
+	filter_tables(x);
 	*out = x;
 	if (n && (rc = feed_xml_push(x, head, n, 0)))
 		return rc;
