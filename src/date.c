@@ -261,7 +261,7 @@ static int from_ordinal(int y, int yday, int *mo, int *d)
  */
 static int parse_iso(const char *s, int zone_min, int64_t *out)
 {
-	int y, mo = 1, d = 1, h = 0, mi = 0, se = 0, off = zone_min;
+	int y = 0, mo = 1, d = 1, h = 0, mi = 0, se = 0, off = zone_min;
 	int n = count_digits(s);
 
 	if (*s == '-') {
@@ -283,7 +283,7 @@ static int parse_iso(const char *s, int zone_min, int64_t *out)
 			int m = count_digits(++s);
 
 			if (m == 3 && s[0] != '0') { /* YYYY-DDD */
-				int yday;
+				int yday = 0;
 
 				digits(&s, 3, &yday);
 				if (from_ordinal(y, yday, &mo, &d))
@@ -316,7 +316,7 @@ static int parse_iso(const char *s, int zone_min, int64_t *out)
 		 * YYDDD. Five digits that do not start with 0 could as well
 		 * be a five-digit year, which W3CDTF refuses: not guessed.
 		 */
-		int yday;
+		int yday = 0;
 
 		digits(&s, 2, &y);
 		digits(&s, 3, &yday);

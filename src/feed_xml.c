@@ -284,6 +284,12 @@ struct made_ent {
 #define MAX_MADE_ENTS 1024
 #define MAX_DECLARED_LEN 1024
 
+struct ns_memo {
+	const char *uri; /* libxml2's interned string, compared by address */
+	enum ns ns;
+	enum flavor flavor;
+};
+
 struct feed_xml {
 	struct feed_builder *b;
 	xmlParserCtxtPtr ctxt;
@@ -305,14 +311,25 @@ struct feed_xml {
 	struct capture cap;
 	int capturing;
 	char *core_alias; /* an unknown namespace read as the core one */
+	struct ns_memo memo[4];
+	unsigned memo_next;
 	struct made_ent **ents;
 	size_t nents;
 	/* the bare-'&' filter */
-	int filter; /* the encoding is ASCII-compatible */
-	int in_cdata;
+	int filter;		/* the encoding is ASCII-compatible */
+	int fstate;		/* enum fstate */
+	char quote;		/* the quote open in a tag or declaration */
+	int tag_end;		/* the tag being read is an end tag */
+	int decl_depth;		/* '[' nesting in a DOCTYPE */
+	int depth_in;		/* element depth as the filter counts it */
+	int transform;		/* body text is decoded into CDATA */
+	char last_byte;		/* the byte before the current push */
+	struct chorus_buf tbuf; /* body text as CDATA */
+	struct chorus_buf obuf; /* a push's bytes once one was replaced */
+	int spliced;
 	int amp_reported;
 	long lines_done; /* newlines in the bytes the filter has passed */
-	unsigned char stops[3][256]; /* see filter_tables() */
+	unsigned char stops[8][256]; /* per enum fstate, see filter_tables() */
 	int fix_utf8; /* the document is UTF-8: repair stray bytes */
 	int utf8_reported;
 	int ctl_reported;
@@ -337,8 +354,40 @@ static enum tag lookup_tag(const struct tag_def *t, size_t n, const char *name)
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static enum ns classify_ns(const char *uri, const char *prefix,
-			   enum flavor *flavor)
+static enum ns classify_ns_uncached(const char *uri, const char *prefix,
+				    enum flavor *flavor);
+
+/*
+ * libxml2 hands namespace URIs interned in its dictionary, so the same
+ * URI comes as the same pointer: a few remembered pointers spare most
+ * lookups.
+ */
+static enum ns classify_ns(struct feed_xml *x, const char *uri,
+			   const char *prefix, enum flavor *flavor)
+{
+	struct ns_memo *m;
+	size_t i;
+	enum ns ns;
+
+	if (!uri)
+		return classify_ns_uncached(uri, prefix, flavor);
+	for (i = 0; i < COUNT(x->memo); i++) {
+		m = &x->memo[i];
+		if (m->uri == uri) {
+			*flavor = m->flavor;
+			return m->ns;
+		}
+	}
+	ns = classify_ns_uncached(uri, prefix, flavor);
+	m = &x->memo[x->memo_next++ % COUNT(x->memo)];
+	m->uri = uri;
+	m->ns = ns;
+	m->flavor = *flavor;
+	return ns;
+}
+
+static enum ns classify_ns_uncached(const char *uri, const char *prefix,
+				    enum flavor *flavor)
 {
 	size_t i;
 
@@ -1054,7 +1103,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 			lname[0] = '\0';
 		name = lname;
 	}
-	ns = classify_ns((const char *)uri, (const char *)prefix, &flavor);
+	ns = classify_ns(x, (const char *)uri, (const char *)prefix, &flavor);
 	if (ns == NS_OTHER && uri) {
 		/*
 		 * A feed root in an unknown namespace (a draft Atom URI, a
@@ -1644,7 +1693,39 @@ static void on_error(void *ctx, xmlErrorPtr error)
 	feed_error(x->b, error->line, "not well-formed: %s", msg);
 }
 
-/* ---- the bare-'&' filter ---- */
+/* ---- the input filter ---- */
+
+/*
+ * Every byte goes through a small state machine before libxml2 sees it.
+ * It repairs what feeds get wrong (a bare '&', "&#X41;", control
+ * characters, bytes that are not UTF-8 in a UTF-8 document) and, in the
+ * body of a UTF-8 document, hands text that holds references or non-ASCII
+ * characters to libxml2 as CDATA with the references already decoded:
+ * libxml2 2.9 reads such text one character at a time through a slow
+ * path, but passes CDATA through in blocks, which makes the parse about
+ * twice as fast on real feeds. Documents that declare entities keep
+ * libxml2's own reading of text.
+ */
+enum fstate {
+	FS_TEXT,    /* character data (or the prolog) */
+	FS_TAG,	    /* inside <...> of a start or end tag */
+	FS_CDATA,   /* inside <![CDATA[ ... ]]> */
+	FS_COMMENT, /* inside <!-- ... --> */
+	FS_PI,	    /* inside <? ... ?> */
+	FS_DECL,    /* inside <!DOCTYPE ...> and its internal subset */
+	FS_BODY,    /* character data inside the root, being decoded */
+	FS_INNER,   /* (scanning inside one piece of body text) */
+	FS_COUNT,
+};
+
+/* Where each state may end, and the bytes each must stop at. */
+static const char *const fs_close[FS_COUNT] = {
+    [FS_CDATA] = "]]>", [FS_COMMENT] = "-->", [FS_PI] = "?>"};
+static const char fs_stop_chars[FS_COUNT][8] = {
+    [FS_TEXT] = "&<",	[FS_TAG] = "&>\"'", [FS_CDATA] = "]",
+    [FS_COMMENT] = "-", [FS_PI] = "?",	    [FS_DECL] = "<>[]\"'",
+    [FS_BODY] = "&<",	[FS_INNER] = "&]",
+};
 
 /* Does s[0..n) (starting after '&') begin a reference? -1: need more. */
 static int starts_reference(const char *s, size_t n)
@@ -1663,7 +1744,8 @@ static int starts_reference(const char *s, size_t n)
 		}
 		if (i == n && n < 12)
 			return -1;
-		return i < n && s[i] == ';' && i > 1;
+		return i < n && s[i] == ';' && i > 1 &&
+		       !(i == 2 && (s[1] == 'x' || s[1] == 'X'));
 	}
 	while (i < n && i < 40 &&
 	       (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '-' ||
@@ -1682,98 +1764,21 @@ static int parse(struct feed_xml *x, const char *data, size_t len, int end)
 	return x->failed;
 }
 
-/*
- * Pass data to libxml2 with every '&' that starts no reference (outside
- * CDATA sections) written as "&amp;". A tail whose meaning depends on
- * bytes not yet seen is kept in x->carry for the next call.
- */
-/* Markup sections inside which '&' is literal, and how they end. */
-static const struct {
-	const char *open;
-	const char *close;
-} literal_sections[] = {
-    {"<![CDATA[", "]]>"},
-    {"<!--", "-->"},
-};
-
-/* The UTF-8 of the character a stray byte stands for in windows-1252. */
-static size_t cp1252_utf8(unsigned char c, char out[4])
-{
-	unsigned u = c >= 0xa0 ? c : feed_cp1252[c - 0x80];
-
-	if (!u)
-		u = 0xfffd;
-	if (u < 0x800) {
-		out[0] = (char)(0xc0 | (u >> 6));
-		out[1] = (char)(0x80 | (u & 0x3f));
-		return 2;
-	}
-	out[0] = (char)(0xe0 | (u >> 12));
-	out[1] = (char)(0x80 | ((u >> 6) & 0x3f));
-	out[2] = (char)(0x80 | (u & 0x3f));
-	return 3;
-}
-
-/* Could s[0..n) be the start of a valid UTF-8 sequence cut short? */
-static int utf8_prefix(const unsigned char *s, size_t n)
-{
-	size_t need, i;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		need = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		need = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		need = 4;
-	else
-		return 0;
-	if (n >= need)
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return 1;
-}
-
-/*
- * The bytes the filter must stop at, per state (markup; inside CDATA;
- * inside a comment): the rest pass untouched, found by a table lookup a
- * byte, which keeps the filter a small part of the parse.
- */
 static void filter_tables(struct feed_xml *x)
 {
 	int s, c;
+	const char *k;
 
-	for (s = 0; s < 3; s++) {
+	for (s = 0; s < FS_COUNT; s++) {
 		unsigned char *t = x->stops[s];
 
 		for (c = 0; c < 256; c++)
 			t[c] =
 			    (c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
 			    (c >= 0x80 && x->fix_utf8);
-		if (s == 0) {
-			t['&'] = 1;
-			t['<'] = 1;
-		} else {
-			t[(unsigned char)literal_sections[s - 1].close[0]] = 1;
-		}
+		for (k = fs_stop_chars[s]; *k; k++)
+			t[(unsigned char)*k] = 1;
 	}
-}
-
-/*
- * Replace the byte at p: flush the run before it, then push rep.
- * Returns 0 or an error.
- */
-static int splice(struct feed_xml *x, const char **run, const char *p,
-		  size_t skip, const char *rep, size_t replen)
-{
-	int rc;
-
-	if ((rc = parse(x, *run, (size_t)(p - *run), 0)) ||
-	    (replen && (rc = parse(x, rep, replen, 0))))
-		return rc;
-	*run = p + skip;
-	return 0;
 }
 
 static long count_lines(const char *s, size_t n)
@@ -1799,42 +1804,102 @@ static long filter_line(struct feed_xml *x, const char *data, const char *p)
 	return 1 + x->lines_done + count_lines(data, (size_t)(p - data));
 }
 
+/* The UTF-8 of the character a stray byte stands for in windows-1252. */
+static size_t cp1252_utf8(unsigned char c, char out[4])
+{
+	unsigned u = c >= 0xa0 ? c : feed_cp1252[c - 0x80];
+
+	if (!u)
+		u = 0xfffd;
+	if (u < 0x800) {
+		out[0] = (char)(0xc0 | (u >> 6));
+		out[1] = (char)(0x80 | (u & 0x3f));
+		return 2;
+	}
+	out[0] = (char)(0xe0 | (u >> 12));
+	out[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+	out[2] = (char)(0x80 | (u & 0x3f));
+	return 3;
+}
+
+static size_t utf8_encode(unsigned u, char out[4])
+{
+	if (u < 0x80) {
+		out[0] = (char)u;
+		return 1;
+	}
+	if (u < 0x800) {
+		out[0] = (char)(0xc0 | (u >> 6));
+		out[1] = (char)(0x80 | (u & 0x3f));
+		return 2;
+	}
+	if (u < 0x10000) {
+		out[0] = (char)(0xe0 | (u >> 12));
+		out[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (u & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (u >> 18));
+	out[1] = (char)(0x80 | ((u >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((u >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (u & 0x3f));
+	return 4;
+}
+
+/* Could s[0..n) be the start of a valid UTF-8 sequence cut short? */
+static int utf8_prefix(const unsigned char *s, size_t n)
+{
+	size_t need, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		need = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		need = 4;
+	else
+		return 0;
+	if (n >= need)
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return 1;
+}
+
 /*
- * Advance p past bytes the table t lets through. Eight bytes at a time
- * while a word holds no byte that could stop the filter (no control
- * character, no high byte, none of the state's markup characters), then
- * byte by byte.
+ * Advance p past bytes the state lets through: eight bytes at a time
+ * while a word holds none that could matter, then byte by byte. Valid
+ * UTF-8 passes without leaving the loop.
  */
-static const char *skip_plain(const struct feed_xml *x, const unsigned char *t,
-			      const char *p, const char *stop)
+static const char *skip_plain(const struct feed_xml *x, int st, const char *p,
+			      const char *stop)
 {
 	const uint64_t ones = 0x0101010101010101ULL;
 	const uint64_t highs = 0x8080808080808080ULL;
-	uint64_t c1, c2;
+	const unsigned char *t = x->stops[st];
+	const char *k = fs_stop_chars[st];
+	uint64_t c[6];
+	int i, nc = (int)strlen(k), high = t[0x80];
 
-	if (x->in_cdata) {
-		c1 = ones *
-		     (unsigned char)literal_sections[x->in_cdata - 1].close[0];
-		c2 = c1;
-	} else {
-		c1 = ones * '&';
-		c2 = ones * '<';
-	}
+	for (i = 0; i < nc; i++)
+		c[i] = ones * (unsigned char)k[i];
 	for (;;) {
-		unsigned char c;
-		size_t k;
+		unsigned char b;
+		size_t n;
 
 		while (stop - p >= 8) {
-			uint64_t w, a, b;
+			uint64_t w, m;
 
 			memcpy(&w, p, 8);
-			a = w ^ c1;
-			b = w ^ c2;
-			/* a byte < 0x20 or >= 0x80, or a zero byte in a or
-			 * b; false alarms only cost the byte loop below */
-			if (((w - ones * 0x20) | w | ((a - ones) & ~a) |
-			     ((b - ones) & ~b)) &
-			    highs)
+			m = high ? (w - ones * 0x20) | w
+				 : (w - ones * 0x20) & ~w;
+			for (i = 0; i < nc; i++) {
+				uint64_t d = w ^ c[i];
+
+				m |= (d - ones) & ~d;
+			}
+			if (m & highs)
 				break;
 			p += 8;
 		}
@@ -1842,15 +1907,266 @@ static const char *skip_plain(const struct feed_xml *x, const unsigned char *t,
 			p++;
 		if (p == stop)
 			return p;
-		c = (unsigned char)*p;
-		/* Valid UTF-8 passes here, without leaving the loop. */
-		if (c < 0xc2 || !x->fix_utf8)
+		b = (unsigned char)*p;
+		/* In the body every non-ASCII byte is a reason to decode. */
+		if (b < 0xc2 || !high || st == FS_BODY)
 			return p;
-		k = feed_utf8_seq((const unsigned char *)p, (size_t)(stop - p));
-		if (!k)
+		if (b <= 0xdf && stop - p > 1 &&
+		    ((unsigned char)p[1] & 0xc0) == 0x80) {
+			p += 2; /* the common case, inline */
+			continue;
+		}
+		n = feed_utf8_seq((const unsigned char *)p, (size_t)(stop - p));
+		if (!n)
 			return p;
-		p += k;
+		p += n;
 	}
+}
+
+/*
+ * Replace the bytes [p, p+skip) by rep. What the filter passes on is
+ * gathered in x->obuf once anything has been replaced, and handed to
+ * libxml2 in one call per push: each xmlParseChunk() call costs a scan
+ * of libxml2's buffer, so one per replacement would be quadratic.
+ */
+static int splice(struct feed_xml *x, const char **run, const char *p,
+		  size_t skip, const char *rep, size_t replen)
+{
+	int rc;
+
+	if ((rc = chorus_buf_add(&x->obuf, *run, (size_t)(p - *run))) ||
+	    (replen && (rc = chorus_buf_add(&x->obuf, rep, replen))))
+		return rc;
+	x->spliced = 1;
+	*run = p + skip;
+	return 0;
+}
+
+/* Hand libxml2 what the filter passed: [run, upto) after x->obuf. */
+static int pass_on(struct feed_xml *x, const char *run, const char *upto,
+		   int end)
+{
+	int rc;
+
+	if (!x->spliced)
+		return parse(x, run, (size_t)(upto - run), end);
+	if ((rc = chorus_buf_add(&x->obuf, run, (size_t)(upto - run))))
+		return rc;
+	rc = parse(x, x->obuf.data, x->obuf.len, end);
+	chorus_buf_reset(&x->obuf);
+	x->spliced = 0;
+	return rc;
+}
+
+static void report_once(struct feed_xml *x, int *flag, long line,
+			const char *what)
+{
+	if (*flag)
+		return;
+	*flag = 1;
+	feed_error(x->b, line, "%s", what);
+}
+
+/* XML's five entities, looked up without a string compare each. */
+static xmlEntityPtr predefined(const char *name, size_t len)
+{
+	if ((len == 2 && (name[0] == 'l' || name[0] == 'g') &&
+	     name[1] == 't') ||
+	    (len == 3 && !memcmp(name, "amp", 3)) ||
+	    (len == 4 &&
+	     (!memcmp(name, "quot", 4) || !memcmp(name, "apos", 4))))
+		return xmlGetPredefinedEntity((const xmlChar *)name);
+	return NULL;
+}
+
+/*
+ * Decode the reference at s (just after '&', n bytes left) into out.
+ * Returns how many bytes after the '&' it used, 0 for a bare '&' (out is
+ * "&"), -2 when out of memory.
+ */
+static int decode_reference(struct feed_xml *x, const char *s, size_t n,
+			    const char *data, struct chorus_buf *out)
+{
+	int r = starts_reference(s, n);
+	char name[48], utf8[4];
+	size_t len;
+
+	if (r <= 0) { /* the piece is whole: an unfinished one is bare */
+		report_once(x, &x->amp_reported, filter_line(x, data, s - 1),
+			    "bare '&' read as \"&amp;\"");
+		return chorus_buf_addc(out, '&') ? -2 : 0;
+	}
+	len = (size_t)((const char *)memchr(s, ';', n) - s);
+	if (s[0] == '#') {
+		unsigned long v = s[1] == 'x' || s[1] == 'X'
+				      ? strtoul(s + 2, NULL, 16)
+				      : strtoul(s + 1, NULL, 10);
+
+		if (!(v == 0x9 || v == 0xa || v == 0xd ||
+		      (v >= 0x20 && v <= 0xd7ff) ||
+		      (v >= 0xe000 && v <= 0xfffd) ||
+		      (v >= 0x10000 && v <= 0x10ffff))) {
+			feed_error(x->b, filter_line(x, data, s - 1),
+				   "not well-formed: invalid "
+				   "character reference");
+			v = 0xfffd;
+		}
+		if (chorus_buf_add(out, utf8, utf8_encode((unsigned)v, utf8)))
+			return -2;
+		return (int)len + 1;
+	}
+	if (len >= sizeof(name))
+		len = sizeof(name) - 1; /* starts_reference() allows 40 */
+	memcpy(name, s, len);
+	name[len] = '\0';
+	{
+		xmlEntityPtr e = predefined(name, len);
+		const htmlEntityDesc *d;
+
+		if (e) {
+			if (chorus_buf_add(out, e->content, (size_t)e->length))
+				return -2;
+		} else if ((d = htmlEntityLookup((const xmlChar *)name))) {
+			if (chorus_buf_add(out, utf8,
+					   utf8_encode(d->value, utf8)))
+				return -2;
+		} else {
+			feed_error(x->b, filter_line(x, data, s - 1),
+				   "undefined entity &%.40s;", name);
+			if (chorus_buf_add(out, s - 1, len + 2))
+				return -2;
+		}
+	}
+	return (int)len + 1;
+}
+
+/*
+ * Text of the body [p, q) as a CDATA section, references decoded,
+ * controls dropped, stray bytes mapped, "]]>" split; into x->tbuf.
+ */
+static int body_cdata(struct feed_xml *x, const char *data, const char *p,
+		      const char *q)
+{
+	struct chorus_buf *o = &x->tbuf;
+	int rc;
+
+	chorus_buf_reset(o);
+	if ((rc = chorus_buf_adds(o, "<![CDATA[")))
+		return rc;
+	while (p < q) {
+		const char *r = skip_plain(x, FS_INNER, p, q);
+		unsigned char c;
+
+		if (r > p && (rc = chorus_buf_add(o, p, (size_t)(r - p))))
+			return rc;
+		p = r;
+		if (p == q)
+			break;
+		c = (unsigned char)*p;
+		if (c == '&') {
+			int n = decode_reference(x, p + 1, (size_t)(q - p - 1),
+						 data, o);
+
+			if (n == -2)
+				return CHORUS_ENOMEM;
+			/* The caller cut q so that a reference is whole. */
+			p += 1 + n;
+		} else if (c == ']') {
+			if (q - p >= 3 && p[1] == ']' && p[2] == '>') {
+				if ((rc =
+					 chorus_buf_adds(o, "]]]]><![CDATA[>")))
+					return rc;
+				p += 3;
+			} else {
+				if ((rc = chorus_buf_addc(o, ']')))
+					return rc;
+				p++;
+			}
+		} else if (c < 0x20) {
+			report_once(x, &x->ctl_reported,
+				    filter_line(x, data, p),
+				    "control characters dropped");
+			p++;
+		} else {
+			/* a byte that is not UTF-8 */
+			char rep[4];
+
+			report_once(x, &x->utf8_reported,
+				    filter_line(x, data, p),
+				    "bytes that are not UTF-8 read as "
+				    "windows-1252");
+			if ((rc = chorus_buf_add(o, rep, cp1252_utf8(c, rep))))
+				return rc;
+			p++;
+		}
+	}
+	return chorus_buf_adds(o, "]]>");
+}
+
+/*
+ * Where a piece of body text that runs to the end of the pushed bytes
+ * can be cut now: before a reference or a UTF-8 sequence that the next
+ * bytes complete.
+ */
+static const char *safe_cut(const char *p, const char *stop)
+{
+	const char *s, *from = stop - p > 48 ? stop - 48 : p;
+
+	for (s = stop; s > from;) {
+		s--;
+		if (*s == '&' &&
+		    starts_reference(s + 1, (size_t)(stop - s - 1)) < 0)
+			return s;
+		if (*s == ';' || *s == ' ')
+			break;
+	}
+	for (s = stop; s > p && stop - s < 4;) {
+		s--;
+		if (((unsigned char)*s & 0xc0) != 0x80) {
+			if (utf8_prefix((const unsigned char *)s,
+					(size_t)(stop - s)))
+				return s;
+			break;
+		}
+	}
+	return stop;
+}
+
+/* The state a '<' at p opens; 0 when it cannot be told yet. */
+static int open_markup(struct feed_xml *x, const char *p, const char *stop,
+		       int end, const char **next)
+{
+	static const struct {
+		const char *open;
+		enum fstate st;
+	} opens[] = {
+	    {"<![CDATA[", FS_CDATA},
+	    {"<!--", FS_COMMENT},
+	    {"<!", FS_DECL},
+	    {"<?", FS_PI},
+	};
+	size_t i, left = (size_t)(stop - p);
+
+	for (i = 0; i < COUNT(opens); i++) {
+		size_t ol = strlen(opens[i].open);
+
+		if (left >= ol && !memcmp(p, opens[i].open, ol)) {
+			x->fstate = opens[i].st;
+			*next = p + ol;
+			x->decl_depth = 0;
+			x->quote = 0;
+			return 1;
+		}
+		if (left < ol && !memcmp(p, opens[i].open, left) && !end)
+			return 0;
+	}
+	if (left < 2 && !end)
+		return 0;
+	x->fstate = FS_TAG;
+	x->quote = 0;
+	x->tag_end = left >= 2 && p[1] == '/';
+	*next = p + 1;
+	return 1;
 }
 
 static int filter_push(struct feed_xml *x, const char *data, size_t len,
@@ -1860,37 +2176,43 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 	int rc;
 
 	while (p < stop) {
-		const unsigned char *t = x->stops[x->in_cdata];
+		int st = x->fstate == FS_TEXT && x->depth_in > 0 && x->transform
+			     ? FS_BODY
+			     : (int)x->fstate;
 		unsigned char c;
 
-		p = skip_plain(x, t, p, stop);
+		p = skip_plain(x, st, p, stop);
 		if (p == stop)
 			break;
 		c = (unsigned char)*p;
-		if (c >= 0x80) {
-			size_t k;
-			char rep[4];
+		if (st == FS_BODY && c != '<') {
+			/* Text to decode: up to the next tag. */
+			const char *q = memchr(p, '<', (size_t)(stop - p));
+			const char *cut = q	? q
+					  : end ? stop
+						: safe_cut(p, stop);
 
-			if (c >= 0xc2 && c <= 0xdf && stop - p > 1 &&
-			    ((unsigned char)p[1] & 0xc0) == 0x80) {
-				p += 2; /* the common case, inline */
-				continue;
-			}
-			k = feed_utf8_seq((const unsigned char *)p,
-					  (size_t)(stop - p));
-			if (k) {
-				p += k;
-				continue;
-			}
+			if ((rc = body_cdata(x, data, p, cut)) ||
+			    (rc = splice(x, &run, p, (size_t)(cut - p),
+					 x->tbuf.data, x->tbuf.len)))
+				return rc;
+			p = cut;
+			if (!q && cut < stop)
+				goto keep;
+			continue;
+		}
+		if (c >= 0x80) {
+			/* Not UTF-8 (skip_plain passes valid sequences). */
+			char rep[4];
+			size_t k;
+
 			if (!end && utf8_prefix((const unsigned char *)p,
 						(size_t)(stop - p)))
 				goto keep;
-			if (!x->utf8_reported) {
-				x->utf8_reported = 1;
-				feed_error(x->b, filter_line(x, data, p),
-					   "bytes that are not UTF-8 read as "
-					   "windows-1252");
-			}
+			report_once(x, &x->utf8_reported,
+				    filter_line(x, data, p),
+				    "bytes that are not UTF-8 read as "
+				    "windows-1252");
 			k = cp1252_utf8(c, rep);
 			if ((rc = splice(x, &run, p, 1, rep, k)))
 				return rc;
@@ -1899,70 +2221,95 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 		}
 		if (c < 0x20) {
 			/* Control characters are not XML: dropped. */
-			if (!x->ctl_reported) {
-				x->ctl_reported = 1;
-				feed_error(x->b, filter_line(x, data, p),
-					   "control characters dropped");
-			}
+			report_once(x, &x->ctl_reported,
+				    filter_line(x, data, p),
+				    "control characters dropped");
 			if ((rc = splice(x, &run, p, 1, NULL, 0)))
 				return rc;
 			p++;
 			continue;
 		}
-		if (x->in_cdata) {
-			/* Inside CDATA or a comment: look for its end. */
-			const char *close =
-			    literal_sections[x->in_cdata - 1].close;
+		switch (x->fstate) {
+		case FS_TEXT:
+		case FS_BODY:
+			if (c == '<') {
+				const char *next;
 
-			if (c != (unsigned char)close[0]) {
-				p++;
+				if (!open_markup(x, p, stop, end, &next))
+					goto keep;
+				p = next;
 				continue;
 			}
-			if (stop - p < 3) {
+			break; /* '&' outside the body: below */
+		case FS_CDATA:
+		case FS_COMMENT:
+		case FS_PI: {
+			const char *close = fs_close[x->fstate];
+			size_t cl = strlen(close);
+
+			if ((size_t)(stop - p) < cl) {
 				if (!end)
 					goto keep;
 				p++;
-				continue;
-			}
-			if (!memcmp(p, close, 3)) {
-				x->in_cdata = 0;
-				p += 3;
+			} else if (!memcmp(p, close, cl)) {
+				x->fstate = FS_TEXT;
+				p += cl;
 			} else {
 				p++;
 			}
 			continue;
 		}
-		if (c == '<') {
-			size_t i, left = (size_t)(stop - p);
-			int partial = 0;
-
-			if (left < 2 || p[1] != '!') {
+		case FS_DECL:
+			if (x->quote) {
+				if (c == x->quote)
+					x->quote = 0;
+			} else if (c == '"') {
+				x->quote = (char)c;
+			} else if (c == '[') {
+				x->decl_depth++;
+			} else if (c == ']') {
+				x->decl_depth--;
+			} else if (c == '>' && x->decl_depth <= 0) {
+				x->fstate = FS_TEXT;
+			} else if (c == '<') {
+				/* Declared entities: libxml2 reads the text. */
+				if ((size_t)(stop - p) < 8 && !end)
+					goto keep;
+				if ((size_t)(stop - p) >= 8 &&
+				    !memcmp(p, "<!ENTITY", 8))
+					x->transform = 0;
+			}
+			p++;
+			continue;
+		case FS_TAG:
+			if (c == '"' || c == '\'') {
+				if (!x->quote)
+					x->quote = (char)c;
+				else if (x->quote == (char)c)
+					x->quote = 0;
 				p++;
 				continue;
 			}
-			for (i = 0; i < COUNT(literal_sections); i++) {
-				const char *o = literal_sections[i].open;
-				size_t ol = strlen(o);
+			if (c == '>') {
+				if (!x->quote) {
+					char prev =
+					    p > data ? p[-1] : x->last_byte;
 
-				if (left >= ol && !memcmp(p, o, ol)) {
-					x->in_cdata = (int)i + 1;
-					p += ol;
-					break;
+					if (x->tag_end)
+						x->depth_in -= x->depth_in > 0;
+					else if (prev != '/')
+						x->depth_in++;
+					x->fstate = FS_TEXT;
 				}
-				if (left < ol && !memcmp(p, o, left))
-					partial = 1;
-			}
-			if (x->in_cdata)
+				p++;
 				continue;
-			if (partial && !end)
-				goto keep;
+			}
+			break; /* '&' in an attribute value: below */
+		case FS_COUNT:
 			p++;
 			continue;
 		}
-		if (c != '&') {
-			p++;
-			continue;
-		}
+		/* '&' where libxml2 reads references itself. */
 		{
 			int r = starts_reference(p + 1, (size_t)(stop - p - 1));
 
@@ -1980,21 +2327,23 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 				p++;
 				continue;
 			}
-			if (!x->amp_reported) {
-				x->amp_reported = 1;
-				feed_error(x->b, filter_line(x, data, p),
-					   "bare '&' read as \"&amp;\"");
-			}
+			report_once(x, &x->amp_reported,
+				    filter_line(x, data, p),
+				    "bare '&' read as \"&amp;\"");
 			if ((rc = splice(x, &run, p, 1, "&amp;", 5)))
 				return rc;
 			p++;
 		}
 	}
 	x->lines_done += count_lines(data, (size_t)(stop - data));
-	return parse(x, run, (size_t)(stop - run), end);
+	if (stop > data)
+		x->last_byte = stop[-1];
+	return pass_on(x, run, stop, end);
 keep:
 	x->lines_done += count_lines(data, (size_t)(p - data));
-	if ((rc = parse(x, run, (size_t)(p - run), 0)))
+	if (p > data)
+		x->last_byte = p[-1];
+	if ((rc = pass_on(x, run, p, 0)))
 		return rc;
 	/* Only a short tail is ever kept, so the carry stays small. */
 	return chorus_buf_add(&x->carry, p, (size_t)(stop - p));
@@ -2196,6 +2545,8 @@ int feed_xml_new(struct feed_builder *b, const char *head, size_t n,
 	xmlSetStructuredErrorFunc(NULL, quiet_structured);
 	chorus_buf_init(&x->cap.buf, b->opt.max_size);
 	chorus_buf_init(&x->carry, 0);
+	chorus_buf_init(&x->tbuf, 0);
+	chorus_buf_init(&x->obuf, 0);
 	memset(&x->sax, 0, sizeof(x->sax));
 	x->sax.initialized = XML_SAX2_MAGIC;
 	x->sax.startElementNs = on_start;
@@ -2227,6 +2578,7 @@ int feed_xml_new(struct feed_builder *b, const char *head, size_t n,
 				       (enc[0] ? XML_PARSE_IGNORE_ENC : 0));
 	x->filter = ascii_compatible((const unsigned char *)head, n);
 	x->fix_utf8 = x->filter && declares_utf8(head, n, enc);
+	x->transform = x->fix_utf8;
 	filter_tables(x);
 	*out = x;
 	if (n && (rc = feed_xml_push(x, head, n, 0)))
@@ -2271,5 +2623,7 @@ void feed_xml_free(struct feed_xml *x)
 	free(x->core_alias);
 	chorus_buf_release(&x->cap.buf);
 	chorus_buf_release(&x->carry);
+	chorus_buf_release(&x->tbuf);
+	chorus_buf_release(&x->obuf);
 	free(x);
 }

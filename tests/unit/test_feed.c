@@ -491,9 +491,9 @@ static void test_feed_deep_nesting(void **state)
  * slices (tests/data/feed/fuzz/). */
 static void test_feed_fuzz_regressions(void **state)
 {
-	static const char *const files[] = {"comment_only_crlf.xml",
-					    "error_order.xml",
-					    "stack_realloc_uaf.xml", NULL};
+	static const char *const files[] = {
+	    "comment_only_crlf.xml", "error_order.xml", "stack_realloc_uaf.xml",
+	    "doctype_comment_divergence.xml", NULL};
 	const char *const *name;
 
 	(void)state;
