@@ -279,17 +279,23 @@ static json_t *page_json(struct render_ctx *ctx, const char *from_dir,
 	char *feed = render_href(from_dir, "feed.atom");
 	char *css = render_href(from_dir, "style.css");
 	char *index = render_href(from_dir, "index.html");
+	/* Feeds (issue 7): JSON Feed autodiscovery, the OPML list. */
+	char *json_feed = render_href(from_dir, "feed.json");
+	char *opml = render_href(from_dir, "sources.opml");
 	json_t *o = NULL;
 
-	if (root && feed && css && index)
+	if (root && feed && css && index && json_feed && opml)
 		o = json_pack("{s:{s:s, s:s?, s:s, s:s?}, s:s, s:s, s:s, "
-			      "s:s, s:s?, s:s?, s:s}",
+			      "s:s, s:s?, s:s?, s:s, s:s, s:s}",
 			      "site", "title", s->title, "subtitle",
 			      s->subtitle, "language", s->language, "link",
 			      s->link, "root", root, "feed_url", feed,
 			      "style_url", css, "index_url", index,
 			      "page_title", title, "description", description,
-			      "generator", "chorus " CHORUS_VERSION);
+			      "generator", "chorus " CHORUS_VERSION,
+			      "json_feed_url", json_feed, "opml_url", opml);
+	free(json_feed);
+	free(opml);
 	free(root);
 	free(feed);
 	free(css);
@@ -402,9 +408,10 @@ static int source_pages(struct render_ctx *ctx, struct chorus_err *err)
 
 		if (data &&
 		    (json_object_set_new(data, "source",
-					 json_pack("{s:s, s:s?}", "name",
+					 json_pack("{s:s, s:s?, s:s+}", "name",
 						   src->name, "url",
-						   src->url)) ||
+						   src->url, "feed_url",
+						   src->slug, ".atom")) ||
 		     json_object_set_new(data, "articles",
 					 source_articles_json(ctx, src)))) {
 			json_decref(data);
@@ -508,8 +515,17 @@ int chorus_render_site(const struct chorus_site *site,
 		       struct chorus_render_stats *stats,
 		       struct chorus_report *report, struct chorus_err *err)
 {
-	struct render_ctx ctx = {site, c, NULL, 0, NULL, stats, report};
-	struct chorus_buf atom = CHORUS_BUF_INIT;
+	return chorus_render_site_archived(site, NULL, c, stats, report, err);
+}
+
+int chorus_render_site_archived(const struct chorus_site *site,
+				struct chorus_store *st,
+				const struct chorus_corpus *c,
+				struct chorus_render_stats *stats,
+				struct chorus_report *report,
+				struct chorus_err *err)
+{
+	struct render_ctx ctx = {site, c, NULL, 0, NULL, stats, report, st, 0};
 	size_t i;
 	int rc;
 
@@ -558,17 +574,13 @@ int chorus_render_site(const struct chorus_site *site,
 	if (!rc)
 		rc = index_pages(&ctx, err);
 	if (!rc)
-		rc = render_atom(&ctx, &atom, err);
-	if (!rc)
-		rc = render_write(&ctx, "feed.atom", chorus_buf_cstr(&atom),
-				  atom.len, err);
+		rc = render_feeds(&ctx, err); /* src/atom_feeds.c */
 out:
 	for (i = 0; ctx.stories && i < ctx.n_stories; i++) {
 		chorus_story_view_release(&ctx.stories[i].view);
 		free(ctx.stories[i].page);
 	}
 	free(ctx.stories);
-	chorus_buf_release(&atom);
 	template_set_free(ctx.templates);
 	return rc;
 }
