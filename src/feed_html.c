@@ -13,6 +13,7 @@
 
 #include <libxml/HTMLparser.h>
 
+#include "chorus/sanitize.h"
 #include "feed_int.h"
 
 enum brk {
@@ -172,13 +173,22 @@ char *chorus_feed_html_to_text(const char *html, size_t len)
 
 char *chorus_feed_sanitize(const char *html, const char *base)
 {
-	/*
-	 * The sanitiser (include/chorus/sanitize.h) is written beside this
-	 * module; until it is merged this seam passes the HTML through
-	 * unchanged and callers treat it as unsanitised.
-	 */
-	(void)base;
-	return chorus_strdup(html);
+	struct chorus_buf out;
+	struct chorus_err err;
+	int rc;
+
+	chorus_buf_init(&out, 0);
+	rc = chorus_sanitize_html(html, strlen(html), base, &out, &err);
+	if (rc == CHORUS_EPARSE) {
+		/* Nothing libxml2 could read as HTML: keep it as text. */
+		chorus_buf_reset(&out);
+		rc = feed_escape_html(&out, html, strlen(html));
+	}
+	if (rc) {
+		chorus_buf_release(&out);
+		return NULL;
+	}
+	return chorus_buf_detach(&out, NULL);
 }
 
 char *feed_make_html(const struct feed_builder *b, const char *s,
