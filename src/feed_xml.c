@@ -330,6 +330,7 @@ struct feed_xml {
 	int amp_reported;
 	long lines_done; /* newlines in the bytes the filter has passed */
 	unsigned char stops[8][256]; /* per enum fstate, see filter_tables() */
+	int nstops[8];
 	int fix_utf8; /* the document is UTF-8: repair stray bytes */
 	int utf8_reported;
 	int ctl_reported;
@@ -1778,6 +1779,7 @@ static void filter_tables(struct feed_xml *x)
 			    (c >= 0x80 && x->fix_utf8);
 		for (k = fs_stop_chars[s]; *k; k++)
 			t[(unsigned char)*k] = 1;
+		x->nstops[s] = (int)strlen(fs_stop_chars[s]);
 	}
 }
 
@@ -1880,21 +1882,27 @@ static const char *skip_plain(const struct feed_xml *x, int st, const char *p,
 	const unsigned char *t = x->stops[st];
 	const char *k = fs_stop_chars[st];
 	uint64_t c[6];
-	int i, nc = (int)strlen(k), high = t[0x80];
+	int i, nc = x->nstops[st], high = t[0x80];
 
 	for (i = 0; i < nc; i++)
 		c[i] = ones * (unsigned char)k[i];
+	if (nc < 2)
+		c[1] = c[0];
 	for (;;) {
 		unsigned char b;
 		size_t n;
 
 		while (stop - p >= 8) {
-			uint64_t w, m;
+			uint64_t w, m, d0, d1;
 
 			memcpy(&w, p, 8);
 			m = high ? (w - ones * 0x20) | w
 				 : (w - ones * 0x20) & ~w;
-			for (i = 0; i < nc; i++) {
+			/* unrolled for the usual one or two stop bytes */
+			d0 = w ^ c[0];
+			d1 = w ^ c[1];
+			m |= ((d0 - ones) & ~d0) | ((d1 - ones) & ~d1);
+			for (i = 2; i < nc; i++) {
 				uint64_t d = w ^ c[i];
 
 				m |= (d - ones) & ~d;
