@@ -16,6 +16,7 @@
  * as feed readers have always done, and listed as a repair.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -329,8 +330,9 @@ struct feed_xml {
 	int spliced;
 	int amp_reported;
 	long lines_done; /* newlines in the bytes the filter has passed */
-	unsigned char stops[8][256]; /* per enum fstate, see filter_tables() */
-	int nstops[8];
+	/* per enum fstate, see filter_tables() */
+	unsigned char (*stops)[256]; /* shared, never written */
+	const int *nstops;
 	int fix_utf8; /* the document is UTF-8: repair stray bytes */
 	int utf8_reported;
 	int ctl_reported;
@@ -1765,22 +1767,35 @@ static int parse(struct feed_xml *x, const char *data, size_t len, int end)
 	return x->failed;
 }
 
-static void filter_tables(struct feed_xml *x)
+/* The stop tables for documents that are UTF-8 ([1]) and not ([0]). */
+static unsigned char stop_tables[2][FS_COUNT][256];
+static int stop_counts[FS_COUNT];
+static pthread_once_t stop_tables_once = PTHREAD_ONCE_INIT;
+
+static void build_stop_tables(void)
 {
-	int s, c;
+	int u, s, c;
 	const char *k;
 
-	for (s = 0; s < FS_COUNT; s++) {
-		unsigned char *t = x->stops[s];
+	for (u = 0; u < 2; u++)
+		for (s = 0; s < FS_COUNT; s++) {
+			unsigned char *t = stop_tables[u][s];
 
-		for (c = 0; c < 256; c++)
-			t[c] =
-			    (c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
-			    (c >= 0x80 && x->fix_utf8);
-		for (k = fs_stop_chars[s]; *k; k++)
-			t[(unsigned char)*k] = 1;
-		x->nstops[s] = (int)strlen(fs_stop_chars[s]);
-	}
+			for (c = 0; c < 256; c++)
+				t[c] = (c < 0x20 && c != '\t' && c != '\n' &&
+					c != '\r') ||
+				       (c >= 0x80 && u);
+			for (k = fs_stop_chars[s]; *k; k++)
+				t[(unsigned char)*k] = 1;
+			stop_counts[s] = (int)strlen(fs_stop_chars[s]);
+		}
+}
+
+static void filter_tables(struct feed_xml *x)
+{
+	pthread_once(&stop_tables_once, build_stop_tables);
+	x->stops = stop_tables[x->fix_utf8 ? 1 : 0];
+	x->nstops = stop_counts;
 }
 
 static long count_lines(const char *s, size_t n)
