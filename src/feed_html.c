@@ -81,19 +81,22 @@ static void text_end(void *ctx, const xmlChar *name)
 		want(t, BRK_PARA);
 }
 
+static int is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
 static void text_chars(void *ctx, const xmlChar *ch, int len)
 {
 	struct text_state *t = ctx;
-	int i;
+	int i = 0, start;
 
 	if (t->skip || t->failed)
 		return;
-	for (i = 0; i < len; i++) {
-		unsigned char c = ch[i];
-
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-		    c == '\f') {
+	while (i < len) {
+		if (is_space(ch[i])) {
 			want(t, BRK_SPACE);
+			i++;
 			continue;
 		}
 		if (t->pending && t->out.len) {
@@ -105,7 +108,10 @@ static void text_chars(void *ctx, const xmlChar *ch, int len)
 				t->failed = 1;
 		}
 		t->pending = BRK_NONE;
-		if (chorus_buf_addc(&t->out, (char)c))
+		/* a word at a time */
+		for (start = i; i < len && !is_space(ch[i]); i++)
+			;
+		if (chorus_buf_add(&t->out, ch + start, (size_t)(i - start)))
 			t->failed = 1;
 	}
 }
