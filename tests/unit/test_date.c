@@ -39,14 +39,16 @@ static void test_date_feedparser_vectors(void **state)
 	FILE *f;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/conformance/feedparser/date_vectors.tsv",
+	snprintf(path, sizeof(path),
+		 "%s/conformance/feedparser/date_vectors.tsv",
 		 CHORUS_SHARED_DIR);
 	f = fopen(path, "r");
 	if (!f)
 		skip();
 	assert_non_null(fgets(line, sizeof(line), f)); /* header */
 	while (fgets(line, sizeof(line), f)) {
-		char *cols[5], input[256], got[CHORUS_DATE_RFC3339_LEN];
+		char *cols[5] = {NULL}, input[256],
+		     got[CHORUS_DATE_RFC3339_LEN];
 		char *p = line;
 		int64_t t;
 		int i, rc, ok;
@@ -120,7 +122,7 @@ static void test_date_common_forms(void **state)
 static void test_date_refusals(void **state)
 {
 	(void)state;
-	expect("2023-02-29T12:00:00Z", NULL);       /* not a leap year */
+	expect("2023-02-29T12:00:00Z", NULL);	       /* not a leap year */
 	expect("Tue, 10 Jun 2003 04:00:00 XYZ", NULL); /* unknown zone */
 	expect("yesterday", NULL);
 	expect("2003-06-10T04:00", "2003-06-10T04:00:00Z");
@@ -145,10 +147,10 @@ static void test_date_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_date_feedparser_vectors),
-		cmocka_unit_test(test_date_common_forms),
-		cmocka_unit_test(test_date_refusals),
-		cmocka_unit_test(test_date_format),
+	    cmocka_unit_test(test_date_feedparser_vectors),
+	    cmocka_unit_test(test_date_common_forms),
+	    cmocka_unit_test(test_date_refusals),
+	    cmocka_unit_test(test_date_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
