@@ -325,7 +325,6 @@ struct feed_xml {
 	int depth_in;		/* element depth as the filter counts it */
 	int transform;		/* body text is decoded into CDATA */
 	char last_byte;		/* the byte before the current push */
-	struct chorus_buf tbuf; /* body text as CDATA */
 	struct chorus_buf obuf; /* a push's bytes once one was replaced */
 	int spliced;
 	int amp_reported;
@@ -2102,15 +2101,14 @@ static const char *scan_inner(const struct feed_xml *x, const char *p,
 
 /*
  * Text of the body [p, q) as a CDATA section, references decoded,
- * controls dropped, stray bytes mapped, "]]>" split; into x->tbuf.
+ * controls dropped, stray bytes mapped, "]]>" split; onto x->obuf.
  */
 static int body_cdata(struct feed_xml *x, const char *data, const char *p,
 		      const char *q)
 {
-	struct chorus_buf *o = &x->tbuf;
+	struct chorus_buf *o = &x->obuf;
 	int rc;
 
-	chorus_buf_reset(o);
 	if ((rc = chorus_buf_adds(o, "<![CDATA[")))
 		return rc;
 	while (p < q) {
@@ -2252,9 +2250,10 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 					  : end ? stop
 						: safe_cut(p, stop);
 
-			if ((rc = body_cdata(x, data, p, cut)) ||
-			    (rc = splice(x, &run, p, (size_t)(cut - p),
-					 x->tbuf.data, x->tbuf.len)))
+			/* the run so far, then the CDATA, into x->obuf */
+			if ((rc = splice(x, &run, p, (size_t)(cut - p), NULL,
+					 0)) ||
+			    (rc = body_cdata(x, data, p, cut)))
 				return rc;
 			p = cut;
 			if (!q && cut < stop)
@@ -2605,7 +2604,6 @@ int feed_xml_new(struct feed_builder *b, const char *head, size_t n,
 	xmlSetStructuredErrorFunc(NULL, quiet_structured);
 	chorus_buf_init(&x->cap.buf, b->opt.max_size);
 	chorus_buf_init(&x->carry, 0);
-	chorus_buf_init(&x->tbuf, 0);
 	chorus_buf_init(&x->obuf, 0);
 	memset(&x->sax, 0, sizeof(x->sax));
 	x->sax.initialized = XML_SAX2_MAGIC;
@@ -2683,7 +2681,6 @@ void feed_xml_free(struct feed_xml *x)
 	free(x->core_alias);
 	chorus_buf_release(&x->cap.buf);
 	chorus_buf_release(&x->carry);
-	chorus_buf_release(&x->tbuf);
 	chorus_buf_release(&x->obuf);
 	free(x);
 }
