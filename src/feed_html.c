@@ -126,7 +126,16 @@ static void quiet(void *ctx, xmlErrorPtr error)
 static char *fold_plain(const char *s, size_t len)
 {
 	struct text_state t;
+	size_t i;
 
+	/* Already folded (single spaces, none at the ends): a copy. */
+	for (i = 0; i < len; i++)
+		if ((is_space((unsigned char)s[i]) && s[i] != ' ') ||
+		    (s[i] == ' ' &&
+		     (i == 0 || i + 1 == len || s[i + 1] == ' ')))
+			break;
+	if (i == len)
+		return chorus_strndup(s, len);
 	memset(&t, 0, sizeof(t));
 	chorus_buf_init(&t.out, 0);
 	text_chars(&t, (const xmlChar *)s, (int)len);

@@ -478,6 +478,17 @@ static char *attr_dup_ci(int n, const xmlChar **attrs, const char *name)
 	return NULL;
 }
 
+/* An attribute's value into a small buffer, cut to fit. */
+static void attr_copy(const xmlChar **a, char *out, size_t cap)
+{
+	size_t n = (size_t)(a[4] - a[3]);
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, a[3], n);
+	out[n] = '\0';
+}
+
 /* A copy of an attribute's value, cleaned; NULL when absent. */
 static char *attr_dup(int n, const xmlChar **attrs, const char *name,
 		      const char *uri)
@@ -910,11 +921,9 @@ static enum cap_mode atom_mode(int n, const xmlChar **attrs,
 	char tv[64] = "", mv[16] = "";
 
 	if (t)
-		snprintf(tv, sizeof(tv), "%.*s", (int)(t[4] - t[3]),
-			 (const char *)t[3]);
+		attr_copy(t, tv, sizeof(tv));
 	if (m)
-		snprintf(mv, sizeof(mv), "%.*s", (int)(m[4] - m[3]),
-			 (const char *)m[3]);
+		attr_copy(m, mv, sizeof(mv));
 	*type = FEED_TEXT_PLAIN;
 	if (strstr(tv, "xhtml") || (atom03 && !*tv && !strcmp(mv, "xml")))
 		*type = FEED_TEXT_HTML;
@@ -1313,8 +1322,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 
 		rel = find_attr(nb_attr, attrs, "rel", NULL);
 		if (rel)
-			snprintf(relv, sizeof(relv), "%.*s",
-				 (int)(rel[4] - rel[3]), (const char *)rel[3]);
+			attr_copy(rel, relv, sizeof(relv));
 		if (!href) {
 			/* RSS: the link is the element's text. */
 			if (!strcmp(relv, "alternate"))
