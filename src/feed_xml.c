@@ -806,8 +806,12 @@ static void cap_end(struct feed_xml *x)
 	x->capturing = 0;
 	if (c->mode == CAP_BASE64)
 		base64_decode(&c->buf);
-	/* Base64 and UTF-16/32 documents were not checked by the filter. */
-	v = c->mode == CAP_BASE64 || !x->fix_utf8
+	/*
+	 * Base64 and UTF-16/32 documents were not checked by the filter;
+	 * and once libxml2 has had to recover, what it hands on is checked
+	 * again rather than trusted.
+	 */
+	v = c->mode == CAP_BASE64 || !x->fix_utf8 || x->xml_errors
 		? feed_clean_text(c->buf.data ? c->buf.data : "", c->buf.len,
 				  &repaired)
 		: feed_clean_decoded(c->buf.data ? c->buf.data : "", c->buf.len,
@@ -965,9 +969,16 @@ static void ser_start(struct feed_xml *x, const xmlChar *name, int nattr,
 		}
 		rc = rc ? rc : chorus_buf_adds(b, (const char *)a[0]);
 		rc = rc ? rc : chorus_buf_adds(b, "=\"");
-		rc = rc ? rc
-			: feed_escape_html(b, (const char *)a[3],
-					   (size_t)(a[4] - a[3]));
+		if (!rc) {
+			/* libxml2's recovery can leave bytes that are not
+			 * UTF-8 in attribute values (found by fuzzing). */
+			char *v = feed_clean_text((const char *)a[3],
+						  (size_t)(a[4] - a[3]), NULL);
+
+			rc = v ? feed_escape_html(b, v, strlen(v))
+			       : CHORUS_ENOMEM;
+			free(v);
+		}
 		rc = rc ? rc : chorus_buf_addc(b, '"');
 	}
 	rc = rc ? rc : chorus_buf_addc(b, '>');

@@ -487,31 +487,49 @@ static void test_feed_deep_nesting(void **state)
 	chorus_buf_release(&doc);
 }
 
-/* Every input a fuzzer ever crashed on reads without harm, whole and in
- * slices (tests/data/feed/fuzz/). */
+/*
+ * Every input a fuzzer ever crashed on reads without harm, whole and in
+ * slices, with and without the sanitiser, into valid UTF-8
+ * (tests/data/feed/fuzz/).
+ */
 static void test_feed_fuzz_regressions(void **state)
 {
 	static const char *const files[] = {
-	    "comment_only_crlf.xml", "error_order.xml", "stack_realloc_uaf.xml",
-	    "doctype_comment_divergence.xml", NULL};
+	    "comment_only_crlf.xml", "error_order.xml",
+	    "stack_realloc_uaf.xml", "doctype_comment_divergence.xml",
+	    "attr_invalid_utf8.xml", NULL};
 	const char *const *name;
 
 	(void)state;
 	for (name = files; *name; name++) {
 		char path[1024];
-		struct chorus_buf data;
+		struct chorus_buf data, js;
+		struct chorus_feed_options opt;
 		struct chorus_feed *f = NULL;
 		struct chorus_feed_parser *p = NULL;
 		struct chorus_err err;
 		size_t off;
+		int raw;
 
 		snprintf(path, sizeof(path), "%s/feed/fuzz/%s",
 			 CHORUS_TEST_DATA, *name);
 		chorus_buf_init(&data, 0);
 		assert_int_equal(chorus_file_read(path, 1 << 20, &data, &err),
 				 0);
-		if (!chorus_feed_parse(data.data, data.len, NULL, &f, &err))
-			chorus_feed_free(f);
+		for (raw = 0; raw < 2; raw++) {
+			memset(&opt, 0, sizeof(opt));
+			opt.raw_html = raw;
+			f = NULL;
+			if (!chorus_feed_parse(data.data, data.len, &opt, &f,
+					       &err)) {
+				chorus_buf_init(&js, 0);
+				/* jansson refuses strings that are not UTF-8 */
+				assert_int_equal(
+				    chorus_feed_to_json(f, &js, &err), 0);
+				chorus_buf_release(&js);
+				chorus_feed_free(f);
+			}
+		}
 		f = NULL;
 		assert_int_equal(
 		    chorus_feed_parser_new(NULL, NULL, NULL, &p, &err), 0);
