@@ -162,8 +162,11 @@ static int ingest_feed(const struct chorus_site *site, struct chorus_store *st,
 	opt.max_size = site->max_source_bytes ? site->max_source_bytes
 					      : CHORUS_FEED_DEFAULT_MAX_SIZE;
 	rc = chorus_feed_parser_new(&opt, store_entry, &fi, &p, err);
-	if (!rc)
-		rc = chorus_feed_parser_push(p, data, len, err);
+	/* In slices, so the parser's own buffers stay small. */
+	for (i = 0; !rc && i < len; i += 65536)
+		rc = chorus_feed_parser_push(p, data + i,
+					     len - i < 65536 ? len - i : 65536,
+					     err);
 	if (!rc)
 		rc = chorus_feed_parser_finish(p, &feed, err);
 	if (!rc)
