@@ -2021,6 +2021,22 @@ static xmlEntityPtr predefined(const char *name, size_t len)
 }
 
 /*
+ * Append to an uncapped buffer (the filter's output): in place while it
+ * has room, which is nearly always, so the many small pieces of decoded
+ * text cost no call.
+ */
+static int put(struct chorus_buf *b, const char *p, size_t n)
+{
+	if (b->data && b->cap - b->len > n) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return chorus_buf_add(b, p, n);
+}
+
+/*
  * Decode the reference at s (just after '&', n bytes left) into out.
  * Returns how many bytes after the '&' it used, 0 for a bare '&' (out is
  * "&"), -2 when out of memory.
@@ -2028,10 +2044,19 @@ static xmlEntityPtr predefined(const char *name, size_t len)
 static int decode_reference(struct feed_xml *x, const char *s, size_t n,
 			    const char *data, struct chorus_buf *out)
 {
-	int r = starts_reference(s, n);
+	int r;
 	char name[48], utf8[4];
 	size_t len;
 
+	/* the five of XML, as escaped HTML is full of them */
+	if (n >= 3 && s[2] == ';' && s[1] == 't' &&
+	    (s[0] == 'l' || s[0] == 'g'))
+		return put(out, s[0] == 'l' ? "<" : ">", 1) ? -2 : 3;
+	if (n >= 4 && !memcmp(s, "amp;", 4))
+		return put(out, "&", 1) ? -2 : 4;
+	if (n >= 5 && (!memcmp(s, "quot;", 5) || !memcmp(s, "apos;", 5)))
+		return put(out, s[0] == 'q' ? "\"" : "'", 1) ? -2 : 5;
+	r = starts_reference(s, n);
 	if (r <= 0) { /* the piece is whole: an unfinished one is bare */
 		report_once(x, &x->amp_reported, filter_line(x, data, s - 1),
 			    "bare '&' read as \"&amp;\"");
@@ -2134,7 +2159,7 @@ static int body_cdata(struct feed_xml *x, const char *data, const char *p,
 		const char *r = scan_inner(x, p, q);
 		unsigned char c;
 
-		if (r > p && (rc = chorus_buf_add(o, p, (size_t)(r - p))))
+		if (r > p && (rc = put(o, p, (size_t)(r - p))))
 			return rc;
 		p = r;
 		if (p == q)
@@ -2155,7 +2180,7 @@ static int body_cdata(struct feed_xml *x, const char *data, const char *p,
 					return rc;
 				p += 3;
 			} else {
-				if ((rc = chorus_buf_addc(o, ']')))
+				if ((rc = put(o, "]", 1)))
 					return rc;
 				p++;
 			}
@@ -2224,6 +2249,14 @@ static int open_markup(struct feed_xml *x, const char *p, const char *stop,
 	};
 	size_t i, left = (size_t)(stop - p);
 
+	/* The usual case, a start or end tag, without the table. */
+	if (left >= 2 && p[1] != '!' && p[1] != '?') {
+		x->fstate = FS_TAG;
+		x->quote = 0;
+		x->tag_end = p[1] == '/';
+		*next = p + 1;
+		return 1;
+	}
 	for (i = 0; i < COUNT(opens); i++) {
 		size_t ol = strlen(opens[i].open);
 
