@@ -113,6 +113,13 @@ ratio chorus-corpus sfeed-corpus-per-file
 ratio chorus-corpus sfeed-corpus-one-stream
 [ $fp = 1 ] && ratio chorus-corpus feedparser-corpus
 [ $fp = 1 ] && ratio chorus+articles-corpus feedparser-corpus
+if command -v hyperfine > /dev/null; then
+	echo "== hyperfine (wall time, 5 runs each) on the corpus"
+	hyperfine --runs 5 --style basic \
+		"$bin $(tr '\n' ' ' < "$work/files")" \
+		"sfeed < $work/corpus.cat" 2>&1 |
+		grep -E "Time \(mean" || true
+fi
 
 if [ $huge = 1 ]; then
 	for h in huge.rss huge.atom; do
