@@ -71,5 +71,6 @@ void cli_clear_progress(struct cli_ctx *ctx);
 
 int cmd_build(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_parse(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_stories(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif
