@@ -83,6 +83,7 @@ int cmd_remove(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_list(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_import(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_export(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_parse(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_stories(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

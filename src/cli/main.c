@@ -20,6 +20,7 @@ static const struct cli_command commands[] = {
 	{"list", cmd_list, "the subscriptions and the health of each"},
 	{"import", cmd_import, "subscribe to the feeds of an OPML file"},
 	{"export", cmd_export, "print the subscriptions as OPML 2.0"},
+	{"parse", cmd_parse, "read one feed document, print it as JSON"},
 	{"stories", cmd_stories, "list stories and their articles; --tsv, "
 				 "--explain ID"},
 };
