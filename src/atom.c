@@ -1,12 +1,19 @@
 /*
- * feed.atom (RFC 4287), written with libxml2's xmlwriter so that every
- * piece of text is escaped by the library, never by hand.
+ * Atom documents (RFC 4287), written with libxml2's xmlwriter so that
+ * every piece of text is escaped by the library, never by hand. One writer
+ * serves feed.atom, its RFC 5005 archive pages (src/atom_archive.c) and
+ * the per-outlet feeds sources/SLUG.atom.
  *
  * One entry per story: the story's stable urn:uuid id, published = its
  * first report, updated = its last (it moves only when a source joins),
  * the story page as rel="alternate", each member article as rel="related"
- * titled with its outlet, a text summary, and HTML content rendered from
- * the atom-content.mustache template.
+ * titled with its outlet, the story's names as categories, a text summary
+ * and HTML content (summary, what each outlet adds, the sources) rendered
+ * from the atom-content.mustache template.
+ *
+ * Links are absolute when [site] link is set. Without it they are relative
+ * to the document that holds them, which RFC 4287 allows (resolved against
+ * the document's own URL) but some readers do not follow; the build warns.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +23,47 @@
 #include "chorus/date.h"
 #include "render_int.h"
 
+#define ATOM_NS "http://www.w3.org/2005/Atom"
+#define FH_NS "http://purl.org/syndication/history/1.0"
+
 /* Wraps xmlwriter calls: any negative result is a failure. */
 #define W(call)                                                                \
 	do {                                                                   \
 		if ((call) < 0)                                                \
 			goto fail;                                             \
 	} while (0)
+
+char *render_doc_dir(const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+
+	return chorus_strndup(rel, slash ? (size_t)(slash - rel) + 1 : 0);
+}
+
+char *render_feed_url(const struct chorus_site *site, const char *from_dir,
+		      const char *rel)
+{
+	if (site->link && *site->link)
+		return render_abs_url(site, rel);
+	return render_href(from_dir, rel);
+}
+
+char *render_feed_id(const struct chorus_site *site, const char *suffix)
+{
+	struct chorus_buf b = CHORUS_BUF_INIT;
+	char id[CHORUS_STORY_ID_LEN];
+
+	/* Stable for the site: from its link, else its title. */
+	if (chorus_buf_adds(&b, site->link && *site->link ? site->link
+							  : site->title) ||
+	    (suffix && chorus_buf_adds(&b, suffix))) {
+		chorus_buf_release(&b);
+		return NULL;
+	}
+	chorus_story_id(chorus_buf_cstr(&b), id);
+	chorus_buf_release(&b);
+	return chorus_strdup(id);
+}
 
 static int write_date(xmlTextWriterPtr w, const char *name, int64_t t)
 {
@@ -38,8 +80,8 @@ static int write_link(xmlTextWriterPtr w, const char *rel, const char *href,
 	    xmlTextWriterWriteAttribute(w, BAD_CAST "rel", BAD_CAST rel) < 0 ||
 	    xmlTextWriterWriteAttribute(w, BAD_CAST "href", BAD_CAST href) < 0)
 		return -1;
-	if (type && xmlTextWriterWriteAttribute(w, BAD_CAST "type",
-						BAD_CAST type) < 0)
+	if (type &&
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST type) < 0)
 		return -1;
 	if (title && xmlTextWriterWriteAttribute(w, BAD_CAST "title",
 						 BAD_CAST title) < 0)
@@ -47,8 +89,30 @@ static int write_link(xmlTextWriterPtr w, const char *rel, const char *href,
 	return xmlTextWriterEndElement(w);
 }
 
-/* The summary sentences as one paragraph of plain text. */
-static char *summary_text(const struct chorus_story_view *v)
+/* A link to public/REL as seen from the document in from_dir. */
+static int write_rel_link(const struct chorus_site *site, xmlTextWriterPtr w,
+			  const char *from_dir, const char *rel,
+			  const char *target, const char *type)
+{
+	char *href = render_feed_url(site, from_dir, target);
+	int rc = href ? write_link(w, rel, href, type, NULL) : -1;
+
+	free(href);
+	return rc;
+}
+
+static int write_text(xmlTextWriterPtr w, const char *name, const char *type,
+		      const char *text)
+{
+	if (xmlTextWriterStartElement(w, BAD_CAST name) < 0 ||
+	    (type && xmlTextWriterWriteAttribute(w, BAD_CAST "type",
+						 BAD_CAST type) < 0) ||
+	    xmlTextWriterWriteString(w, BAD_CAST text) < 0)
+		return -1;
+	return xmlTextWriterEndElement(w);
+}
+
+char *render_summary_text(const struct chorus_story_view *v)
 {
 	struct chorus_buf b = CHORUS_BUF_INIT;
 	size_t i;
@@ -62,48 +126,56 @@ static char *summary_text(const struct chorus_story_view *v)
 	return chorus_buf_detach(&b, NULL);
 }
 
+int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
+		      const char *from_dir, struct chorus_buf *out,
+		      struct chorus_err *err)
+{
+	json_t *data =
+	    json_pack("{s:o}", "story", render_story_json(ctx, rs, from_dir));
+	int rc;
+
+	if (!data)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	rc = template_set_render(ctx->templates, "atom-content.mustache", data,
+				 out, err);
+	json_decref(data);
+	return rc;
+}
+
 static int write_entry(struct render_ctx *ctx, xmlTextWriterPtr w,
-		       const struct render_story *rs, struct chorus_err *err)
+		       const char *from_dir, const struct render_story *rs,
+		       struct chorus_err *err)
 {
 	const struct chorus_story_view *v = &rs->view;
 	struct chorus_buf content = CHORUS_BUF_INIT;
-	char *page = render_abs_url(ctx->site, rs->page), *summary = NULL;
-	json_t *data = NULL;
+	char *summary = NULL;
 	size_t i;
-	int rc = CHORUS_ENOMEM;
+	int rc;
 
-	if (!page)
-		goto out;
 	/* Links in the content must work from wherever it is read. */
-	data = json_pack("{s:o}", "story",
-			 render_story_json(ctx, rs, ""));
-	if (!data)
-		goto out;
-	rc = template_set_render(ctx->templates, "atom-content.mustache", data,
-				 &content, err);
+	rc = render_story_html(ctx, rs, from_dir, &content, err);
 	if (rc)
 		goto out;
-	rc = CHORUS_ENOMEM;
-	summary = summary_text(v);
-	if (!summary)
+	summary = render_summary_text(v);
+	if (!summary) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
+	}
 	W(xmlTextWriterStartElement(w, BAD_CAST "entry"));
 	W(xmlTextWriterWriteElement(w, BAD_CAST "id", BAD_CAST v->story->uuid));
-	W(xmlTextWriterStartElement(w, BAD_CAST "title"));
-	W(xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "text"));
-	W(xmlTextWriterWriteString(w, BAD_CAST v->headline));
-	W(xmlTextWriterEndElement(w));
+	W(write_text(w, "title", "text", v->headline));
 	W(write_date(w, "published", v->first));
 	W(write_date(w, "updated", v->last));
-	W(write_link(w, "alternate", page, "text/html", NULL));
+	W(write_rel_link(ctx->site, w, from_dir, "alternate", rs->page,
+			 "text/html"));
 	for (i = 0; i < v->n_members; i++) {
 		const struct chorus_story_member *m = &v->members[i];
-		char *url = m->source ? render_article_url(ctx->site, m->article,
-							   m->source, "")
-				      : NULL;
-		int bad = !url ||
-			  write_link(w, "related", url, NULL,
-				     m->source->name) < 0;
+		char *url = m->source
+				? render_article_url(ctx->site, m->article,
+						     m->source, from_dir)
+				: NULL;
+		int bad = !url || write_link(w, "related", url, NULL,
+					     m->source->name) < 0;
 
 		free(url);
 		if (bad)
@@ -115,86 +187,118 @@ static int write_entry(struct render_ctx *ctx, xmlTextWriterPtr w,
 					      BAD_CAST v->names.v[i]));
 		W(xmlTextWriterEndElement(w));
 	}
-	W(xmlTextWriterStartElement(w, BAD_CAST "summary"));
-	W(xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "text"));
-	W(xmlTextWriterWriteString(w, BAD_CAST summary));
-	W(xmlTextWriterEndElement(w));
-	W(xmlTextWriterStartElement(w, BAD_CAST "content"));
-	W(xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "html"));
-	W(xmlTextWriterWriteString(w, BAD_CAST chorus_buf_cstr(&content)));
-	W(xmlTextWriterEndElement(w));
+	W(write_text(w, "summary", "text", summary));
+	W(write_text(w, "content", "html", chorus_buf_cstr(&content)));
 	W(xmlTextWriterEndElement(w));
 	rc = 0;
 	goto out;
 fail:
-	rc = chorus_err_set(err, CHORUS_EIO, "feed.atom: cannot write entry %s",
+	rc = chorus_err_set(err, CHORUS_EIO, "cannot write the entry of %s",
 			    v->story->uuid);
 out:
-	free(page);
 	free(summary);
-	json_decref(data);
 	chorus_buf_release(&content);
-	if (rc == CHORUS_ENOMEM)
-		chorus_err_set(err, rc, "out of memory");
 	return rc;
 }
 
-int render_atom(struct render_ctx *ctx, struct chorus_buf *out,
-		struct chorus_err *err)
+int64_t render_newest(const struct render_story *const *stories, size_t n,
+		      int64_t otherwise)
+{
+	int64_t t = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!i || stories[i]->view.last > t)
+			t = stories[i]->view.last;
+	return n ? t : otherwise;
+}
+
+/* The feed's metadata, before its entries. */
+static int write_head(struct render_ctx *ctx, xmlTextWriterPtr w,
+		      const struct atom_doc *d, const char *from_dir)
 {
 	const struct chorus_site *site = ctx->site;
-	size_t max = site->feed_page_size ? site->feed_page_size : 50;
-	xmlBufferPtr xb = xmlBufferCreate();
-	xmlTextWriterPtr w = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
-	char id[CHORUS_STORY_ID_LEN];
-	char *self = render_abs_url(site, "feed.atom");
-	char *home = render_abs_url(site, "index.html");
-	int64_t updated = 0;
-	size_t i;
-	int rc = 0;
+	char *icon = NULL;
+	int rc = -1;
 
-	if (!w || !self || !home) {
-		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < ctx->n_stories; i++)
-		if (ctx->stories[i].view.last > updated)
-			updated = ctx->stories[i].view.last;
-	if (!ctx->n_stories)
-		updated = site->source_date_epoch >= 0 ? site->source_date_epoch
-						       : 0;
-	/* The feed's id: stable for the site, from its link or title. */
-	chorus_story_id(site->link ? site->link : site->title, id);
-	W(xmlTextWriterSetIndent(w, 1));
-	W(xmlTextWriterSetIndentString(w, BAD_CAST "  "));
-	W(xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL));
-	W(xmlTextWriterStartElement(w, BAD_CAST "feed"));
-	W(xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns",
-				      BAD_CAST "http://www.w3.org/2005/Atom"));
-	W(xmlTextWriterWriteAttribute(w, BAD_CAST "xml:lang",
-				      BAD_CAST site->language));
-	W(xmlTextWriterWriteElement(w, BAD_CAST "id", BAD_CAST id));
-	W(xmlTextWriterWriteElement(w, BAD_CAST "title", BAD_CAST site->title));
-	if (site->subtitle)
-		W(xmlTextWriterWriteElement(w, BAD_CAST "subtitle",
-					    BAD_CAST site->subtitle));
-	W(write_date(w, "updated", updated));
+	W(xmlTextWriterWriteElement(w, BAD_CAST "id", BAD_CAST d->id));
+	W(write_text(w, "title", "text", d->title));
+	if (d->subtitle)
+		W(write_text(w, "subtitle", "text", d->subtitle));
+	W(write_date(w, "updated",
+		     render_newest(d->stories, d->n_stories, d->updated)));
 	W(xmlTextWriterStartElement(w, BAD_CAST "author"));
-	W(xmlTextWriterWriteElement(w, BAD_CAST "name",
-				    BAD_CAST(site->author ? site->author
-							  : site->title)));
+	W(xmlTextWriterWriteElement(
+	    w, BAD_CAST "name",
+	    BAD_CAST(site->author ? site->author : site->title)));
 	W(xmlTextWriterEndElement(w));
-	W(write_link(w, "self", self, "application/atom+xml", NULL));
-	W(write_link(w, "alternate", home, "text/html", NULL));
+	W(write_rel_link(site, w, from_dir, "self", d->rel,
+			 "application/atom+xml"));
+	W(write_rel_link(site, w, from_dir, "alternate", d->alternate,
+			 "text/html"));
+	if (d->current)
+		W(write_rel_link(site, w, from_dir, "current", d->current,
+				 "application/atom+xml"));
+	if (d->prev_archive)
+		W(write_rel_link(site, w, from_dir, "prev-archive",
+				 d->prev_archive, "application/atom+xml"));
+	if (d->next_archive)
+		W(write_rel_link(site, w, from_dir, "next-archive",
+				 d->next_archive, "application/atom+xml"));
 	W(xmlTextWriterStartElement(w, BAD_CAST "generator"));
 	W(xmlTextWriterWriteAttribute(w, BAD_CAST "version",
 				      BAD_CAST CHORUS_VERSION));
 	W(xmlTextWriterWriteString(w, BAD_CAST "chorus"));
 	W(xmlTextWriterEndElement(w));
-	for (i = 0; i < ctx->n_stories && i < max && !rc; i++)
-		rc = write_entry(ctx, w, &ctx->stories[i], err);
-	if (rc)
+	if (site->icon && *site->icon) {
+		icon = strstr(site->icon, "://")
+			   ? chorus_strdup(site->icon)
+			   : render_feed_url(site, from_dir, site->icon);
+		if (!icon)
+			goto fail;
+		W(xmlTextWriterWriteElement(w, BAD_CAST "icon", BAD_CAST icon));
+	}
+	if (d->archive)
+		W(xmlTextWriterStartElementNS(w, BAD_CAST "fh",
+					      BAD_CAST "archive", NULL) < 0
+		      ? -1
+		      : xmlTextWriterEndElement(w));
+	rc = 0;
+fail:
+	free(icon);
+	return rc;
+}
+
+int render_atom_doc(struct render_ctx *ctx, const struct atom_doc *d,
+		    struct chorus_buf *out, struct chorus_err *err)
+{
+	xmlBufferPtr xb = xmlBufferCreate();
+	xmlTextWriterPtr w = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
+	char *from_dir = render_doc_dir(d->rel);
+	size_t i;
+	int rc = 0;
+
+	if (!w || !from_dir) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
+	}
+	W(xmlTextWriterSetIndent(w, 1));
+	W(xmlTextWriterSetIndentString(w, BAD_CAST "  "));
+	W(xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL));
+	W(xmlTextWriterStartElement(w, BAD_CAST "feed"));
+	W(xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns", BAD_CAST ATOM_NS));
+	if (d->archive)
+		W(xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns:fh",
+					      BAD_CAST FH_NS));
+	W(xmlTextWriterWriteAttribute(w, BAD_CAST "xml:lang",
+				      BAD_CAST ctx->site->language));
+	W(write_head(ctx, w, d, from_dir));
+	for (i = 0; i < d->n_stories && !rc; i++)
+		rc = write_entry(ctx, w, from_dir, d->stories[i], err);
+	if (rc) {
+		chorus_err_prefix(err, d->rel);
+		goto out;
+	}
 	W(xmlTextWriterEndElement(w));
 	W(xmlTextWriterEndDocument(w));
 	xmlFreeTextWriter(w);
@@ -204,13 +308,75 @@ int render_atom(struct render_ctx *ctx, struct chorus_buf *out,
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	goto out;
 fail:
-	rc = chorus_err_set(err, CHORUS_EIO, "feed.atom: cannot write the feed");
+	rc = chorus_err_set(err, CHORUS_EIO, "%s: cannot write the feed",
+			    d->rel);
 out:
 	if (w)
 		xmlFreeTextWriter(w);
 	if (xb)
 		xmlBufferFree(xb);
-	free(self);
-	free(home);
+	free(from_dir);
+	return rc;
+}
+
+/* sources/SLUG.atom: the newest stories each outlet took part in. */
+int render_source_feeds(struct render_ctx *ctx, struct chorus_err *err)
+{
+	const struct chorus_corpus *c = ctx->corpus;
+	size_t max = ctx->site->feed_page_size ? ctx->site->feed_page_size : 50;
+	const struct render_story **list;
+	size_t i, k, m, n;
+	int rc = 0;
+
+	list = calloc(ctx->n_stories + 1, sizeof(*list));
+	if (!list)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	for (i = 0; i < c->n_sources && !rc; i++) {
+		const struct chorus_source *src = &c->sources[i];
+		struct chorus_buf rel = CHORUS_BUF_INIT,
+				  title = CHORUS_BUF_INIT,
+				  suffix = CHORUS_BUF_INIT,
+				  body = CHORUS_BUF_INIT;
+		char *id = NULL, *page = render_source_page(src);
+		struct atom_doc d = {0};
+
+		for (n = 0, k = 0; k < ctx->n_stories && n < max; k++) {
+			const struct chorus_story_view *v =
+			    &ctx->stories[k].view;
+
+			for (m = 0; m < v->n_members; m++)
+				if (v->members[m].source == src)
+					break;
+			if (m < v->n_members)
+				list[n++] = &ctx->stories[k];
+		}
+		if (!page ||
+		    chorus_buf_printf(&rel, "sources/%s.atom", src->slug) ||
+		    chorus_buf_printf(&title, "%s: %s", ctx->site->title,
+				      src->name) ||
+		    chorus_buf_printf(&suffix, "#sources/%s", src->slug) ||
+		    !(id = render_feed_id(ctx->site, suffix.data)))
+			rc =
+			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		d.rel = rel.data;
+		d.id = id;
+		d.title = title.data;
+		d.stories = list;
+		d.n_stories = n;
+		d.updated = ctx->now;
+		d.alternate = page;
+		if (!rc)
+			rc = render_atom_doc(ctx, &d, &body, err);
+		if (!rc)
+			rc = render_write(ctx, rel.data, chorus_buf_cstr(&body),
+					  body.len, err);
+		chorus_buf_release(&rel);
+		chorus_buf_release(&title);
+		chorus_buf_release(&suffix);
+		chorus_buf_release(&body);
+		free(id);
+		free(page);
+	}
+	free(list);
 	return rc;
 }

@@ -255,7 +255,8 @@ int chorus_build_publish(const struct chorus_site *site,
 	if (!rc)
 		rc = chorus_file_mkdirs(site->public_dir, err);
 	if (!rc)
-		rc = chorus_render_site(site, &c, &stats->render, report, err);
+		rc = chorus_render_site_archived(site, st, &c, &stats->render,
+						 report, err);
 	chorus_corpus_release(&c);
 	return rc;
 }

@@ -269,12 +269,16 @@ static json_t *page_json(struct render_ctx *ctx, const char *rel,
 	char *index = render_href(from_dir, "index.html");
 	char *about = render_href(from_dir, "about.html");
 	char *abs = s->link && *s->link ? render_abs_url(s, rel) : NULL;
+	/* Feeds (issue 7): JSON Feed autodiscovery, the OPML list. */
+	char *json_feed = render_href(from_dir, "feed.json");
+	char *opml = render_href(from_dir, "sources.opml");
 	json_t *o = NULL;
 
-	if (root && feed && css && index && about &&
+	if (root && feed && css && index && about && json_feed && opml &&
 	    (abs || !s->link || !*s->link))
 		o = json_pack("{s:{s:s, s:s?, s:s, s:s?}, s:s, s:s, s:s, "
-			      "s:s, s:s, s:s?, s:s?, s:s?, s:s, s:b, s:b}",
+			      "s:s, s:s, s:s?, s:s?, s:s?, s:s, s:b, s:b, "
+			      "s:s, s:s}",
 			      "site", "title", s->title, "subtitle",
 			      s->subtitle, "language", s->language, "link",
 			      s->link, "root", root, "feed_url", feed,
@@ -283,7 +287,10 @@ static json_t *page_json(struct render_ctx *ctx, const char *rel,
 			      description, "page_abs_url", abs, "generator",
 			      "chorus " CHORUS_VERSION, "nav_index",
 			      !strcmp(rel, "index.html"), "nav_about",
-			      !strcmp(rel, "about.html"));
+			      !strcmp(rel, "about.html"), "json_feed_url",
+			      json_feed, "opml_url", opml);
+	free(json_feed);
+	free(opml);
 	free(root);
 	free(feed);
 	free(css);
@@ -600,8 +607,9 @@ static int source_pages(struct render_ctx *ctx,
 			goto next;
 		data = page_json(ctx, page, "sources/", src->name, desc.data);
 		data = with(data, "source",
-			    json_pack("{s:s, s:s?, s:I, s:b}", "name",
-				      src->name, "url", src->url, "n_articles",
+			    json_pack("{s:s, s:s?, s:s+, s:I, s:b}", "name",
+				      src->name, "url", src->url, "feed_url",
+				      src->slug, ".atom", "n_articles",
 				      (json_int_t)groups[i].n, "many",
 				      groups[i].n != 1));
 		data = with(data, "articles",
@@ -1095,13 +1103,22 @@ int chorus_render_site(const struct chorus_site *site,
 		       struct chorus_render_stats *stats,
 		       struct chorus_report *report, struct chorus_err *err)
 {
+	return chorus_render_site_archived(site, NULL, c, stats, report, err);
+}
+
+int chorus_render_site_archived(const struct chorus_site *site,
+				struct chorus_store *st,
+				const struct chorus_corpus *c,
+				struct chorus_render_stats *stats,
+				struct chorus_report *report,
+				struct chorus_err *err)
+{
 	struct render_ctx ctx;
 	struct chorus_stored_article *grouped = NULL;
 	const struct render_story **by_id = NULL;
 	struct source_group *groups = NULL;
 	const struct chorus_source **sources = NULL;
 	size_t *group_store = NULL;
-	struct chorus_buf atom = CHORUS_BUF_INIT;
 	char *cache_path = NULL;
 	size_t i;
 	int rc;
@@ -1112,6 +1129,7 @@ int chorus_render_site(const struct chorus_site *site,
 	ctx.corpus = c;
 	ctx.stats = stats;
 	ctx.report = report;
+	ctx.store = st;
 	rc = template_set_new(&ctx.templates, site->templates_dir, err);
 	if (rc)
 		return rc;
@@ -1154,10 +1172,7 @@ int chorus_render_site(const struct chorus_site *site,
 	if (!rc)
 		rc = index_pages(&ctx, err);
 	if (!rc)
-		rc = render_atom(&ctx, &atom, err);
-	if (!rc)
-		rc = render_write(&ctx, "feed.atom", chorus_buf_cstr(&atom),
-				  atom.len, err);
+		rc = render_feeds(&ctx, err); /* src/atom_feeds.c */
 	if (!rc)
 		rc = render_flush(&ctx, err);
 	if (!rc && cache_path)
@@ -1181,7 +1196,6 @@ out:
 	free(group_store);
 	free(sources);
 	free(cache_path);
-	chorus_buf_release(&atom);
 	render_cache_free(ctx.cache);
 	template_set_free(ctx.templates);
 	return rc;

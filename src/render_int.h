@@ -50,6 +50,9 @@ struct render_ctx {
 	size_t n_pages, cap_pages;
 	struct render_pending *pending;
 	size_t n_pending, cap_pending;
+	/* Feeds (src/atom*.c, src/jsonfeed.c, src/opml_write.c). */
+	struct chorus_store *store; /* for the closed archives; may be NULL */
+	int64_t now; /* the build's time: the newest article's date */
 };
 
 /*
@@ -144,8 +147,70 @@ json_t *render_date_json(int64_t t);
 json_t *render_story_json(struct render_ctx *ctx, const struct render_story *rs,
 			  const char *from_dir);
 
-/* feed.atom into out. */
-int render_atom(struct render_ctx *ctx, struct chorus_buf *out,
-		struct chorus_err *err);
+/*
+ * Feeds. render_feeds() writes feed.atom with its RFC 5005 archives
+ * (archive/N.atom), feed.json, sources/SLUG.atom and sources.opml; it runs
+ * last, after the pages its entries link to.
+ */
+int render_feeds(struct render_ctx *ctx, struct chorus_err *err);
+
+/* One Atom document: the feed, an archive page or an outlet's feed. */
+struct atom_doc {
+	const char *rel; /* where it is published: "archive/3.atom" */
+	const char *id;	 /* the feed's atom:id */
+	const char *title;
+	const char *subtitle;			   /* may be NULL */
+	const struct render_story *const *stories; /* newest first */
+	size_t n_stories;
+	int64_t updated;       /* atom:updated when there are no stories */
+	const char *alternate; /* the HTML page, relative to public/ */
+	int archive;	       /* an RFC 5005 archive document: fh:archive */
+	/* RFC 5005 links, relative to public/, or NULL. */
+	const char *current, *prev_archive, *next_archive;
+};
+
+int render_atom_doc(struct render_ctx *ctx, const struct atom_doc *d,
+		    struct chorus_buf *out, struct chorus_err *err);
+
+/*
+ * feed.atom and archive/N.atom (src/atom_archive.c); *current receives the
+ * stories of feed.atom, newest first (an array the caller frees).
+ */
+int render_atom_archived(struct render_ctx *ctx,
+			 const struct render_story ***current,
+			 size_t *n_current, struct chorus_err *err);
+
+/* sources/SLUG.atom for every outlet. */
+int render_source_feeds(struct render_ctx *ctx, struct chorus_err *err);
+
+/* feed.json (JSON Feed 1.1) of stories, newest first. */
+int render_jsonfeed(struct render_ctx *ctx,
+		    const struct render_story *const *stories, size_t n,
+		    struct chorus_buf *out, struct chorus_err *err);
+
+/* "archive/" for "archive/3.atom", "" for "feed.atom". Caller frees. */
+char *render_doc_dir(const char *rel);
+
+/*
+ * The URL of public/REL in a feed document in from_dir: absolute with
+ * [site] link, else relative to the document. Caller frees.
+ */
+char *render_feed_url(const struct chorus_site *site, const char *from_dir,
+		      const char *rel);
+
+/* A feed's stable id: a urn:uuid of the site (plus suffix). Caller frees. */
+char *render_feed_id(const struct chorus_site *site, const char *suffix);
+
+/* The story's summary as one paragraph of text. Caller frees. */
+char *render_summary_text(const struct chorus_story_view *v);
+
+/* The story as HTML for feeds (atom-content.mustache), into out. */
+int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
+		      const char *from_dir, struct chorus_buf *out,
+		      struct chorus_err *err);
+
+/* The newest `updated` of stories, or otherwise when n is 0. */
+int64_t render_newest(const struct render_story *const *stories, size_t n,
+		      int64_t otherwise);
 
 #endif

@@ -8,6 +8,9 @@
  *            hash, story_id, score)
  *   stories(id, uuid UNIQUE, slug UNIQUE, founder_key, merged_into)
  *   files(path PRIMARY KEY, mtime, size)  -- what ingest has read
+ * Version 2 adds the closed feed archives (see src/atom_archive.c):
+ *   archive_pages(page PRIMARY KEY, closed, body)  -- the exact bytes
+ *   archive_stories(story_id PRIMARY KEY, page)    -- who is in which
  * migrations[v] takes a state from version v to v+1; a new version only
  * ever appends to that table, so any older state opens.
  */
@@ -56,6 +59,14 @@ static const char *const migrations[] = {
 	"  path TEXT PRIMARY KEY,"
 	"  mtime INTEGER NOT NULL,"
 	"  size INTEGER NOT NULL);",
+	/* 1 -> 2: RFC 5005 archive pages that have closed (src/atom_archive.c) */
+	"CREATE TABLE archive_pages("
+	"  page INTEGER PRIMARY KEY,"
+	"  closed INTEGER NOT NULL,"
+	"  body BLOB NOT NULL);"
+	"CREATE TABLE archive_stories("
+	"  story_id INTEGER PRIMARY KEY REFERENCES stories(id),"
+	"  page INTEGER NOT NULL REFERENCES archive_pages(page));",
 };
 
 static int db_fail(struct chorus_store *st, struct chorus_err *err,
@@ -631,4 +642,121 @@ void chorus_corpus_release(struct chorus_corpus *c)
 	free(c->stories);
 	free(c->articles);
 	memset(c, 0, sizeof(*c));
+}
+
+int chorus_store_archive_load(struct chorus_store *st,
+			      struct chorus_archive_page **out, size_t *n,
+			      struct chorus_err *err)
+{
+	struct chorus_archive_page *pages = NULL, *p;
+	size_t cap = 0, scap = 0, count = 0, i;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = prepare(st,
+		     "SELECT page, closed, body FROM archive_pages "
+		     "ORDER BY page",
+		     &q, err);
+	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const void *body = sqlite3_column_blob(q, 2);
+		int len = sqlite3_column_bytes(q, 2);
+
+		rc = reserve((void **)&pages, &cap, count, sizeof(*p));
+		if (rc)
+			break;
+		p = &pages[count++];
+		memset(p, 0, sizeof(*p));
+		p->page = sqlite3_column_int64(q, 0);
+		p->closed = sqlite3_column_int64(q, 1);
+		p->len = (size_t)len;
+		p->body = malloc(p->len + 1);
+		if (!p->body) {
+			rc = CHORUS_ENOMEM;
+			break;
+		}
+		if (len)
+			memcpy(p->body, body, p->len);
+		p->body[p->len] = '\0';
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if (rc != SQLITE_DONE)
+		goto fail;
+	rc = prepare(st,
+		     "SELECT story_id FROM archive_stories WHERE page=? "
+		     "ORDER BY story_id",
+		     &q, err);
+	for (i = 0; !rc && i < count; i++) {
+		p = &pages[i];
+		scap = 0;
+		sqlite3_reset(q);
+		sqlite3_bind_int64(q, 1, p->page);
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+			rc = reserve((void **)&p->story_ids, &scap,
+				     p->n_story_ids, sizeof(*p->story_ids));
+			if (rc)
+				break;
+			p->story_ids[p->n_story_ids++] =
+			    sqlite3_column_int64(q, 0);
+		}
+		rc = rc == SQLITE_DONE ? 0 : rc;
+	}
+	sqlite3_finalize(q);
+	if (rc)
+		goto fail;
+	*out = pages;
+	*n = count;
+	return 0;
+fail:
+	chorus_archive_pages_free(pages, count);
+	return rc == CHORUS_ENOMEM ? chorus_err_set(err, rc, "out of memory")
+				   : (rc < 0 ? rc : db_fail(st, err, "read"));
+}
+
+void chorus_archive_pages_free(struct chorus_archive_page *pages, size_t n)
+{
+	size_t i;
+
+	for (i = 0; pages && i < n; i++) {
+		free(pages[i].body);
+		free(pages[i].story_ids);
+	}
+	free(pages);
+}
+
+int chorus_store_archive_close(struct chorus_store *st,
+			       const struct chorus_archive_page *p,
+			       struct chorus_err *err)
+{
+	sqlite3_stmt *q;
+	size_t i;
+	int rc = prepare(st,
+			 "INSERT INTO archive_pages(page, closed, body) "
+			 "VALUES(?,?,?)",
+			 &q, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(q, 1, p->page);
+	sqlite3_bind_int64(q, 2, p->closed);
+	sqlite3_bind_blob(q, 3, p->len ? p->body : "", (int)p->len,
+			  SQLITE_TRANSIENT);
+	rc = finish(st, q, err);
+	q = NULL;
+	if (!rc)
+		rc = prepare(st,
+			     "INSERT INTO archive_stories(story_id, page) "
+			     "VALUES(?,?)",
+			     &q, err);
+	for (i = 0; !rc && i < p->n_story_ids; i++) {
+		sqlite3_reset(q);
+		sqlite3_bind_int64(q, 1, p->story_ids[i]);
+		sqlite3_bind_int64(q, 2, p->page);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			rc = db_fail(st, err, "write");
+	}
+	sqlite3_finalize(q);
+	return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * Rendering: the stories of a corpus into the files of public/ (DESIGN.md):
  * index.html (and page/N.html), stories/SLUG.html, sources/SLUG.html,
- * feed.atom and style.css, from Mustache templates.
+ * style.css from Mustache templates; feed.atom with its archive/N.atom
+ * pages, feed.json, sources/SLUG.atom and sources.opml.
  *
  * Every file is written atomically and only when its bytes change, so a
  * build with nothing new touches nothing, and a web server or rsync sees
@@ -23,9 +24,23 @@ struct chorus_render_stats {
 	size_t stories;   /* stories published */
 };
 
+/* Render c into site's public/. Feed archive pages never close. */
 int chorus_render_site(const struct chorus_site *site,
 		       const struct chorus_corpus *c,
 		       struct chorus_render_stats *stats,
 		       struct chorus_report *report, struct chorus_err *err);
+
+/*
+ * The same, with the store that keeps the feed's closed RFC 5005 archive
+ * pages: pages close when their stories have settled and are then kept,
+ * byte for byte, for good (see src/atom_archive.c). `chorus build` uses
+ * this one.
+ */
+int chorus_render_site_archived(const struct chorus_site *site,
+				struct chorus_store *st,
+				const struct chorus_corpus *c,
+				struct chorus_render_stats *stats,
+				struct chorus_report *report,
+				struct chorus_err *err);
 
 #endif

@@ -18,7 +18,7 @@
 #include "chorus/article.h"
 #include "chorus/error.h"
 
-#define CHORUS_STORE_SCHEMA_VERSION 1
+#define CHORUS_STORE_SCHEMA_VERSION 2
 
 struct chorus_store;
 
@@ -110,6 +110,34 @@ int chorus_store_article_assign(struct chorus_store *st, int64_t article_id,
 int chorus_store_story_new(struct chorus_store *st, const char *uuid,
 			   const char *slug_base, const char *founder_key,
 			   int64_t *id, struct chorus_err *err);
+
+/*
+ * A closed archive page of the Atom feed (RFC 5005): archive/PAGE.atom.
+ * Once closed, a page's bytes and stories never change (src/atom_archive.c).
+ */
+struct chorus_archive_page {
+	int64_t page;       /* 1, 2, … in the order they closed */
+	int64_t closed;     /* the build time at which it closed */
+	char *body;         /* the document, exactly as published */
+	size_t len;
+	int64_t *story_ids; /* the stories it holds */
+	size_t n_story_ids;
+};
+
+/* The closed archive pages, by page; free with chorus_archive_pages_free. */
+int chorus_store_archive_load(struct chorus_store *st,
+			      struct chorus_archive_page **out, size_t *n,
+			      struct chorus_err *err);
+void chorus_archive_pages_free(struct chorus_archive_page *pages, size_t n);
+
+/*
+ * Record page p as closed, with its bytes and stories (inside the caller's
+ * transaction). Fails if the page or one of its stories is archived
+ * already: closed pages never change.
+ */
+int chorus_store_archive_close(struct chorus_store *st,
+			       const struct chorus_archive_page *p,
+			       struct chorus_err *err);
 
 /* Load sources, articles and stories. */
 int chorus_store_load(struct chorus_store *st, struct chorus_corpus *out,

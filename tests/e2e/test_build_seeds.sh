@@ -10,7 +10,7 @@ pub=$site/public
 check "index.html" test -s "$pub/index.html"
 check "style.css" test -s "$pub/style.css"
 check "one story page" [ "$(ls "$pub/stories" | wc -l)" -eq 1 ]
-check "five source pages" [ "$(ls "$pub/sources" | wc -l)" -eq 5 ]
+check "five source pages" [ "$(ls "$pub"/sources/*.html | wc -l)" -eq 5 ]
 check "feed has one entry" [ "$(entries "$pub/feed.atom")" -eq 1 ]
 check "entry has five related links" [ "$(grep -c 'rel="related"' "$pub/feed.atom")" -eq 5 ]
 check "feed validates against atom.rng" \

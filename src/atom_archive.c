@@ -1,0 +1,334 @@
+/*
+ * feed.atom and its RFC 5005 archives: the subscription document holds the
+ * newest stories, and archive/N.atom pages (linked by prev-archive and
+ * next-archive) hold every older one, so a reader that subscribes late can
+ * still read the whole history.
+ *
+ * The rules a reader relies on, and how they are kept:
+ *
+ * - An entry id appears once across feed.atom and all its archives, and
+ *   no story is ever lost. Every published story is either "closed" (in a
+ *   closed page, recorded in the store) or "live". Live stories, newest
+ *   first, fill feed.atom (feed_size of them); the older live ones fill
+ *   "open" pages, oldest first, feed_size to a page.
+ *
+ * - A closed page never changes, byte for byte. A page closes when its
+ *   feed_size stories are the oldest live ones and every one of them has
+ *   settled: its last report is older than the build's time minus the
+ *   settling period (the clusterer's window plus a week for late
+ *   articles), so no new report can join it any more. At that moment the
+ *   page's bytes and its stories are stored (archive_pages and
+ *   archive_stories), and from then on the page is written from the
+ *   stored bytes only. Its next-archive link names page N+1, which always
+ *   exists from then on (an open page, empty if need be).
+ *
+ * - A story that changes while live (an outlet joins) moves to feed.atom
+ *   with its same id, leaving the open page it was in: open pages are laid
+ *   out anew on every build. A closed story stays where it is: should an
+ *   article dated long ago still join it, its story page shows the new
+ *   outlet but its feed entry stays in its closed archive, so the entry is
+ *   never duplicated.
+ *
+ * The build's time is the date of the newest article, so that the result
+ * depends on the data and not on when chorus runs: two builds of the same
+ * input give the same files, and a page closes when news moves on.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chorus/file.h"
+#include "render_int.h"
+
+/* Extra settling time beyond the clusterer's window, for late articles. */
+#define LATE_MARGIN (7 * 86400)
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static char *page_rel(int64_t page)
+{
+	struct chorus_buf b = CHORUS_BUF_INIT;
+
+	if (chorus_buf_printf(&b, "archive/%lld.atom", (long long)page)) {
+		chorus_buf_release(&b);
+		return NULL;
+	}
+	return chorus_buf_detach(&b, NULL);
+}
+
+/*
+ * Render archive page `page` holding stories (newest first); last says
+ * whether it is the newest page (no next-archive).
+ */
+static int archive_doc(struct render_ctx *ctx, const char *feed_id,
+		       int64_t page, const struct render_story *const *stories,
+		       size_t n, int last, struct chorus_buf *out,
+		       struct chorus_err *err)
+{
+	struct chorus_buf title = CHORUS_BUF_INIT;
+	char *rel = page_rel(page),
+	     *prev = page > 1 ? page_rel(page - 1) : NULL;
+	char *next = last ? NULL : page_rel(page + 1);
+	struct atom_doc d = {0};
+	int rc = 0;
+
+	if (!rel || (page > 1 && !prev) || (!last && !next) ||
+	    chorus_buf_printf(&title, "%s (archive %lld)", ctx->site->title,
+			      (long long)page)) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
+	d.rel = rel;
+	d.id = feed_id;
+	d.title = title.data;
+	d.subtitle = ctx->site->subtitle;
+	d.stories = stories;
+	d.n_stories = n;
+	d.updated = ctx->now;
+	d.alternate = "index.html";
+	d.archive = 1;
+	d.current = "feed.atom";
+	d.prev_archive = prev;
+	d.next_archive = next;
+	rc = render_atom_doc(ctx, &d, out, err);
+out:
+	chorus_buf_release(&title);
+	free(rel);
+	free(prev);
+	free(next);
+	return rc;
+}
+
+/* Close the page of stories (newest first) and store it. */
+static int close_page(struct render_ctx *ctx, const char *feed_id, int64_t page,
+		      const struct render_story *const *stories, size_t n,
+		      struct chorus_archive_page *out, struct chorus_err *err)
+{
+	struct chorus_buf body = CHORUS_BUF_INIT;
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->page = page;
+	out->closed = ctx->now;
+	out->story_ids = calloc(n + 1, sizeof(*out->story_ids));
+	if (!out->story_ids)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		out->story_ids[i] = stories[i]->view.story->id;
+	out->n_story_ids = n;
+	qsort(out->story_ids, n, sizeof(*out->story_ids), cmp_i64);
+	rc = archive_doc(ctx, feed_id, page, stories, n, 0, &body, err);
+	if (!rc) {
+		out->len = body.len;
+		out->body = chorus_buf_detach(&body, NULL);
+		if (!out->body)
+			rc =
+			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	}
+	if (!rc)
+		rc = chorus_store_begin(ctx->store, err);
+	if (!rc) {
+		rc = chorus_store_archive_close(ctx->store, out, err);
+		if (!rc)
+			rc = chorus_store_commit(ctx->store, err);
+		else
+			chorus_store_rollback(ctx->store);
+	}
+	chorus_buf_release(&body);
+	return rc;
+}
+
+/* Remove archive/N.atom for every N past the newest page. */
+static int remove_stale(struct render_ctx *ctx, int64_t newest,
+			struct chorus_err *err)
+{
+	char *dir = chorus_path_join(ctx->site->public_dir, "archive");
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	if (!dir)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	d = opendir(dir);
+	while (d && !rc && (e = readdir(d))) {
+		char *end, *path;
+		long long n = strtoll(e->d_name, &end, 10);
+
+		if (end == e->d_name || strcmp(end, ".atom") ||
+		    e->d_name[0] == '0' || e->d_name[0] == '-' ||
+		    e->d_name[0] == '+' || n <= newest)
+			continue;
+		path = chorus_path_join(dir, e->d_name);
+		if (!path)
+			rc =
+			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		else if (unlink(path))
+			rc = chorus_err_set(err, CHORUS_EIO,
+					    "%s: cannot remove", path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return rc;
+}
+
+static int is_closed(const int64_t *ids, size_t n, int64_t id)
+{
+	return n && bsearch(&id, ids, n, sizeof(*ids), cmp_i64) != NULL;
+}
+
+int render_atom_archived(struct render_ctx *ctx,
+			 const struct render_story ***current,
+			 size_t *n_current, struct chorus_err *err)
+{
+	const struct chorus_site *site = ctx->site;
+	size_t per = site->feed_page_size ? site->feed_page_size : 50;
+	struct chorus_archive_page *pages = NULL;
+	const struct render_story **live = NULL;
+	struct chorus_cluster_options opt;
+	struct chorus_buf body = CHORUS_BUF_INIT;
+	int64_t *closed_ids = NULL, settled, k, m, j;
+	size_t n_pages = 0, n_closed = 0, n_live = 0, n_cur, n_rest, i;
+	char *feed_id = render_feed_id(site, NULL), *prev = NULL;
+	struct atom_doc d = {0};
+	int rc = 0;
+
+	*current = NULL;
+	*n_current = 0;
+	chorus_cluster_options_init(&opt);
+	settled = ctx->now - opt.window - LATE_MARGIN;
+	if (!feed_id) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (ctx->store)
+		rc = chorus_store_archive_load(ctx->store, &pages, &n_pages,
+					       err);
+	if (rc)
+		goto out;
+	for (i = 0; i < n_pages; i++)
+		n_closed += pages[i].n_story_ids;
+	closed_ids = calloc(n_closed + 1, sizeof(*closed_ids));
+	live = calloc(ctx->n_stories + 1, sizeof(*live));
+	if (!closed_ids || !live) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (n_closed = 0, i = 0; i < n_pages; i++) {
+		memcpy(closed_ids + n_closed, pages[i].story_ids,
+		       pages[i].n_story_ids * sizeof(*closed_ids));
+		n_closed += pages[i].n_story_ids;
+	}
+	qsort(closed_ids, n_closed, sizeof(*closed_ids), cmp_i64);
+	for (i = 0; i < ctx->n_stories; i++)
+		if (!is_closed(closed_ids, n_closed,
+			       ctx->stories[i].view.story->id))
+			live[n_live++] = &ctx->stories[i];
+	n_cur = n_live < per ? n_live : per;
+	n_rest = n_live - n_cur;
+	k = n_pages ? pages[n_pages - 1].page : 0;
+
+	/* Close the oldest pages whose stories have all settled. */
+	while (ctx->store && n_rest >= per &&
+	       live[n_cur + n_rest - per]->view.last <= settled) {
+		struct chorus_archive_page *grown, p;
+
+		rc = close_page(ctx, feed_id, k + 1,
+				(const struct render_story *const *)live +
+				    n_cur + n_rest - per,
+				per, &p, err);
+		grown =
+		    rc ? NULL : realloc(pages, (n_pages + 1) * sizeof(*pages));
+		if (!grown) {
+			free(p.body);
+			free(p.story_ids);
+			if (!rc)
+				rc = chorus_err_set(err, CHORUS_ENOMEM,
+						    "out of memory");
+			goto out;
+		}
+		pages = grown;
+		pages[n_pages++] = p;
+		k++;
+		n_rest -= per;
+	}
+
+	/* Closed pages, from their stored bytes. */
+	for (i = 0; i < n_pages && !rc; i++) {
+		char *rel = page_rel(pages[i].page);
+
+		rc = rel ? render_write(ctx, rel, pages[i].body, pages[i].len,
+					err)
+			 : chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		free(rel);
+	}
+	/* Open pages, oldest first; one (maybe empty) once any has closed. */
+	m = (int64_t)((n_rest + per - 1) / per);
+	if (!m && k)
+		m = 1;
+	for (j = 1; j <= m && !rc; j++) {
+		size_t end = n_rest - (size_t)(j - 1) * per; /* exclusive */
+		size_t start = end > per ? end - per : 0;
+		char *rel = page_rel(k + j);
+
+		if (j == m)
+			start = 0;
+		chorus_buf_reset(&body);
+		rc =
+		    rel ? archive_doc(ctx, feed_id, k + j,
+				      (const struct render_story *const *)live +
+					  n_cur + start,
+				      end - start, j == m, &body, err)
+			: chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		if (!rc)
+			rc = render_write(ctx, rel, chorus_buf_cstr(&body),
+					  body.len, err);
+		free(rel);
+	}
+	if (rc)
+		goto out;
+
+	/* The subscription document. */
+	if (k + m > 0 && !(prev = page_rel(k + m))) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
+	d.rel = "feed.atom";
+	d.id = feed_id;
+	d.title = site->title;
+	d.subtitle = site->subtitle;
+	d.stories = (const struct render_story *const *)live;
+	d.n_stories = n_cur;
+	d.updated = ctx->now;
+	d.alternate = "index.html";
+	d.prev_archive = prev;
+	chorus_buf_reset(&body);
+	rc = render_atom_doc(ctx, &d, &body, err);
+	if (!rc)
+		rc = render_write(ctx, "feed.atom", chorus_buf_cstr(&body),
+				  body.len, err);
+	if (!rc)
+		rc = remove_stale(ctx, k + m, err);
+	if (!rc) {
+		*current = live;
+		*n_current = n_cur;
+		live = NULL;
+	}
+out:
+	chorus_archive_pages_free(pages, n_pages);
+	chorus_buf_release(&body);
+	free(closed_ids);
+	free(live);
+	free(feed_id);
+	free(prev);
+	return rc;
+}
