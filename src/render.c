@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "chorus/date.h"
 #include "chorus/file.h"
@@ -98,6 +99,19 @@ char *render_article_anchor(const char *key)
 	return chorus_buf_detach(&b, NULL);
 }
 
+/*
+ * Is url fit for an href on a page: http or https only. An article's link
+ * comes from a feed or a text file's Link header, written by strangers;
+ * anything else (javascript:, data:, …) is treated as no link at all.
+ */
+static int web_url(const char *url)
+{
+	while (url && (*url == ' ' || *url == '\t'))
+		url++;
+	return url && (!strncasecmp(url, "http://", 7) ||
+		       !strncasecmp(url, "https://", 8));
+}
+
 char *render_article_url(const struct chorus_site *site,
 			 const struct chorus_stored_article *a,
 			 const struct chorus_source *src, const char *from_dir)
@@ -105,7 +119,7 @@ char *render_article_url(const struct chorus_site *site,
 	struct chorus_buf b = CHORUS_BUF_INIT;
 	char *page, *anchor, *url = NULL;
 
-	if (a->a.link && *a->a.link)
+	if (web_url(a->a.link))
 		return chorus_strdup(a->a.link);
 	page = render_source_page(src);
 	anchor = render_article_anchor(a->a.key);
@@ -411,7 +425,8 @@ static char *summary_html(const struct chorus_article *a)
 	if (!a->summary || !*a->summary)
 		return NULL;
 	chorus_buf_init(&b, (size_t)1 << 22);
-	if (chorus_sanitize_html_flags(a->summary, strlen(a->summary), a->link,
+	if (chorus_sanitize_html_flags(a->summary, strlen(a->summary),
+				       web_url(a->link) ? a->link : NULL,
 				       CHORUS_SANITIZE_NO_REMOTE_MEDIA, &b,
 				       NULL) ||
 	    !b.len) {
@@ -451,7 +466,8 @@ static json_t *source_articles_json(struct render_ctx *ctx,
 			o = json_pack("{s:s, s:s, s:s?, s:s?, s:o, s:s?, s:s?, "
 				      "s:s?}",
 				      "title", title, "anchor", anchor, "link",
-				      a->a.link, "author", a->a.author, "date",
+				      web_url(a->a.link) ? a->a.link : NULL,
+				      "author", a->a.author, "date",
 				      render_date_json(a->a.published),
 				      "story_url", story_url, "story_headline",
 				      rs ? rs->view.headline : NULL,
@@ -608,10 +624,11 @@ static int source_pages(struct render_ctx *ctx,
 		data = page_json(ctx, page, "sources/", src->name, desc.data);
 		data = with(data, "source",
 			    json_pack("{s:s, s:s?, s:s+, s:I, s:b}", "name",
-				      src->name, "url", src->url, "feed_url",
-				      src->slug, ".atom", "n_articles",
-				      (json_int_t)groups[i].n, "many",
-				      groups[i].n != 1));
+				      src->name, "url",
+				      web_url(src->url) ? src->url : NULL,
+				      "feed_url", src->slug, ".atom",
+				      "n_articles", (json_int_t)groups[i].n,
+				      "many", groups[i].n != 1));
 		data = with(data, "articles",
 			    source_articles_json(ctx, &groups[i], by_id));
 		rc = render_page(ctx, "source.mustache", page, data, err);
