@@ -20,10 +20,12 @@
  * links (see include/chorus/sanitize.h).
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "chorus/date.h"
 #include "chorus/file.h"
@@ -1011,6 +1013,84 @@ static int cmp_corpus_story(const void *key, const void *s)
 	return x < y ? -1 : x > y;
 }
 
+/* A story to summarise: its members as a corpus of their own. */
+struct view_job {
+	const struct chorus_story *story;
+	struct render_story *rs;
+	struct chorus_corpus sub;
+	int rc;
+	struct chorus_err err;
+};
+
+struct view_worker {
+	struct view_job *jobs;
+	size_t n, first, step; /* jobs first, first + step, … */
+	pthread_t thread;
+};
+
+static void *summarise_some(void *arg)
+{
+	struct view_worker *w = arg;
+	size_t i;
+
+	for (i = w->first; i < w->n; i += w->step) {
+		struct view_job *j = &w->jobs[i];
+
+		j->rc = chorus_story_view_compute(&j->sub, j->story,
+						  &j->rs->view, &j->err);
+		if (j->rc)
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * Summarise the stories of jobs. Each view depends on its own members
+ * only, so the work is shared between threads (one per processor, at most
+ * MAX_THREADS); the results do not depend on how it was shared.
+ */
+#define MAX_THREADS 8
+static int summarise(struct render_ctx *ctx, struct view_job *jobs, size_t n,
+		     struct chorus_err *err)
+{
+	struct view_worker w[MAX_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t t, n_threads = cpus > 1 ? (size_t)cpus : 1, started = 0, i;
+	int rc = 0;
+
+	if (n_threads > MAX_THREADS)
+		n_threads = MAX_THREADS;
+	if (n < 64)
+		n_threads = 1; /* not worth a thread */
+	for (t = 0; t < n_threads; t++) {
+		w[t].jobs = jobs;
+		w[t].n = n;
+		w[t].first = t;
+		w[t].step = n_threads;
+	}
+	for (t = 1; t < n_threads; t++)
+		if (!pthread_create(&w[t].thread, NULL, summarise_some, &w[t]))
+			started = t;
+		else
+			break;
+	/* Threads that could not start: their share runs here. */
+	for (t = started + 1; t < n_threads; t++) {
+		w[t].first = t;
+		summarise_some(&w[t]);
+	}
+	summarise_some(&w[0]);
+	for (t = 1; t <= started; t++)
+		pthread_join(w[t].thread, NULL);
+	for (i = 0; i < n; i++) {
+		if (!rc && jobs[i].rc)
+			rc = chorus_err_set(err, jobs[i].rc, "%s",
+					    jobs[i].err.msg);
+		chorus_report_progress(ctx->report, "summarising", (long)i + 1,
+				       (long)n);
+	}
+	return rc;
+}
+
 /*
  * The view of every published story into ctx->stories. A story's members
  * are gathered into a corpus of their own (shallow copies in *grouped,
@@ -1027,6 +1107,8 @@ static int compute_views(struct render_ctx *ctx,
 	const struct chorus_stored_article **ptrs = NULL;
 	size_t *start = NULL, *fill = NULL, i, k;
 	size_t *story_of_article = NULL;
+	struct view_job *jobs = NULL;
+	size_t n_jobs = 0;
 	int rc = 0;
 
 	*grouped = calloc(c->n_articles + 1, sizeof(**grouped));
@@ -1063,38 +1145,50 @@ static int compute_views(struct render_ctx *ctx,
 		(*grouped)[at] = c->articles[i];
 		ptrs[at] = &c->articles[i];
 	}
+	jobs = calloc(c->n_stories + 1, sizeof(*jobs));
+	if (!jobs) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Views from the cache; the others are summarised below. */
 	for (k = 0; k < c->n_stories && !rc; k++) {
 		const struct chorus_story *s = &c->stories[k];
 		struct render_story *rs = &ctx->stories[ctx->n_stories];
-		struct chorus_corpus sub = *c;
-		struct chorus_buf page = CHORUS_BUF_INIT;
 		size_t n = start[k + 1] - start[k];
 		int hit = 0;
 
 		if (s->merged_into || !n)
 			continue;
-		sub.articles = *grouped + start[k];
-		sub.n_articles = n;
+		jobs[n_jobs].story = s;
+		jobs[n_jobs].rs = rs;
+		jobs[n_jobs].sub = *c;
+		jobs[n_jobs].sub.articles = *grouped + start[k];
+		jobs[n_jobs].sub.n_articles = n;
 		rs->fp = render_hash_story(ptrs + start[k], n);
-		rc = view_members(&sub, sources, c->n_sources, s, &rs->view);
+		rc = view_members(&jobs[n_jobs].sub, sources, c->n_sources, s,
+				  &rs->view);
 		if (!rc)
 			rc = render_cache_restore(ctx->cache, s->id, rs->fp,
 						  &rs->view, &hit);
-		if (!rc && !hit) {
-			chorus_story_view_release(&rs->view);
-			rc = chorus_story_view_compute(&sub, s, &rs->view, err);
-		} else if (rc) {
+		if (rc) {
 			chorus_story_view_release(&rs->view);
 			rc = chorus_err_set(err, rc, "out of memory");
-		}
-		if (rc)
 			break;
-		if (!rs->view.n_members) {
+		}
+		if (!hit) {
 			chorus_story_view_release(&rs->view);
-			continue;
+			n_jobs++;
 		}
 		ctx->n_stories++;
-		if (chorus_buf_printf(&page, "stories/%s.html", s->slug)) {
+	}
+	if (!rc)
+		rc = summarise(ctx, jobs, n_jobs, err);
+	for (k = 0; k < ctx->n_stories && !rc; k++) {
+		struct render_story *rs = &ctx->stories[k];
+		struct chorus_buf page = CHORUS_BUF_INIT;
+
+		if (chorus_buf_printf(&page, "stories/%s.html",
+				      rs->view.story->slug)) {
 			rc =
 			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 			break;
@@ -1104,10 +1198,9 @@ static int compute_views(struct render_ctx *ctx,
 		if (!rs->page || !rs->hash)
 			rc =
 			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-		chorus_report_progress(ctx->report, "summarising", (long)k + 1,
-				       (long)c->n_stories);
 	}
 out:
+	free(jobs);
 	free(ptrs);
 	free(start);
 	free(fill);

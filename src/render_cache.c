@@ -307,7 +307,9 @@ static int stat_page(struct render_ctx *ctx, const char *rel, int64_t *mtime,
 	return ok;
 }
 
-static int remember_page(struct render_ctx *ctx, const char *rel, uint64_t hash)
+/* mtime_ns < 0: not known yet (the file is staged), stat it at the end. */
+static int remember_page(struct render_ctx *ctx, const char *rel, uint64_t hash,
+			 int64_t mtime_ns, int64_t size)
 {
 	struct render_page_rec *p;
 
@@ -323,6 +325,8 @@ static int remember_page(struct render_ctx *ctx, const char *rel, uint64_t hash)
 	p = &ctx->pages[ctx->n_pages];
 	p->rel = chorus_strdup(rel);
 	p->hash = hash;
+	p->mtime_ns = mtime_ns;
+	p->size = size;
 	if (!p->rel)
 		return CHORUS_ENOMEM;
 	ctx->n_pages++;
@@ -346,12 +350,36 @@ int render_page_unchanged(struct render_ctx *ctx, const char *rel,
 		return 0;
 	*unchanged = 1;
 	ctx->stats->unchanged++;
-	return remember_page(ctx, rel, hash);
+	return remember_page(ctx, rel, hash, mtime, size);
 }
 
 int render_page_done(struct render_ctx *ctx, const char *rel, uint64_t hash)
 {
-	return remember_page(ctx, rel, hash);
+	return remember_page(ctx, rel, hash, -1, 0);
+}
+
+static int write_tmp(const char *tmp, const char *data, size_t len);
+
+/*
+ * Replace the cache atomically, without an fsync: it is only an
+ * optimisation, and a cache lost in a crash (empty, or cut short) fails
+ * its checks and is ignored.
+ */
+static int write_cache(const char *path, const struct chorus_buf *b,
+		       struct chorus_err *err)
+{
+	struct chorus_buf tmp = CHORUS_BUF_INIT;
+	int rc = 0;
+
+	if (chorus_buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid()))
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	if (write_tmp(tmp.data, b->data, b->len) || rename(tmp.data, path)) {
+		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", path,
+				    strerror(errno));
+		unlink(tmp.data);
+	}
+	chorus_buf_release(&tmp);
+	return rc;
 }
 
 int render_cache_save(struct render_ctx *ctx, const char *path,
@@ -387,6 +415,10 @@ int render_cache_save(struct render_ctx *ctx, const char *path,
 	for (i = 0; !rc && i < ctx->n_pages; i++) {
 		int64_t mtime, size;
 
+		if (ctx->pages[i].mtime_ns >= 0) {
+			kept++;
+			continue;
+		}
 		if (!stat_page(ctx, ctx->pages[i].rel, &mtime, &size)) {
 			ctx->pages[i].hash = 0;
 			continue;
@@ -414,7 +446,7 @@ int render_cache_save(struct render_ctx *ctx, const char *path,
 		rc = chorus_err_set(err, rc, "render cache: %s",
 				    chorus_strerror(rc));
 	else
-		rc = chorus_file_write_atomic(path, b.data, b.len, NULL, err);
+		rc = write_cache(path, &b, err);
 	chorus_buf_release(&b);
 	return rc;
 }
