@@ -211,8 +211,8 @@ int render_atom_archived(struct render_ctx *ctx,
 		goto out;
 	}
 	if (ctx->store)
-		rc = chorus_store_archive_load(ctx->store, &pages, &n_pages,
-					       err);
+		rc = chorus_store_archive_index(ctx->store, &pages, &n_pages,
+						err);
 	if (rc)
 		goto out;
 	for (i = 0; i < n_pages; i++)
@@ -283,6 +283,11 @@ int render_atom_archived(struct render_ctx *ctx,
 			hash = render_hasher_done(&h);
 			rc = render_page_unchanged(ctx, rel, hash, &same);
 		}
+		/* The bytes were not loaded: only now are they needed. */
+		if (!rc && !same && !pages[i].body)
+			rc = chorus_store_archive_body(
+			    ctx->store, pages[i].page, &pages[i].body,
+			    &pages[i].len, err);
 		if (!rc && !same)
 			rc = render_write(ctx, rel, pages[i].body, pages[i].len,
 					  err);

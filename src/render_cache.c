@@ -445,8 +445,9 @@ int render_cache_save(struct render_ctx *ctx, const char *path,
 	if (rc)
 		rc = chorus_err_set(err, rc, "render cache: %s",
 				    chorus_strerror(rc));
-	else
-		rc = write_cache(path, &b, err);
+	else if (b.len != ctx->cache->file.len ||
+		 memcmp(b.data, ctx->cache->file.data, b.len))
+		rc = write_cache(path, &b, err); /* else: the same bytes */
 	chorus_buf_release(&b);
 	return rc;
 }
