@@ -119,6 +119,35 @@ static void test_render_writes_site_and_skips_unchanged(void **state)
 	assert_int_equal(stats.written, 0);
 	assert_int_equal(stats.unchanged, 11);
 
+	/*
+	 * The render cache skips pages whose inputs did not change, but not
+	 * a page edited or deleted by hand: it is written again.
+	 */
+	{
+		char *pub = chorus_path_join(dir, "public");
+		char *p = chorus_path_join(pub, "sources/irish-desk.html");
+		const char *junk = "edited by hand";
+
+		assert_int_equal(
+		    chorus_file_write_atomic(p, junk, strlen(junk), NULL, NULL),
+		    0);
+		assert_int_equal(
+		    chorus_render_site(&site, &c, &stats, NULL, NULL), 0);
+		assert_int_equal(stats.written, 1);
+		page = slurp("sources/irish-desk.html");
+		assert_null(strstr(page, junk));
+		assert_non_null(strstr(page, "<!DOCTYPE html>"));
+		free(page);
+		assert_int_equal(unlink(p), 0);
+		assert_int_equal(
+		    chorus_render_site(&site, &c, &stats, NULL, NULL), 0);
+		assert_int_equal(stats.written, 1);
+		page = slurp("sources/irish-desk.html");
+		free(page);
+		free(p);
+		free(pub);
+	}
+
 	/* A site template overrides the built-in one, file by file. */
 	tdir = chorus_path_join(dir, "templates");
 	assert_int_equal(chorus_file_mkdirs(tdir, NULL), 0);
