@@ -6,12 +6,14 @@
  *   1. a full render into an empty public/;
  *   2. the same render again, nothing changed;
  *   3. one new article joining an existing story, then rendered;
- *   4. one new article founding a new story, then rendered.
+ *   4. one new article founding a new story, then rendered;
+ *   5. (with LAYOUT) a changed layout: every page rendered again, every
+ *      view from the cache.
  * Each render is timed alone (the corpus load is timed apart) and prints
  * the files written. Exit status 1 when a target is missed: full render
  * over 10 s, or an incremental one over 1 s or writing 20 files or more.
- *
- * Usage: bench_render ITEMS.tsv SITE_DIR N_STORIES
+ * Usage: bench_render ITEMS.tsv SITE_DIR N_STORIES [LAYOUT.mustache]
+ *        bench_render --again SITE_DIR   (render a built site twice)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,6 +265,7 @@ int main(int argc, char **argv)
 	long n_stories;
 	int ok = 1;
 	const struct chorus_stored_article *donor = NULL;
+	const char *layout;
 
 	if (argc == 3 && !strcmp(argv[1], "--again")) {
 		/* Render a site built by an earlier run, twice (profiling). */
@@ -282,11 +285,13 @@ int main(int argc, char **argv)
 		chorus_site_release(&site);
 		return ok ? 0 : 1;
 	}
-	if (argc != 4) {
-		fprintf(stderr, "usage: bench_render ITEMS.tsv SITE N_STORIES\n"
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: bench_render ITEMS.tsv SITE N_STORIES "
+				"[LAYOUT.mustache]\n"
 				"       bench_render --again SITE\n");
 		return 2;
 	}
+	layout = argc == 5 ? argv[4] : NULL;
 	n_stories = strtol(argv[3], NULL, 10);
 	memset(&c, 0, sizeof(c));
 	if (chorus_site_load(&site, argv[2], NULL, &err))
@@ -382,6 +387,29 @@ int main(int argc, char **argv)
 	reload(st, &c);
 	ok &= render("incremental: one article founds a story", &site, st, &c,
 		     1.0, 20);
+
+	/*
+	 * A site owner restyles the layout: every page changes, while every
+	 * story's view comes from the cache.
+	 */
+	if (layout) {
+		struct chorus_buf b = CHORUS_BUF_INIT;
+		char *tdir = chorus_path_join(argv[2], "templates");
+		char *t =
+		    tdir ? chorus_path_join(tdir, "layout.mustache") : NULL;
+
+		if (!t || chorus_file_read(layout, 0, &b, &err) ||
+		    chorus_buf_adds(&b, "<!-- restyled -->\n") ||
+		    chorus_file_mkdirs(tdir, &err) ||
+		    chorus_file_write_atomic(t, b.data, b.len, NULL, &err))
+			die("layout", &err);
+		free(site.templates_dir);
+		site.templates_dir = tdir;
+		ok &= render("full render after a layout change (views cached)",
+			     &site, st, &c, 10.0, (size_t)-1);
+		chorus_buf_release(&b);
+		free(t);
+	}
 
 	chorus_corpus_release(&c);
 	chorus_store_close(st);

@@ -25,4 +25,4 @@ if [ ! -s "$corpus/items_$items.tsv" ]; then
 fi
 rm -rf "$work/site"
 mkdir -p "$work/site"
-"$bin" "$corpus/items_$items.tsv" "$work/site" "$stories"
+"$bin" "$corpus/items_$items.tsv" "$work/site" "$stories" "$here/../../../templates/layout.mustache"
