@@ -1168,8 +1168,8 @@ static int compute_views(struct render_ctx *ctx,
 		rc = view_members(&jobs[n_jobs].sub, sources, c->n_sources, s,
 				  &rs->view);
 		if (!rc)
-			rc = render_cache_restore(ctx->cache, s->id, rs->fp,
-						  &rs->view, &hit);
+			rc = render_cache_restore(ctx->cache, s->id, rs->fp, rs,
+						  &hit);
 		if (rc) {
 			chorus_story_view_release(&rs->view);
 			rc = chorus_err_set(err, rc, "out of memory");
@@ -1296,7 +1296,7 @@ out:
 		free(ctx.pages[i].rel);
 	free(ctx.pages);
 	for (i = 0; ctx.stories && i < ctx.n_stories; i++) {
-		chorus_story_view_release(&ctx.stories[i].view);
+		render_view_release(&ctx.stories[i]);
 		free(ctx.stories[i].page);
 	}
 	free(ctx.stories);

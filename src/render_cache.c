@@ -230,23 +230,57 @@ void render_cache_free(struct render_cache *c)
 	free(c);
 }
 
+/*
+ * A list whose strings are borrowed from the cache's buffer (they are
+ * NUL-terminated there): only the array of pointers is allocated.
+ */
 static int read_list(struct reader *r, struct chorus_strlist *l)
 {
 	uint64_t n = rd_u64(r), i;
 
+	if (r->bad || n > (uint64_t)(r->end - r->p))
+		return 0;
+	l->v = malloc((size_t)(n + 1) * sizeof(*l->v));
+	if (!l->v)
+		return CHORUS_ENOMEM;
+	l->cap = (size_t)n + 1;
 	for (i = 0; i < n && !r->bad; i++) {
-		size_t len;
-		const char *s = rd_str(r, &len);
+		char *s = (char *)rd_str(r, NULL);
 
-		if (s && chorus_strlist_push(l, s, len))
-			return CHORUS_ENOMEM;
+		if (s)
+			l->v[l->n++] = s;
 	}
 	return 0;
 }
 
-int render_cache_restore(const struct render_cache *c, int64_t story_id,
-			 uint64_t fp, struct chorus_story_view *v, int *hit)
+static void drop_list(struct chorus_strlist *l)
 {
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+void render_view_release(struct render_story *rs)
+{
+	struct chorus_story_view *v = &rs->view;
+	size_t i;
+
+	if (!rs->borrowed) {
+		chorus_story_view_release(v);
+		return;
+	}
+	for (i = 0; i < v->n_members; i++)
+		drop_list(&v->members[i].only);
+	drop_list(&v->summary);
+	drop_list(&v->names);
+	free(v->members);
+	memset(v, 0, sizeof(*v));
+	rs->borrowed = 0;
+}
+
+int render_cache_restore(const struct render_cache *c, int64_t story_id,
+			 uint64_t fp, struct render_story *rs, int *hit)
+{
+	struct chorus_story_view *v = &rs->view;
 	struct cached_view key = {story_id, 0, 0};
 	const struct cached_view *cv;
 	struct reader r;
@@ -267,24 +301,25 @@ int render_cache_restore(const struct render_cache *c, int64_t story_id,
 	if (rd_u64(&r) != v->n_members)
 		return 0;
 	headline = rd_str(&r, NULL);
-	if (r.bad || !(v->headline = chorus_strdup(headline)))
-		return r.bad ? 0 : CHORUS_ENOMEM;
+	if (r.bad)
+		return 0;
+	v->headline = (char *)headline;
 	rc = read_list(&r, &v->summary);
 	if (!rc)
 		rc = read_list(&r, &v->names);
 	for (i = 0; !rc && i < v->n_members; i++)
 		rc = read_list(&r, &v->members[i].only);
 	if (!rc && !r.bad) {
+		rs->borrowed = 1;
 		*hit = 1;
 		return 0;
 	}
 	/* Undo what was filled in; the caller computes the view instead. */
-	free(v->headline);
 	v->headline = NULL;
-	chorus_strlist_release(&v->summary);
-	chorus_strlist_release(&v->names);
+	drop_list(&v->summary);
+	drop_list(&v->names);
 	for (i = 0; i < v->n_members; i++)
-		chorus_strlist_release(&v->members[i].only);
+		drop_list(&v->members[i].only);
 	return rc;
 }
 

@@ -19,6 +19,7 @@ struct render_story {
 	char *page;    /* "stories/SLUG.html", relative to public/ */
 	uint64_t fp;   /* fingerprint of the members (render_hash_story) */
 	uint64_t hash; /* of all a page shows of the story (render.c) */
+	int borrowed;  /* the view's strings are the render cache's */
 };
 
 /* A file staged by render_write(), renamed into place by render_flush(). */
@@ -74,12 +75,17 @@ int render_cache_load(struct render_cache **out, const char *path,
 void render_cache_free(struct render_cache *c);
 
 /*
- * Fill v's headline, summary, names and members' "only" from the cache
- * when it holds story_id with fingerprint fp (v's members already set);
- * *hit says whether it did.
+ * Fill rs's view (headline, summary, names, members' "only") from the
+ * cache when it holds story_id with fingerprint fp (the view's members
+ * already set); *hit says whether it did. The strings are borrowed from
+ * the cache, which must outlive the view: release it with
+ * render_view_release().
  */
 int render_cache_restore(const struct render_cache *c, int64_t story_id,
-			 uint64_t fp, struct chorus_story_view *v, int *hit);
+			 uint64_t fp, struct render_story *rs, int *hit);
+
+/* Release rs's view, computed or taken from the cache. */
+void render_view_release(struct render_story *rs);
 
 /* Write the views of ctx's stories and the pages of this run to path. */
 int render_cache_save(struct render_ctx *ctx, const char *path,
