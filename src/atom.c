@@ -15,6 +15,7 @@
  * to the document that holds them, which RFC 4287 allows (resolved against
  * the document's own URL) but some readers do not follow; the build warns.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,19 +127,57 @@ char *render_summary_text(const struct chorus_story_view *v)
 	return chorus_buf_detach(&b, NULL);
 }
 
+/*
+ * The story's content HTML is the same in every document of one folder
+ * (an outlet's feed, sources/SLUG.atom, holds the stories of each of its
+ * outlets): the last one rendered for each story is kept, by folder.
+ */
+static struct render_html_memo *memo_of(struct render_ctx *ctx,
+					const struct render_story *rs)
+{
+	uintptr_t p = (uintptr_t)rs, a = (uintptr_t)ctx->stories;
+
+	if (!ctx->html_memo || p < a || p >= a + ctx->n_stories * sizeof(*rs))
+		return NULL;
+	return &ctx->html_memo[(p - a) / sizeof(*rs)];
+}
+
 int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
 		      const char *from_dir, struct chorus_buf *out,
 		      struct chorus_err *err)
 {
-	json_t *data =
-	    json_pack("{s:o}", "story", render_story_json(ctx, rs, from_dir));
+	struct render_html_memo *m = memo_of(ctx, rs);
+	size_t before = out->len;
+	json_t *data;
 	int rc;
 
+	if (m && m->dir && !strcmp(m->dir, from_dir))
+		return chorus_buf_add(out, m->html, m->len)
+			   ? chorus_err_set(err, CHORUS_ENOMEM, "out of memory")
+			   : 0;
+	data =
+	    json_pack("{s:o}", "story", render_story_json(ctx, rs, from_dir));
 	if (!data)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	rc = template_set_render(ctx->templates, "atom-content.mustache", data,
 				 out, err);
 	json_decref(data);
+	if (!rc && m) {
+		char *dir = chorus_strdup(from_dir);
+		char *html =
+		    chorus_strndup(out->data + before, out->len - before);
+
+		free(m->dir);
+		free(m->html);
+		m->dir = dir;
+		m->html = html;
+		m->len = out->len - before;
+		if (!dir || !html) { /* a memo is only an optimisation */
+			free(m->dir);
+			free(m->html);
+			memset(m, 0, sizeof(*m));
+		}
+	}
 	return rc;
 }
 

@@ -134,20 +134,26 @@ char *render_article_url(const struct chorus_site *site,
 	return url;
 }
 
+static int two(const char *s)
+{
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
 json_t *render_date_json(int64_t t)
 {
 	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr",
 					     "May", "Jun", "Jul", "Aug",
 					     "Sep", "Oct", "Nov", "Dec"};
 	char iso[CHORUS_DATE_RFC3339_LEN], human[40];
-	int y, mo, d, h, mi;
+	int mo;
 
+	/* "YYYY-MM-DDTHH:MM:SSZ": read in place, it is called very often. */
 	chorus_date_format(t, iso);
-	if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d", &y, &mo, &d, &h, &mi) != 5 ||
-	    mo < 1 || mo > 12)
+	mo = two(iso + 5);
+	if (mo < 1 || mo > 12)
 		return NULL;
-	snprintf(human, sizeof(human), "%d %s %d, %02d:%02d UTC", d,
-		 months[mo - 1], y, h, mi);
+	snprintf(human, sizeof(human), "%d %s %.4s, %.2s:%.2s UTC",
+		 two(iso + 8), months[mo - 1], iso, iso + 11, iso + 14);
 	return json_pack("{s:s, s:s}", "iso", iso, "human", human);
 }
 
@@ -380,9 +386,10 @@ static int story_pages(struct render_ctx *ctx, struct chorus_err *err)
 		rc = render_page_unchanged(ctx, rs->page, hash, &same);
 		if (rc || same)
 			goto next;
+		/* A description for link previews even without a summary. */
 		data = page_json(ctx, rs->page, "stories/", rs->view.headline,
 				 rs->view.summary.n ? rs->view.summary.v[0]
-						    : NULL);
+						    : rs->view.headline);
 		data =
 		    with(data, "story", render_story_json(ctx, rs, "stories/"));
 		rc = render_page(ctx, "story.mustache", rs->page, data, err);
@@ -1265,6 +1272,8 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	if (rc)
 		goto out;
 	qsort(ctx.stories, ctx.n_stories, sizeof(*ctx.stories), cmp_story);
+	/* Allocated after the sort: the memo is indexed by final position. */
+	ctx.html_memo = calloc(ctx.n_stories + 1, sizeof(*ctx.html_memo));
 	for (i = 0; i < ctx.n_stories; i++)
 		by_id[i] = &ctx.stories[i];
 	qsort(by_id, ctx.n_stories, sizeof(*by_id), cmp_story_id);
@@ -1298,7 +1307,12 @@ out:
 	for (i = 0; ctx.stories && i < ctx.n_stories; i++) {
 		render_view_release(&ctx.stories[i]);
 		free(ctx.stories[i].page);
+		if (ctx.html_memo) {
+			free(ctx.html_memo[i].dir);
+			free(ctx.html_memo[i].html);
+		}
 	}
+	free(ctx.html_memo);
 	free(ctx.stories);
 	free(grouped);
 	free(by_id);

@@ -36,6 +36,13 @@ struct render_page_rec {
 
 struct render_cache;
 
+/* The last content HTML rendered for a story, and the folder it was for. */
+struct render_html_memo {
+	char *dir;
+	char *html;
+	size_t len;
+};
+
 struct render_ctx {
 	const struct chorus_site *site;
 	const struct chorus_corpus *corpus;
@@ -51,6 +58,7 @@ struct render_ctx {
 	size_t n_pages, cap_pages;
 	struct render_pending *pending;
 	size_t n_pending, cap_pending;
+	struct render_html_memo *html_memo; /* per story, or NULL */
 	/* Feeds (src/atom*.c, src/jsonfeed.c, src/opml_write.c). */
 	struct chorus_store *store; /* for the closed archives; may be NULL */
 	int64_t now; /* the build's time: the newest article's date */
