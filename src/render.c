@@ -1255,6 +1255,7 @@ int chorus_render_site_archived(const struct chorus_site *site,
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
+	render_staging_reset(&ctx); /* what a killed run left */
 	rc = render_cache_load(&ctx.cache, cache_path, err);
 	if (!rc)
 		rc = config_hash(&ctx, err);

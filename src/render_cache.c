@@ -13,14 +13,16 @@
  * ignored and everything is computed afresh. Fingerprints include the
  * chorus version, so a new release recomputes every view.
  *
- * Staged writes: a changed file goes to a temporary file beside it without
- * an fsync of its own; render_flush() makes them all durable with one
- * syncfs() and then renames them in the order they were written. A run
- * killed before the flush leaves every old file in place (and temporary
- * files that the next run overwrites); one fsync per file would cost more
- * than the rendering of a large site.
+ * Staged writes: a changed file goes to a temporary file in
+ * public/.chorus-staging/ without an fsync of its own; render_flush()
+ * makes them all durable with one syncfs() and then renames them into
+ * place in the order they were written. A run killed before the flush
+ * leaves every old file in place, and the staging folder, which the next
+ * run empties first; one fsync per file would cost more than the
+ * rendering of a large site.
  */
 #define _GNU_SOURCE /* syncfs() */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -566,6 +568,54 @@ uint64_t render_hasher_done(struct render_hasher *rh)
 
 /* Staged writes. */
 
+/*
+ * Staged files wait in one folder of public/, so that what a killed run
+ * leaves behind is in one place, which the next run empties first.
+ */
+#define STAGING ".chorus-staging"
+
+/* Remove the staging folder and whatever a killed run left in it. */
+static void staging_clear(struct render_ctx *ctx)
+{
+	char *dir = chorus_path_join(ctx->site->public_dir, STAGING);
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		f = chorus_path_join(dir, e->d_name);
+		if (f)
+			unlink(f);
+		free(f);
+	}
+	if (d)
+		closedir(d);
+	if (dir)
+		rmdir(dir);
+	free(dir);
+}
+
+static int staging_open(struct render_ctx *ctx, struct chorus_err *err)
+{
+	char *dir = chorus_path_join(ctx->site->public_dir, STAGING);
+	int rc;
+
+	if (!dir)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	rc = chorus_file_mkdirs(dir, err);
+	free(dir);
+	return rc;
+}
+
+void render_staging_reset(struct render_ctx *ctx)
+{
+	staging_clear(ctx);
+	ctx->n_staged = 0;
+}
+
 static int same_bytes(const char *path, const char *data, size_t len)
 {
 	struct stat sb;
@@ -649,7 +699,12 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 		ctx->pending = p;
 		ctx->cap_pending = cap;
 	}
-	if (chorus_buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid())) {
+	if (!ctx->n_pending && !ctx->n_staged)
+		rc = staging_open(ctx, err);
+	if (rc)
+		goto out;
+	if (chorus_buf_printf(&tmp, "%s/%s/%zu.tmp", ctx->site->public_dir,
+			      STAGING, ctx->n_staged++)) {
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -699,6 +754,7 @@ int render_flush(struct render_ctx *ctx, struct chorus_err *err)
 		free(ctx->pending[i].path);
 	}
 	ctx->n_pending = 0;
+	render_staging_reset(ctx);
 	return 0;
 }
 
@@ -712,4 +768,6 @@ void render_discard(struct render_ctx *ctx)
 		free(ctx->pending[i].path);
 	}
 	ctx->n_pending = 0;
+	if (ctx->n_staged)
+		render_staging_reset(ctx);
 }

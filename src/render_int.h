@@ -58,6 +58,7 @@ struct render_ctx {
 	size_t n_pages, cap_pages;
 	struct render_pending *pending;
 	size_t n_pending, cap_pending;
+	size_t n_staged; /* temporary files named so far in this batch */
 	struct render_html_memo *html_memo; /* per story, or NULL */
 	/* Feeds (src/atom*.c, src/jsonfeed.c, src/opml_write.c). */
 	struct chorus_store *store; /* for the closed archives; may be NULL */
@@ -76,6 +77,9 @@ int render_flush(struct render_ctx *ctx, struct chorus_err *err);
 
 /* Drop the staged files (on failure): the old ones stay. */
 void render_discard(struct render_ctx *ctx);
+
+/* Empty public/.chorus-staging/ of what a killed run left there. */
+void render_staging_reset(struct render_ctx *ctx);
 
 /* The cache at path (NULL, missing or unreadable: an empty one). */
 int render_cache_load(struct render_cache **out, const char *path,

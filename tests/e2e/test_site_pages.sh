@@ -94,6 +94,11 @@ PYEOF
 check "every page: lang, title, headings, landmarks, feeds, OG, no script" \
 	check_pages "$site/public"
 pub=$site/public
+check "no staging folder left after a build" [ ! -e "$pub/.chorus-staging" ]
+# What a killed run leaves in the staging folder goes with the next run.
+mkdir -p "$pub/.chorus-staging" && echo junk >"$pub/.chorus-staging/7.tmp"
+SOURCE_DATE_EPOCH=$CHORUS_SEEDS_EPOCH "$CHORUS" -q -C "$site" build 2>/dev/null
+check "a killed run's staged files are removed" [ ! -e "$pub/.chorus-staging" ]
 check "about page" test -s "$pub/about.html"
 for s in "$pub"/sources/*.html; do
 	check "about lists $(basename "$s")" \
