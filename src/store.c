@@ -31,42 +31,42 @@ struct chorus_store {
 };
 
 static const char *const migrations[] = {
-    /* 0 -> 1 */
-    "CREATE TABLE sources("
-    "  id INTEGER PRIMARY KEY,"
-    "  name TEXT NOT NULL UNIQUE,"
-    "  slug TEXT NOT NULL UNIQUE,"
-    "  url TEXT);"
-    "CREATE TABLE stories("
-    "  id INTEGER PRIMARY KEY,"
-    "  uuid TEXT NOT NULL UNIQUE,"
-    "  slug TEXT NOT NULL UNIQUE,"
-    "  founder_key TEXT NOT NULL,"
-    "  merged_into INTEGER REFERENCES stories(id));"
-    "CREATE TABLE articles("
-    "  id INTEGER PRIMARY KEY,"
-    "  key TEXT NOT NULL UNIQUE,"
-    "  source_id INTEGER NOT NULL REFERENCES sources(id),"
-    "  title TEXT, subtitle TEXT, link TEXT, author TEXT,"
-    "  language TEXT, summary TEXT, text TEXT NOT NULL,"
-    "  published INTEGER NOT NULL, updated INTEGER NOT NULL,"
-    "  date_known INTEGER NOT NULL DEFAULT 0,"
-    "  hash INTEGER NOT NULL,"
-    "  story_id INTEGER REFERENCES stories(id),"
-    "  score REAL NOT NULL DEFAULT 0);"
-    "CREATE INDEX articles_story ON articles(story_id);"
-    "CREATE TABLE files("
-    "  path TEXT PRIMARY KEY,"
-    "  mtime INTEGER NOT NULL,"
-    "  size INTEGER NOT NULL);",
-    /* 1 -> 2: RFC 5005 archive pages that have closed (src/atom_archive.c) */
-    "CREATE TABLE archive_pages("
-    "  page INTEGER PRIMARY KEY,"
-    "  closed INTEGER NOT NULL,"
-    "  body BLOB NOT NULL);"
-    "CREATE TABLE archive_stories("
-    "  story_id INTEGER PRIMARY KEY REFERENCES stories(id),"
-    "  page INTEGER NOT NULL REFERENCES archive_pages(page));",
+	/* 0 -> 1 */
+	"CREATE TABLE sources("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  slug TEXT NOT NULL UNIQUE,"
+	"  url TEXT);"
+	"CREATE TABLE stories("
+	"  id INTEGER PRIMARY KEY,"
+	"  uuid TEXT NOT NULL UNIQUE,"
+	"  slug TEXT NOT NULL UNIQUE,"
+	"  founder_key TEXT NOT NULL,"
+	"  merged_into INTEGER REFERENCES stories(id));"
+	"CREATE TABLE articles("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  source_id INTEGER NOT NULL REFERENCES sources(id),"
+	"  title TEXT, subtitle TEXT, link TEXT, author TEXT,"
+	"  language TEXT, summary TEXT, text TEXT NOT NULL,"
+	"  published INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	"  date_known INTEGER NOT NULL DEFAULT 0,"
+	"  hash INTEGER NOT NULL,"
+	"  story_id INTEGER REFERENCES stories(id),"
+	"  score REAL NOT NULL DEFAULT 0);"
+	"CREATE INDEX articles_story ON articles(story_id);"
+	"CREATE TABLE files("
+	"  path TEXT PRIMARY KEY,"
+	"  mtime INTEGER NOT NULL,"
+	"  size INTEGER NOT NULL);",
+	/* 1 -> 2: RFC 5005 archive pages that have closed (src/atom_archive.c) */
+	"CREATE TABLE archive_pages("
+	"  page INTEGER PRIMARY KEY,"
+	"  closed INTEGER NOT NULL,"
+	"  body BLOB NOT NULL);"
+	"CREATE TABLE archive_stories("
+	"  story_id INTEGER PRIMARY KEY REFERENCES stories(id),"
+	"  page INTEGER NOT NULL REFERENCES archive_pages(page));",
 };
 
 static int db_fail(struct chorus_store *st, struct chorus_err *err,
@@ -142,9 +142,9 @@ int chorus_store_open(struct chorus_store **out, const char *path,
 	if (sqlite3_open_v2(path, &st->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 			    NULL) != SQLITE_OK) {
-		rc = st->db
-			 ? db_fail(st, err, "open")
-			 : chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		rc = st->db ? db_fail(st, err, "open")
+			    : chorus_err_set(err, CHORUS_ENOMEM,
+					     "out of memory");
 		chorus_store_close(st);
 		return rc;
 	}
@@ -207,7 +207,8 @@ static void bind_text(sqlite3_stmt *q, int i, const char *s)
 static int finish(struct chorus_store *st, sqlite3_stmt *q,
 		  struct chorus_err *err)
 {
-	int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : db_fail(st, err, "write");
+	int rc = sqlite3_step(q) == SQLITE_DONE ? 0
+						: db_fail(st, err, "write");
 
 	sqlite3_finalize(q);
 	return rc;
@@ -343,7 +344,7 @@ int chorus_store_source_get(struct chorus_store *st, const char *name,
 static int64_t article_hash(const struct chorus_article *a, int64_t source_id)
 {
 	const char *parts[] = {a->title,    a->subtitle, a->link, a->author,
-			       a->language, a->summary,	 a->text};
+			       a->language, a->summary,  a->text};
 	XXH64_state_t *h = XXH64_createState();
 	uint64_t v;
 	size_t i;
@@ -426,8 +427,8 @@ int chorus_store_article_assign(struct chorus_store *st, int64_t article_id,
 				struct chorus_err *err)
 {
 	sqlite3_stmt *q;
-	int rc = prepare(
-	    st, "UPDATE articles SET story_id=?, score=? WHERE id=?", &q, err);
+	int rc = prepare(st, "UPDATE articles SET story_id=?, score=? WHERE id=?",
+			 &q, err);
 
 	if (rc)
 		return rc;

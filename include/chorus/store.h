@@ -35,27 +35,26 @@ struct chorus_stored_article {
 	int64_t id;
 	int64_t source_id;
 	int64_t story_id; /* 0 while unassigned */
-	double score;	  /* how strongly it joined its story */
+	double score;     /* how strongly it joined its story */
 	struct chorus_article a;
 };
 
 /* A story: a group of articles with a stable identity. */
 struct chorus_story {
 	int64_t id;
-	char *uuid;	     /* "urn:uuid:…", never changes */
-	char *slug;	     /* unique, stable once given: stories/SLUG.html */
-	char *founder_key;   /* the key of the article that founded it */
+	char *uuid;        /* "urn:uuid:…", never changes */
+	char *slug;        /* unique, stable once given: stories/SLUG.html */
+	char *founder_key; /* the key of the article that founded it */
 	int64_t merged_into; /* 0, or the story that absorbed this one */
 };
 
-/* Everything a render needs, loaded at once; freed with chorus_corpus_release.
- */
+/* Everything a render needs, loaded at once; freed with chorus_corpus_release. */
 struct chorus_corpus {
 	struct chorus_source *sources;
 	size_t n_sources;
 	struct chorus_stored_article *articles; /* by (published, key) */
 	size_t n_articles;
-	struct chorus_story *stories; /* by id */
+	struct chorus_story *stories;           /* by id */
 	size_t n_stories;
 };
 
@@ -86,7 +85,7 @@ int chorus_store_source_get(struct chorus_store *st, const char *name,
 
 enum chorus_put_result {
 	CHORUS_PUT_SAME,    /* stored already with these exact contents */
-	CHORUS_PUT_NEW,	    /* a new article */
+	CHORUS_PUT_NEW,     /* a new article */
 	CHORUS_PUT_CHANGED, /* an article whose contents changed: updated */
 };
 
@@ -117,9 +116,9 @@ int chorus_store_story_new(struct chorus_store *st, const char *uuid,
  * Once closed, a page's bytes and stories never change (src/atom_archive.c).
  */
 struct chorus_archive_page {
-	int64_t page;	/* 1, 2, … in the order they closed */
-	int64_t closed; /* the build time at which it closed */
-	char *body;	/* the document, exactly as published */
+	int64_t page;       /* 1, 2, … in the order they closed */
+	int64_t closed;     /* the build time at which it closed */
+	char *body;         /* the document, exactly as published */
 	size_t len;
 	int64_t *story_ids; /* the stories it holds */
 	size_t n_story_ids;
