@@ -233,6 +233,8 @@ int chorus_build_publish(const struct chorus_site *site,
 	int rc;
 
 	chorus_cluster_options_init(&opt);
+	opt.overrides = site->story_overrides;
+	opt.n_overrides = site->n_story_overrides;
 	rc = chorus_store_load(st, &c, err);
 	if (rc)
 		return rc;

@@ -101,6 +101,63 @@ static struct chorus_feed_config *feed_for(struct chorus_site *site,
 	return f;
 }
 
+/*
+ * [story] merge = KEY KEY (two article keys, split by spaces) or
+ * split = KEY: clustering overrides (see include/chorus/cluster.h).
+ */
+static int add_story_override(struct load_ctx *ctx, const char *name,
+			      const char *value)
+{
+	struct chorus_site *s = ctx->site;
+	struct chorus_story_override *o;
+	const char *p = value, *k1, *k2 = NULL;
+	size_t l1, l2 = 0;
+	int merge = !strcmp(name, "merge");
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	k1 = p;
+	l1 = strcspn(p, " \t");
+	p += l1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p) {
+		k2 = p;
+		l2 = strcspn(p, " \t");
+		p += l2;
+		while (*p == ' ' || *p == '\t')
+			p++;
+	}
+	if (!l1 || *p || (merge && !k2) || (!merge && k2)) {
+		chorus_err_set(ctx->err, CHORUS_ECONFIG,
+			       "%s:%d: %s takes %s article key%s, not \"%s\"",
+			       s->config_path, ctx->line, name,
+			       merge ? "two" : "one", merge ? "s" : "", value);
+		ctx->failed = 1;
+		return 0;
+	}
+	o = realloc(s->story_overrides,
+		    (s->n_story_overrides + 1) * sizeof(*o));
+	if (!o)
+		goto nomem;
+	s->story_overrides = o;
+	o = &o[s->n_story_overrides];
+	o->kind = merge ? CHORUS_STORY_MERGE : CHORUS_STORY_SPLIT;
+	o->key = chorus_strndup(k1, l1);
+	o->other = merge ? chorus_strndup(k2, l2) : NULL;
+	if (!o->key || (merge && !o->other)) {
+		free(o->key);
+		free(o->other);
+		goto nomem;
+	}
+	s->n_story_overrides++;
+	return 1;
+nomem:
+	chorus_err_set(ctx->err, CHORUS_ENOMEM, "out of memory");
+	ctx->failed = 1;
+	return 0;
+}
+
 static int on_key(void *user, const char *section, const char *name,
 		  const char *value)
 {
@@ -182,10 +239,13 @@ static int on_key(void *user, const char *section, const char *name,
 			f->interval = v;
 			return 1;
 		}
-	} else {
+	} else if (!strcmp(section, "story") &&
+		   (!strcmp(name, "merge") || !strcmp(name, "split"))) {
+		return add_story_override(ctx, name, value);
+	} else if (strcmp(section, "story")) {
 		chorus_err_set(ctx->err, CHORUS_ECONFIG,
-			       "%s:%d: unknown section [%s] (expected [site] "
-			       "or [feed \"URL\"])",
+			       "%s:%d: unknown section [%s] (expected [site], "
+			       "[feed \"URL\"] or [story])",
 			       path, lineno, section);
 		ctx->failed = 1;
 		return 0;
@@ -308,5 +368,10 @@ void chorus_site_release(struct chorus_site *site)
 		free(site->feeds[i].name);
 	}
 	free(site->feeds);
+	for (i = 0; i < site->n_story_overrides; i++) {
+		free(site->story_overrides[i].key);
+		free(site->story_overrides[i].other);
+	}
+	free(site->story_overrides);
 	memset(site, 0, sizeof(*site));
 }

@@ -11,6 +11,9 @@
  * Version 2 adds the closed feed archives (see src/atom_archive.c):
  *   archive_pages(page PRIMARY KEY, closed, body)  -- the exact bytes
  *   archive_stories(story_id PRIMARY KEY, page)    -- who is in which
+ * Version 3 adds article_features(article_id, hash, data) and
+ * cluster_state(name, value) for the clusterer, and a partial index of the
+ * unassigned articles in the order they are clustered.
  * migrations[v] takes a state from version v to v+1; a new version only
  * ever appends to that table, so any older state opens.
  */
@@ -25,9 +28,21 @@
 #include "chorus/store.h"
 #include "chorus/text.h"
 
+/* Statements run once per article or story, prepared once per store. */
+enum cached_stmt {
+	STMT_ASSIGN,
+	STMT_SLUG_SOURCES,
+	STMT_SLUG_STORIES,
+	STMT_STORY_NEW,
+	STMT_FEATURES_PUT,
+	STMT_PENDING_ROW,
+	N_CACHED,
+};
+
 struct chorus_store {
 	sqlite3 *db;
 	char *path;
+	sqlite3_stmt *cached[N_CACHED];
 };
 
 static const char *const migrations[] = {
@@ -67,6 +82,16 @@ static const char *const migrations[] = {
 	"CREATE TABLE archive_stories("
 	"  story_id INTEGER PRIMARY KEY REFERENCES stories(id),"
 	"  page INTEGER NOT NULL REFERENCES archive_pages(page));",
+	/* 2 -> 3: what the clusterer keeps between runs */
+	"CREATE TABLE article_features("
+	"  article_id INTEGER PRIMARY KEY REFERENCES articles(id),"
+	"  hash INTEGER NOT NULL,"
+	"  data BLOB NOT NULL);"
+	"CREATE TABLE cluster_state("
+	"  name TEXT PRIMARY KEY,"
+	"  value BLOB NOT NULL);"
+	"CREATE INDEX articles_pending ON articles(published, key)"
+	"  WHERE story_id IS NULL;",
 };
 
 static int db_fail(struct chorus_store *st, struct chorus_err *err,
@@ -93,7 +118,7 @@ static int exec(struct chorus_store *st, const char *sql,
 static int migrate(struct chorus_store *st, struct chorus_err *err)
 {
 	const int target = (int)(sizeof(migrations) / sizeof(migrations[0]));
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = NULL;
 	int version, rc;
 	char sql[64];
 
@@ -151,7 +176,11 @@ int chorus_store_open(struct chorus_store **out, const char *path,
 	sqlite3_busy_timeout(st->db, 5000);
 	rc = exec(st,
 		  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-		  "PRAGMA foreign_keys=ON;",
+		  "PRAGMA foreign_keys=ON;"
+		  /* A clustering run writes every new article in one
+		   * transaction: 64 MB of page cache keeps it from spilling
+		   * to the WAL and reading its own pages back. */
+		  "PRAGMA cache_size=-65536;",
 		  err);
 	if (!rc)
 		rc = migrate(st, err);
@@ -165,8 +194,12 @@ int chorus_store_open(struct chorus_store **out, const char *path,
 
 void chorus_store_close(struct chorus_store *st)
 {
+	size_t i;
+
 	if (!st)
 		return;
+	for (i = 0; i < N_CACHED; i++)
+		sqlite3_finalize(st->cached[i]);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -195,6 +228,32 @@ static int prepare(struct chorus_store *st, const char *sql, sqlite3_stmt **q,
 	return 0;
 }
 
+/* A statement prepared on first use and kept; reset for the caller. */
+static int cached(struct chorus_store *st, enum cached_stmt slot,
+		  const char *sql, sqlite3_stmt **q, struct chorus_err *err)
+{
+	*q = NULL;
+	if (!st->cached[slot] &&
+	    sqlite3_prepare_v2(st->db, sql, -1, &st->cached[slot], NULL) !=
+		    SQLITE_OK)
+		return db_fail(st, err, "prepare");
+	*q = st->cached[slot];
+	sqlite3_reset(*q);
+	sqlite3_clear_bindings(*q);
+	return 0;
+}
+
+/* Run a cached statement that returns no rows. */
+static int finish_cached(struct chorus_store *st, sqlite3_stmt *q,
+			 struct chorus_err *err)
+{
+	int rc = sqlite3_step(q) == SQLITE_DONE ? 0
+						: db_fail(st, err, "write");
+
+	sqlite3_reset(q);
+	return rc;
+}
+
 static void bind_text(sqlite3_stmt *q, int i, const char *s)
 {
 	if (s)
@@ -218,7 +277,7 @@ int chorus_store_file_unchanged(struct chorus_store *st, const char *path,
 				int64_t mtime, int64_t size, int *unchanged,
 				struct chorus_err *err)
 {
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = NULL;
 	int rc = prepare(st,
 			 "SELECT 1 FROM files WHERE path=? AND mtime=? AND "
 			 "size=?",
@@ -241,7 +300,7 @@ int chorus_store_file_record(struct chorus_store *st, const char *path,
 			     int64_t mtime, int64_t size,
 			     struct chorus_err *err)
 {
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = NULL;
 	int rc = prepare(st,
 			 "INSERT INTO files(path, mtime, size) VALUES(?,?,?) "
 			 "ON CONFLICT(path) DO UPDATE SET mtime=excluded.mtime,"
@@ -261,16 +320,19 @@ static int slug_free(struct chorus_store *st, const char *table,
 		     const char *slug, int *is_free, struct chorus_err *err)
 {
 	char sql[80];
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = NULL;
 	int rc;
 
 	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE slug=?", table);
-	rc = prepare(st, sql, &q, err);
+	rc = cached(st,
+		    strcmp(table, "sources") ? STMT_SLUG_STORIES
+					     : STMT_SLUG_SOURCES,
+		    sql, &q, err);
 	if (rc)
 		return rc;
 	bind_text(q, 1, slug);
 	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(st, err, "read");
 	*is_free = rc == SQLITE_DONE;
@@ -307,7 +369,7 @@ int chorus_store_source_get(struct chorus_store *st, const char *name,
 			    struct chorus_err *err)
 {
 	struct chorus_buf slug = CHORUS_BUF_INIT;
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = NULL;
 	int rc = prepare(st, "SELECT id FROM sources WHERE name=?", &q, err);
 
 	if (rc)
@@ -371,7 +433,7 @@ int chorus_store_article_put(struct chorus_store *st,
 			     struct chorus_err *err)
 {
 	int64_t hash = article_hash(a, source_id);
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = NULL;
 	int rc, found;
 
 	rc = prepare(st, "SELECT hash FROM articles WHERE key=?", &q, err);
@@ -426,16 +488,17 @@ int chorus_store_article_assign(struct chorus_store *st, int64_t article_id,
 				int64_t story_id, double score,
 				struct chorus_err *err)
 {
-	sqlite3_stmt *q;
-	int rc = prepare(st, "UPDATE articles SET story_id=?, score=? WHERE id=?",
-			 &q, err);
+	sqlite3_stmt *q = NULL;
+	int rc = cached(st, STMT_ASSIGN,
+			"UPDATE articles SET story_id=?, score=? WHERE id=?", &q,
+			err);
 
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(q, 1, story_id);
 	sqlite3_bind_double(q, 2, score);
 	sqlite3_bind_int64(q, 3, article_id);
-	return finish(st, q, err);
+	return finish_cached(st, q, err);
 }
 
 int chorus_store_story_new(struct chorus_store *st, const char *uuid,
@@ -443,19 +506,19 @@ int chorus_store_story_new(struct chorus_store *st, const char *uuid,
 			   int64_t *id, struct chorus_err *err)
 {
 	struct chorus_buf slug = CHORUS_BUF_INIT;
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = NULL;
 	int rc = unique_slug(st, "stories", slug_base, &slug, err);
 
 	if (!rc)
-		rc = prepare(st,
-			     "INSERT INTO stories(uuid, slug, founder_key) "
-			     "VALUES(?,?,?)",
-			     &q, err);
+		rc = cached(st, STMT_STORY_NEW,
+			    "INSERT INTO stories(uuid, slug, founder_key) "
+			    "VALUES(?,?,?)",
+			    &q, err);
 	if (!rc) {
 		bind_text(q, 1, uuid);
 		bind_text(q, 2, slug.data);
 		bind_text(q, 3, founder_key);
-		rc = finish(st, q, err);
+		rc = finish_cached(st, q, err);
 	}
 	if (!rc)
 		*id = sqlite3_last_insert_rowid(st->db);
@@ -497,7 +560,7 @@ static int load_sources(struct chorus_store *st, struct chorus_corpus *c,
 			struct chorus_err *err)
 {
 	size_t cap = 0;
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = NULL;
 	int rc, oom = 0;
 
 	rc = prepare(st, "SELECT id, name, slug, url FROM sources ORDER BY id",
@@ -527,7 +590,7 @@ static int load_stories(struct chorus_store *st, struct chorus_corpus *c,
 			struct chorus_err *err)
 {
 	size_t cap = 0;
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = NULL;
 	int rc, oom = 0;
 
 	rc = prepare(st,
@@ -560,7 +623,7 @@ static int load_articles(struct chorus_store *st, struct chorus_corpus *c,
 			 struct chorus_err *err)
 {
 	size_t cap = 0;
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = NULL;
 	int rc, oom = 0;
 
 	rc = prepare(st,
@@ -820,4 +883,341 @@ int chorus_store_archive_close(struct chorus_store *st,
 	}
 	sqlite3_finalize(q);
 	return rc;
+}
+
+/* Fill row from columns: id, story_id, published, score, key, title,
+ * subtitle, text, link, language, features, features_hash, hash. */
+static void read_row(sqlite3_stmt *q, struct chorus_store_row *row)
+{
+	row->id = sqlite3_column_int64(q, 0);
+	row->story_id = sqlite3_column_int64(q, 1);
+	row->published = sqlite3_column_int64(q, 2);
+	row->score = sqlite3_column_double(q, 3);
+	row->key = (const char *)sqlite3_column_text(q, 4);
+	row->title = (const char *)sqlite3_column_text(q, 5);
+	row->subtitle = (const char *)sqlite3_column_text(q, 6);
+	row->text = (const char *)sqlite3_column_text(q, 7);
+	row->link = (const char *)sqlite3_column_text(q, 8);
+	row->language = (const char *)sqlite3_column_text(q, 9);
+	row->features = sqlite3_column_blob(q, 10);
+	row->n_features = (size_t)sqlite3_column_bytes(q, 10);
+	row->features_hash = sqlite3_column_int64(q, 11);
+	row->hash = sqlite3_column_int64(q, 12);
+}
+
+int chorus_store_scan_pending(struct chorus_store *st,
+			      int (*fn)(void *ctx,
+					const struct chorus_store_row *row),
+			      void *ctx, struct chorus_err *err)
+{
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0, i;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	/* Ids first: fn writes assignments, which must not move the scan. */
+	rc = prepare(st,
+		     "SELECT id FROM articles WHERE story_id IS NULL "
+		     "ORDER BY published, key",
+		     &q, err);
+	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		rc = reserve((void **)&ids, &cap, n, sizeof(*ids));
+		if (!rc)
+			ids[n++] = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_finalize(q);
+	if (rc == CHORUS_ENOMEM) {
+		free(ids);
+		return chorus_err_set(err, rc, "out of memory");
+	}
+	if (rc != SQLITE_DONE) {
+		free(ids);
+		return rc < 0 ? rc : db_fail(st, err, "read");
+	}
+	rc = 0;
+	for (i = 0; i < n && !rc; i++) {
+		struct chorus_store_row row;
+
+		rc = cached(st, STMT_PENDING_ROW,
+			    "SELECT a.id, 0, a.published, a.score, a.key,"
+			    " a.title, a.subtitle, a.text, a.link, a.language,"
+			    " f.data, f.hash, a.hash FROM articles a"
+			    " LEFT JOIN article_features f"
+			    " ON f.article_id = a.id WHERE a.id = ?",
+			    &q, err);
+		if (rc)
+			break;
+		sqlite3_bind_int64(q, 1, ids[i]);
+		rc = sqlite3_step(q);
+		if (rc != SQLITE_ROW) {
+			rc = rc == SQLITE_DONE ? 0 : db_fail(st, err, "read");
+			continue;
+		}
+		read_row(q, &row);
+		rc = fn(ctx, &row);
+		sqlite3_reset(q);
+	}
+	free(ids);
+	return rc;
+}
+
+int chorus_store_scan_live(struct chorus_store *st, int64_t since,
+			   int (*fn)(void *ctx,
+				     const struct chorus_store_row *row),
+			   void *ctx, struct chorus_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = prepare(
+		st,
+		"SELECT a.id, a.story_id, a.published, a.score, a.key, NULL,"
+		" NULL, NULL, a.link, a.language, f.data, f.hash, a.hash"
+		" FROM articles a JOIN article_features f"
+		" ON f.article_id = a.id WHERE a.story_id IN"
+		" (SELECT story_id FROM articles WHERE story_id IS NOT NULL"
+		"  GROUP BY story_id HAVING max(published) >= ?)"
+		" ORDER BY a.published, a.key",
+		&q, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(q, 1, since);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct chorus_store_row row;
+
+		read_row(q, &row);
+		rc = fn(ctx, &row);
+		if (rc)
+			break;
+	}
+	sqlite3_finalize(q);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return rc == SQLITE_ROW || rc > 0 ? db_fail(st, err, "read") : rc;
+}
+
+int chorus_store_features_put(struct chorus_store *st, int64_t article_id,
+			      int64_t hash, const void *data, size_t len,
+			      struct chorus_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = cached(st, STMT_FEATURES_PUT,
+			"INSERT OR REPLACE INTO article_features(article_id,"
+			" hash, data) VALUES(?,?,?)",
+			&q, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(q, 1, article_id);
+	sqlite3_bind_int64(q, 2, hash);
+	sqlite3_bind_blob(q, 3, data, (int)len, SQLITE_STATIC);
+	return finish_cached(st, q, err);
+}
+
+int chorus_store_state_get(struct chorus_store *st, const char *name,
+			   struct chorus_buf *out, struct chorus_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = prepare(st, "SELECT value FROM cluster_state WHERE name=?",
+			 &q, err);
+
+	chorus_buf_reset(out);
+	if (rc)
+		return rc;
+	bind_text(q, 1, name);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		rc = chorus_buf_add(out, sqlite3_column_blob(q, 0),
+				    (size_t)sqlite3_column_bytes(q, 0));
+		if (rc)
+			rc = chorus_err_set(err, rc, "out of memory");
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : db_fail(st, err, "read");
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int chorus_store_state_put(struct chorus_store *st, const char *name,
+			   const void *data, size_t len,
+			   struct chorus_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = prepare(st,
+			 "INSERT OR REPLACE INTO cluster_state(name, value) "
+			 "VALUES(?,?)",
+			 &q, err);
+
+	if (rc)
+		return rc;
+	bind_text(q, 1, name);
+	sqlite3_bind_blob(q, 2, data, (int)len, SQLITE_STATIC);
+	return finish(st, q, err);
+}
+
+int chorus_store_story_merge(struct chorus_store *st, int64_t from,
+			     int64_t into, struct chorus_err *err)
+{
+	static const char *const sql[] = {
+		"UPDATE articles SET story_id=?2 WHERE story_id=?1",
+		"UPDATE stories SET merged_into=?2 WHERE merged_into=?1",
+		"UPDATE stories SET merged_into=?2 WHERE id=?1",
+	};
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]) && !rc; i++) {
+		sqlite3_stmt *q;
+
+		rc = prepare(st, sql[i], &q, err);
+		if (rc)
+			break;
+		sqlite3_bind_int64(q, 1, from);
+		sqlite3_bind_int64(q, 2, into);
+		rc = finish(st, q, err);
+	}
+	return rc;
+}
+
+int chorus_store_article_find(struct chorus_store *st, const char *key,
+			      int64_t *id, int64_t *story_id,
+			      struct chorus_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = prepare(st, "SELECT id, story_id FROM articles WHERE key=?",
+			 &q, err);
+
+	*id = 0;
+	*story_id = 0;
+	if (rc)
+		return rc;
+	bind_text(q, 1, key);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(q, 0);
+		*story_id = sqlite3_column_int64(q, 1);
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+						     : db_fail(st, err, "read");
+}
+
+int chorus_store_story_size(struct chorus_store *st, int64_t story_id,
+			    size_t *n, struct chorus_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = prepare(st, "SELECT count(*) FROM articles WHERE story_id=?",
+			 &q, err);
+
+	*n = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(q, 1, story_id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*n = (size_t)sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW ? 0 : db_fail(st, err, "read");
+}
+
+int chorus_store_pending_first(struct chorus_store *st, int64_t *first,
+			       size_t *n, struct chorus_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = prepare(st,
+			 "SELECT min(published), count(*) FROM articles "
+			 "WHERE story_id IS NULL",
+			 &q, err);
+
+	*first = 0;
+	*n = 0;
+	if (rc)
+		return rc;
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*first = sqlite3_column_int64(q, 0);
+		*n = (size_t)sqlite3_column_int64(q, 1);
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW ? 0 : db_fail(st, err, "read");
+}
+
+int chorus_store_story_find(struct chorus_store *st, const char *uuid,
+			    int64_t *found, struct chorus_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = prepare(st, "SELECT 1 FROM stories WHERE uuid=?", &q, err);
+
+	*found = 0;
+	if (rc)
+		return rc;
+	bind_text(q, 1, uuid);
+	rc = sqlite3_step(q);
+	*found = rc == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+						     : db_fail(st, err, "read");
+}
+
+static int cmp_article_id(const void *a, const void *b)
+{
+	const struct chorus_stored_article *const *x = a, *const *y = b;
+
+	return (*x)->id < (*y)->id ? -1 : (*x)->id > (*y)->id;
+}
+
+int chorus_store_refresh(struct chorus_store *st, struct chorus_corpus *c,
+			 struct chorus_err *err)
+{
+	struct chorus_stored_article **by_id =
+		malloc((c->n_articles + 1) * sizeof(*by_id));
+	sqlite3_stmt *q = NULL;
+	size_t i;
+	int rc;
+
+	if (!by_id)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	for (i = 0; i < c->n_articles; i++)
+		by_id[i] = &c->articles[i];
+	qsort(by_id, c->n_articles, sizeof(*by_id), cmp_article_id);
+	rc = prepare(st, "SELECT id, story_id, score FROM articles", &q, err);
+	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct chorus_stored_article key, *kp = &key, **hit;
+
+		key.id = sqlite3_column_int64(q, 0);
+		hit = bsearch(&kp, by_id, c->n_articles, sizeof(*by_id),
+			      cmp_article_id);
+		if (hit) {
+			(*hit)->story_id = sqlite3_column_int64(q, 1);
+			(*hit)->score = sqlite3_column_double(q, 2);
+		}
+		rc = 0;
+	}
+	sqlite3_finalize(q);
+	free(by_id);
+	if (rc != SQLITE_DONE)
+		return rc < 0 ? rc : db_fail(st, err, "read");
+	rc = prepare(st, "SELECT id, merged_into FROM stories", &q, err);
+	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+
+		/* c->stories is by id. */
+		size_t lo = 0, hi = c->n_stories;
+
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (c->stories[mid].id == id) {
+				c->stories[mid].merged_into =
+					sqlite3_column_int64(q, 1);
+				break;
+			}
+			if (c->stories[mid].id < id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		rc = 0;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : db_fail(st, err, "read"));
 }

@@ -7,7 +7,8 @@
  * whose terms are most covered; the summary takes the sentences whose terms
  * the *other* members cover most (what the sources agree on), avoiding
  * near-repeats; "only in X" takes a member's sentences with the most terms
- * no other member has. All of it is a pure function of the members, so two
+ * no other member has. An exact copy of a member (same link or same text)
+ * is one article with it and is shown once. All of it is a pure function of the members, so two
  * builds of the same state write the same pages.
  */
 #include <math.h>
@@ -436,6 +437,26 @@ source_of(const struct chorus_corpus *c, int64_t id)
 	return NULL;
 }
 
+/*
+ * Is sa an exact copy of a member already in v (the same link, or the
+ * same text)? A copy is one article: it is shown once.
+ */
+static int copies_member(const struct chorus_story_view *v,
+			 const struct chorus_stored_article *sa)
+{
+	size_t k;
+
+	for (k = 0; k < v->n_members; k++) {
+		const struct chorus_article *o = &v->members[k].article->a;
+
+		if ((o->link && sa->a.link && !strcmp(o->link, sa->a.link)) ||
+		    (o->text && sa->a.text && *sa->a.text &&
+		     !strcmp(o->text, sa->a.text)))
+			return 1;
+	}
+	return 0;
+}
+
 int chorus_story_view_compute(const struct chorus_corpus *c,
 			      const struct chorus_story *s,
 			      struct chorus_story_view *out,
@@ -461,7 +482,7 @@ int chorus_story_view_compute(const struct chorus_corpus *c,
 		const struct chorus_stored_article *sa = &c->articles[i];
 		struct chorus_story_member *m;
 
-		if (sa->story_id != s->id)
+		if (sa->story_id != s->id || copies_member(out, sa))
 			continue;
 		m = &out->members[out->n_members++];
 		m->article = sa;

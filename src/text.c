@@ -174,6 +174,18 @@ void chorus_stemmer_free(struct chorus_stemmer *s)
 	free(s);
 }
 
+const char *chorus_stemmer_stem(struct chorus_stemmer *s, const char *w,
+				size_t len, size_t *out_len)
+{
+	const sb_symbol *stem =
+		sb_stemmer_stem(s->sb, (const sb_symbol *)w, (int)len);
+
+	if (!stem)
+		return NULL;
+	*out_len = (size_t)sb_stemmer_length(s->sb);
+	return (const char *)stem;
+}
+
 /* Sorted for bsearch. */
 static const char *const stopwords[] = {
 	"a", "about", "above", "after", "again", "against", "all", "also",

@@ -2,9 +2,11 @@
  * Clustering: which articles tell the same story, and what the story says.
  *
  * Assignment is online: articles are taken in (published, key) order and
- * each one not yet assigned joins the most similar story above a threshold
- * or founds a new one. An assignment, once stored, is never revisited, so
- * story ids stay stable across runs; see src/cluster.c for the scoring.
+ * each one not yet assigned joins the best candidate story above a
+ * threshold or founds a new one. An assignment, once stored, is only ever
+ * changed by a merge (the older story absorbs the younger, which points to
+ * it) or by an override, so story ids stay stable across runs; see
+ * src/cluster.c for the method.
  *
  * The view of a story (canonical headline, summary, what each source adds)
  * is computed from its members at render time, so it is a pure function of
@@ -16,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chorus/config.h"
 #include "chorus/error.h"
 #include "chorus/store.h"
 #include "chorus/text.h"
@@ -29,23 +32,89 @@
  */
 void chorus_story_id(const char *founder_key, char out[CHORUS_STORY_ID_LEN]);
 
+/*
+ * How articles are scored against stories (src/cluster.c says how the
+ * defaults were chosen). An article joins the best-scoring candidate story
+ * when the score reaches threshold:
+ *   score = w_terms * cos(terms) + w_names * cos(names)
+ *         + w_head * headline overlap - w_time * (time since the story's
+ *           last report / window) - w_year * (both name years, none
+ *           in common)
+ */
 struct chorus_cluster_options {
-	double threshold; /* minimum similarity to join a story */
-	int64_t window;   /* seconds: a story older than this takes no one */
+	double threshold;       /* minimum score to join a story */
+	double merge_threshold; /* an article scoring this with two stories
+				   shows they are one: they merge */
+	double w_terms, w_names, w_head, w_time;
+	double w_year; /* taken off when article and story name only
+			  different years */
+	double min_terms; /* below this cosine of words, no story is joined
+			     (names and headlines alone are not enough) */
+	int64_t window; /* seconds: a story older than this takes no one */
+	/* chorus.ini [story] overrides, applied after each run (borrowed) */
+	const struct chorus_story_override *overrides;
+	size_t n_overrides;
 };
 
 void chorus_cluster_options_init(struct chorus_cluster_options *o);
 
+struct chorus_cluster_stats {
+	size_t articles;    /* articles assigned in this run */
+	size_t stories_new; /* stories founded */
+	size_t merges;      /* stories merged into others */
+	size_t copies;      /* articles that were exact or near copies */
+};
+
 /*
- * Assign every unassigned article of c, founding stories in st as needed
- * (inside the caller's transaction). c's articles are updated in memory
- * too (story_id, score); c's stories are not: reload to see new ones.
- * *n_new_stories (may be NULL) counts the stories founded.
+ * Assign every unassigned article in st to a story, founding stories as
+ * needed, inside the caller's transaction; then apply the overrides.
+ * Reads the articles from the store one at a time and keeps in memory
+ * only the stories still inside the time window, so it runs in memory
+ * bounded by the window, not by the store.
+ */
+int chorus_cluster_run(struct chorus_store *st,
+		       const struct chorus_cluster_options *opt,
+		       struct chorus_cluster_stats *stats,
+		       struct chorus_report *report, struct chorus_err *err);
+
+/*
+ * chorus_cluster_run(), then bring c (loaded before) up to date: its
+ * articles' story_id and score, its stories' merged_into. c's stories are
+ * not added to: reload to see new ones. *n_new_stories (may be NULL)
+ * counts the stories founded.
  */
 int chorus_cluster_assign(struct chorus_store *st, struct chorus_corpus *c,
 			  const struct chorus_cluster_options *opt,
 			  size_t *n_new_stories, struct chorus_report *report,
 			  struct chorus_err *err);
+
+/* Why one member is in its story. */
+struct chorus_explain_member {
+	const struct chorus_stored_article *article;
+	double score;
+	struct chorus_strlist names; /* shared with other members, strongest first */
+	struct chorus_strlist terms;
+	char *copy_of; /* key of the member it copies, or NULL */
+};
+
+struct chorus_explain {
+	const struct chorus_story *story;
+	struct chorus_explain_member *members; /* by (published, key) */
+	size_t n_members;
+	struct chorus_strlist names; /* what drove the story: shared names */
+	struct chorus_strlist terms; /* … and shared terms */
+};
+
+/*
+ * Explain story s of corpus c: for each member, its score and the names
+ * and terms it shares with the rest of the story, ranked by how many
+ * members share them and how rare they are in the store.
+ */
+int chorus_cluster_explain(struct chorus_store *st,
+			   const struct chorus_corpus *c,
+			   const struct chorus_story *s,
+			   struct chorus_explain *out, struct chorus_err *err);
+void chorus_explain_release(struct chorus_explain *e);
 
 /* One source's part in a story. */
 struct chorus_story_member {

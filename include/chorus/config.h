@@ -9,6 +9,8 @@
  *   max_source_bytes = 33554432
  *   [feed "https://example.org/feed.xml"]
  *   name = Example
+ *   [story]
+ *   merge = KEY KEY     split = KEY     (article keys; repeatable)
  */
 #ifndef CHORUS_CONFIG_H
 #define CHORUS_CONFIG_H
@@ -23,6 +25,18 @@ struct chorus_feed_config {
 	char *url;
 	char *name;     /* NULL: the feed's own title */
 	long interval;  /* seconds; 0: the default */
+};
+
+/* A [story] override: `merge = KEY KEY` or `split = KEY` (article keys). */
+enum chorus_story_override_kind {
+	CHORUS_STORY_MERGE, /* key and other tell one story */
+	CHORUS_STORY_SPLIT, /* key is a story of its own */
+};
+
+struct chorus_story_override {
+	enum chorus_story_override_kind kind;
+	char *key;
+	char *other; /* merge only */
 };
 
 struct chorus_site {
@@ -43,6 +57,8 @@ struct chorus_site {
 	size_t index_page_size;
 	struct chorus_feed_config *feeds;
 	size_t n_feeds;
+	struct chorus_story_override *story_overrides; /* [story] */
+	size_t n_story_overrides;
 	/*
 	 * The time used for undated input when SOURCE_DATE_EPOCH is set (the
 	 * CLI reads the environment); -1 when it is not.

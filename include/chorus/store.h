@@ -16,9 +16,10 @@
 #include <stdint.h>
 
 #include "chorus/article.h"
+#include "chorus/buf.h"
 #include "chorus/error.h"
 
-#define CHORUS_STORE_SCHEMA_VERSION 2
+#define CHORUS_STORE_SCHEMA_VERSION 3
 
 struct chorus_store;
 
@@ -155,5 +156,97 @@ int chorus_store_archive_close(struct chorus_store *st,
 int chorus_store_load(struct chorus_store *st, struct chorus_corpus *out,
 		      struct chorus_err *err);
 void chorus_corpus_release(struct chorus_corpus *c);
+
+/*
+ * What the clusterer keeps (schema version 3): per article a feature blob
+ * (its format is the cluster module's business), named state blobs
+ * (document frequencies), and story merges.
+ */
+
+/* One article as the clusterer reads it; every pointer is borrowed for
+ * the duration of the callback. */
+struct chorus_store_row {
+	int64_t id;
+	int64_t story_id; /* 0 while unassigned */
+	int64_t published;
+	double score;
+	const char *key;
+	const char *title;
+	const char *subtitle;
+	const char *text;
+	const char *link;
+	const char *language;
+	const void *features; /* NULL when none stored */
+	size_t n_features;
+	int64_t features_hash; /* the article hash the features were made from */
+	int64_t hash;          /* the article's hash now */
+};
+
+/*
+ * Call fn for each unassigned article in (published, key) order; a
+ * non-zero return from fn stops the scan and is returned. fn may write
+ * to the store (the rows are read one by one by id).
+ */
+int chorus_store_scan_pending(struct chorus_store *st,
+			      int (*fn)(void *ctx,
+					const struct chorus_store_row *row),
+			      void *ctx, struct chorus_err *err);
+
+/*
+ * Call fn for each assigned article of a story that has a member
+ * published at or after since, in (published, key) order; text fields are
+ * NULL (only the key, link and features are read).
+ */
+int chorus_store_scan_live(struct chorus_store *st, int64_t since,
+			   int (*fn)(void *ctx,
+				     const struct chorus_store_row *row),
+			   void *ctx, struct chorus_err *err);
+
+/* Store the feature blob of an article, made from article hash hash. */
+int chorus_store_features_put(struct chorus_store *st, int64_t article_id,
+			      int64_t hash, const void *data, size_t len,
+			      struct chorus_err *err);
+
+/* A named blob of state: get fills out (empty when missing). */
+int chorus_store_state_get(struct chorus_store *st, const char *name,
+			   struct chorus_buf *out, struct chorus_err *err);
+int chorus_store_state_put(struct chorus_store *st, const char *name,
+			   const void *data, size_t len,
+			   struct chorus_err *err);
+
+/*
+ * Merge story from into story into: from's articles move to into, and
+ * from (and any story merged into from before) points to into.
+ */
+int chorus_store_story_merge(struct chorus_store *st, int64_t from,
+			     int64_t into, struct chorus_err *err);
+
+/*
+ * The article with key: *id and *story_id (0 when unassigned); *id is 0
+ * when there is no such article.
+ */
+int chorus_store_article_find(struct chorus_store *st, const char *key,
+			      int64_t *id, int64_t *story_id,
+			      struct chorus_err *err);
+
+/* The earliest published time of the unassigned articles, and how many. */
+int chorus_store_pending_first(struct chorus_store *st, int64_t *first,
+			       size_t *n, struct chorus_err *err);
+
+/* Does a story with this uuid exist? *found receives 1 or 0. */
+int chorus_store_story_find(struct chorus_store *st, const char *uuid,
+			    int64_t *found, struct chorus_err *err);
+
+/*
+ * Bring a loaded corpus up to date with the store: each article's
+ * story_id and score, each story's merged_into (stories created since the
+ * load are not added).
+ */
+int chorus_store_refresh(struct chorus_store *st, struct chorus_corpus *c,
+			 struct chorus_err *err);
+
+/* The number of articles in story_id. */
+int chorus_store_story_size(struct chorus_store *st, int64_t story_id,
+			    size_t *n, struct chorus_err *err);
 
 #endif

@@ -12,6 +12,8 @@
 static const struct cli_command commands[] = {
 	{"build", cmd_build, "read seeds/, group articles into stories, "
 			     "write public/"},
+	{"stories", cmd_stories, "list stories and their articles; --tsv, "
+				 "--explain ID"},
 };
 
 static void help(FILE *f)

@@ -1,7 +1,10 @@
 /*
  * Unit tests for clustering: story ids, assignment of the seeds, an
- * unrelated article founding its own story, and the canonical view.
+ * unrelated article founding its own story, the canonical view, feature
+ * blobs, scoring of copies, id stability across runs, merges, overrides
+ * and explanations.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +18,7 @@
 
 #include "chorus/cluster.h"
 #include "chorus/file.h"
+#include "cluster_int.h"
 
 static void test_cluster_story_id_is_uuid_v5_and_stable(void **state)
 {
@@ -236,6 +240,304 @@ static void test_cluster_display_title_cuts_long_sentences(void **state)
 	free(t);
 }
 
+static void test_cluster_features_round_trip(void **state)
+{
+	struct chorus_text_analyser *an;
+	struct chorus_text_analysis a;
+	struct article_features f, g;
+	struct chorus_buf blob = CHORUS_BUF_INIT;
+	struct df_table df;
+
+	(void)state;
+	chorus_text_analysis_init(&a);
+	assert_int_equal(chorus_text_analyser_new(&an), 0);
+	assert_int_equal(df_init(&df, 16), 0);
+	assert_int_equal(chorus_text_analyse(an, "en", "Envoys meet in 2025",
+					     "Steve Witkoff met Kirill "
+					     "Dmitriev in Miami in November "
+					     "2025 to draft a peace plan for "
+					     "Ukraine; the plan has 28 points.",
+					     &a),
+			 0);
+	assert_int_equal(features_from_analysis(&a, &df, 1, &f), 0);
+	assert_int_equal(df.docs, 1);
+	assert_true(f.n_terms > 8 && f.n_names >= 4 && f.n_head == 3);
+	assert_int_equal(f.n_years, 1);
+	assert_int_equal(f.years[0], 2025);
+	/* Unit length, sorted by hash. */
+	{
+		double sum = 0;
+		size_t i;
+
+		for (i = 0; i < f.n_terms; i++) {
+			sum += (double)f.terms[i].w * f.terms[i].w;
+			if (i)
+				assert_true(f.terms[i - 1].h < f.terms[i].h);
+		}
+		assert_true(sum > 0.999 && sum < 1.001);
+		assert_true(feat_dot(f.terms, f.n_terms, f.terms, f.n_terms) >
+			    0.999);
+	}
+	assert_int_equal(features_encode(&f, &blob), 0);
+	assert_int_equal(features_decode(blob.data, blob.len, &g), 0);
+	assert_memory_equal(&f, &g, sizeof(f));
+	/* A cut blob is refused, not misread. */
+	assert_int_equal(features_decode(blob.data, blob.len - 2, &g),
+			 CHORUS_EPARSE);
+	{
+		struct chorus_buf d = CHORUS_BUF_INIT;
+		struct df_table df2;
+
+		assert_int_equal(df_encode(&df, &d), 0);
+		assert_int_equal(df_decode(&df2, d.data, d.len), 0);
+		assert_int_equal(df2.docs, 1);
+		assert_int_equal(df2.n, df.n);
+		assert_int_equal(df_get(&df2, f.terms[0].h), 1);
+		df_release(&df2);
+		chorus_buf_release(&d);
+	}
+	chorus_buf_release(&blob);
+	df_release(&df);
+	chorus_text_analysis_release(&a);
+	chorus_text_analyser_free(an);
+}
+
+/* Put one article (key, title, text, link, published) into st. */
+static void put(struct chorus_store *st, const char *key, const char *title,
+		const char *text, const char *link, int64_t published)
+{
+	struct chorus_article a;
+	int64_t src;
+
+	chorus_article_init(&a);
+	a.key = (char *)key;
+	a.title = (char *)title;
+	a.text = (char *)text;
+	a.link = (char *)link;
+	a.source = (char *)key;
+	a.published = a.updated = published;
+	assert_int_equal(chorus_store_source_get(st, key, NULL, &src, NULL), 0);
+	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+}
+
+static void run(struct chorus_store *st,
+		const struct chorus_cluster_options *opt,
+		struct chorus_cluster_stats *stats)
+{
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(chorus_cluster_run(st, opt, stats, NULL, NULL), 0);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+}
+
+static int64_t story_of(struct chorus_store *st, const char *key)
+{
+	int64_t id, story;
+
+	assert_int_equal(chorus_store_article_find(st, key, &id, &story, NULL),
+			 0);
+	return story;
+}
+
+static const char *const lisbon =
+	"Torrential rain swept across Lisbon on Tuesday, flooding streets in "
+	"the Alfama district and forcing the closure of metro stations. The "
+	"weather service IPMA issued a red warning for the coastal region. "
+	"Firefighters rescued residents trapped in cars in Alges, and the "
+	"city council opened emergency shelters in schools.";
+static const char *const lisbon_copy =
+	"Torrential rain swept across Lisbon on Tuesday, flooding streets in "
+	"the Alfama district and forcing the closure of metro stations. The "
+	"weather service IPMA issued a red warning for the coastal region. "
+	"Firefighters rescued residents trapped in cars in Alges, and the "
+	"city council opened emergency shelters in schools. Copyright AP.";
+static const char *const harbour =
+	"Dock workers in Rotterdam began a strike over automation of the "
+	"container terminals, halting cranes at the Maasvlakte. The union FNV "
+	"said talks with port operators had failed after six weeks, and "
+	"shipping lines diverted vessels to Antwerp and Hamburg.";
+
+static void test_cluster_copies_join_and_strangers_do_not(void **state)
+{
+	struct chorus_cluster_options opt;
+	struct chorus_cluster_stats stats;
+	struct chorus_store *st;
+
+	(void)state;
+	chorus_cluster_options_init(&opt);
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	put(st, "a", "Floods in Lisbon", lisbon, "https://x.example/1", 1000);
+	put(st, "b", "Lisbon under water", lisbon_copy, NULL, 1060);
+	put(st, "c", "Other headline", "Short text.", "https://x.example/1",
+	    1120);
+	put(st, "d", "Rotterdam dock strike", harbour, NULL, 1180);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	run(st, &opt, &stats);
+	assert_int_equal(stats.articles, 4);
+	assert_int_equal(stats.stories_new, 2);
+	/* A near copy (one sentence added) and a same-link copy join. */
+	assert_true(story_of(st, "b") == story_of(st, "a"));
+	assert_true(story_of(st, "c") == story_of(st, "a"));
+	assert_true(story_of(st, "d") != story_of(st, "a"));
+	assert_true(stats.copies >= 2);
+	/* The same-link copy is one article with its original: shown once. */
+	{
+		struct chorus_story_view v;
+		struct chorus_corpus c;
+		size_t i;
+
+		assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+		for (i = 0; i < c.n_stories; i++)
+			if (c.stories[i].id == story_of(st, "a"))
+				break;
+		assert_int_equal(chorus_story_view_compute(&c, &c.stories[i],
+							   &v, NULL),
+				 0);
+		assert_int_equal(v.n_members, 2);
+		assert_string_equal(v.members[0].article->a.key, "a");
+		assert_string_equal(v.members[1].article->a.key, "b");
+		chorus_story_view_release(&v);
+		chorus_corpus_release(&c);
+	}
+	/* Nothing new: nothing moves. */
+	run(st, &opt, &stats);
+	assert_int_equal(stats.articles, 0);
+	assert_int_equal(stats.stories_new, 0);
+	chorus_store_close(st);
+}
+
+/* The seeds fed one per run give the stories and scores of one run. */
+static void test_cluster_ids_stable_one_run_or_many(void **state)
+{
+	static const char *const keys[] = {"x1", "x2", "x3", "x4"};
+	static const char *const *texts[] = {&lisbon, &harbour, &lisbon_copy,
+					     &harbour};
+	struct chorus_cluster_options opt;
+	struct chorus_corpus one, many;
+	struct chorus_store *st;
+	size_t i;
+
+	(void)state;
+	chorus_cluster_options_init(&opt);
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	store_texts(st, NULL, 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	for (i = 0; i < 4; i++)
+		put(st, keys[i], NULL, *texts[i], NULL, 1763510400 + 60);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	run(st, &opt, NULL);
+	assert_int_equal(chorus_store_load(st, &one, NULL), 0);
+	chorus_store_close(st);
+	teardown(NULL);
+	setup(NULL);
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	store_texts(st, NULL, 0);
+	/* Remove and re-add: the same articles, one run each. */
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(chorus_store_begin(st, NULL), 0);
+		put(st, keys[i], NULL, *texts[i], NULL, 1763510400 + 60);
+		assert_int_equal(chorus_store_commit(st, NULL), 0);
+		run(st, &opt, NULL);
+	}
+	assert_int_equal(chorus_store_load(st, &many, NULL), 0);
+	assert_int_equal(one.n_stories, many.n_stories);
+	assert_int_equal(one.n_stories, 3);
+	for (i = 0; i < one.n_stories; i++)
+		assert_string_equal(one.stories[i].uuid, many.stories[i].uuid);
+	for (i = 0; i < one.n_articles; i++) {
+		assert_string_equal(one.articles[i].a.key,
+				    many.articles[i].a.key);
+		assert_true(one.articles[i].story_id ==
+			    many.articles[i].story_id);
+		assert_true(fabs(one.articles[i].score -
+				 many.articles[i].score) < 1e-9);
+	}
+	chorus_corpus_release(&one);
+	chorus_corpus_release(&many);
+	chorus_store_close(st);
+}
+
+static void test_cluster_overrides_beat_the_algorithm(void **state)
+{
+	struct chorus_story_override ov[2];
+	struct chorus_cluster_options opt;
+	struct chorus_cluster_stats stats;
+	struct chorus_corpus c;
+	struct chorus_store *st;
+	int64_t seeds, flooded;
+	size_t i;
+
+	(void)state;
+	chorus_cluster_options_init(&opt);
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	store_texts(st, &flood, 1);
+	/* split: the article founds a story of its own, and stays alone. */
+	ov[0].kind = CHORUS_STORY_SPLIT;
+	ov[0].key = "002_d00f49ccea1fcff8";
+	ov[0].other = NULL;
+	opt.overrides = ov;
+	opt.n_overrides = 1;
+	run(st, &opt, &stats);
+	seeds = story_of(st, "000_7fc3c141840a2b8f");
+	assert_true(story_of(st, "002_d00f49ccea1fcff8") != seeds);
+	assert_true(story_of(st, "001_c58b7bd601761270") == seeds);
+	flooded = story_of(st, "extra5");
+	assert_true(flooded != seeds);
+	run(st, &opt, &stats);
+	assert_int_equal(stats.stories_new, 0);
+	/* merge: two stories become one; the older (seeds) lives on. */
+	ov[1].kind = CHORUS_STORY_MERGE;
+	ov[1].key = "extra5";
+	ov[1].other = "001_c58b7bd601761270";
+	opt.overrides = &ov[1];
+	opt.n_overrides = 1;
+	run(st, &opt, &stats);
+	assert_int_equal(stats.merges, 1);
+	assert_true(story_of(st, "extra5") == seeds);
+	assert_true(story_of(st, "004_c17af2bfe2ff09de") == seeds);
+	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+	for (i = 0; i < c.n_stories; i++)
+		if (c.stories[i].id == flooded)
+			assert_true(c.stories[i].merged_into == seeds);
+	chorus_corpus_release(&c);
+	chorus_store_close(st);
+}
+
+static void test_cluster_explain_names_what_drove_the_merge(void **state)
+{
+	struct chorus_store *st;
+	struct chorus_corpus c;
+	struct chorus_explain e;
+	size_t founded, i;
+	int witkoff = 0, dmitriev = 0, variant = 0;
+
+	(void)state;
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	store_texts(st, NULL, 0);
+	assign_all(st, &c, &founded);
+	assert_int_equal(chorus_cluster_explain(st, &c, &c.stories[0], &e,
+						NULL),
+			 0);
+	assert_int_equal(e.n_members, 5);
+	for (i = 0; i < e.names.n; i++) {
+		witkoff |= !strcmp(e.names.v[i], "Witkoff");
+		dmitriev |= !strcmp(e.names.v[i], "Dmitriev");
+	}
+	assert_true(witkoff && dmitriev);
+	/* The member writing "Witkov" shares the name under its spelling. */
+	for (i = 0; i < e.n_members; i++) {
+		size_t k;
+
+		for (k = 0; k < e.members[i].names.n; k++)
+			variant |= !strcmp(e.members[i].names.v[k], "Witkov");
+		assert_true(e.members[i].score > 0.2);
+	}
+	assert_true(variant);
+	chorus_explain_release(&e);
+	chorus_corpus_release(&c);
+	chorus_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +549,19 @@ int main(void)
 			test_cluster_view_has_headline_summary_and_only, setup,
 			teardown),
 		cmocka_unit_test(test_cluster_display_title_cuts_long_sentences),
+		cmocka_unit_test(test_cluster_features_round_trip),
+		cmocka_unit_test_setup_teardown(
+			test_cluster_copies_join_and_strangers_do_not, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_cluster_ids_stable_one_run_or_many, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_cluster_overrides_beat_the_algorithm, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_cluster_explain_names_what_drove_the_merge, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -135,6 +135,187 @@ static void test_text_slug_is_ascii_and_capped(void **state)
 	chorus_buf_release(&out);
 }
 
+static void key_is(const char *word, const char *want)
+{
+	struct chorus_buf k = CHORUS_BUF_INIT;
+
+	assert_int_equal(chorus_text_name_key(word, strlen(word), &k), 0);
+	assert_string_equal(k.data, want);
+	chorus_buf_release(&k);
+}
+
+static void test_text_name_key_matches_spelling_variants(void **state)
+{
+	(void)state;
+	key_is("Witkoff", "wtkf");
+	key_is("Witkopf", "wtkf");
+	key_is("Witkov", "wtkf");
+	key_is("Umerov", "umrf");
+	key_is("Umarov", "umrf");
+	key_is("Umierov", "umrf");
+	key_is("Zelensky", "zlnsk");
+	key_is("Zelenskyy", "zlnsk");
+	key_is("Dmitriev", "dmtrf");
+	/* Different names stay apart; short words are their folded selves. */
+	key_is("Dmitri", "dmtr");
+	key_is("Putin", "ptn");
+	key_is("Kyiv", "kyiv");
+	key_is("Türkiye", "trk");
+}
+
+static void test_text_fold_and_stem_by_language(void **state)
+{
+	struct chorus_stemmer *st;
+	const char *stem;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(chorus_stemmer_new(&st, "de-DE"), 0);
+	stem = chorus_stemmer_stem(st, "verhandlungen", 13, &len);
+	assert_non_null(stem);
+	assert_int_equal(len, strlen("verhandl"));
+	assert_memory_equal(stem, "verhandl", len);
+	chorus_stemmer_free(st);
+	assert_int_equal(chorus_stemmer_new(&st, "fr"), 0);
+	stem = chorus_stemmer_stem(st, "negociations", 12, &len);
+	assert_memory_equal(stem, "negoci", len);
+	chorus_stemmer_free(st);
+}
+
+static void test_text_detects_language(void **state)
+{
+	(void)state;
+	assert_string_equal(
+		chorus_text_detect_language(
+			"Die Regierung hat am Mittwoch mit den Gesprächen "
+			"begonnen, und die Delegation ist nach Ankara gereist, "
+			"wo sie mit der Ukraine über einen Plan spricht."),
+		"de");
+	assert_string_equal(
+		chorus_text_detect_language(
+			"Le président a rencontré les envoyés de la Russie "
+			"pour discuter du plan de paix et des garanties de "
+			"sécurité pour l'Ukraine."),
+		"fr");
+	assert_string_equal(
+		chorus_text_detect_language(
+			"The envoy met the delegation in Miami and said that "
+			"the plan was ready for the talks with the president."),
+		"en");
+	assert_null(chorus_text_detect_language("Witkoff Dmitriev Miami"));
+}
+
+static int has_hash(const uint64_t *v, size_t n, uint64_t h)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == h)
+			return 1;
+	return 0;
+}
+
+static void test_text_analyse_terms_names_and_fingerprints(void **state)
+{
+	static const char *const body =
+		"Trump's envoy Steve Witkoff met Russian envoy Kirill "
+		"Dmitriev in Miami to draft a 28-point peace plan. The plan "
+		"covers security guarantees for Ukraine and Europe, and the "
+		"envoys met for three days. Then Witkopf briefed Umerov.";
+	struct chorus_text_analyser *an;
+	struct chorus_text_analysis a, b;
+
+	(void)state;
+	chorus_text_analysis_init(&a);
+	chorus_text_analysis_init(&b);
+	assert_int_equal(chorus_text_analyser_new(&an), 0);
+	assert_int_equal(chorus_text_analyse(an, NULL, "Envoys draft a plan",
+					     body, &a),
+			 0);
+	assert_string_equal(a.lang, "en");
+	/* Title terms lead, stemmed; stop words are gone. */
+	assert_int_equal(a.n_head, 3);
+	assert_true(a.head[0] == chorus_text_term_hash("envoy", 5));
+	assert_true(a.head[1] == chorus_text_term_hash("draft", 5));
+	assert_true(a.head[2] == chorus_text_term_hash("plan", 4));
+	assert_true(has_hash(a.terms, a.n_terms,
+			     chorus_text_term_hash("guarante", 8)));
+	assert_false(has_hash(a.terms, a.n_terms,
+			      chorus_text_term_hash("the", 3)));
+	/* Both spellings of the surname under one key, counted twice. */
+	{
+		uint64_t w = chorus_text_name_hash("wtkf", 4);
+		size_t i, n = 0;
+
+		for (i = 0; i < a.n_names; i++)
+			n += a.names[i] == w;
+		assert_int_equal(n, 2);
+		assert_true(has_hash(a.names, a.n_names,
+				     chorus_text_name_hash("umrf", 4)));
+		/* "The" opens a sentence: not a name. */
+		assert_false(has_hash(a.names, a.n_names,
+				      chorus_text_name_hash("the", 3)));
+	}
+	/* The same words, other spacing and punctuation: same text hash and
+	 * fingerprint; another text: different. */
+	assert_int_equal(chorus_text_analyse(an, "en", "Envoys draft a plan!",
+					     body, &b),
+			 0);
+	assert_true(a.text_hash == b.text_hash);
+	assert_true(chorus_text_minhash_similarity(a.minhash, b.minhash) ==
+		    1.0);
+	assert_int_equal(chorus_text_analyse(an, "en", "Floods in Lisbon",
+					     "Torrential rain swept across "
+					     "Lisbon on Tuesday, flooding the "
+					     "streets of the Alfama district.",
+					     &b),
+			 0);
+	assert_true(a.text_hash != b.text_hash);
+	assert_true(chorus_text_minhash_similarity(a.minhash, b.minhash) <
+		    0.2);
+	chorus_text_analysis_release(&a);
+	chorus_text_analysis_release(&b);
+	chorus_text_analyser_free(an);
+}
+
+static void test_text_minhash_near_copy_is_close(void **state)
+{
+	struct chorus_text_analyser *an;
+	struct chorus_text_analysis a, b;
+	struct chorus_buf t1 = CHORUS_BUF_INIT, t2 = CHORUS_BUF_INIT;
+	int i;
+
+	(void)state;
+	chorus_text_analysis_init(&a);
+	chorus_text_analysis_init(&b);
+	assert_int_equal(chorus_text_analyser_new(&an), 0);
+	for (i = 0; i < 40; i++) {
+		assert_int_equal(chorus_buf_printf(&t1, "Sentence %d tells "
+						   "about harbour cranes "
+						   "number %d. ",
+						   i, i * 7),
+				 0);
+		/* The copy drops one sentence of forty. */
+		if (i != 20)
+			assert_int_equal(chorus_buf_printf(
+						 &t2, "Sentence %d tells about "
+						      "harbour cranes number "
+						      "%d. ",
+						 i, i * 7),
+					 0);
+	}
+	assert_int_equal(chorus_text_analyse(an, "en", NULL, t1.data, &a), 0);
+	assert_int_equal(chorus_text_analyse(an, "en", NULL, t2.data, &b), 0);
+	assert_true(a.text_hash != b.text_hash);
+	assert_true(chorus_text_minhash_similarity(a.minhash, b.minhash) >=
+		    0.75);
+	chorus_buf_release(&t1);
+	chorus_buf_release(&t2);
+	chorus_text_analysis_release(&a);
+	chorus_text_analysis_release(&b);
+	chorus_text_analyser_free(an);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +323,12 @@ int main(void)
 		cmocka_unit_test(test_text_fold_case_and_marks),
 		cmocka_unit_test(test_text_terms_stem_and_drop_stopwords),
 		cmocka_unit_test(test_text_names_finds_multiword_names),
+		cmocka_unit_test(test_text_name_key_matches_spelling_variants),
+		cmocka_unit_test(test_text_fold_and_stem_by_language),
+		cmocka_unit_test(test_text_detects_language),
+		cmocka_unit_test(
+			test_text_analyse_terms_names_and_fingerprints),
+		cmocka_unit_test(test_text_minhash_near_copy_is_close),
 		cmocka_unit_test(test_text_sentences_respect_abbreviations),
 		cmocka_unit_test(test_text_headline_shape),
 		cmocka_unit_test(test_text_slug_is_ascii_and_capped),

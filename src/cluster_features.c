@@ -1,0 +1,449 @@
+/*
+ * An article's clustering features (see src/cluster_int.h): weighing an
+ * analysis into unit tf-idf vectors, the document-frequency table, and the
+ * blob format both are kept in between runs.
+ *
+ * Blobs are little-endian on every machine chorus has run on; they carry
+ * a magic number and are rebuilt (the article re-analysed) when it does
+ * not match, so a state from a machine of the other byte order only costs
+ * time.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster_int.h"
+
+#define FEATURES_MAGIC 0x32464843u /* "CHF2" */
+#define DF_MAGIC 0x31464443u	   /* "CDF1" */
+
+static uint32_t fold32(uint64_t h)
+{
+	uint32_t v = (uint32_t)(h ^ (h >> 32));
+
+	return v ? v : 1;
+}
+
+int df_init(struct df_table *t, size_t expected)
+{
+	t->cap = 1024;
+	while (t->cap < expected * 2)
+		t->cap *= 2;
+	t->keys = calloc(t->cap, sizeof(*t->keys));
+	t->counts = calloc(t->cap, sizeof(*t->counts));
+	t->n = 0;
+	t->docs = 0;
+	if (t->keys && t->counts)
+		return 0;
+	df_release(t);
+	return CHORUS_ENOMEM;
+}
+
+void df_release(struct df_table *t)
+{
+	free(t->keys);
+	free(t->counts);
+	t->keys = NULL;
+	t->counts = NULL;
+	t->cap = t->n = 0;
+}
+
+static size_t df_slot(const struct df_table *t, uint32_t h)
+{
+	size_t i = (size_t)(h * 0x9e3779b1u) & (t->cap - 1);
+
+	while (t->keys[i] && t->keys[i] != h)
+		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
+static int df_grow(struct df_table *t)
+{
+	struct df_table bigger;
+	size_t k;
+
+	if (df_init(&bigger, t->cap))
+		return CHORUS_ENOMEM;
+	for (k = 0; k < t->cap; k++) {
+		size_t s;
+
+		if (!t->keys[k])
+			continue;
+		s = df_slot(&bigger, t->keys[k]);
+		bigger.keys[s] = t->keys[k];
+		bigger.counts[s] = t->counts[k];
+	}
+	bigger.n = t->n;
+	bigger.docs = t->docs;
+	df_release(t);
+	*t = bigger;
+	return 0;
+}
+
+int df_add(struct df_table *t, uint32_t h)
+{
+	size_t i;
+
+	h = h ? h : 1;
+	if ((t->n + 1) * 2 > t->cap && df_grow(t))
+		return CHORUS_ENOMEM;
+	i = df_slot(t, h);
+	if (!t->keys[i]) {
+		t->keys[i] = h;
+		t->n++;
+	}
+	t->counts[i]++;
+	return 0;
+}
+
+uint32_t df_get(const struct df_table *t, uint32_t h)
+{
+	size_t i = df_slot(t, h ? h : 1);
+
+	return t->keys[i] ? t->counts[i] : 0;
+}
+
+/*
+ * Smoothed idf. A small corpus (the five seeds) would otherwise give the
+ * words every report shares, which are exactly the evidence that they tell
+ * one story, a weight near zero; BACKGROUND_DOCS pretends the corpus also
+ * holds that many unrelated documents without the term. On a large corpus
+ * the real counts dominate and this is plain idf.
+ */
+#define BACKGROUND_DOCS 100.0
+
+double df_idf(const struct df_table *t, uint32_t h)
+{
+	return log(1.0 + ((double)t->docs + BACKGROUND_DOCS) /
+			     ((double)df_get(t, h) + 1.0));
+}
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+int df_encode(const struct df_table *t, struct chorus_buf *out)
+{
+	unsigned char head[16];
+	size_t i;
+	int rc;
+
+	chorus_buf_reset(out);
+	put_u32(head, DF_MAGIC);
+	put_u32(head + 4, (uint32_t)t->n);
+	memcpy(head + 8, &t->docs, 8);
+	rc = chorus_buf_add(out, head, sizeof(head));
+	for (i = 0; i < t->cap && !rc; i++) {
+		unsigned char kv[8];
+
+		if (!t->keys[i])
+			continue;
+		put_u32(kv, t->keys[i]);
+		put_u32(kv + 4, t->counts[i]);
+		rc = chorus_buf_add(out, kv, sizeof(kv));
+	}
+	return rc;
+}
+
+int df_decode(struct df_table *t, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint32_t n, i;
+	int rc;
+
+	if (len < 16 || get_u32(p) != DF_MAGIC)
+		return df_init(t, 4096);
+	n = get_u32(p + 4);
+	if (len != 16 + (size_t)n * 8)
+		return df_init(t, 4096);
+	rc = df_init(t, (size_t)n + 1024);
+	if (rc)
+		return rc;
+	memcpy(&t->docs, p + 8, 8);
+	for (i = 0; i < n; i++) {
+		const unsigned char *kv = p + 16 + (size_t)i * 8;
+		size_t s = df_slot(t, get_u32(kv));
+
+		t->keys[s] = get_u32(kv);
+		t->counts[s] = get_u32(kv + 4);
+	}
+	t->n = n;
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_feat_h(const void *a, const void *b)
+{
+	const struct feat *x = a, *y = b;
+
+	return x->h < y->h ? -1 : x->h > y->h;
+}
+
+/* Heaviest first; equal weights by hash, so the order is total. */
+static int cmp_feat_w(const void *a, const void *b)
+{
+	const struct feat *x = a, *y = b;
+
+	if (x->w != y->w)
+		return x->w > y->w ? -1 : 1;
+	return x->h < y->h ? -1 : x->h > y->h;
+}
+
+/* Sort v[0..n) with tmp[0..n) as room: LSD radix, a byte per pass. */
+static void radix_u32(uint32_t *v, uint32_t *tmp, size_t n)
+{
+	unsigned shift;
+	size_t i;
+
+	for (shift = 0; shift < 32; shift += 8) {
+		size_t count[257] = {0};
+
+		for (i = 0; i < n; i++)
+			count[((v[i] >> shift) & 0xff) + 1]++;
+		for (i = 1; i < 257; i++)
+			count[i] += count[i - 1];
+		for (i = 0; i < n; i++)
+			tmp[count[(v[i] >> shift) & 0xff]++] = v[i];
+		memcpy(v, tmp, n * sizeof(*v));
+	}
+}
+
+/* Does a outweigh b (heavier, or as heavy with a lower hash)? */
+static int outweighs(const struct feat *a, const struct feat *b)
+{
+	return a->w > b->w || (a->w == b->w && a->h < b->h);
+}
+
+size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max)
+{
+	struct feat *w, pivot;
+	size_t lo = 0, hi, k = max, i, j, kept;
+
+	if (n <= max)
+		return n;
+	/* Quickselect the max-th heaviest (by outweighs) on a copy. */
+	w = malloc(n * sizeof(*w));
+	if (!w) {
+		/* No room: fall back to sorting in place. */
+		qsort(fs, n, sizeof(*fs), cmp_feat_w);
+		qsort(fs, max, sizeof(*fs), cmp_feat_h);
+		return max;
+	}
+	memcpy(w, fs, n * sizeof(*w));
+	hi = n;
+	for (;;) {
+		struct feat t;
+		size_t store = lo;
+
+		pivot = w[lo + (hi - lo) / 2];
+		/* Partition: those outweighing the pivot first. */
+		for (i = lo; i < hi; i++)
+			if (outweighs(&w[i], &pivot)) {
+				t = w[i];
+				w[i] = w[store];
+				w[store++] = t;
+			}
+		if (store - lo >= k) {
+			hi = store;
+			continue;
+		}
+		k -= store - lo;
+		if (k == 1)
+			break; /* the pivot is the max-th */
+		/* Drop the pivot itself, then go on among the rest. */
+		for (i = store; i < hi; i++)
+			if (w[i].h == pivot.h) {
+				w[i] = w[store];
+				w[store] = pivot;
+				break;
+			}
+		lo = store + 1;
+		k--;
+	}
+	free(w);
+	/* Keep what does not fall below the pivot, in hash order. */
+	for (i = 0, j = 0, kept = 0; i < n; i++)
+		if (!outweighs(&pivot, &fs[i])) {
+			fs[j++] = fs[i];
+			kept++;
+		}
+	return kept;
+}
+
+/*
+ * Weigh the hashes hs[0..n) (any order, repeats counted) into at most max
+ * unit-normalised features, sorted by hash, into out; counts each distinct
+ * hash into df when count is set. scratch holds 2n entries.
+ */
+static int weigh(const uint64_t *hs, size_t n, struct df_table *df, int count,
+		 uint32_t *scratch, struct feat *fs, struct feat *out,
+		 size_t max, uint32_t *n_out)
+{
+	size_t i, j, k = 0;
+	double sum = 0, norm;
+
+	*n_out = 0;
+	for (i = 0; i < n; i++)
+		scratch[i] = fold32(hs[i]);
+	radix_u32(scratch, scratch + n, n);
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && scratch[j] == scratch[i]; j++)
+			;
+		if (count && df_add(df, scratch[i]))
+			return CHORUS_ENOMEM;
+		fs[k].h = scratch[i];
+		fs[k].w = (float)((1.0 + log((double)(j - i))) *
+				  df_idf(df, scratch[i]));
+		sum += (double)fs[k].w * fs[k].w;
+		k++;
+	}
+	if (!k)
+		return 0;
+	norm = sqrt(sum);
+	for (i = 0; i < k; i++)
+		fs[i].w = (float)(fs[i].w / norm);
+	k = feat_keep_heaviest(fs, k, max);
+	memcpy(out, fs, k * sizeof(*fs));
+	*n_out = (uint32_t)k;
+	return 0;
+}
+
+int features_from_analysis(const struct chorus_text_analysis *an,
+			   struct df_table *df, int count,
+			   struct article_features *out)
+{
+	size_t n = an->n_terms > an->n_names ? an->n_terms : an->n_names, i, k;
+	uint32_t *scratch = malloc((2 * n + 1) * sizeof(*scratch));
+	struct feat *fs = malloc((n + 1) * sizeof(*fs));
+	int rc = scratch && fs ? 0 : CHORUS_ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	out->text_hash = an->text_hash;
+	out->n_years = (uint32_t)an->n_years;
+	memcpy(out->years, an->years, an->n_years * sizeof(out->years[0]));
+	memcpy(out->minhash, an->minhash, sizeof(out->minhash));
+	/* Every article counts as a document, even one without words. */
+	if (!rc && count)
+		df->docs++;
+	if (!rc)
+		rc = weigh(an->terms, an->n_terms, df, count, scratch, fs,
+			   out->terms, FEAT_TERMS, &out->n_terms);
+	if (!rc)
+		rc = weigh(an->names, an->n_names, df, count, scratch, fs,
+			   out->names, FEAT_NAMES, &out->n_names);
+	for (i = 0; !rc && i < an->n_head; i++) {
+		uint32_t h = fold32(an->head[i]);
+
+		for (k = 0; k < out->n_head && out->head[k] != h; k++)
+			;
+		if (k == out->n_head && out->n_head < FEAT_HEAD)
+			out->head[out->n_head++] = h;
+	}
+	if (out->n_head)
+		qsort(out->head, out->n_head, sizeof(out->head[0]), cmp_u32);
+	free(scratch);
+	free(fs);
+	return rc;
+}
+
+double feat_dot(const struct feat *a, size_t na, const struct feat *b,
+		size_t nb)
+{
+	size_t i = 0, j = 0;
+	double s = 0;
+
+	while (i < na && j < nb) {
+		if (a[i].h < b[j].h)
+			i++;
+		else if (a[i].h > b[j].h)
+			j++;
+		else
+			s += (double)a[i++].w * b[j++].w;
+	}
+	return s;
+}
+
+/* Layout: magic, text_hash, minhash[K], n_terms, n_names, n_head (one
+ * byte each, padded to 4), then terms and names as (hash, weight) pairs
+ * and the headline hashes. */
+int features_encode(const struct article_features *f, struct chorus_buf *out)
+{
+	unsigned char head[4 + 8 + 4 * CHORUS_MINHASH_K + 4];
+	size_t i;
+	int rc;
+
+	chorus_buf_reset(out);
+	put_u32(head, FEATURES_MAGIC);
+	memcpy(head + 4, &f->text_hash, 8);
+	for (i = 0; i < CHORUS_MINHASH_K; i++)
+		put_u32(head + 12 + 4 * i, f->minhash[i]);
+	head[12 + 4 * CHORUS_MINHASH_K] = (unsigned char)f->n_terms;
+	head[13 + 4 * CHORUS_MINHASH_K] = (unsigned char)f->n_names;
+	head[14 + 4 * CHORUS_MINHASH_K] = (unsigned char)f->n_head;
+	head[15 + 4 * CHORUS_MINHASH_K] = (unsigned char)f->n_years;
+	rc = chorus_buf_add(out, head, sizeof(head));
+	if (!rc)
+		rc = chorus_buf_add(out, f->terms,
+				    f->n_terms * sizeof(f->terms[0]));
+	if (!rc)
+		rc = chorus_buf_add(out, f->names,
+				    f->n_names * sizeof(f->names[0]));
+	if (!rc)
+		rc = chorus_buf_add(out, f->head,
+				    f->n_head * sizeof(f->head[0]));
+	if (!rc)
+		rc = chorus_buf_add(out, f->years,
+				    f->n_years * sizeof(f->years[0]));
+	return rc;
+}
+
+int features_decode(const void *data, size_t len, struct article_features *f)
+{
+	const unsigned char *p = data;
+	size_t hl = 4 + 8 + 4 * CHORUS_MINHASH_K + 4, i, need;
+
+	memset(f, 0, sizeof(*f));
+	if (!p || len < hl || get_u32(p) != FEATURES_MAGIC)
+		return CHORUS_EPARSE;
+	memcpy(&f->text_hash, p + 4, 8);
+	for (i = 0; i < CHORUS_MINHASH_K; i++)
+		f->minhash[i] = get_u32(p + 12 + 4 * i);
+	f->n_terms = p[12 + 4 * CHORUS_MINHASH_K];
+	f->n_names = p[13 + 4 * CHORUS_MINHASH_K];
+	f->n_head = p[14 + 4 * CHORUS_MINHASH_K];
+	f->n_years = p[15 + 4 * CHORUS_MINHASH_K];
+	need = hl + f->n_terms * sizeof(f->terms[0]) +
+	       f->n_names * sizeof(f->names[0]) +
+	       f->n_head * sizeof(f->head[0]) +
+	       f->n_years * sizeof(f->years[0]);
+	if (f->n_terms > FEAT_TERMS || f->n_names > FEAT_NAMES ||
+	    f->n_head > FEAT_HEAD || f->n_years > CHORUS_YEARS_MAX ||
+	    len != need) {
+		memset(f, 0, sizeof(*f));
+		return CHORUS_EPARSE;
+	}
+	p += hl;
+	memcpy(f->terms, p, f->n_terms * sizeof(f->terms[0]));
+	p += f->n_terms * sizeof(f->terms[0]);
+	memcpy(f->names, p, f->n_names * sizeof(f->names[0]));
+	p += f->n_names * sizeof(f->names[0]);
+	memcpy(f->head, p, f->n_head * sizeof(f->head[0]));
+	p += f->n_head * sizeof(f->head[0]);
+	memcpy(f->years, p, f->n_years * sizeof(f->years[0]));
+	return 0;
+}

@@ -1,0 +1,82 @@
+/*
+ * Inside the cluster module: an article's weighted features as stored
+ * between runs, the document-frequency table, and the scoring shared by
+ * assignment (cluster.c) and explanations (cluster_explain.c).
+ */
+#ifndef CHORUS_CLUSTER_INT_H
+#define CHORUS_CLUSTER_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chorus/buf.h"
+#include "chorus/cluster.h"
+#include "chorus/text.h"
+
+/* Kept per article: its strongest terms and names, its headline terms. */
+#define FEAT_TERMS 128
+#define FEAT_NAMES 32
+#define FEAT_HEAD 16
+
+/* One weighted feature: a 32-bit hash of a stem or name key. */
+struct feat {
+	uint32_t h;
+	float w;
+};
+
+/*
+ * An article as the clusterer sees it: unit-length tf-idf vectors of
+ * terms and names (weights as of when it was clustered; only the
+ * strongest kept, sorted by hash), its distinct headline terms (sorted),
+ * the years it names, its fingerprint and text hash.
+ */
+struct article_features {
+	uint64_t text_hash;
+	uint32_t minhash[CHORUS_MINHASH_K];
+	uint32_t n_terms, n_names, n_head, n_years;
+	uint16_t years[CHORUS_YEARS_MAX]; /* named years, most named first */
+	struct feat terms[FEAT_TERMS];
+	struct feat names[FEAT_NAMES];
+	uint32_t head[FEAT_HEAD];
+};
+
+int features_encode(const struct article_features *f, struct chorus_buf *out);
+int features_decode(const void *data, size_t len, struct article_features *f);
+
+/* Document frequencies of 32-bit feature hashes, and the document count. */
+struct df_table {
+	uint32_t *keys; /* 0 marks an empty slot (hash 0 is stored as 1) */
+	uint32_t *counts;
+	size_t cap, n;
+	uint64_t docs;
+};
+
+int df_init(struct df_table *t, size_t expected);
+void df_release(struct df_table *t);
+int df_add(struct df_table *t, uint32_t h);
+uint32_t df_get(const struct df_table *t, uint32_t h);
+double df_idf(const struct df_table *t, uint32_t h);
+int df_encode(const struct df_table *t, struct chorus_buf *out);
+int df_decode(struct df_table *t, const void *data, size_t len);
+
+/*
+ * Turn an analysis into weighted features: counts the article's distinct
+ * terms and names into df first when count is set (an article is counted
+ * once, when it is clustered), then weighs with df.
+ */
+int features_from_analysis(const struct chorus_text_analysis *an,
+			   struct df_table *df, int count,
+			   struct article_features *out);
+
+/*
+ * Keep the max heaviest of the n hash-sorted features fs (ties: the lower
+ * hash), in place and still sorted by hash; returns how many are kept.
+ * Linear time: a selection, not a sort.
+ */
+size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max);
+
+/* The sparse dot product of two hash-sorted feature arrays. */
+double feat_dot(const struct feat *a, size_t na, const struct feat *b,
+		size_t nb);
+
+#endif

@@ -1,0 +1,769 @@
+/*
+ * One-pass analysis of an article for the clusterer (see struct
+ * chorus_text_analysis in include/chorus/text.h): content terms, name
+ * keys, headline terms, a MinHash fingerprint and a text hash.
+ *
+ * Speed matters here: a benchmark corpus holds half a million articles of
+ * some two hundred words. So each distinct word is folded (utf8proc),
+ * stop-checked and stemmed (libstemmer) once, and what it gave is cached
+ * under a hash of its raw bytes and the language; every later occurrence
+ * costs one hash and one table probe. ASCII words skip utf8proc entirely.
+ *
+ * Names follow chorus_text_names(): runs of capitalised words, a run
+ * needing two words or a start inside a sentence. Each word of a run gives
+ * its chorus_text_name_key(), so "Steve Witkoff" and a later lone
+ * "Witkopf" share the key of the surname.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+#include <xxhash.h>
+
+#include "chorus/text.h"
+
+/* Common short words by language: detection, and stop words beyond
+ * English (English uses chorus_text_is_stopword()). Each list sorted. */
+static const char *const words_de[] = {
+    "aber",  "als",   "auch", "auf",   "aus", "bei",   "bis", "das",  "dass",
+    "dem",   "den",   "der",  "des",   "die", "durch", "ein", "eine", "einem",
+    "einen", "einer", "es",   "für",   "hat", "ich",   "ist", "mit",  "nach",
+    "nicht", "noch",  "oder", "sich",  "sie", "sind",  "und", "von",  "war",
+    "wie",   "wir",   "wird", "wurde", "zu",  "zum",   "zur", "über",
+};
+static const char *const words_fr[] = {
+    "au",   "aux", "avec", "ce",  "ces",  "cette", "dans", "de",  "des", "du",
+    "elle", "en",  "est",  "et",  "il",	  "ils",   "la",   "le",  "les", "leur",
+    "mais", "ne",  "nous", "par", "pas",  "plus",  "pour", "qu",  "que", "qui",
+    "sa",   "se",  "ses",  "son", "sont", "sur",   "un",   "une",
+};
+static const char *const words_es[] = {
+    "al",  "como", "con", "de",	 "del", "el",  "en",  "es",   "esta", "este",
+    "fue", "ha",   "la",  "las", "lo",	"los", "más", "para", "pero", "por",
+    "que", "se",   "sin", "su",	 "sus", "un",  "una", "y",
+};
+static const char *const words_it[] = {
+    "al",  "alla", "che", "con", "da",	 "dal", "del", "della", "di",
+    "e",   "gli",  "ha",  "il",	 "in",	 "la",	"le",  "nel",	"nella",
+    "non", "per",  "più", "si",	 "sono", "su",	"un",  "una",
+};
+static const char *const words_pt[] = {
+    "ao", "as",	  "com",  "como", "da",	 "das", "de", "do",  "dos",
+    "e",  "em",	  "foi",  "mais", "na",	 "nas", "no", "nos", "não",
+    "os", "para", "pela", "pelo", "por", "que", "se", "um",  "uma",
+};
+static const char *const words_nl[] = {
+    "aan", "als",  "bij",   "dat", "de",   "die",   "een",
+    "en",  "er",   "heeft", "het", "hij",  "in",    "is",
+    "met", "niet", "nog",   "om",  "ook",  "op",    "over",
+    "te",  "van",  "voor",  "was", "werd", "wordt", "zijn",
+};
+static const char *const words_ru[] = {
+    "в",  "во",	 "все", "для", "до", "его", "же",  "за", "и",
+    "из", "к",	 "как", "на",  "не", "но",  "о",   "он", "от",
+    "по", "при", "с",	"так", "то", "что", "это",
+};
+static const char *const words_en[] = {
+    "a",    "and",  "are", "as",  "at",	  "be",	   "by",   "for",  "from",
+    "has",  "have", "he",  "in",  "is",	  "it",	   "of",   "on",   "said",
+    "that", "the",  "to",  "was", "were", "which", "will", "with",
+};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct lang {
+	const char *code;
+	const char *const *words;
+	size_t n;
+} langs[] = {
+    {"en", words_en, N_OF(words_en)}, {"de", words_de, N_OF(words_de)},
+    {"fr", words_fr, N_OF(words_fr)}, {"es", words_es, N_OF(words_es)},
+    {"it", words_it, N_OF(words_it)}, {"pt", words_pt, N_OF(words_pt)},
+    {"nl", words_nl, N_OF(words_nl)}, {"ru", words_ru, N_OF(words_ru)},
+};
+
+/* Languages the stemmer knows beyond those detected (index >= N_OF). */
+static const char *const stem_only[] = {"ar", "da", "el", "fi", "hu",
+					"no", "ro", "sv", "tr"};
+#define N_LANG (N_OF(langs) + N_OF(stem_only))
+
+static int cmp_word(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+static int in_list(const struct lang *l, const char *w, size_t len)
+{
+	char tmp[32];
+
+	if (len >= sizeof(tmp))
+		return 0;
+	memcpy(tmp, w, len);
+	tmp[len] = '\0';
+	return bsearch(tmp, l->words, l->n, sizeof(l->words[0]), cmp_word) !=
+	       NULL;
+}
+
+/* Is folded word w a stop word of language li? */
+static int is_stop(size_t li, const char *w, size_t len)
+{
+	if (li == 0 || li >= N_OF(langs))
+		return chorus_text_is_stopword(w, len);
+	return len < 2 || in_list(&langs[li], w, len);
+}
+
+/* The index of language tag lang in langs/stem_only, or -1. */
+static int lang_index(const char *lang)
+{
+	size_t i;
+
+	if (!lang || !lang[0] || !lang[1] ||
+	    (lang[2] && lang[2] != '-' && lang[2] != '_'))
+		return -1;
+	for (i = 0; i < N_LANG; i++) {
+		const char *code = i < N_OF(langs) ? langs[i].code
+						   : stem_only[i - N_OF(langs)];
+
+		if ((lang[0] | 0x20) == code[0] && (lang[1] | 0x20) == code[1])
+			return (int)i;
+	}
+	return -1;
+}
+
+static const char *lang_code(size_t i)
+{
+	return i < N_OF(langs) ? langs[i].code : stem_only[i - N_OF(langs)];
+}
+
+static int is_word_cp(utf8proc_int32_t cp)
+{
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_LU:
+	case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC:
+	case UTF8PROC_CATEGORY_ND:
+	case UTF8PROC_CATEGORY_NL:
+	case UTF8PROC_CATEGORY_NO:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int ascii_word(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+/*
+ * The next word of p[*i..len): sets *start and *wlen and returns 1, or 0
+ * at the end. *boundary receives 1 when a sentence (or line) ended
+ * between the previous word and this one, and *gap the bytes between.
+ */
+static int next_word(const uint8_t *p, size_t len, size_t *i, size_t *start,
+		     size_t *wlen, int *boundary)
+{
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n;
+
+	*boundary = 0;
+	while (*i < len) {
+		if (p[*i] < 0x80) {
+			uint8_t c = p[*i];
+
+			if (ascii_word(c))
+				break;
+			if (c == '.' || c == '!' || c == '?' || c == '\n' ||
+			    c == ':' || c == ';')
+				*boundary = 1;
+			(*i)++;
+			continue;
+		}
+		n = utf8proc_iterate(p + *i, (utf8proc_ssize_t)(len - *i), &cp);
+		if (n < 0) {
+			(*i)++;
+			continue;
+		}
+		if (is_word_cp(cp))
+			break;
+		*i += (size_t)n;
+	}
+	if (*i >= len)
+		return 0;
+	*start = *i;
+	while (*i < len) {
+		if (p[*i] < 0x80) {
+			if (!ascii_word(p[*i]))
+				break;
+			(*i)++;
+			continue;
+		}
+		n = utf8proc_iterate(p + *i, (utf8proc_ssize_t)(len - *i), &cp);
+		if (n < 0 || !is_word_cp(cp))
+			break;
+		*i += (size_t)n;
+	}
+	*wlen = *i - *start;
+	/* A possessive 's is not part of the word: "Trump's" is "Trump". */
+	if (*i + 1 < len && (p[*i] == '\'' || p[*i] == 0xE2)) {
+		size_t j = *i + (p[*i] == '\'' ? 1 : 3);
+
+		if (p[*i] == 0xE2 &&
+		    !(*i + 2 < len && p[*i + 1] == 0x80 && p[*i + 2] == 0x99))
+			return 1;
+		if (j < len && (p[j] == 's' || p[j] == 'S') &&
+		    (j + 1 >= len ||
+		     (p[j + 1] < 0x80 && !ascii_word(p[j + 1]))))
+			*i = j + 1;
+	}
+	return 1;
+}
+
+/* Fold one word: ASCII by hand, the rest through utf8proc. */
+static int fold_word(const char *w, size_t len, struct chorus_buf *out)
+{
+	size_t k;
+
+	chorus_buf_reset(out);
+	for (k = 0; k < len && (unsigned char)w[k] < 0x80; k++)
+		;
+	if (k < len)
+		return chorus_text_fold(w, len, out);
+	for (k = 0; k < len; k++) {
+		char c = w[k];
+		int rc = chorus_buf_addc(
+		    out, c >= 'A' && c <= 'Z' ? (char)(c + 32) : c);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int is_vowel(char c)
+{
+	return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' ||
+	       c == 'y';
+}
+
+/* The consonant class of c, for the skeleton. */
+static char consonant_class(char c)
+{
+	switch (c) {
+	case 'c':
+	case 'q':
+		return 'k';
+	case 'v':
+	case 'w':
+		return 'f';
+	case 'z':
+		return 's';
+	default:
+		return c;
+	}
+}
+
+int chorus_text_name_key(const char *word, size_t len, struct chorus_buf *out)
+{
+	struct chorus_buf f = CHORUS_BUF_INIT;
+	size_t start = out->len, i;
+	char last = 0;
+	int rc = fold_word(word, len, &f);
+
+	if (rc)
+		goto out;
+	for (i = 0; i < f.len; i++)
+		if (!(f.data[i] >= 'a' && f.data[i] <= 'z'))
+			break;
+	if (i < f.len || f.len < 5) {
+		rc = chorus_buf_add(out, f.data, f.len);
+		goto out;
+	}
+	rc = chorus_buf_addc(out, f.data[0]);
+	last = consonant_class(f.data[0]);
+	for (i = 1; !rc && i < f.len; i++) {
+		char c = f.data[i], k;
+
+		if (is_vowel(c))
+			continue;
+		/* "ph" and "pf" sound f: take the p as the f. */
+		if (c == 'p' && i + 1 < f.len &&
+		    (f.data[i + 1] == 'h' || f.data[i + 1] == 'f')) {
+			c = 'f';
+			i++;
+		}
+		/* An h after a consonant only colours it ("kh", "sh"). */
+		if (c == 'h' && i > 0 && !is_vowel(f.data[i - 1]))
+			continue;
+		k = consonant_class(c);
+		if (k == last)
+			continue;
+		last = k;
+		rc = chorus_buf_addc(out, k);
+	}
+out:
+	if (rc)
+		out->len = start;
+	chorus_buf_release(&f);
+	return rc;
+}
+
+/* Words read to guess a language: enough for function words to show. */
+#define DETECT_WORDS 150
+
+const char *chorus_text_detect_language(const char *text)
+{
+	const uint8_t *p = (const uint8_t *)text;
+	size_t len = strlen(text), i = 0, start, wlen, words = 0, l;
+	size_t hits[N_OF(langs)] = {0};
+	struct chorus_buf f = CHORUS_BUF_INIT;
+	int boundary;
+	size_t best = 0;
+
+	while (words < DETECT_WORDS &&
+	       next_word(p, len, &i, &start, &wlen, &boundary)) {
+		words++;
+		if (wlen > 12 || fold_word(text + start, wlen, &f))
+			continue;
+		for (l = 0; l < N_OF(langs); l++)
+			hits[l] += in_list(&langs[l], f.data, f.len);
+	}
+	chorus_buf_release(&f);
+	for (l = 1; l < N_OF(langs); l++)
+		if (hits[l] > hits[best])
+			best = l;
+	/* Too few function words to tell: let the caller default. */
+	if (hits[best] < 3 || hits[best] * 20 < words)
+		return NULL;
+	return langs[best].code;
+}
+
+uint64_t chorus_text_term_hash(const char *stem, size_t len)
+{
+	return XXH3_64bits_withSeed(stem, len, 0x74); /* 't' */
+}
+
+uint64_t chorus_text_name_hash(const char *key, size_t len)
+{
+	return XXH3_64bits_withSeed(key, len, 0x6e); /* 'n' */
+}
+
+/* What one distinct word (raw bytes, in one language) gave. */
+struct word_info {
+	uint64_t key;  /* hash of the raw bytes and language; 0: empty slot */
+	uint64_t term; /* its stem's hash, 0 for a stop word */
+	uint64_t name; /* its name key's hash */
+	uint8_t capital;
+	uint8_t stop;
+	uint16_t langs; /* detection namespace only: lists holding the word */
+};
+
+/* At most this many cached words (40 bytes each): beyond, no caching. */
+#define CACHE_MAX ((size_t)1 << 22)
+
+struct chorus_text_analyser {
+	struct chorus_stemmer *stemmers[N_LANG];
+	struct word_info *cache;
+	size_t cap, n; /* cap a power of two */
+	struct chorus_buf fold, key;
+	uint64_t mh_a[CHORUS_MINHASH_K], mh_b[CHORUS_MINHASH_K];
+};
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+int chorus_text_analyser_new(struct chorus_text_analyser **out)
+{
+	struct chorus_text_analyser *an = calloc(1, sizeof(*an));
+	uint64_t seed = 0x63686f727573ULL; /* "chorus": fixed, so stable */
+	size_t k;
+
+	*out = NULL;
+	if (!an)
+		return CHORUS_ENOMEM;
+	an->cap = 1 << 14;
+	an->cache = calloc(an->cap, sizeof(*an->cache));
+	if (!an->cache) {
+		free(an);
+		return CHORUS_ENOMEM;
+	}
+	chorus_buf_init(&an->fold, 0);
+	chorus_buf_init(&an->key, 0);
+	for (k = 0; k < CHORUS_MINHASH_K; k++) {
+		an->mh_a[k] = splitmix64(&seed) | 1;
+		an->mh_b[k] = splitmix64(&seed);
+	}
+	*out = an;
+	return 0;
+}
+
+void chorus_text_analyser_free(struct chorus_text_analyser *an)
+{
+	size_t i;
+
+	if (!an)
+		return;
+	for (i = 0; i < N_LANG; i++)
+		chorus_stemmer_free(an->stemmers[i]);
+	free(an->cache);
+	chorus_buf_release(&an->fold);
+	chorus_buf_release(&an->key);
+	free(an);
+}
+
+static int cache_grow(struct chorus_text_analyser *an)
+{
+	size_t cap = an->cap * 2, i;
+	struct word_info *c = calloc(cap, sizeof(*c));
+
+	if (!c)
+		return CHORUS_ENOMEM;
+	for (i = 0; i < an->cap; i++) {
+		size_t s;
+
+		if (!an->cache[i].key)
+			continue;
+		s = (size_t)an->cache[i].key & (cap - 1);
+		while (c[s].key)
+			s = (s + 1) & (cap - 1);
+		c[s] = an->cache[i];
+	}
+	free(an->cache);
+	an->cache = c;
+	an->cap = cap;
+	return 0;
+}
+
+/* Fold, stop-check, stem and name-key one word into *wi. */
+static int compute_word(struct chorus_text_analyser *an, size_t li,
+			const char *w, size_t len, struct word_info *wi)
+{
+	utf8proc_int32_t cp = 0;
+	const char *stem;
+	size_t slen;
+	int rc;
+
+	utf8proc_iterate((const uint8_t *)w, (utf8proc_ssize_t)len, &cp);
+	wi->capital = utf8proc_category(cp) == UTF8PROC_CATEGORY_LU ||
+		      utf8proc_category(cp) == UTF8PROC_CATEGORY_LT;
+	rc = fold_word(w, len, &an->fold);
+	if (rc)
+		return rc;
+	wi->langs = 0;
+	/* The detection namespace: only which lists hold the word. */
+	if (li == N_LANG) {
+		size_t l;
+
+		for (l = 0; len <= 12 && l < N_OF(langs); l++)
+			if (in_list(&langs[l], an->fold.data, an->fold.len))
+				wi->langs |= (uint16_t)(1u << l);
+		wi->stop = 1;
+		wi->term = wi->name = 0;
+		return 0;
+	}
+	wi->stop = (uint8_t)is_stop(li, an->fold.data, an->fold.len);
+	wi->term = 0;
+	if (!wi->stop) {
+		if (!an->stemmers[li]) {
+			rc = chorus_stemmer_new(&an->stemmers[li],
+						lang_code(li));
+			if (rc)
+				return rc;
+		}
+		stem = chorus_stemmer_stem(an->stemmers[li], an->fold.data,
+					   an->fold.len, &slen);
+		if (!stem)
+			return CHORUS_ENOMEM;
+		wi->term = chorus_text_term_hash(stem, slen);
+	}
+	wi->name = 0;
+	if (wi->capital) {
+		chorus_buf_reset(&an->key);
+		rc = chorus_text_name_key(w, len, &an->key);
+		if (rc)
+			return rc;
+		wi->name = chorus_text_name_hash(an->key.data, an->key.len);
+	}
+	return 0;
+}
+
+static int word_lookup(struct chorus_text_analyser *an, size_t li,
+		       const char *w, size_t len, struct word_info *out)
+{
+	uint64_t key = XXH3_64bits_withSeed(w, len, (uint64_t)li + 1);
+	size_t s;
+	int rc;
+
+	key = key ? key : 1;
+	s = (size_t)key & (an->cap - 1);
+	while (an->cache[s].key) {
+		if (an->cache[s].key == key) {
+			*out = an->cache[s];
+			return 0;
+		}
+		s = (s + 1) & (an->cap - 1);
+	}
+	out->key = key;
+	rc = compute_word(an, li, w, len, out);
+	if (rc || an->n >= CACHE_MAX)
+		return rc;
+	if ((an->n + 1) * 2 > an->cap) {
+		if (cache_grow(an))
+			return 0; /* no caching, still correct */
+		s = (size_t)key & (an->cap - 1);
+		while (an->cache[s].key)
+			s = (s + 1) & (an->cap - 1);
+	}
+	an->cache[s] = *out;
+	an->n++;
+	return 0;
+}
+
+static int push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 256;
+		uint64_t *p = realloc(*v, c * sizeof(*p));
+
+		if (!p)
+			return CHORUS_ENOMEM;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+void chorus_text_analysis_init(struct chorus_text_analysis *a)
+{
+	memset(a, 0, sizeof(*a));
+}
+
+void chorus_text_analysis_release(struct chorus_text_analysis *a)
+{
+	if (!a)
+		return;
+	free(a->terms);
+	free(a->names);
+	free(a->head);
+	chorus_text_analysis_init(a);
+}
+
+/* A name run being gathered: its words' keys wait until it qualifies. */
+struct run {
+	uint64_t keys[16];
+	size_t n;
+	int at_sentence_start;
+	size_t last_end;
+};
+
+static int flush_run(struct run *r, struct chorus_text_analysis *out)
+{
+	size_t k;
+	int rc = 0;
+
+	if (r->n >= 2 || (r->n == 1 && !r->at_sentence_start))
+		for (k = 0; k < r->n && !rc; k++)
+			rc = push(&out->names, &out->n_names, &out->cap_names,
+				  r->keys[k]);
+	r->n = 0;
+	return rc;
+}
+
+/* Only one or two spaces or hyphens between two words of one name. */
+static int joined(const char *text, size_t from, size_t to)
+{
+	size_t i;
+
+	if (to - from < 1 || to - from > 2)
+		return 0;
+	for (i = from; i < to; i++)
+		if (text[i] != ' ' && text[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* Counts of the years 1900-2099 a text names, indexed by year - 1900. */
+struct year_counts {
+	uint16_t n[200];
+};
+
+static void note_year(const char *w, struct year_counts *y)
+{
+	int v = 0, k;
+
+	for (k = 0; k < 4; k++) {
+		if (w[k] < '0' || w[k] > '9')
+			return;
+		v = v * 10 + (w[k] - '0');
+	}
+	if (v >= 1900 && v < 2100 && y->n[v - 1900] < UINT16_MAX)
+		y->n[v - 1900]++;
+}
+
+/* The most named years (ties: the later year), into out. */
+static void keep_years(const struct year_counts *y,
+		       struct chorus_text_analysis *out)
+{
+	size_t k, i;
+
+	out->n_years = 0;
+	for (k = 0; k < CHORUS_YEARS_MAX; k++) {
+		int best = -1;
+
+		for (i = 0; i < 200; i++) {
+			size_t j;
+			int taken = 0;
+
+			for (j = 0; j < out->n_years; j++)
+				taken |= out->years[j] == 1900 + i;
+			if (y->n[i] && !taken &&
+			    (best < 0 || y->n[i] >= y->n[best]))
+				best = (int)i;
+		}
+		if (best < 0)
+			break;
+		out->years[out->n_years] = (uint16_t)(1900 + best);
+		out->year_counts[out->n_years++] = y->n[best];
+	}
+}
+
+static int analyse_text(struct chorus_text_analyser *an, size_t li,
+			const char *text, int is_head,
+			struct chorus_text_analysis *out, uint64_t *acc,
+			struct year_counts *years)
+{
+	const uint8_t *p = (const uint8_t *)text;
+	size_t len = strlen(text), i = 0, start, wlen;
+	struct run r = {{0}, 0, 0, 0};
+	int boundary, sentence_start = 1, rc = 0;
+
+	while (!rc && next_word(p, len, &i, &start, &wlen, &boundary)) {
+		struct word_info wi;
+
+		sentence_start |= boundary;
+		rc = word_lookup(an, li, text + start, wlen, &wi);
+		if (rc)
+			break;
+		*acc = (*acc ^ wi.key) * 0x100000001b3ULL;
+		if (wlen == 4)
+			note_year(text + start, years);
+		if (wi.term) {
+			rc = push(&out->terms, &out->n_terms, &out->cap_terms,
+				  wi.term);
+			if (!rc && is_head)
+				rc = push(&out->head, &out->n_head,
+					  &out->cap_head, wi.term);
+		}
+		if (!rc && r.n &&
+		    (!wi.capital || !joined(text, r.last_end, start)))
+			rc = flush_run(&r, out);
+		/* "The", "In" open sentences, not names. */
+		if (!rc && wi.capital && (r.n || !wi.stop) &&
+		    r.n < N_OF(r.keys)) {
+			if (!r.n)
+				r.at_sentence_start = sentence_start;
+			r.keys[r.n++] = wi.name;
+			r.last_end = start + wlen;
+		}
+		sentence_start = 0;
+	}
+	if (!rc)
+		rc = flush_run(&r, out);
+	return rc;
+}
+
+static void fingerprint(const struct chorus_text_analyser *an,
+			struct chorus_text_analysis *out)
+{
+	size_t i, k, n = out->n_terms;
+
+	for (k = 0; k < CHORUS_MINHASH_K; k++)
+		out->minhash[k] = UINT32_MAX;
+	for (i = 0; i + 3 <= n || (i == 0 && n > 0); i++) {
+		uint64_t sh[3] = {out->terms[i],
+				  i + 1 < n ? out->terms[i + 1] : 0,
+				  i + 2 < n ? out->terms[i + 2] : 0};
+		uint64_t h = XXH3_64bits(sh, sizeof(sh));
+
+		for (k = 0; k < CHORUS_MINHASH_K; k++) {
+			uint32_t v =
+			    (uint32_t)((an->mh_a[k] * h + an->mh_b[k]) >> 32);
+
+			if (v < out->minhash[k])
+				out->minhash[k] = v;
+		}
+	}
+}
+
+/* chorus_text_detect_language() through the word cache. */
+static int detect_cached(struct chorus_text_analyser *an, const char *text,
+			 int *li)
+{
+	const uint8_t *p = (const uint8_t *)text;
+	size_t len = strlen(text), i = 0, start, wlen, words = 0, l, best = 0;
+	size_t hits[N_OF(langs)] = {0};
+	int boundary, rc = 0;
+
+	while (!rc && words < DETECT_WORDS &&
+	       next_word(p, len, &i, &start, &wlen, &boundary)) {
+		struct word_info wi;
+
+		words++;
+		rc = word_lookup(an, N_LANG, text + start, wlen, &wi);
+		for (l = 0; !rc && wi.langs && l < N_OF(langs); l++)
+			hits[l] += (wi.langs >> l) & 1;
+	}
+	for (l = 1; l < N_OF(langs); l++)
+		if (hits[l] > hits[best])
+			best = l;
+	*li = hits[best] < 3 || hits[best] * 20 < words ? 0 : (int)best;
+	return rc;
+}
+
+int chorus_text_analyse(struct chorus_text_analyser *an, const char *lang,
+			const char *title, const char *body,
+			struct chorus_text_analysis *out)
+{
+	int li = lang_index(lang);
+	uint64_t acc = 0xcbf29ce484222325ULL;
+	struct year_counts years;
+	int rc = 0;
+
+	memset(&years, 0, sizeof(years));
+	out->n_terms = out->n_names = out->n_head = 0;
+	if (li < 0 && (rc = detect_cached(an, body ? body : "", &li)))
+		return rc;
+	memcpy(out->lang, lang_code((size_t)li), 3);
+	if (title)
+		rc = analyse_text(an, (size_t)li, title, 1, out, &acc, &years);
+	if (!rc && body)
+		rc = analyse_text(an, (size_t)li, body, 0, out, &acc, &years);
+	if (rc)
+		return rc;
+	keep_years(&years, out);
+	out->text_hash = XXH3_64bits(&acc, sizeof(acc));
+	fingerprint(an, out);
+	return 0;
+}
+
+double chorus_text_minhash_similarity(const uint32_t *a, const uint32_t *b)
+{
+	size_t k, same = 0;
+
+	for (k = 0; k < CHORUS_MINHASH_K; k++)
+		same += a[k] == b[k];
+	return (double)same / CHORUS_MINHASH_K;
+}

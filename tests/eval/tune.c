@@ -1,0 +1,284 @@
+/*
+ * The tuner behind the defaults in src/cluster.c: clusters the ECB+
+ * development set (articles.jsonl, gold.tsv) with each combination of
+ * weights and thresholds on a grid, in the fixed order and in a shuffled
+ * one, and prints pairwise and B-cubed F1 for each (one line per
+ * combination, tab-separated, for sort(1); the shuffled columns show the
+ * worse of two shuffled orders, the second being the harness's). It calls the
+ * library directly (a fresh store per run), the same code `chorus build` runs.
+ *
+ * usage: chorus_eval_tune DATA_DIR [w_names w_head threshold merge]...
+ * With no combination given, the grid of the design comment.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "chorus/cluster.h"
+
+struct item {
+	char *id, *url, *text;
+	char *gold;
+};
+
+static struct item *items;
+static size_t n_items;
+
+static int load(const char *dir)
+{
+	char path[4096];
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "%s/articles.jsonl", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		json_error_t e;
+		json_t *o = json_loads(line, 0, &e), *u;
+		struct item *it;
+
+		if (!o)
+			continue;
+		items = realloc(items, (n_items + 1) * sizeof(*items));
+		it = &items[n_items++];
+		it->id = strdup(json_string_value(json_object_get(o, "id")));
+		u = json_object_get(o, "url");
+		it->url =
+		    json_is_string(u) ? strdup(json_string_value(u)) : NULL;
+		it->text =
+		    strdup(json_string_value(json_object_get(o, "text")));
+		it->gold = NULL;
+		json_decref(o);
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/gold.tsv", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		char *tab = strchr(line, '\t');
+		size_t i;
+
+		if (line[0] == '#' || !tab)
+			continue;
+		*tab = '\0';
+		tab[strcspn(tab + 1, "\r\n") + 1] = '\0';
+		for (i = 0; i < n_items; i++)
+			if (!strcmp(items[i].id, line))
+				items[i].gold = strdup(tab + 1);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+/* Pairwise and B-cubed F1 of pred (story ids by item) against gold. */
+static void scores(const int64_t *pred, double *pw, double *bc)
+{
+	double tp = 0, tg = 0, tpred = 0, bp = 0, br = 0, p, r;
+	size_t i, j;
+
+	for (i = 0; i < n_items; i++) {
+		double same_both = 0, same_pred = 0, same_gold = 0;
+
+		for (j = 0; j < n_items; j++) {
+			int g = !strcmp(items[i].gold, items[j].gold);
+			int q = pred[i] == pred[j];
+
+			same_both += g && q;
+			same_pred += q;
+			same_gold += g;
+			if (j > i) {
+				tp += g && q;
+				tg += g;
+				tpred += q;
+			}
+		}
+		bp += same_both / same_pred;
+		br += same_both / same_gold;
+	}
+	p = tpred ? tp / tpred : 1;
+	r = tg ? tp / tg : 1;
+	*pw = p + r > 0 ? 2 * p * r / (p + r) : 0;
+	bp /= (double)n_items;
+	br /= (double)n_items;
+	*bc = bp + br > 0 ? 2 * bp * br / (bp + br) : 0;
+}
+
+static int run(const struct chorus_cluster_options *opt, const size_t *order,
+	       double *pw, double *bc)
+{
+	char db[] = "/tmp/chorus-tune-XXXXXX";
+	struct chorus_store *st;
+	struct chorus_corpus c;
+	int64_t *pred = calloc(n_items, sizeof(*pred));
+	size_t i, k;
+	int fd = mkstemp(db), rc;
+
+	if (fd < 0 || !pred)
+		return -1;
+	close(fd);
+	unlink(db);
+	rc = chorus_store_open(&st, db, NULL);
+	if (!rc)
+		rc = chorus_store_begin(st, NULL);
+	for (k = 0; k < n_items && !rc; k++) {
+		const struct item *it = &items[order[k]];
+		struct chorus_buf t = CHORUS_BUF_INIT;
+		struct chorus_article a;
+		int64_t src;
+
+		chorus_article_init(&a);
+		chorus_buf_printf(&t, "Date: @%zu\n%s%s%s\n\n%s\n", k,
+				  it->url ? "Link: " : "",
+				  it->url ? it->url : "", it->url ? "\n" : "",
+				  it->text);
+		rc = chorus_article_from_text(&a, it->id, t.data, t.len,
+					      1577836800 + 60 * (int64_t)k,
+					      NULL, NULL, NULL);
+		a.published = 1577836800 + 60 * (int64_t)k;
+		if (!rc)
+			rc = chorus_store_source_get(st, "ECB+", NULL, &src,
+						     NULL);
+		if (!rc)
+			rc = chorus_store_article_put(st, &a, src, NULL, NULL);
+		chorus_article_release(&a);
+		chorus_buf_release(&t);
+	}
+	if (!rc)
+		rc = chorus_cluster_run(st, opt, NULL, NULL, NULL);
+	if (!rc)
+		rc = chorus_store_commit(st, NULL);
+	if (!rc)
+		rc = chorus_store_load(st, &c, NULL);
+	if (!rc) {
+		for (i = 0; i < c.n_articles; i++)
+			for (k = 0; k < n_items; k++)
+				if (!strcmp(items[k].id, c.articles[i].a.key))
+					pred[k] = c.articles[i].story_id;
+		chorus_corpus_release(&c);
+		scores(pred, pw, bc);
+	}
+	chorus_store_close(st);
+	unlink(db);
+	{
+		char side[64];
+
+		snprintf(side, sizeof(side), "%s-wal", db);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", db);
+		unlink(side);
+	}
+	free(pred);
+	return rc;
+}
+
+static size_t *other; /* a second shuffled order, to check robustness */
+
+static void one(struct chorus_cluster_options *opt, const size_t *fixed,
+		const size_t *shuffled)
+{
+	double pw1 = 0, bc1 = 0, pw2 = 0, bc2 = 0, pw3 = 0, bc3 = 0;
+
+	opt->w_terms = 1.0 - opt->w_names - opt->w_head;
+	if (run(opt, fixed, &pw1, &bc1) || run(opt, shuffled, &pw2, &bc2) ||
+	    run(opt, other, &pw3, &bc3)) {
+		fprintf(stderr, "run failed\n");
+		exit(1);
+	}
+	/* The worse shuffled order is shown. */
+	if (pw3 < pw2) {
+		pw2 = pw3;
+		bc2 = bc3;
+	}
+	printf("%.4f\t%.4f\t%.4f\t%.4f\t%.4f\tnames %.2f head %.2f "
+	       "threshold %.2f merge %.2f year %.2f min_terms %.2f\n",
+	       pw1 < pw2 ? pw1 : pw2, pw1, bc1, pw2, bc2, opt->w_names,
+	       opt->w_head, opt->threshold, opt->merge_threshold, opt->w_year,
+	       opt->min_terms);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	struct chorus_cluster_options opt;
+	size_t *fixed, *shuffled, i;
+	uint64_t x = 20251119;
+	int a;
+
+	if (argc < 2 || load(argv[1]) || !n_items) {
+		fprintf(stderr,
+			"usage: %s DATA_DIR [w_names w_head threshold "
+			"merge]...\n",
+			argv[0]);
+		return 2;
+	}
+	fixed = malloc(n_items * sizeof(*fixed));
+	shuffled = malloc(n_items * sizeof(*shuffled));
+	other = malloc(n_items * sizeof(*other));
+	for (i = 0; i < n_items; i++)
+		fixed[i] = shuffled[i] = other[i] = i;
+	x = 7;
+	for (i = n_items - 1; i > 0; i--) {
+		size_t j, t;
+
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		j = (size_t)(x >> 33) % (i + 1);
+		t = other[i];
+		other[i] = other[j];
+		other[j] = t;
+	}
+	x = 20251119;
+	for (i = n_items - 1; i > 0; i--) {
+		size_t j, t;
+
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		j = (size_t)(x >> 33) % (i + 1);
+		t = shuffled[i];
+		shuffled[i] = shuffled[j];
+		shuffled[j] = t;
+	}
+	chorus_cluster_options_init(&opt);
+	printf(
+	    "min_pw\tpw_fixed\tbc_fixed\tpw_shuffled\tbc_shuffled\tparams\n");
+	if (argc > 2) {
+		for (a = 2; a + 5 < argc; a += 6) {
+			opt.w_names = strtod(argv[a], NULL);
+			opt.w_head = strtod(argv[a + 1], NULL);
+			opt.threshold = strtod(argv[a + 2], NULL);
+			opt.merge_threshold = strtod(argv[a + 3], NULL);
+			opt.w_year = strtod(argv[a + 4], NULL);
+			opt.min_terms = strtod(argv[a + 5], NULL);
+			one(&opt, fixed, shuffled);
+		}
+		return 0;
+	}
+	/* Steps as integers, so the grid is exact. */
+	{
+		int n, h, t, m, y;
+
+		for (n = 2; n <= 5; n++)
+			for (h = 1; h <= 3; h++)
+				for (t = 3; t <= 6; t++)
+					for (m = 5; m <= 9; m += 2)
+						for (y = 0; y <= 2; y++) {
+							opt.w_names = n / 10.0;
+							opt.w_head = h / 10.0;
+							opt.threshold =
+							    t / 20.0;
+							opt.merge_threshold =
+							    m / 10.0;
+							opt.w_year = y / 10.0;
+							one(&opt, fixed,
+							    shuffled);
+						}
+	}
+	return 0;
+}
