@@ -348,8 +348,18 @@ int main(int argc, char **argv)
 		sid = t ? t->sid : 0;
 		if (chorus_store_begin(st, &err))
 			die("begin", &err);
-		put(st, k, "The Bench Gazette", donor->a.title, donor->a.text,
+		/* Its own report, not a copy (copies are shown once). */
+		struct chorus_buf text = CHORUS_BUF_INIT;
+
+		if (chorus_buf_printf(&text,
+				      "%s A spokesperson told The Bench "
+				      "Gazette that more details would follow "
+				      "on Monday.",
+				      donor->a.text))
+			die("out of memory", NULL);
+		put(st, k, "The Bench Gazette", donor->a.title, text.data,
 		    EPOCH + (int64_t)n * SPACING + 60);
+		chorus_buf_release(&text);
 		if (chorus_store_commit(st, &err))
 			die("commit", &err);
 		truth = realloc(truth, (n_truth + 2) * sizeof(*truth));
