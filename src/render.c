@@ -548,8 +548,9 @@ static const struct chorus_source **sources_by_id(const struct chorus_corpus *c)
 	return v;
 }
 
-static const struct chorus_source *
-find_source(const struct chorus_source *const *by_id, size_t n, int64_t id)
+const struct chorus_source *
+render_find_source(const struct chorus_source *const *by_id, size_t n,
+		   int64_t id)
 {
 	struct chorus_source key = {0};
 	const struct chorus_source *kp = &key, *const * found;
@@ -579,8 +580,8 @@ static int group_by_source(const struct chorus_corpus *c,
 		return CHORUS_ENOMEM;
 	}
 	for (i = 0; i < c->n_articles; i++) {
-		const struct chorus_source *src =
-		    find_source(by_id, c->n_sources, c->articles[i].source_id);
+		const struct chorus_source *src = render_find_source(
+		    by_id, c->n_sources, c->articles[i].source_id);
 
 		which[i] = src ? (size_t)(src - c->sources) : c->n_sources;
 		if (src)
@@ -951,47 +952,6 @@ static int config_hash(struct render_ctx *ctx, struct chorus_err *err)
 	return 0;
 }
 
-/*
- * The members of a story as chorus_story_view_compute() sets them (order,
- * sources, times), without the analysis: for a view taken from the cache.
- */
-static int view_members(const struct chorus_corpus *sub,
-			const struct chorus_source *const *sources,
-			size_t n_sources, const struct chorus_story *s,
-			struct chorus_story_view *v)
-{
-	size_t i, k;
-
-	memset(v, 0, sizeof(*v));
-	v->story = s;
-	chorus_strlist_init(&v->summary);
-	chorus_strlist_init(&v->names);
-	v->members = calloc(sub->n_articles + 1, sizeof(*v->members));
-	if (!v->members)
-		return CHORUS_ENOMEM;
-	for (i = 0; i < sub->n_articles; i++) {
-		const struct chorus_stored_article *sa = &sub->articles[i];
-		struct chorus_story_member *m = &v->members[v->n_members++];
-
-		m->article = sa;
-		m->source = find_source(sources, n_sources, sa->source_id);
-		chorus_strlist_init(&m->only);
-		if (v->n_members == 1 || sa->a.published < v->first)
-			v->first = sa->a.published;
-		if (sa->a.published > v->last)
-			v->last = sa->a.published;
-	}
-	for (i = 0; i < v->n_members; i++) {
-		int seen = 0;
-
-		for (k = 0; k < i && !seen; k++)
-			seen = v->members[k].article->source_id ==
-			       v->members[i].article->source_id;
-		v->n_sources += !seen;
-	}
-	return 0;
-}
-
 /* What any page shows of a story, hashed: its view and its sources. */
 static uint64_t story_hash(const struct render_story *rs)
 {
@@ -1172,20 +1132,15 @@ static int compute_views(struct render_ctx *ctx,
 		jobs[n_jobs].sub.articles = *grouped + start[k];
 		jobs[n_jobs].sub.n_articles = n;
 		rs->fp = render_hash_story(ptrs + start[k], n);
-		rc = view_members(&jobs[n_jobs].sub, sources, c->n_sources, s,
-				  &rs->view);
-		if (!rc)
-			rc = render_cache_restore(ctx->cache, s->id, rs->fp, rs,
-						  &hit);
+		rc = render_cache_restore(ctx->cache, s->id, rs->fp,
+					  &jobs[n_jobs].sub, sources, rs, &hit);
+		rs->view.story = s;
 		if (rc) {
-			chorus_story_view_release(&rs->view);
 			rc = chorus_err_set(err, rc, "out of memory");
 			break;
 		}
-		if (!hit) {
-			chorus_story_view_release(&rs->view);
+		if (!hit)
 			n_jobs++;
-		}
 		ctx->n_stories++;
 	}
 	if (!rc)

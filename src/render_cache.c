@@ -3,9 +3,11 @@
  * cache in the state folder, and staged writes.
  *
  * The cache (`STATE/render.cache`, a private binary file rebuilt by every
- * render) remembers, for each story, a fingerprint of its members and the
- * view computed from them (headline, summary, names, what each source
- * adds), so a story whose members did not change is not summarised again;
+ * render) remembers, for each story, a fingerprint of its articles and the
+ * view computed from them (which articles it shows, headline, summary,
+ * names, what each source adds, times), so a story whose articles did not
+ * change is not summarised again: the view is replayed as it was computed,
+ * whatever rules chorus_story_view_compute() follows;
  * and, for each page it wrote, a hash of everything the page was made from
  * with the file's size and modification time, so a page whose inputs did
  * not change and whose file is still as written is not rendered again. The
@@ -35,7 +37,7 @@
 #include "chorus/file.h"
 #include "render_int.h"
 
-#define CACHE_MAGIC "chorus-render-cache-1\n"
+#define CACHE_MAGIC "chorus-render-cache-2\n"
 #define CACHE_MAX ((size_t)1 << 30)
 /* Flush after this many staged files, to bound the temporary files. */
 #define MAX_PENDING 8192
@@ -171,11 +173,16 @@ static int parse(struct render_cache *c)
 		v->fp = rd_u64(&r);
 		v->offset = (size_t)(r.p - r.start);
 		m = rd_u64(&r);	  /* members */
+		rd_u64(&r);	  /* first */
+		rd_u64(&r);	  /* last */
+		rd_u64(&r);	  /* sources */
 		rd_str(&r, NULL); /* headline */
 		skip_list(&r);	  /* summary */
 		skip_list(&r);	  /* names */
-		for (k = 0; k < m && skip_list(&r); k++)
-			;
+		for (k = 0; k < m && !r.bad; k++) {
+			rd_u64(&r); /* the member's article id */
+			skip_list(&r);
+		}
 	}
 	c->n_views = (size_t)n;
 	n = rd_u64(&r);
@@ -280,17 +287,20 @@ void render_view_release(struct render_story *rs)
 }
 
 int render_cache_restore(const struct render_cache *c, int64_t story_id,
-			 uint64_t fp, struct render_story *rs, int *hit)
+			 uint64_t fp, const struct chorus_corpus *sub,
+			 const struct chorus_source *const *sources,
+			 struct render_story *rs, int *hit)
 {
 	struct chorus_story_view *v = &rs->view;
 	struct cached_view key = {story_id, 0, 0};
 	const struct cached_view *cv;
 	struct reader r;
-	const char *headline;
-	size_t i;
+	uint64_t n;
+	size_t i, j;
 	int rc = 0;
 
 	*hit = 0;
+	memset(v, 0, sizeof(*v));
 	cv = c->n_views ? bsearch(&key, c->views, c->n_views, sizeof(*c->views),
 				  cmp_view)
 			: NULL;
@@ -300,28 +310,49 @@ int render_cache_restore(const struct render_cache *c, int64_t story_id,
 	r.p = r.start + cv->offset;
 	r.end = r.start + c->file.len;
 	r.bad = 0;
-	if (rd_u64(&r) != v->n_members)
+	n = rd_u64(&r);
+	if (r.bad || n == 0 || n > sub->n_articles)
 		return 0;
-	headline = rd_str(&r, NULL);
-	if (r.bad)
-		return 0;
-	v->headline = (char *)headline;
+	v->members = calloc((size_t)n, sizeof(*v->members));
+	if (!v->members)
+		return CHORUS_ENOMEM;
+	v->first = (int64_t)rd_u64(&r);
+	v->last = (int64_t)rd_u64(&r);
+	v->n_sources = (size_t)rd_u64(&r);
+	v->headline = (char *)rd_str(&r, NULL);
 	rc = read_list(&r, &v->summary);
 	if (!rc)
 		rc = read_list(&r, &v->names);
-	for (i = 0; !rc && i < v->n_members; i++)
-		rc = read_list(&r, &v->members[i].only);
+	/* The members as they were chosen, by article id. */
+	for (i = 0; !rc && !r.bad && i < n; i++) {
+		int64_t id = (int64_t)rd_u64(&r);
+		struct chorus_story_member *m = &v->members[v->n_members++];
+
+		for (j = 0; j < sub->n_articles && sub->articles[j].id != id;
+		     j++)
+			;
+		if (j == sub->n_articles) {
+			r.bad = 1;
+			break;
+		}
+		m->article = &sub->articles[j];
+		m->source = render_find_source(sources, sub->n_sources,
+					       m->article->source_id);
+		rc = read_list(&r, &m->only);
+	}
 	if (!rc && !r.bad) {
+		v->story = NULL; /* set by the caller */
 		rs->borrowed = 1;
 		*hit = 1;
 		return 0;
 	}
 	/* Undo what was filled in; the caller computes the view instead. */
-	v->headline = NULL;
-	drop_list(&v->summary);
-	drop_list(&v->names);
 	for (i = 0; i < v->n_members; i++)
 		drop_list(&v->members[i].only);
+	drop_list(&v->summary);
+	drop_list(&v->names);
+	free(v->members);
+	memset(v, 0, sizeof(*v));
 	return rc;
 }
 
@@ -440,13 +471,22 @@ int render_cache_save(struct render_ctx *ctx, const char *path,
 		if (!rc)
 			rc = wr_u64(&b, v->n_members);
 		if (!rc)
+			rc = wr_u64(&b, (uint64_t)v->first);
+		if (!rc)
+			rc = wr_u64(&b, (uint64_t)v->last);
+		if (!rc)
+			rc = wr_u64(&b, v->n_sources);
+		if (!rc)
 			rc = wr_str(&b, v->headline);
 		if (!rc)
 			rc = wr_list(&b, &v->summary);
 		if (!rc)
 			rc = wr_list(&b, &v->names);
-		for (k = 0; !rc && k < v->n_members; k++)
-			rc = wr_list(&b, &v->members[k].only);
+		for (k = 0; !rc && k < v->n_members; k++) {
+			rc = wr_u64(&b, (uint64_t)v->members[k].article->id);
+			if (!rc)
+				rc = wr_list(&b, &v->members[k].only);
+		}
 	}
 	/* Pages whose file is there now, with its size and time. */
 	for (i = 0; !rc && i < ctx->n_pages; i++) {

@@ -87,14 +87,21 @@ int render_cache_load(struct render_cache **out, const char *path,
 void render_cache_free(struct render_cache *c);
 
 /*
- * Fill rs's view (headline, summary, names, members' "only") from the
- * cache when it holds story_id with fingerprint fp (the view's members
- * already set); *hit says whether it did. The strings are borrowed from
- * the cache, which must outlive the view: release it with
- * render_view_release().
+ * Fill rs's view from the cache when it holds story_id with fingerprint fp
+ * (of the articles of sub, the story's own corpus; sources sorted by id
+ * for render_find_source()); *hit says whether it did. The caller sets the
+ * view's story. The strings are borrowed from the cache, which must
+ * outlive the view: release it with render_view_release().
  */
 int render_cache_restore(const struct render_cache *c, int64_t story_id,
-			 uint64_t fp, struct render_story *rs, int *hit);
+			 uint64_t fp, const struct chorus_corpus *sub,
+			 const struct chorus_source *const *sources,
+			 struct render_story *rs, int *hit);
+
+/* The source with id among n sorted by id, or NULL. */
+const struct chorus_source *
+render_find_source(const struct chorus_source *const *by_id, size_t n,
+		   int64_t id);
 
 /* Release rs's view, computed or taken from the cache. */
 void render_view_release(struct render_story *rs);
