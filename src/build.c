@@ -14,6 +14,7 @@
 
 #include "chorus/build.h"
 #include "chorus/cluster.h"
+#include "chorus/feed.h"
 #include "chorus/file.h"
 #include "chorus/text.h"
 
@@ -82,12 +83,111 @@ out:
 	return rc;
 }
 
+/* What a feed document's entries need while they are stored. */
+struct feed_ingest {
+	const struct chorus_site *site;
+	struct chorus_store *st;
+	const char *display;
+	char *stem; /* the outlet's name when the feed gives none */
+	int64_t fallback;
+	struct chorus_build_stats *stats;
+	struct chorus_report *report;
+	struct chorus_err *err;
+};
+
+/* One entry of a feed document becomes one article of its outlet. */
+static int store_entry(void *ctx, const struct chorus_feed *feed,
+		       struct chorus_feed_entry *entry)
+{
+	struct feed_ingest *fi = ctx;
+	struct chorus_article a;
+	struct chorus_err eerr = {0};
+	enum chorus_put_result put;
+	int64_t source_id;
+	int rc;
+
+	chorus_article_init(&a);
+	rc = chorus_feed_entry_to_article(feed, entry, fi->fallback, &a,
+					  &eerr);
+	if (rc == CHORUS_EEMPTY) {
+		chorus_report_say(fi->report, CHORUS_REPORT_WARN,
+				  "%s: an entry with neither id nor link, "
+				  "skipped",
+				  fi->display);
+		return 0;
+	}
+	if (!rc && !a.source && !(a.source = chorus_strdup(fi->stem)))
+		rc = chorus_err_set(&eerr, CHORUS_ENOMEM, "out of memory");
+	if (!rc)
+		rc = chorus_store_source_get(fi->st, a.source, feed->link,
+					     &source_id, &eerr);
+	if (!rc)
+		rc = chorus_store_article_put(fi->st, &a, source_id, &put,
+					      &eerr);
+	if (!rc)
+		count_put(fi->stats, put);
+	else
+		chorus_err_set(fi->err, rc, "%s", eerr.msg);
+	chorus_article_release(&a);
+	return rc;
+}
+
+/*
+ * A feed document (RSS, Atom or JSON Feed; the format is read from the
+ * content): each entry is an article, the feed its outlet. Entries are
+ * stored as they are read; what was repaired is reported.
+ */
+static int ingest_feed(const struct chorus_site *site, struct chorus_store *st,
+		       const char *display, const char *name, const char *data,
+		       size_t len, int64_t mtime,
+		       struct chorus_build_stats *stats,
+		       struct chorus_report *report, struct chorus_err *err)
+{
+	struct chorus_feed_options opt = {0};
+	struct chorus_feed_parser *p = NULL;
+	struct chorus_feed *feed = NULL;
+	const char *dot = strrchr(name, '.');
+	struct feed_ingest fi = {site, st, display, NULL,
+				 site->source_date_epoch >= 0
+					 ? site->source_date_epoch
+					 : mtime,
+				 stats, report, err};
+	size_t i;
+	int rc;
+
+	fi.stem = chorus_strndup(name, dot ? (size_t)(dot - name)
+					   : strlen(name));
+	if (!fi.stem)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	opt.max_size = site->max_source_bytes ? site->max_source_bytes
+					      : CHORUS_FEED_DEFAULT_MAX_SIZE;
+	rc = chorus_feed_parser_new(&opt, store_entry, &fi, &p, err);
+	/* In slices, so the parser's own buffers stay small. */
+	for (i = 0; !rc && i < len; i += 65536)
+		rc = chorus_feed_parser_push(p, data + i,
+					     len - i < 65536 ? len - i : 65536,
+					     err);
+	if (!rc)
+		rc = chorus_feed_parser_finish(p, &feed, err);
+	if (!rc)
+		for (i = 0; i < feed->nerrors; i++)
+			chorus_report_say(report, CHORUS_REPORT_WARN,
+					  "%s:%ld: %s", display,
+					  feed->errors[i].line,
+					  feed->errors[i].message);
+	chorus_feed_free(feed);
+	chorus_feed_parser_free(p);
+	free(fi.stem);
+	return rc;
+}
+
 /* Source files by extension; the format inside decides for feeds. */
 static const struct {
 	const char *ext;
 	ingest_fn ingest;
 } kinds[] = {
-	{".txt", ingest_text},
+	{".atom", ingest_feed}, {".json", ingest_feed}, {".rss", ingest_feed},
+	{".txt", ingest_text},	{".xml", ingest_feed},
 };
 
 static ingest_fn kind_of(const char *name)

@@ -70,6 +70,7 @@ int cli_fail(struct cli_ctx *ctx, const struct chorus_err *err);
 void cli_clear_progress(struct cli_ctx *ctx);
 
 int cmd_build(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_parse(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_stories(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

@@ -12,6 +12,7 @@
 static const struct cli_command commands[] = {
 	{"build", cmd_build, "read seeds/, group articles into stories, "
 			     "write public/"},
+	{"parse", cmd_parse, "read one feed document, print it as JSON"},
 	{"stories", cmd_stories, "list stories and their articles; --tsv, "
 				 "--explain ID"},
 };
