@@ -1,7 +1,8 @@
 # Acceptance 4: a site whose articles carry script tags, event handlers,
-# javascript: links, CSS expressions and remote media, in their feed HTML
-# (summary, put in the store by hostile_site as a feed ingest would) and in
-# their plain text (a seeds/ article). Every page is loaded in headless
+# javascript: links, CSS expressions and remote media: in a real RSS feed
+# in seeds/ (read by chorus's feed parser), in feed HTML put straight into
+# the store by hostile_site (the renderer must sanitise it again), and in
+# plain text (a seeds/ article). Every page is loaded in headless
 # Chromium: no dialog, no console output, no error and no request beyond
 # the page and style.css may come of it. The payloads' harmless parts must
 # be on the pages, so the HTML really went through the sanitiser to them.
@@ -27,6 +28,30 @@ Author: <svg onload=alert('xss-author')>
 
 Storm Ophelia brought winds of 150 km/h to Cork and Kerry on Monday. <script>alert('xss-body')</script> Thousands of homes lost power across Munster and schools stayed closed. <a href="javascript:alert('xss-body-link')">ESB Networks</a> crews worked through the night to restore supply in Cork and Kerry.
 ART
+# And a real feed in seeds/, read by chorus's own feed parser: its items'
+# descriptions carry the same kinds of payload, escaped in the XML.
+cat >"$site/seeds/hostile-feed.rss" <<'RSS'
+<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel>
+<title>Feed &lt;script&gt;alert('xss-feed-title')&lt;/script&gt; Wire</title>
+<link>http://127.0.0.1:9/</link>
+<description>hostile</description>
+<item>
+<title>Ophelia: Cork and Kerry clean up after the storm</title>
+<link>http://127.0.0.1:9/feed-1</link>
+<guid>http://127.0.0.1:9/feed-1</guid>
+<pubDate>Wed, 19 Nov 2025 09:00:00 GMT</pubDate>
+<description>&lt;p&gt;SAFE-feed kept.&lt;/p&gt;&lt;script&gt;alert('xss-feed-script')&lt;/script&gt;&lt;img src="x" onerror="alert('xss-feed-img')"&gt;&lt;a href="javascript:alert('xss-feed-link')"&gt;link&lt;/a&gt;&lt;p style="width: expression(alert('xss-feed-css'))" onmouseover="alert('xss-feed-over')"&gt;Storm Ophelia brought winds of 150 km/h to Cork and Kerry on Monday. Thousands of homes lost power across Munster.&lt;/p&gt;&lt;iframe src="javascript:alert('xss-feed-iframe')"&gt;&lt;/iframe&gt;</description>
+</item>
+<item>
+<title>Munster power cuts: ESB crews work through the night</title>
+<link>javascript:alert('xss-feed-item-link')</link>
+<guid isPermaLink="false">feed-2</guid>
+<pubDate>Wed, 19 Nov 2025, 10:00:00 GMT</pubDate>
+<description><![CDATA[<p>SAFE-cdata kept.</p><svg onload="alert('xss-feed-svg')"></svg><video poster="http://127.0.0.1:9/p.jpg" src="http://127.0.0.1:9/v.mp4">Fallback</video><a href="vbscript:msgbox('xss-feed-vb')">vb</a><div style="background:url(http://127.0.0.1:9/bg.png)">ESB Networks crews worked through the night to restore supply in Cork and Kerry after Storm Ophelia.</div>]]></description>
+</item>
+</channel></rss>
+RSS
 "$CHORUS_HOSTILE_SITE" "$site" "$CHORUS_SRC/tests/browser/hostile.json"
 check "hostile articles stored" [ $? -eq 0 ]
 out=$(SOURCE_DATE_EPOCH=$CHORUS_SEEDS_EPOCH "$CHORUS" -C "$site" build 2>&1)
@@ -85,7 +110,7 @@ print("%d pages parsed, %d problems" % (n, len(problems)))
 sys.exit(1 if problems or n < 8 else 0)
 PYEOF
 check "no executable or loading markup on any page" [ $? -eq 0 ]
-for marker in SAFE-script SAFE-handlers SAFE-links SAFE-css SAFE-style SAFE-media; do
+for marker in SAFE-script SAFE-handlers SAFE-links SAFE-css SAFE-style SAFE-media SAFE-feed SAFE-cdata; do
 	check "sanitised summary reached a page: $marker" grep -q "$marker kept" <<<"$html"
 done
 check "a safe link in feed HTML survives" grep -q 'href="https://example.org/ophelia"' <<<"$html"
