@@ -15,6 +15,7 @@
  * to the document that holds them, which RFC 4287 allows (resolved against
  * the document's own URL) but some readers do not follow; the build warns.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,19 +127,57 @@ char *render_summary_text(const struct chorus_story_view *v)
 	return chorus_buf_detach(&b, NULL);
 }
 
+/*
+ * The story's content HTML is the same in every document of one folder
+ * (an outlet's feed, sources/SLUG.atom, holds the stories of each of its
+ * outlets): the last one rendered for each story is kept, by folder.
+ */
+static struct render_html_memo *memo_of(struct render_ctx *ctx,
+					const struct render_story *rs)
+{
+	uintptr_t p = (uintptr_t)rs, a = (uintptr_t)ctx->stories;
+
+	if (!ctx->html_memo || p < a || p >= a + ctx->n_stories * sizeof(*rs))
+		return NULL;
+	return &ctx->html_memo[(p - a) / sizeof(*rs)];
+}
+
 int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
 		      const char *from_dir, struct chorus_buf *out,
 		      struct chorus_err *err)
 {
-	json_t *data =
-	    json_pack("{s:o}", "story", render_story_json(ctx, rs, from_dir));
+	struct render_html_memo *m = memo_of(ctx, rs);
+	size_t before = out->len;
+	json_t *data;
 	int rc;
 
+	if (m && m->dir && !strcmp(m->dir, from_dir))
+		return chorus_buf_add(out, m->html, m->len)
+			   ? chorus_err_set(err, CHORUS_ENOMEM, "out of memory")
+			   : 0;
+	data =
+	    json_pack("{s:o}", "story", render_story_json(ctx, rs, from_dir));
 	if (!data)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	rc = template_set_render(ctx->templates, "atom-content.mustache", data,
 				 out, err);
 	json_decref(data);
+	if (!rc && m) {
+		char *dir = chorus_strdup(from_dir);
+		char *html =
+		    chorus_strndup(out->data + before, out->len - before);
+
+		free(m->dir);
+		free(m->html);
+		m->dir = dir;
+		m->html = html;
+		m->len = out->len - before;
+		if (!dir || !html) { /* a memo is only an optimisation */
+			free(m->dir);
+			free(m->html);
+			memset(m, 0, sizeof(*m));
+		}
+	}
 	return rc;
 }
 
@@ -320,17 +359,57 @@ out:
 }
 
 /* sources/SLUG.atom: the newest stories each outlet took part in. */
+/*
+ * The stories of each outlet, newest first, at most max each: lists[i]
+ * for c->sources[i] (one pass over the stories, not one per outlet).
+ */
+static int source_story_lists(struct render_ctx *ctx, size_t max,
+			      const struct render_story ***lists,
+			      size_t *counts)
+{
+	const struct chorus_corpus *c = ctx->corpus;
+	size_t k, m, j;
+
+	for (k = 0; k < ctx->n_stories; k++) {
+		const struct chorus_story_view *v = &ctx->stories[k].view;
+
+		for (m = 0; m < v->n_members; m++) {
+			const struct chorus_source *src = v->members[m].source;
+			size_t i;
+
+			if (!src)
+				continue;
+			for (j = 0; j < m && v->members[j].source != src; j++)
+				;
+			if (j < m)
+				continue; /* the outlet is listed already */
+			i = (size_t)(src - c->sources);
+			if (i >= c->n_sources || counts[i] >= max)
+				continue;
+			if (!lists[i] &&
+			    !(lists[i] = calloc(max + 1, sizeof(*lists[i]))))
+				return CHORUS_ENOMEM;
+			lists[i][counts[i]++] = &ctx->stories[k];
+		}
+	}
+	return 0;
+}
+
 int render_source_feeds(struct render_ctx *ctx, struct chorus_err *err)
 {
 	const struct chorus_corpus *c = ctx->corpus;
 	size_t max = ctx->site->feed_page_size ? ctx->site->feed_page_size : 50;
-	const struct render_story **list;
-	size_t i, k, m, n;
+	const struct render_story ***lists;
+	size_t *counts;
+	size_t i, k, n;
 	int rc = 0;
 
-	list = calloc(ctx->n_stories + 1, sizeof(*list));
-	if (!list)
-		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	lists = calloc(c->n_sources + 1, sizeof(*lists));
+	counts = calloc(c->n_sources + 1, sizeof(*counts));
+	if (!lists || !counts || source_story_lists(ctx, max, lists, counts)) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
 	for (i = 0; i < c->n_sources && !rc; i++) {
 		const struct chorus_source *src = &c->sources[i];
 		struct chorus_buf rel = CHORUS_BUF_INIT,
@@ -339,37 +418,46 @@ int render_source_feeds(struct render_ctx *ctx, struct chorus_err *err)
 				  body = CHORUS_BUF_INIT;
 		char *id = NULL, *page = render_source_page(src);
 		struct atom_doc d = {0};
+		struct render_hasher h;
+		uint64_t hash = 0;
+		int same = 0;
 
-		for (n = 0, k = 0; k < ctx->n_stories && n < max; k++) {
-			const struct chorus_story_view *v =
-			    &ctx->stories[k].view;
-
-			for (m = 0; m < v->n_members; m++)
-				if (v->members[m].source == src)
-					break;
-			if (m < v->n_members)
-				list[n++] = &ctx->stories[k];
-		}
+		n = counts[i];
 		if (!page ||
 		    chorus_buf_printf(&rel, "sources/%s.atom", src->slug) ||
 		    chorus_buf_printf(&title, "%s: %s", ctx->site->title,
 				      src->name) ||
 		    chorus_buf_printf(&suffix, "#sources/%s", src->slug) ||
-		    !(id = render_feed_id(ctx->site, suffix.data)))
+		    !(id = render_feed_id(ctx->site, suffix.data)) ||
+		    render_hasher_init(&h, ctx->config_hash))
 			rc =
 			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		/* Unchanged inputs, unchanged file: not rendered again. */
+		if (!rc) {
+			render_hasher_str(&h, rel.data);
+			render_hasher_str(&h, title.data);
+			render_hasher_str(&h, id);
+			render_hasher_i64(&h, n ? 0 : ctx->now);
+			for (k = 0; k < n; k++)
+				render_hasher_i64(&h,
+						  (int64_t)lists[i][k]->hash);
+			hash = render_hasher_done(&h);
+			rc = render_page_unchanged(ctx, rel.data, hash, &same);
+		}
 		d.rel = rel.data;
 		d.id = id;
 		d.title = title.data;
-		d.stories = list;
+		d.stories = lists[i];
 		d.n_stories = n;
 		d.updated = ctx->now;
 		d.alternate = page;
-		if (!rc)
+		if (!rc && !same)
 			rc = render_atom_doc(ctx, &d, &body, err);
-		if (!rc)
+		if (!rc && !same)
 			rc = render_write(ctx, rel.data, chorus_buf_cstr(&body),
 					  body.len, err);
+		if (!rc && !same)
+			rc = render_page_done(ctx, rel.data, hash);
 		chorus_buf_release(&rel);
 		chorus_buf_release(&title);
 		chorus_buf_release(&suffix);
@@ -377,6 +465,10 @@ int render_source_feeds(struct render_ctx *ctx, struct chorus_err *err)
 		free(id);
 		free(page);
 	}
-	free(list);
+out:
+	for (i = 0; lists && i < c->n_sources; i++)
+		free(lists[i]);
+	free(lists);
+	free(counts);
 	return rc;
 }

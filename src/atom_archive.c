@@ -211,8 +211,8 @@ int render_atom_archived(struct render_ctx *ctx,
 		goto out;
 	}
 	if (ctx->store)
-		rc = chorus_store_archive_load(ctx->store, &pages, &n_pages,
-					       err);
+		rc = chorus_store_archive_index(ctx->store, &pages, &n_pages,
+						err);
 	if (rc)
 		goto out;
 	for (i = 0; i < n_pages; i++)
@@ -265,10 +265,34 @@ int render_atom_archived(struct render_ctx *ctx,
 	/* Closed pages, from their stored bytes. */
 	for (i = 0; i < n_pages && !rc; i++) {
 		char *rel = page_rel(pages[i].page);
+		struct render_hasher h;
+		uint64_t hash = 0;
+		int same = 0;
 
-		rc = rel ? render_write(ctx, rel, pages[i].body, pages[i].len,
-					err)
-			 : chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		/*
+		 * A closed page never changes: when the file is as it was
+		 * last written, it is not compared again.
+		 */
+		if (!rel || render_hasher_init(&h, 0))
+			rc =
+			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		if (!rc) {
+			render_hasher_str(&h, rel);
+			render_hasher_i64(&h, pages[i].closed);
+			render_hasher_i64(&h, (int64_t)pages[i].len);
+			hash = render_hasher_done(&h);
+			rc = render_page_unchanged(ctx, rel, hash, &same);
+		}
+		/* The bytes were not loaded: only now are they needed. */
+		if (!rc && !same && !pages[i].body)
+			rc = chorus_store_archive_body(
+			    ctx->store, pages[i].page, &pages[i].body,
+			    &pages[i].len, err);
+		if (!rc && !same)
+			rc = render_write(ctx, rel, pages[i].body, pages[i].len,
+					  err);
+		if (!rc && !same)
+			rc = render_page_done(ctx, rel, hash);
 		free(rel);
 	}
 	/* Open pages, oldest first; one (maybe empty) once any has closed. */
@@ -280,18 +304,40 @@ int render_atom_archived(struct render_ctx *ctx,
 		size_t start = end > per ? end - per : 0;
 		char *rel = page_rel(k + j);
 
+		struct render_hasher h;
+		uint64_t hash = 0;
+		int same = 0;
+		size_t q;
+
 		if (j == m)
 			start = 0;
+		/* Unchanged inputs, unchanged file: not rendered again. */
+		if (!rel || render_hasher_init(&h, ctx->config_hash))
+			rc =
+			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		if (!rc) {
+			render_hasher_str(&h, rel);
+			render_hasher_str(&h, feed_id);
+			render_hasher_i64(&h, j == m);
+			render_hasher_i64(&h, end - start ? 0 : ctx->now);
+			for (q = start; q < end; q++)
+				render_hasher_i64(
+				    &h, (int64_t)live[n_cur + q]->hash);
+			hash = render_hasher_done(&h);
+			rc = render_page_unchanged(ctx, rel, hash, &same);
+		}
 		chorus_buf_reset(&body);
-		rc =
-		    rel ? archive_doc(ctx, feed_id, k + j,
-				      (const struct render_story *const *)live +
-					  n_cur + start,
-				      end - start, j == m, &body, err)
-			: chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-		if (!rc)
+		if (!rc && !same)
+			rc = archive_doc(
+			    ctx, feed_id, k + j,
+			    (const struct render_story *const *)live + n_cur +
+				start,
+			    end - start, j == m, &body, err);
+		if (!rc && !same)
 			rc = render_write(ctx, rel, chorus_buf_cstr(&body),
 					  body.len, err);
+		if (!rc && !same)
+			rc = render_page_done(ctx, rel, hash);
 		free(rel);
 	}
 	if (rc)

@@ -4,44 +4,34 @@
  * renders it with its Mustache template. Story pages come first and the
  * index and feed last, so a run killed halfway never publishes an index
  * that links to pages not yet written.
+ *
+ * A large site is rendered incrementally (src/render_cache.c): a story
+ * whose members did not change takes its view from the cache instead of
+ * being summarised again, and a page whose inputs hash as last time (and
+ * whose file is as it was written) is not rendered at all. So that one new
+ * article changes few pages, the index is paginated from the oldest story:
+ * index.html shows the latest stories, and page/N.html holds the Nth
+ * oldest group of page_size stories by when they broke, which never moves
+ * once full; page/1.html is the oldest.
+ *
+ * Feed HTML (an article's summary) reaches pages only through the
+ * sanitiser, again at render time and with CHORUS_SANITIZE_NO_REMOTE_MEDIA:
+ * pages make no request of their own, so remote images and media become
+ * links (see include/chorus/sanitize.h).
  */
+#include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "chorus/date.h"
 #include "chorus/file.h"
+#include "chorus/sanitize.h"
 #include "chorus/text.h"
 #include "render_int.h"
-
-int render_write(struct render_ctx *ctx, const char *rel, const char *data,
-		 size_t len, struct chorus_err *err)
-{
-	char *path = chorus_path_join(ctx->site->public_dir, rel);
-	char *slash;
-	int rc, changed = 0;
-
-	if (!path)
-		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	slash = strrchr(path, '/');
-	if (slash) {
-		*slash = '\0';
-		rc = chorus_file_mkdirs(path, err);
-		*slash = '/';
-		if (rc)
-			goto out;
-	}
-	rc = chorus_file_write_atomic(path, data, len, &changed, err);
-	if (!rc) {
-		if (changed)
-			ctx->stats->written++;
-		else
-			ctx->stats->unchanged++;
-	}
-out:
-	free(path);
-	return rc;
-}
 
 char *render_href(const char *from_dir, const char *rel)
 {
@@ -111,6 +101,19 @@ char *render_article_anchor(const char *key)
 	return chorus_buf_detach(&b, NULL);
 }
 
+/*
+ * Is url fit for an href on a page: http or https only. An article's link
+ * comes from a feed or a text file's Link header, written by strangers;
+ * anything else (javascript:, data:, …) is treated as no link at all.
+ */
+static int web_url(const char *url)
+{
+	while (url && (*url == ' ' || *url == '\t'))
+		url++;
+	return url && (!strncasecmp(url, "http://", 7) ||
+		       !strncasecmp(url, "https://", 8));
+}
+
 char *render_article_url(const struct chorus_site *site,
 			 const struct chorus_stored_article *a,
 			 const struct chorus_source *src, const char *from_dir)
@@ -118,7 +121,7 @@ char *render_article_url(const struct chorus_site *site,
 	struct chorus_buf b = CHORUS_BUF_INIT;
 	char *page, *anchor, *url = NULL;
 
-	if (a->a.link && *a->a.link)
+	if (web_url(a->a.link))
 		return chorus_strdup(a->a.link);
 	page = render_source_page(src);
 	anchor = render_article_anchor(a->a.key);
@@ -131,20 +134,26 @@ char *render_article_url(const struct chorus_site *site,
 	return url;
 }
 
+static int two(const char *s)
+{
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
 json_t *render_date_json(int64_t t)
 {
 	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr",
 					     "May", "Jun", "Jul", "Aug",
 					     "Sep", "Oct", "Nov", "Dec"};
 	char iso[CHORUS_DATE_RFC3339_LEN], human[40];
-	int y, mo, d, h, mi;
+	int mo;
 
+	/* "YYYY-MM-DDTHH:MM:SSZ": read in place, it is called very often. */
 	chorus_date_format(t, iso);
-	if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d", &y, &mo, &d, &h, &mi) != 5 ||
-	    mo < 1 || mo > 12)
+	mo = two(iso + 5);
+	if (mo < 1 || mo > 12)
 		return NULL;
-	snprintf(human, sizeof(human), "%d %s %d, %02d:%02d UTC", d,
-		 months[mo - 1], y, h, mi);
+	snprintf(human, sizeof(human), "%d %s %.4s, %.2s:%.2s UTC",
+		 two(iso + 8), months[mo - 1], iso, iso + 11, iso + 14);
 	return json_pack("{s:s, s:s}", "iso", iso, "human", human);
 }
 
@@ -195,13 +204,12 @@ static json_t *member_json(struct render_ctx *ctx,
 	json_t *o = NULL;
 
 	if (title && href && link)
-		o = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:o, s:o, s:b}",
-			      "source", m->source->name, "source_url", href,
-			      "title", title, "link", link, "author", a->author,
-			      "subtitle", a->subtitle, "date",
-			      render_date_json(a->published), "only",
-			      strings_json(&m->only), "has_only",
-			      m->only.n > 0);
+		o = json_pack(
+		    "{s:s, s:s, s:s, s:s, s:s?, s:s?, s:o, s:o, s:b}", "source",
+		    m->source->name, "source_url", href, "title", title, "link",
+		    link, "author", a->author, "subtitle", a->subtitle, "date",
+		    render_date_json(a->published), "only",
+		    strings_json(&m->only), "has_only", m->only.n > 0);
 	free(title);
 	free(page);
 	free(href);
@@ -209,8 +217,8 @@ static json_t *member_json(struct render_ctx *ctx,
 	return o;
 }
 
-json_t *render_story_json(struct render_ctx *ctx,
-			  const struct render_story *rs, const char *from_dir)
+json_t *render_story_json(struct render_ctx *ctx, const struct render_story *rs,
+			  const char *from_dir)
 {
 	const struct chorus_story_view *v = &rs->view;
 	char *url = render_href(from_dir, rs->page);
@@ -231,11 +239,11 @@ json_t *render_story_json(struct render_ctx *ctx,
 		if (!seen && m->source) {
 			char *page = render_source_page(m->source);
 			char *href = page ? render_href(from_dir, page) : NULL;
-			int rc = push(sources,
-				      href ? json_pack("{s:s, s:s}", "name",
-						       m->source->name, "url",
-						       href)
-					   : NULL);
+			int rc =
+			    push(sources,
+				 href ? json_pack("{s:s, s:s}", "name",
+						  m->source->name, "url", href)
+				      : NULL);
 
 			free(page);
 			free(href);
@@ -248,20 +256,18 @@ json_t *render_story_json(struct render_ctx *ctx,
 		if (push(names, json_pack("{s:s}", "name", v->names.v[i])))
 			goto fail;
 	mark_last(names);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:O, s:O, s:O, s:o, s:o, "
-		      "s:I, s:I, s:b, s:b, s:s?, s:b}",
-		      "headline", v->headline, "id", v->story->uuid, "slug",
-		      v->story->slug, "url", url, "summary",
-		      strings_json(&v->summary), "members", members, "sources",
-		      sources, "names", names, "first",
-		      render_date_json(v->first), "last",
-		      render_date_json(v->last), "n_sources",
-		      (json_int_t)v->n_sources, "n_articles",
-		      (json_int_t)v->n_members, "many_sources",
-		      v->n_sources > 1, "same_day",
-		      v->last - v->first < 86400, "lead",
-		      v->summary.n ? v->summary.v[0] : NULL, "has_names",
-		      v->names.n > 0);
+	o = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:o, s:O, s:O, s:O, s:o, s:o, "
+	    "s:I, s:I, s:b, s:b, s:b, s:s?, s:b}",
+	    "headline", v->headline, "id", v->story->uuid, "slug",
+	    v->story->slug, "url", url, "summary", strings_json(&v->summary),
+	    "members", members, "sources", sources, "names", names, "first",
+	    render_date_json(v->first), "last", render_date_json(v->last),
+	    "n_sources", (json_int_t)v->n_sources, "n_articles",
+	    (json_int_t)v->n_members, "many_sources", v->n_sources > 1,
+	    "same_day", v->last - v->first < 86400, "same_time",
+	    v->last == v->first, "lead", v->summary.n ? v->summary.v[0] : NULL,
+	    "has_names", v->names.n > 0);
 fail:
 	free(url);
 	json_decref(members);
@@ -270,39 +276,53 @@ fail:
 	return o;
 }
 
-/* Data every page shares: the site, the way back to the top, the feed. */
-static json_t *page_json(struct render_ctx *ctx, const char *from_dir,
-			 const char *title, const char *description)
+/*
+ * Data every page shares: the site, the way back to the top, the feed.
+ * rel is the page itself (for its absolute URL when [site] link is set).
+ */
+static json_t *page_json(struct render_ctx *ctx, const char *rel,
+			 const char *from_dir, const char *title,
+			 const char *description)
 {
 	const struct chorus_site *s = ctx->site;
 	char *root = render_href(from_dir, "");
 	char *feed = render_href(from_dir, "feed.atom");
 	char *css = render_href(from_dir, "style.css");
 	char *index = render_href(from_dir, "index.html");
+	char *about = render_href(from_dir, "about.html");
+	char *abs = s->link && *s->link ? render_abs_url(s, rel) : NULL;
 	/* Feeds (issue 7): JSON Feed autodiscovery, the OPML list. */
 	char *json_feed = render_href(from_dir, "feed.json");
 	char *opml = render_href(from_dir, "sources.opml");
 	json_t *o = NULL;
 
-	if (root && feed && css && index && json_feed && opml)
+	if (root && feed && css && index && about && json_feed && opml &&
+	    (abs || !s->link || !*s->link))
 		o = json_pack("{s:{s:s, s:s?, s:s, s:s?}, s:s, s:s, s:s, "
-			      "s:s, s:s?, s:s?, s:s, s:s, s:s}",
+			      "s:s, s:s, s:s?, s:s?, s:s?, s:s, s:b, s:b, "
+			      "s:s, s:s}",
 			      "site", "title", s->title, "subtitle",
 			      s->subtitle, "language", s->language, "link",
 			      s->link, "root", root, "feed_url", feed,
-			      "style_url", css, "index_url", index,
-			      "page_title", title, "description", description,
-			      "generator", "chorus " CHORUS_VERSION,
-			      "json_feed_url", json_feed, "opml_url", opml);
+			      "style_url", css, "index_url", index, "about_url",
+			      about, "page_title", title, "description",
+			      description, "page_abs_url", abs, "generator",
+			      "chorus " CHORUS_VERSION, "nav_index",
+			      !strcmp(rel, "index.html"), "nav_about",
+			      !strcmp(rel, "about.html"), "json_feed_url",
+			      json_feed, "opml_url", opml);
 	free(json_feed);
 	free(opml);
 	free(root);
 	free(feed);
 	free(css);
 	free(index);
+	free(about);
+	free(abs);
 	return o;
 }
 
+/* Render template into public/REL; takes data. */
 static int render_page(struct render_ctx *ctx, const char *template,
 		       const char *rel, json_t *data, struct chorus_err *err)
 {
@@ -313,10 +333,37 @@ static int render_page(struct render_ctx *ctx, const char *template,
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	rc = template_set_render(ctx->templates, template, data, &out, err);
 	if (!rc)
-		rc = render_write(ctx, rel, chorus_buf_cstr(&out), out.len, err);
+		rc =
+		    render_write(ctx, rel, chorus_buf_cstr(&out), out.len, err);
 	chorus_buf_release(&out);
 	json_decref(data);
 	return rc;
+}
+
+/* Set key on data (taking value); on failure data is freed: NULL. */
+static json_t *with(json_t *data, const char *key, json_t *value)
+{
+	if (!data || !value) {
+		json_decref(data);
+		json_decref(value);
+		return NULL;
+	}
+	/* json_object_set_new() takes value even when it fails. */
+	if (json_object_set_new(data, key, value)) {
+		json_decref(data);
+		return NULL;
+	}
+	return data;
+}
+
+/* The hash of a page's inputs: the site's settings, a kind, more to add. */
+static int page_hasher(struct render_ctx *ctx, struct render_hasher *h,
+		       const char *kind)
+{
+	if (render_hasher_init(h, ctx->config_hash))
+		return CHORUS_ENOMEM;
+	render_hasher_str(h, kind);
+	return 0;
 }
 
 static int story_pages(struct render_ctx *ctx, struct chorus_err *err)
@@ -326,65 +373,118 @@ static int story_pages(struct render_ctx *ctx, struct chorus_err *err)
 
 	for (i = 0; i < ctx->n_stories && !rc; i++) {
 		const struct render_story *rs = &ctx->stories[i];
-		json_t *data = page_json(ctx, "stories/", rs->view.headline,
-					 rs->view.summary.n
-						 ? rs->view.summary.v[0]
-						 : NULL);
+		struct render_hasher h;
+		uint64_t hash;
+		int same;
+		json_t *data;
 
-		if (data && json_object_set_new(
-				    data, "story",
-				    render_story_json(ctx, rs, "stories/"))) {
-			json_decref(data);
-			data = NULL;
-		}
+		if (page_hasher(ctx, &h, "story"))
+			return chorus_err_set(err, CHORUS_ENOMEM,
+					      "out of memory");
+		render_hasher_i64(&h, (int64_t)rs->hash);
+		hash = render_hasher_done(&h);
+		rc = render_page_unchanged(ctx, rs->page, hash, &same);
+		if (rc || same)
+			goto next;
+		/* A description for link previews even without a summary. */
+		data = page_json(ctx, rs->page, "stories/", rs->view.headline,
+				 rs->view.summary.n ? rs->view.summary.v[0]
+						    : rs->view.headline);
+		data =
+		    with(data, "story", render_story_json(ctx, rs, "stories/"));
 		rc = render_page(ctx, "story.mustache", rs->page, data, err);
+		if (!rc)
+			rc = render_page_done(ctx, rs->page, hash);
+	next:
+		if (rc == CHORUS_ENOMEM)
+			rc = chorus_err_set(err, rc, "out of memory");
 		chorus_report_progress(ctx->report, "rendering stories",
 				       (long)i + 1, (long)ctx->n_stories);
 	}
 	return rc;
 }
 
-/* The published story an article belongs to, or NULL. */
-static const struct render_story *story_of(struct render_ctx *ctx,
-					   int64_t story_id)
+static int cmp_story_id(const void *a, const void *b)
 {
-	size_t i;
+	int64_t x = (*(const struct render_story *const *)a)->view.story->id;
+	int64_t y = (*(const struct render_story *const *)b)->view.story->id;
 
-	for (i = 0; i < ctx->n_stories; i++)
-		if (ctx->stories[i].view.story->id == story_id)
-			return &ctx->stories[i];
-	return NULL;
+	return x < y ? -1 : x > y;
 }
 
+/* The published story with id story_id, or NULL (ctx->by_id is sorted). */
+static const struct render_story *story_of(const struct render_story **by_id,
+					   size_t n, int64_t story_id)
+{
+	struct chorus_story key_story = {0};
+	struct render_story key = {0};
+	const struct render_story *kp = &key, *const * found;
+
+	key_story.id = story_id;
+	key.view.story = &key_story;
+	found = n ? bsearch(&kp, by_id, n, sizeof(*by_id), cmp_story_id) : NULL;
+	return found ? *found : NULL;
+}
+
+/* The article's feed summary, sanitised for a page; NULL when it has none. */
+static char *summary_html(const struct chorus_article *a)
+{
+	struct chorus_buf b = CHORUS_BUF_INIT;
+
+	if (!a->summary || !*a->summary)
+		return NULL;
+	chorus_buf_init(&b, (size_t)1 << 22);
+	if (chorus_sanitize_html_flags(a->summary, strlen(a->summary),
+				       web_url(a->link) ? a->link : NULL,
+				       CHORUS_SANITIZE_NO_REMOTE_MEDIA, &b,
+				       NULL) ||
+	    !b.len) {
+		chorus_buf_release(&b);
+		return NULL;
+	}
+	return chorus_buf_detach(&b, NULL);
+}
+
+/* The articles of one source (indices into the corpus, oldest first). */
+struct source_group {
+	size_t *idx;
+	size_t n;
+};
+
 static json_t *source_articles_json(struct render_ctx *ctx,
-				    const struct chorus_source *src)
+				    const struct source_group *g,
+				    const struct render_story **by_id)
 {
 	json_t *arr = json_array();
 	size_t i;
 
 	/* Newest first, as on the index. */
-	for (i = ctx->corpus->n_articles; arr && i-- > 0;) {
-		const struct chorus_stored_article *a = &ctx->corpus->articles[i];
-		const struct render_story *rs;
-		char *title, *anchor, *story_url;
+	for (i = g->n; arr && i-- > 0;) {
+		const struct chorus_stored_article *a =
+		    &ctx->corpus->articles[g->idx[i]];
+		const struct render_story *rs =
+		    story_of(by_id, ctx->n_stories, a->story_id);
+		char *title, *anchor, *story_url, *html;
 		json_t *o = NULL;
 
-		if (a->source_id != src->id)
-			continue;
-		rs = story_of(ctx, a->story_id);
 		title = chorus_article_display_title(&a->a);
 		anchor = render_article_anchor(a->a.key);
 		story_url = rs ? render_href("sources/", rs->page) : NULL;
+		html = summary_html(&a->a);
 		if (title && anchor && (story_url || !rs))
-			o = json_pack("{s:s, s:s, s:s?, s:o, s:s?, s:s?}",
+			o = json_pack("{s:s, s:s, s:s?, s:s?, s:o, s:s?, s:s?, "
+				      "s:s?}",
 				      "title", title, "anchor", anchor, "link",
-				      a->a.link, "date",
+				      web_url(a->a.link) ? a->a.link : NULL,
+				      "author", a->a.author, "date",
 				      render_date_json(a->a.published),
 				      "story_url", story_url, "story_headline",
-				      rs ? rs->view.headline : NULL);
+				      rs ? rs->view.headline : NULL,
+				      "summary_html", html);
 		free(title);
 		free(anchor);
 		free(story_url);
+		free(html);
 		if (push(arr, o)) {
 			json_decref(arr);
 			return NULL;
@@ -393,7 +493,118 @@ static json_t *source_articles_json(struct render_ctx *ctx,
 	return arr;
 }
 
-static int source_pages(struct render_ctx *ctx, struct chorus_err *err)
+/* What a source page shows, hashed. */
+static int source_page_hash(struct render_ctx *ctx,
+			    const struct chorus_source *src,
+			    const struct source_group *g,
+			    const struct render_story **by_id, uint64_t *out)
+{
+	struct render_hasher h;
+	size_t i;
+
+	if (page_hasher(ctx, &h, "source"))
+		return CHORUS_ENOMEM;
+	render_hasher_str(&h, src->name);
+	render_hasher_str(&h, src->slug);
+	render_hasher_str(&h, src->url);
+	for (i = 0; i < g->n; i++) {
+		const struct chorus_stored_article *a =
+		    &ctx->corpus->articles[g->idx[i]];
+		const struct render_story *rs =
+		    story_of(by_id, ctx->n_stories, a->story_id);
+
+		render_hasher_str(&h, a->a.key);
+		render_hasher_str(&h, a->a.title);
+		render_hasher_str(&h, a->a.title ? NULL : a->a.text);
+		render_hasher_str(&h, a->a.link);
+		render_hasher_str(&h, a->a.author);
+		render_hasher_str(&h, a->a.summary);
+		render_hasher_i64(&h, a->a.published);
+		render_hasher_str(&h, rs ? rs->page : NULL);
+		render_hasher_str(&h, rs ? rs->view.headline : NULL);
+	}
+	*out = render_hasher_done(&h);
+	return 0;
+}
+
+static int cmp_source_ptr(const void *a, const void *b)
+{
+	int64_t x = (*(const struct chorus_source *const *)a)->id;
+	int64_t y = (*(const struct chorus_source *const *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* c's sources, by id for bsearch with cmp_source_ptr. Caller frees. */
+static const struct chorus_source **sources_by_id(const struct chorus_corpus *c)
+{
+	const struct chorus_source **v = calloc(c->n_sources + 1, sizeof(*v));
+	size_t i;
+
+	for (i = 0; v && i < c->n_sources; i++)
+		v[i] = &c->sources[i];
+	if (v)
+		qsort(v, c->n_sources, sizeof(*v), cmp_source_ptr);
+	return v;
+}
+
+const struct chorus_source *
+render_find_source(const struct chorus_source *const *by_id, size_t n,
+		   int64_t id)
+{
+	struct chorus_source key = {0};
+	const struct chorus_source *kp = &key, *const * found;
+
+	key.id = id;
+	found =
+	    n ? bsearch(&kp, by_id, n, sizeof(*by_id), cmp_source_ptr) : NULL;
+	return found ? *found : NULL;
+}
+
+/* Group the corpus's articles by source: groups[i] for c->sources[i]. */
+static int group_by_source(const struct chorus_corpus *c,
+			   const struct chorus_source *const *by_id,
+			   struct source_group **out, size_t **store)
+{
+	struct source_group *g = calloc(c->n_sources + 1, sizeof(*g));
+	size_t *idx = malloc((c->n_articles + 1) * sizeof(*idx));
+	size_t *which = malloc((c->n_articles + 1) * sizeof(*which));
+	size_t i, k, off = 0;
+
+	*out = NULL;
+	*store = NULL;
+	if (!g || !idx || !which) {
+		free(g);
+		free(idx);
+		free(which);
+		return CHORUS_ENOMEM;
+	}
+	for (i = 0; i < c->n_articles; i++) {
+		const struct chorus_source *src = render_find_source(
+		    by_id, c->n_sources, c->articles[i].source_id);
+
+		which[i] = src ? (size_t)(src - c->sources) : c->n_sources;
+		if (src)
+			g[which[i]].n++;
+	}
+	for (k = 0; k < c->n_sources; k++) {
+		g[k].idx = idx + off;
+		off += g[k].n;
+		g[k].n = 0;
+	}
+	for (i = 0; i < c->n_articles; i++)
+		if (which[i] < c->n_sources)
+			g[which[i]].idx[g[which[i]].n++] = i;
+	free(which);
+	*out = g;
+	*store = idx;
+	return 0;
+}
+
+static int source_pages(struct render_ctx *ctx,
+			const struct render_story **by_id,
+			const struct source_group *groups,
+			struct chorus_err *err)
 {
 	const struct chorus_corpus *c = ctx->corpus;
 	size_t i;
@@ -402,87 +613,258 @@ static int source_pages(struct render_ctx *ctx, struct chorus_err *err)
 	for (i = 0; i < c->n_sources && !rc; i++) {
 		const struct chorus_source *src = &c->sources[i];
 		char *page = render_source_page(src);
-		json_t *data = page ? page_json(ctx, "sources/", src->name,
-						NULL)
-				    : NULL;
+		struct chorus_buf desc = CHORUS_BUF_INIT;
+		uint64_t hash = 0;
+		int same = 0;
+		json_t *data;
 
-		if (data &&
-		    (json_object_set_new(data, "source",
-					 json_pack("{s:s, s:s?, s:s+}", "name",
-						   src->name, "url",
-						   src->url, "feed_url",
-						   src->slug, ".atom")) ||
-		     json_object_set_new(data, "articles",
-					 source_articles_json(ctx, src)))) {
-			json_decref(data);
-			data = NULL;
+		if (!page ||
+		    chorus_buf_printf(&desc,
+				      "Every article from %s "
+				      "and the story it joined.",
+				      src->name) ||
+		    source_page_hash(ctx, src, &groups[i], by_id, &hash)) {
+			rc =
+			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+			goto next;
 		}
-		rc = page ? render_page(ctx, "source.mustache", page, data, err)
-			  : chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		rc = render_page_unchanged(ctx, page, hash, &same);
+		if (rc || same)
+			goto next;
+		data = page_json(ctx, page, "sources/", src->name, desc.data);
+		data = with(data, "source",
+			    json_pack("{s:s, s:s?, s:s+, s:I, s:b}", "name",
+				      src->name, "url",
+				      web_url(src->url) ? src->url : NULL,
+				      "feed_url", src->slug, ".atom",
+				      "n_articles", (json_int_t)groups[i].n,
+				      "many", groups[i].n != 1));
+		data = with(data, "articles",
+			    source_articles_json(ctx, &groups[i], by_id));
+		rc = render_page(ctx, "source.mustache", page, data, err);
+		if (!rc)
+			rc = render_page_done(ctx, page, hash);
+	next:
+		if (rc == CHORUS_ENOMEM)
+			rc = chorus_err_set(err, rc, "out of memory");
+		chorus_buf_release(&desc);
 		free(page);
 	}
 	return rc;
 }
 
+/* Archive order: by when the story broke, oldest first. */
+static int cmp_broke(const void *a, const void *b)
+{
+	const struct render_story *x = *(const struct render_story *const *)a;
+	const struct render_story *y = *(const struct render_story *const *)b;
+
+	if (x->view.first != y->view.first)
+		return x->view.first < y->view.first ? -1 : 1;
+	return x->view.story->id < y->view.story->id
+		   ? -1
+		   : x->view.story->id > y->view.story->id;
+}
+
+/*
+ * One index page: "index.html" (the latest) or "page/N.html"; stories
+ * newest first; newer/older the pager's links relative to the page.
+ */
+static int index_page(struct render_ctx *ctx, const char *rel,
+		      const struct render_story *const *stories, size_t n,
+		      const char *newer, const char *older, int archive,
+		      struct chorus_err *err)
+{
+	const char *dir = archive ? "page/" : "";
+	struct render_hasher h;
+	uint64_t hash;
+	json_t *data, *arr = json_array();
+	int64_t from = 0, to = 0;
+	size_t i;
+	int same, rc;
+
+	if (!arr || page_hasher(ctx, &h, rel)) {
+		json_decref(arr);
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	}
+	render_hasher_str(&h, newer);
+	render_hasher_str(&h, older);
+	for (i = 0; i < n; i++) {
+		render_hasher_i64(&h, (int64_t)stories[i]->hash);
+		if (!i || stories[i]->view.first < from)
+			from = stories[i]->view.first;
+		if (!i || stories[i]->view.first > to)
+			to = stories[i]->view.first;
+	}
+	hash = render_hasher_done(&h);
+	rc = render_page_unchanged(ctx, rel, hash, &same);
+	if (rc || same) {
+		json_decref(arr);
+		return rc ? chorus_err_set(err, rc, "out of memory") : 0;
+	}
+	for (i = 0; i < n; i++)
+		if (push(arr, render_story_json(ctx, stories[i], dir))) {
+			json_decref(arr);
+			return chorus_err_set(err, CHORUS_ENOMEM,
+					      "out of memory");
+		}
+	data = page_json(ctx, rel, dir, archive ? "Earlier stories" : NULL,
+			 ctx->site->subtitle
+			     ? ctx->site->subtitle
+			     : "The latest stories, told by every source "
+			       "that reported them.");
+	data = with(data, "stories", arr);
+	if (archive)
+		data =
+		    with(data, "archive",
+			 json_pack("{s:o, s:o}", "from", render_date_json(from),
+				   "to", render_date_json(to)));
+	if (newer || older)
+		data = with(
+		    data, "pager",
+		    json_pack("{s:s?, s:s?}", "newer", newer, "older", older));
+	rc = render_page(ctx, "index.mustache", rel, data, err);
+	if (!rc && render_page_done(ctx, rel, hash))
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	return rc;
+}
+
+/*
+ * index.html shows the page_size latest stories; when there are more,
+ * page/1.html … page/P.html hold every story by when it broke, page_size
+ * to a page from the oldest, so a full page never changes its stories.
+ */
 static int index_pages(struct render_ctx *ctx, struct chorus_err *err)
 {
-	size_t per = ctx->site->index_page_size ? ctx->site->index_page_size
-						 : 30;
-	size_t pages = ctx->n_stories ? (ctx->n_stories + per - 1) / per : 1;
-	size_t p, i;
+	size_t per =
+	    ctx->site->index_page_size ? ctx->site->index_page_size : 30;
+	size_t n = ctx->n_stories, pages = n > per ? (n + per - 1) / per : 0;
+	const struct render_story **order = NULL, **front = NULL;
+	struct chorus_buf rel = CHORUS_BUF_INIT, newer = CHORUS_BUF_INIT,
+			  older = CHORUS_BUF_INIT;
+	size_t p, i, lo, hi;
 	int rc = 0;
 
-	for (p = 1; p <= pages && !rc; p++) {
-		const char *dir = p == 1 ? "" : "page/";
-		struct chorus_buf rel = CHORUS_BUF_INIT, prev = CHORUS_BUF_INIT,
-				  next = CHORUS_BUF_INIT;
-		json_t *data = page_json(ctx, dir, NULL, ctx->site->subtitle);
-		json_t *stories = json_array();
-
-		for (i = (p - 1) * per; data && stories && i < ctx->n_stories &&
-					i < p * per;
-		     i++)
-			if (push(stories, render_story_json(
-						  ctx, &ctx->stories[i], dir)))
-				break;
-		if (p == 1)
-			rc = chorus_buf_adds(&rel, "index.html");
-		else
-			rc = chorus_buf_printf(&rel, "page/%zu.html", p);
-		if (!rc && p > 1)
-			rc = p == 2 ? chorus_buf_adds(&prev, "../index.html")
-				    : chorus_buf_printf(&prev, "%zu.html",
-							p - 1);
-		if (!rc && p < pages)
-			rc = chorus_buf_printf(&next, p == 1 ? "page/%zu.html"
-							     : "%zu.html",
-					       p + 1);
-		if (rc || !data || !stories ||
-		    json_array_size(stories) !=
-			    (p * per < ctx->n_stories ? per
-						      : ctx->n_stories -
-								(p - 1) * per)) {
-			json_decref(stories);
-			json_decref(data);
-			data = NULL;
-		} else if (json_object_set_new(data, "stories", stories) ||
-		    json_object_set_new(
-			    data, "pager",
-			    json_pack("{s:I, s:I, s:s?, s:s?, s:b}", "page",
-				      (json_int_t)p, "pages",
-				      (json_int_t)pages, "prev",
-				      prev.data, "next", next.data,
-				      "several", pages > 1))) {
-			json_decref(data);
-			data = NULL;
-		}
-		stories = NULL;
-		rc = render_page(ctx, "index.mustache", rel.data, data, err);
-		chorus_buf_release(&rel);
-		chorus_buf_release(&prev);
-		chorus_buf_release(&next);
+	order = calloc(n + 1, sizeof(*order));
+	front = calloc(n + 1, sizeof(*front));
+	if (!order || !front) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
 	}
+	for (i = 0; i < n; i++)
+		front[i] = order[i] = &ctx->stories[i];
+	qsort(order, n, sizeof(*order), cmp_broke);
+	for (p = 1; p <= pages && !rc; p++) {
+		chorus_buf_reset(&rel);
+		chorus_buf_reset(&newer);
+		chorus_buf_reset(&older);
+		lo = (p - 1) * per;
+		hi = p * per < n ? p * per : n;
+		/* Newest first on the page. */
+		for (i = 0; i < (hi - lo) / 2; i++) {
+			const struct render_story *t = order[lo + i];
+
+			order[lo + i] = order[hi - 1 - i];
+			order[hi - 1 - i] = t;
+		}
+		if (chorus_buf_printf(&rel, "page/%zu.html", p) ||
+		    (p == pages
+			 ? chorus_buf_adds(&newer, "../index.html")
+			 : chorus_buf_printf(&newer, "%zu.html", p + 1)) ||
+		    (p > 1 && chorus_buf_printf(&older, "%zu.html", p - 1))) {
+			rc =
+			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+			break;
+		}
+		rc = index_page(ctx, rel.data, order + lo, hi - lo, newer.data,
+				older.data, 1, err);
+	}
+	if (!rc) {
+		chorus_buf_reset(&older);
+		if (pages && chorus_buf_printf(&older, "page/%zu.html", pages))
+			rc =
+			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	}
+	/* ctx->stories is newest first already. */
+	if (!rc)
+		rc = index_page(ctx, "index.html", front, n < per ? n : per,
+				NULL, pages ? older.data : NULL, 0, err);
+out:
+	free(order);
+	free(front);
+	chorus_buf_release(&rel);
+	chorus_buf_release(&newer);
+	chorus_buf_release(&older);
 	return rc;
+}
+
+/*
+ * The health of one subscription for the about page: when it was last
+ * fetched, how that went, when it is polled next. It comes from the
+ * store's polling state, kept by `chorus poll`; the state this renderer
+ * reads (store schema 1) keeps none, so every feed reads "not polled yet".
+ */
+static json_t *feed_health_json(struct render_ctx *ctx,
+				const struct chorus_feed_config *f)
+{
+	(void)ctx;
+	return json_pack("{s:s, s:s?, s:n, s:s, s:s, s:n}", "url", f->url,
+			 "name", f->name, "last_fetch", "status",
+			 "not polled yet", "status_class", "unknown",
+			 "next_poll");
+}
+
+/* about.html: what the site is, its subscriptions and its sources. */
+static int about_page(struct render_ctx *ctx, const struct source_group *groups,
+		      struct chorus_err *err)
+{
+	const struct chorus_site *s = ctx->site;
+	const struct chorus_corpus *c = ctx->corpus;
+	json_t *data, *feeds = json_array(), *sources = json_array();
+	int64_t newest = 0;
+	size_t i;
+
+	for (i = 0; feeds && i < s->n_feeds; i++)
+		if (push(feeds, feed_health_json(ctx, &s->feeds[i]))) {
+			json_decref(feeds);
+			feeds = NULL;
+		}
+	for (i = 0; sources && i < c->n_sources; i++) {
+		char *page = render_source_page(&c->sources[i]);
+		char *href = page ? render_href("", page) : NULL;
+
+		if (!href ||
+		    push(sources,
+			 json_pack("{s:s, s:s, s:I, s:b}", "name",
+				   c->sources[i].name, "url", href,
+				   "n_articles", (json_int_t)groups[i].n,
+				   "many", groups[i].n != 1))) {
+			json_decref(sources);
+			sources = NULL;
+		}
+		free(page);
+		free(href);
+	}
+	for (i = 0; i < ctx->n_stories; i++)
+		if (ctx->stories[i].view.last > newest)
+			newest = ctx->stories[i].view.last;
+	data = page_json(ctx, "about.html", "", "About",
+			 "What this site is, the feeds it reads and the "
+			 "sources it quotes.");
+	data = with(data, "feeds", feeds);
+	data = with(data, "sources", sources);
+	data = with(data, "has_feeds", json_boolean(s->n_feeds > 0));
+	data = with(data, "n_sources", json_integer((json_int_t)c->n_sources));
+	data = with(data, "many_sources", json_boolean(c->n_sources != 1));
+	data =
+	    with(data, "n_stories", json_integer((json_int_t)ctx->n_stories));
+	data = with(data, "many_stories", json_boolean(ctx->n_stories != 1));
+	data =
+	    with(data, "n_articles", json_integer((json_int_t)c->n_articles));
+	data = with(data, "many_articles", json_boolean(c->n_articles != 1));
+	if (ctx->n_stories)
+		data = with(data, "newest", render_date_json(newest));
+	return render_page(ctx, "about.mustache", "about.html", data, err);
 }
 
 static int static_files(struct render_ctx *ctx, struct chorus_err *err)
@@ -510,6 +892,284 @@ static int cmp_story(const void *a, const void *b)
 	return strcmp(x->view.story->slug, y->view.story->slug);
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The hash of what every page depends on besides its own data: the
+ * version, the site's settings and every template (the site's own files
+ * and the built-ins).
+ */
+static int config_hash(struct render_ctx *ctx, struct chorus_err *err)
+{
+	const struct chorus_site *s = ctx->site;
+	const struct chorus_builtin_template *b;
+	struct chorus_strlist names;
+	struct render_hasher h;
+	DIR *d = s->templates_dir ? opendir(s->templates_dir) : NULL;
+	struct dirent *e;
+	size_t i;
+	int rc = 0;
+
+	chorus_strlist_init(&names);
+	while (d && !rc && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			rc = chorus_strlist_push(&names, e->d_name,
+						 strlen(e->d_name));
+	if (d)
+		closedir(d);
+	if (rc || render_hasher_init(&h, 0)) {
+		chorus_strlist_release(&names);
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	}
+	if (names.n)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_name);
+	render_hasher_str(&h, "chorus " CHORUS_VERSION);
+	render_hasher_str(&h, s->title);
+	render_hasher_str(&h, s->subtitle);
+	render_hasher_str(&h, s->language);
+	render_hasher_str(&h, s->link);
+	render_hasher_str(&h, s->author);
+	render_hasher_i64(&h, (int64_t)s->index_page_size);
+	for (b = chorus_builtin_templates; b->name; b++) {
+		render_hasher_str(&h, b->name);
+		render_hasher_str(&h, b->data);
+	}
+	for (i = 0; i < names.n; i++) {
+		char *path = chorus_path_join(s->templates_dir, names.v[i]);
+		struct chorus_buf f = CHORUS_BUF_INIT;
+
+		render_hasher_str(&h, names.v[i]);
+		if (path && !chorus_file_read(path, 4u << 20, &f, NULL))
+			render_hasher_str(&h, chorus_buf_cstr(&f));
+		chorus_buf_release(&f);
+		free(path);
+	}
+	ctx->config_hash = render_hasher_done(&h);
+	chorus_strlist_release(&names);
+	return 0;
+}
+
+/* What any page shows of a story, hashed: its view and its sources. */
+static uint64_t story_hash(const struct render_story *rs)
+{
+	const struct chorus_story_view *v = &rs->view;
+	struct render_hasher h;
+	size_t i;
+
+	if (render_hasher_init(&h, rs->fp))
+		return 0;
+	render_hasher_str(&h, v->story->uuid);
+	render_hasher_str(&h, v->story->slug);
+	for (i = 0; i < v->n_members; i++) {
+		const struct chorus_source *src = v->members[i].source;
+
+		render_hasher_str(&h, src ? src->name : NULL);
+		render_hasher_str(&h, src ? src->slug : NULL);
+	}
+	return render_hasher_done(&h);
+}
+
+static int cmp_corpus_story(const void *key, const void *s)
+{
+	int64_t x = *(const int64_t *)key,
+		y = ((const struct chorus_story *)s)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A story to summarise: its members as a corpus of their own. */
+struct view_job {
+	const struct chorus_story *story;
+	struct render_story *rs;
+	struct chorus_corpus sub;
+	int rc;
+	struct chorus_err err;
+};
+
+struct view_worker {
+	struct view_job *jobs;
+	size_t n, first, step; /* jobs first, first + step, … */
+	pthread_t thread;
+};
+
+static void *summarise_some(void *arg)
+{
+	struct view_worker *w = arg;
+	size_t i;
+
+	for (i = w->first; i < w->n; i += w->step) {
+		struct view_job *j = &w->jobs[i];
+
+		j->rc = chorus_story_view_compute(&j->sub, j->story,
+						  &j->rs->view, &j->err);
+		if (j->rc)
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * Summarise the stories of jobs. Each view depends on its own members
+ * only, so the work is shared between threads (one per processor, at most
+ * MAX_THREADS); the results do not depend on how it was shared.
+ */
+#define MAX_THREADS 8
+static int summarise(struct render_ctx *ctx, struct view_job *jobs, size_t n,
+		     struct chorus_err *err)
+{
+	struct view_worker w[MAX_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t t, n_threads = cpus > 1 ? (size_t)cpus : 1, started = 0, i;
+	int rc = 0;
+
+	if (n_threads > MAX_THREADS)
+		n_threads = MAX_THREADS;
+	if (n < 64)
+		n_threads = 1; /* not worth a thread */
+	for (t = 0; t < n_threads; t++) {
+		w[t].jobs = jobs;
+		w[t].n = n;
+		w[t].first = t;
+		w[t].step = n_threads;
+	}
+	for (t = 1; t < n_threads; t++)
+		if (!pthread_create(&w[t].thread, NULL, summarise_some, &w[t]))
+			started = t;
+		else
+			break;
+	/* Threads that could not start: their share runs here. */
+	for (t = started + 1; t < n_threads; t++) {
+		w[t].first = t;
+		summarise_some(&w[t]);
+	}
+	summarise_some(&w[0]);
+	for (t = 1; t <= started; t++)
+		pthread_join(w[t].thread, NULL);
+	for (i = 0; i < n; i++) {
+		if (!rc && jobs[i].rc)
+			rc = chorus_err_set(err, jobs[i].rc, "%s",
+					    jobs[i].err.msg);
+		chorus_report_progress(ctx->report, "summarising", (long)i + 1,
+				       (long)n);
+	}
+	return rc;
+}
+
+/*
+ * The view of every published story into ctx->stories. A story's members
+ * are gathered into a corpus of their own (shallow copies in *grouped,
+ * which the views point into), so each view costs its members, not the
+ * whole corpus; a view whose members' fingerprint is in the cache is
+ * taken from there.
+ */
+static int compute_views(struct render_ctx *ctx,
+			 const struct chorus_source *const *sources,
+			 struct chorus_stored_article **grouped,
+			 struct chorus_err *err)
+{
+	const struct chorus_corpus *c = ctx->corpus;
+	const struct chorus_stored_article **ptrs = NULL;
+	size_t *start = NULL, *fill = NULL, i, k;
+	size_t *story_of_article = NULL;
+	struct view_job *jobs = NULL;
+	size_t n_jobs = 0;
+	int rc = 0;
+
+	*grouped = calloc(c->n_articles + 1, sizeof(**grouped));
+	ptrs = calloc(c->n_articles + 1, sizeof(*ptrs));
+	start = calloc(c->n_stories + 2, sizeof(*start));
+	fill = calloc(c->n_stories + 1, sizeof(*fill));
+	story_of_article = calloc(c->n_articles + 1, sizeof(*story_of_article));
+	if (!*grouped || !ptrs || !start || !fill || !story_of_article) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Count each story's members (c->stories is sorted by id). */
+	for (i = 0; i < c->n_articles; i++) {
+		const struct chorus_story *s =
+		    c->articles[i].story_id && c->n_stories
+			? bsearch(&c->articles[i].story_id, c->stories,
+				  c->n_stories, sizeof(*c->stories),
+				  cmp_corpus_story)
+			: NULL;
+
+		story_of_article[i] =
+		    s ? (size_t)(s - c->stories) : c->n_stories;
+		if (s)
+			start[story_of_article[i] + 1]++;
+	}
+	for (k = 0; k < c->n_stories; k++)
+		start[k + 1] += start[k];
+	for (i = 0; i < c->n_articles; i++) {
+		size_t s = story_of_article[i], at;
+
+		if (s == c->n_stories)
+			continue;
+		at = start[s] + fill[s]++;
+		(*grouped)[at] = c->articles[i];
+		ptrs[at] = &c->articles[i];
+	}
+	jobs = calloc(c->n_stories + 1, sizeof(*jobs));
+	if (!jobs) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Views from the cache; the others are summarised below. */
+	for (k = 0; k < c->n_stories && !rc; k++) {
+		const struct chorus_story *s = &c->stories[k];
+		struct render_story *rs = &ctx->stories[ctx->n_stories];
+		size_t n = start[k + 1] - start[k];
+		int hit = 0;
+
+		if (s->merged_into || !n)
+			continue;
+		jobs[n_jobs].story = s;
+		jobs[n_jobs].rs = rs;
+		jobs[n_jobs].sub = *c;
+		jobs[n_jobs].sub.articles = *grouped + start[k];
+		jobs[n_jobs].sub.n_articles = n;
+		rs->fp = render_hash_story(ptrs + start[k], n);
+		rc = render_cache_restore(ctx->cache, s->id, rs->fp,
+					  &jobs[n_jobs].sub, sources, rs, &hit);
+		rs->view.story = s;
+		if (rc) {
+			rc = chorus_err_set(err, rc, "out of memory");
+			break;
+		}
+		if (!hit)
+			n_jobs++;
+		ctx->n_stories++;
+	}
+	if (!rc)
+		rc = summarise(ctx, jobs, n_jobs, err);
+	for (k = 0; k < ctx->n_stories && !rc; k++) {
+		struct render_story *rs = &ctx->stories[k];
+		struct chorus_buf page = CHORUS_BUF_INIT;
+
+		if (chorus_buf_printf(&page, "stories/%s.html",
+				      rs->view.story->slug)) {
+			rc =
+			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+			break;
+		}
+		rs->page = chorus_buf_detach(&page, NULL);
+		rs->hash = story_hash(rs);
+		if (!rs->page || !rs->hash)
+			rc =
+			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	}
+out:
+	free(jobs);
+	free(ptrs);
+	free(start);
+	free(fill);
+	free(story_of_article);
+	return rc;
+}
+
 int chorus_render_site(const struct chorus_site *site,
 		       const struct chorus_corpus *c,
 		       struct chorus_render_stats *stats,
@@ -525,62 +1185,98 @@ int chorus_render_site_archived(const struct chorus_site *site,
 				struct chorus_report *report,
 				struct chorus_err *err)
 {
-	struct render_ctx ctx = {site, c, NULL, 0, NULL, stats, report, st, 0};
+	struct render_ctx ctx;
+	struct chorus_stored_article *grouped = NULL;
+	const struct render_story **by_id = NULL;
+	struct source_group *groups = NULL;
+	const struct chorus_source **sources = NULL;
+	size_t *group_store = NULL;
+	char *cache_path = NULL;
 	size_t i;
 	int rc;
 
 	memset(stats, 0, sizeof(*stats));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.site = site;
+	ctx.corpus = c;
+	ctx.stats = stats;
+	ctx.report = report;
+	ctx.store = st;
 	rc = template_set_new(&ctx.templates, site->templates_dir, err);
 	if (rc)
 		return rc;
-	ctx.stories = calloc(c->n_stories + 1, sizeof(*ctx.stories));
-	if (!ctx.stories) {
+	if (site->state_dir &&
+	    !(cache_path = chorus_path_join(site->state_dir, "render.cache"))) {
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < c->n_stories && !rc; i++) {
-		struct render_story *rs = &ctx.stories[ctx.n_stories];
-		struct chorus_buf page = CHORUS_BUF_INIT;
-
-		if (c->stories[i].merged_into)
-			continue;
-		rc = chorus_story_view_compute(c, &c->stories[i], &rs->view,
-					       err);
-		if (rc)
-			break;
-		if (!rs->view.n_members) {
-			chorus_story_view_release(&rs->view);
-			continue;
-		}
-		ctx.n_stories++;
-		if (chorus_buf_printf(&page, "stories/%s.html",
-				      c->stories[i].slug)) {
-			rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-			break;
-		}
-		rs->page = chorus_buf_detach(&page, NULL);
-		chorus_report_progress(report, "summarising", (long)i + 1,
-				       (long)c->n_stories);
+	render_staging_reset(&ctx); /* what a killed run left */
+	rc = render_cache_load(&ctx.cache, cache_path, err);
+	if (!rc)
+		rc = config_hash(&ctx, err);
+	if (rc)
+		goto out;
+	ctx.stories = calloc(c->n_stories + 1, sizeof(*ctx.stories));
+	by_id = calloc(c->n_stories + 1, sizeof(*by_id));
+	sources = sources_by_id(c);
+	if (!ctx.stories || !by_id || !sources ||
+	    group_by_source(c, sources, &groups, &group_store)) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
 	}
+	rc = compute_views(&ctx, sources, &grouped, err);
 	if (rc)
 		goto out;
 	qsort(ctx.stories, ctx.n_stories, sizeof(*ctx.stories), cmp_story);
+	/* Allocated after the sort: the memo is indexed by final position. */
+	ctx.html_memo = calloc(ctx.n_stories + 1, sizeof(*ctx.html_memo));
+	for (i = 0; i < ctx.n_stories; i++)
+		by_id[i] = &ctx.stories[i];
+	qsort(by_id, ctx.n_stories, sizeof(*by_id), cmp_story_id);
 	stats->stories = ctx.n_stories;
 	rc = static_files(&ctx, err);
 	if (!rc)
 		rc = story_pages(&ctx, err);
 	if (!rc)
-		rc = source_pages(&ctx, err);
+		rc = source_pages(&ctx, by_id, groups, err);
+	if (!rc)
+		rc = about_page(&ctx, groups, err);
+	/* Every page the index links to is in place before the index. */
+	if (!rc)
+		rc = render_flush(&ctx, err);
 	if (!rc)
 		rc = index_pages(&ctx, err);
 	if (!rc)
 		rc = render_feeds(&ctx, err); /* src/atom_feeds.c */
+	if (!rc)
+		rc = render_flush(&ctx, err);
+	if (!rc && cache_path)
+		rc = chorus_file_mkdirs(site->state_dir, err);
+	if (!rc && cache_path)
+		rc = render_cache_save(&ctx, cache_path, err);
 out:
+	render_discard(&ctx);
+	free(ctx.pending);
+	for (i = 0; i < ctx.n_pages; i++)
+		free(ctx.pages[i].rel);
+	free(ctx.pages);
 	for (i = 0; ctx.stories && i < ctx.n_stories; i++) {
-		chorus_story_view_release(&ctx.stories[i].view);
+		render_view_release(&ctx.stories[i]);
 		free(ctx.stories[i].page);
+		if (ctx.html_memo) {
+			free(ctx.html_memo[i].dir);
+			free(ctx.html_memo[i].html);
+		}
 	}
+	free(ctx.html_memo);
 	free(ctx.stories);
+	free(grouped);
+	free(by_id);
+	free(groups);
+	free(group_store);
+	free(sources);
+	free(cache_path);
+	render_cache_free(ctx.cache);
 	template_set_free(ctx.templates);
 	return rc;
 }

@@ -5,6 +5,8 @@
 #ifndef CHORUS_RENDER_INT_H
 #define CHORUS_RENDER_INT_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "chorus/buf.h"
@@ -14,7 +16,31 @@
 
 struct render_story {
 	struct chorus_story_view view;
-	char *page; /* "stories/SLUG.html", relative to public/ */
+	char *page;    /* "stories/SLUG.html", relative to public/ */
+	uint64_t fp;   /* fingerprint of the members (render_hash_story) */
+	uint64_t hash; /* of all a page shows of the story (render.c) */
+	int borrowed;  /* the view's strings are the render cache's */
+};
+
+/* A file staged by render_write(), renamed into place by render_flush(). */
+struct render_pending {
+	char *tmp, *path;
+};
+
+/* A page written or kept by this run, for the next run's cache. */
+struct render_page_rec {
+	char *rel;
+	uint64_t hash; /* of its inputs */
+	int64_t mtime_ns, size;
+};
+
+struct render_cache;
+
+/* The last content HTML rendered for a story, and the folder it was for. */
+struct render_html_memo {
+	char *dir;
+	char *html;
+	size_t len;
 };
 
 struct render_ctx {
@@ -25,14 +51,88 @@ struct render_ctx {
 	struct template_set *templates;
 	struct chorus_render_stats *stats;
 	struct chorus_report *report;
+	/* Incremental rendering (src/render_cache.c). */
+	struct render_cache *cache; /* what the last run left */
+	uint64_t config_hash;	    /* site settings, templates, version */
+	struct render_page_rec *pages;
+	size_t n_pages, cap_pages;
+	struct render_pending *pending;
+	size_t n_pending, cap_pending;
+	size_t n_staged; /* temporary files named so far in this batch */
+	struct render_html_memo *html_memo; /* per story, or NULL */
 	/* Feeds (src/atom*.c, src/jsonfeed.c, src/opml_write.c). */
 	struct chorus_store *store; /* for the closed archives; may be NULL */
 	int64_t now; /* the build's time: the newest article's date */
 };
 
-/* Write public/REL atomically when its bytes change; counts in stats. */
+/*
+ * Write public/REL when its bytes change; counts in stats. The file is
+ * staged: it replaces the old one, atomically, at the next render_flush().
+ */
 int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 		 size_t len, struct chorus_err *err);
+
+/* Make the staged files durable (one syncfs) and rename them in order. */
+int render_flush(struct render_ctx *ctx, struct chorus_err *err);
+
+/* Drop the staged files (on failure): the old ones stay. */
+void render_discard(struct render_ctx *ctx);
+
+/* Empty public/.chorus-staging/ of what a killed run left there. */
+void render_staging_reset(struct render_ctx *ctx);
+
+/* The cache at path (NULL, missing or unreadable: an empty one). */
+int render_cache_load(struct render_cache **out, const char *path,
+		      struct chorus_err *err);
+void render_cache_free(struct render_cache *c);
+
+/*
+ * Fill rs's view from the cache when it holds story_id with fingerprint fp
+ * (of the articles of sub, the story's own corpus; sources sorted by id
+ * for render_find_source()); *hit says whether it did. The caller sets the
+ * view's story. The strings are borrowed from the cache, which must
+ * outlive the view: release it with render_view_release().
+ */
+int render_cache_restore(const struct render_cache *c, int64_t story_id,
+			 uint64_t fp, const struct chorus_corpus *sub,
+			 const struct chorus_source *const *sources,
+			 struct render_story *rs, int *hit);
+
+/* The source with id among n sorted by id, or NULL. */
+const struct chorus_source *
+render_find_source(const struct chorus_source *const *by_id, size_t n,
+		   int64_t id);
+
+/* Release rs's view, computed or taken from the cache. */
+void render_view_release(struct render_story *rs);
+
+/* Write the views of ctx's stories and the pages of this run to path. */
+int render_cache_save(struct render_ctx *ctx, const char *path,
+		      struct chorus_err *err);
+
+/*
+ * Was public/REL made from inputs hashing to hash, and is the file still
+ * as then written? If so *unchanged is set, the page is counted as
+ * unchanged and remembered: the caller need not render it.
+ */
+int render_page_unchanged(struct render_ctx *ctx, const char *rel,
+			  uint64_t hash, int *unchanged);
+
+/* Remember that public/REL was rendered from inputs hashing to hash. */
+int render_page_done(struct render_ctx *ctx, const char *rel, uint64_t hash);
+
+/* The fingerprint of a story's members, in order (never 0). */
+uint64_t render_hash_story(const struct chorus_stored_article *const *m,
+			   size_t n);
+
+/* A running hash of page inputs. */
+struct render_hasher {
+	void *state;
+};
+int render_hasher_init(struct render_hasher *rh, uint64_t seed);
+void render_hasher_str(struct render_hasher *rh, const char *s);
+void render_hasher_i64(struct render_hasher *rh, int64_t v);
+uint64_t render_hasher_done(struct render_hasher *rh); /* never 0 */
 
 /*
  * The URL of public/REL as seen from the page at public/FROM_DIR (""

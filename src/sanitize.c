@@ -1016,6 +1016,28 @@ struct writer {
 	struct chorus_buf *out;
 	const char *base;
 	struct chorus_buf value, tmp;
+	unsigned flags; /* enum chorus_sanitize_flags */
+};
+
+/*
+ * With CHORUS_SANITIZE_NO_REMOTE_MEDIA, attributes that make a browser
+ * fetch something as the page loads (sorted for bsearch). href, cite and
+ * longdesc are followed only when a reader asks, so they stay.
+ */
+static const char *const loading_attributes[] = {
+    "background", "data",   "datasrc", "dynsrc", "icon",
+    "lowsrc",	  "poster", "src",     "vrml",
+};
+
+/* Media elements that become a link to their address (sorted). */
+static const struct {
+	const char *name;
+	const char *label;
+} media_links[] = {
+    {"audio", "Audio"},
+    {"img", "Image"},
+    {"source", "Media"},
+    {"video", "Video"},
 };
 
 /*
@@ -1110,6 +1132,10 @@ static int put_attribute(struct writer *w, xmlAttrPtr a)
 	def = find_attribute((const char *)a->name);
 	if (!def)
 		return 0;
+	if ((w->flags & CHORUS_SANITIZE_NO_REMOTE_MEDIA) &&
+	    in_list(def->name, loading_attributes,
+		    sizeof(loading_attributes) / sizeof(loading_attributes[0])))
+		return 0;
 	raw = xmlNodeGetContent((xmlNodePtr)a);
 	v = raw ? (const char *)raw : "";
 	if (def->kind == URL && !a->children) {
@@ -1144,6 +1170,55 @@ static enum action element_action(xmlNodePtr node, const struct element **def)
 	return *def ? (enum action)(*def)->action : UNWRAP;
 }
 
+/* The label of a media element written as a link, or NULL. */
+static const char *media_label(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(media_links) / sizeof(media_links[0]); i++)
+		if (strcmp(name, media_links[i].name) == 0)
+			return media_links[i].label;
+	return NULL;
+}
+
+/*
+ * A media element under CHORUS_SANITIZE_NO_REMOTE_MEDIA: instead of the
+ * element (which would fetch its src as the page loads), a link to its
+ * address reading "Image: ALT" that fetches only when followed. Without a
+ * usable src nothing is written. The children (a video's fallback text)
+ * are still walked: the element itself is not written, so nothing closes.
+ */
+static int media_link(struct writer *w, xmlNodePtr node, const char *label)
+{
+	xmlChar *src = xmlGetProp(node, BAD_CAST "src");
+	xmlChar *alt = xmlGetProp(node, BAD_CAST "alt");
+	bool keep = false;
+	int rc = 0;
+
+	if (src)
+		rc = clean_url((const char *)src, w->base, &w->value, &keep);
+	if (!rc && keep && w->value.len) {
+		rc = chorus_buf_adds(w->out,
+				     "<a class=\"remote-media\" href=\"");
+		if (!rc)
+			rc = put_escaped(w->out, chorus_buf_cstr(&w->value),
+					 true);
+		if (!rc)
+			rc = chorus_buf_printf(w->out, "\">%s", label);
+		if (!rc && alt && *alt) {
+			rc = chorus_buf_adds(w->out, ": ");
+			if (!rc)
+				rc = put_escaped(w->out, (const char *)alt,
+						 false);
+		}
+		if (!rc)
+			rc = chorus_buf_adds(w->out, "</a>");
+	}
+	xmlFree(src);
+	xmlFree(alt);
+	return rc;
+}
+
 /* Write what opens node; *descend says whether its children are walked. */
 static int enter(struct writer *w, xmlNodePtr node, bool *descend)
 {
@@ -1172,6 +1247,14 @@ static int enter(struct writer *w, xmlNodePtr node, bool *descend)
 	case KEEP:
 		break;
 	}
+	if (w->flags & CHORUS_SANITIZE_NO_REMOTE_MEDIA) {
+		const char *label = media_label(def->name);
+
+		if (label) {
+			*descend = !def->is_void;
+			return media_link(w, node, label);
+		}
+	}
 	rc = chorus_buf_printf(w->out, "<%s", def->name);
 	for (xmlAttrPtr a = node->properties; a && !rc; a = a->next)
 		rc = put_attribute(w, a);
@@ -1187,6 +1270,9 @@ static int leave(struct writer *w, xmlNodePtr node)
 
 	if (node->type != XML_ELEMENT_NODE ||
 	    element_action(node, &def) != KEEP || def->is_void)
+		return 0;
+	if ((w->flags & CHORUS_SANITIZE_NO_REMOTE_MEDIA) &&
+	    media_label(def->name))
 		return 0;
 	return chorus_buf_printf(w->out, "</%s>", def->name);
 }
@@ -1224,8 +1310,16 @@ static int write_tree(struct writer *w, xmlDocPtr doc)
 int chorus_sanitize_html(const char *html, size_t len, const char *base_url,
 			 struct chorus_buf *out, struct chorus_err *err)
 {
+	return chorus_sanitize_html_flags(html, len, base_url, 0, out, err);
+}
+
+int chorus_sanitize_html_flags(const char *html, size_t len,
+			       const char *base_url, unsigned flags,
+			       struct chorus_buf *out, struct chorus_err *err)
+{
 	struct chorus_buf in = CHORUS_BUF_INIT;
-	struct writer w = {out, base_url, CHORUS_BUF_INIT, CHORUS_BUF_INIT};
+	struct writer w = {out, base_url, CHORUS_BUF_INIT, CHORUS_BUF_INIT,
+			   flags};
 	htmlParserCtxtPtr ctxt = NULL;
 	xmlDocPtr doc = NULL;
 	size_t before = out->len;

@@ -753,25 +753,30 @@ void chorus_corpus_release(struct chorus_corpus *c)
 	memset(c, 0, sizeof(*c));
 }
 
-int chorus_store_archive_load(struct chorus_store *st,
-			      struct chorus_archive_page **out, size_t *n,
-			      struct chorus_err *err)
+/*
+ * The closed pages, with their bodies or only their lengths. The stories
+ * are read in one pass ordered by page: archive_stories is keyed by story,
+ * so a query per page would scan it once per page.
+ */
+static int archive_read(struct chorus_store *st, int bodies,
+			struct chorus_archive_page **out, size_t *n,
+			struct chorus_err *err)
 {
 	struct chorus_archive_page *pages = NULL, *p;
-	size_t cap = 0, scap = 0, count = 0, i;
+	size_t cap = 0, scap = 0, count = 0, i = 0;
 	sqlite3_stmt *q = NULL;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	rc = prepare(st,
-		     "SELECT page, closed, body FROM archive_pages "
-		     "ORDER BY page",
-		     &q, err);
+	rc = prepare(
+	    st,
+	    bodies ? "SELECT page, closed, body FROM archive_pages "
+		     "ORDER BY page"
+		   : "SELECT page, closed, length(CAST(body AS BLOB)) FROM "
+		     "archive_pages ORDER BY page",
+	    &q, err);
 	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		const void *body = sqlite3_column_blob(q, 2);
-		int len = sqlite3_column_bytes(q, 2);
-
 		rc = reserve((void **)&pages, &cap, count, sizeof(*p));
 		if (rc)
 			break;
@@ -779,14 +784,18 @@ int chorus_store_archive_load(struct chorus_store *st,
 		memset(p, 0, sizeof(*p));
 		p->page = sqlite3_column_int64(q, 0);
 		p->closed = sqlite3_column_int64(q, 1);
-		p->len = (size_t)len;
+		if (!bodies) {
+			p->len = (size_t)sqlite3_column_int64(q, 2);
+			continue;
+		}
+		p->len = (size_t)sqlite3_column_bytes(q, 2);
 		p->body = malloc(p->len + 1);
 		if (!p->body) {
 			rc = CHORUS_ENOMEM;
 			break;
 		}
-		if (len)
-			memcpy(p->body, body, p->len);
+		if (p->len)
+			memcpy(p->body, sqlite3_column_blob(q, 2), p->len);
 		p->body[p->len] = '\0';
 	}
 	sqlite3_finalize(q);
@@ -794,25 +803,27 @@ int chorus_store_archive_load(struct chorus_store *st,
 	if (rc != SQLITE_DONE)
 		goto fail;
 	rc = prepare(st,
-		     "SELECT story_id FROM archive_stories WHERE page=? "
-		     "ORDER BY story_id",
+		     "SELECT page, story_id FROM archive_stories "
+		     "ORDER BY page, story_id",
 		     &q, err);
-	for (i = 0; !rc && i < count; i++) {
-		p = &pages[i];
-		scap = 0;
-		sqlite3_reset(q);
-		sqlite3_bind_int64(q, 1, p->page);
-		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-			rc = reserve((void **)&p->story_ids, &scap,
-				     p->n_story_ids, sizeof(*p->story_ids));
-			if (rc)
-				break;
-			p->story_ids[p->n_story_ids++] =
-			    sqlite3_column_int64(q, 0);
+	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t page = sqlite3_column_int64(q, 0);
+
+		while (i < count && pages[i].page < page) {
+			i++;
+			scap = 0;
 		}
-		rc = rc == SQLITE_DONE ? 0 : rc;
+		if (i == count || pages[i].page != page)
+			continue; /* no such page: nothing to attach to */
+		p = &pages[i];
+		rc = reserve((void **)&p->story_ids, &scap, p->n_story_ids,
+			     sizeof(*p->story_ids));
+		if (rc)
+			break;
+		p->story_ids[p->n_story_ids++] = sqlite3_column_int64(q, 1);
 	}
 	sqlite3_finalize(q);
+	rc = rc == SQLITE_DONE ? 0 : rc;
 	if (rc)
 		goto fail;
 	*out = pages;
@@ -822,6 +833,56 @@ fail:
 	chorus_archive_pages_free(pages, count);
 	return rc == CHORUS_ENOMEM ? chorus_err_set(err, rc, "out of memory")
 				   : (rc < 0 ? rc : db_fail(st, err, "read"));
+}
+
+int chorus_store_archive_load(struct chorus_store *st,
+			      struct chorus_archive_page **out, size_t *n,
+			      struct chorus_err *err)
+{
+	return archive_read(st, 1, out, n, err);
+}
+
+int chorus_store_archive_index(struct chorus_store *st,
+			       struct chorus_archive_page **out, size_t *n,
+			       struct chorus_err *err)
+{
+	return archive_read(st, 0, out, n, err);
+}
+
+int chorus_store_archive_body(struct chorus_store *st, int64_t page,
+			      char **body, size_t *len, struct chorus_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	*body = NULL;
+	*len = 0;
+	rc =
+	    prepare(st, "SELECT body FROM archive_pages WHERE page=?", &q, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(q, 1, page);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(q, 0);
+		*body = malloc(*len + 1);
+		if (*body) {
+			if (*len)
+				memcpy(*body, sqlite3_column_blob(q, 0), *len);
+			(*body)[*len] = '\0';
+			rc = 0;
+		} else {
+			rc = CHORUS_ENOMEM;
+		}
+	}
+	sqlite3_finalize(q);
+	if (rc == SQLITE_DONE)
+		return chorus_err_set(err, CHORUS_ENOTFOUND,
+				      "archive page %lld is not stored",
+				      (long long)page);
+	if (rc == CHORUS_ENOMEM)
+		return chorus_err_set(err, rc, "out of memory");
+	return rc ? db_fail(st, err, "read") : 0;
 }
 
 void chorus_archive_pages_free(struct chorus_archive_page *pages, size_t n)

@@ -40,4 +40,23 @@
 int chorus_sanitize_html(const char *html, size_t len, const char *base_url,
 			 struct chorus_buf *out, struct chorus_err *err);
 
+enum chorus_sanitize_flags {
+	/*
+	 * For pages, which must make no request of their own: nothing in the
+	 * output is fetched as the page loads. img, video, audio and source
+	 * become a plain link to their address ('<a class="remote-media"
+	 * href="URL">Image: ALT</a>', fetched only if a reader follows it;
+	 * a video's fallback content is kept), and every other attribute that
+	 * loads a resource (src, poster, background, lowsrc, dynsrc, datasrc,
+	 * data, icon, vrml) is dropped. Feeds leave this off: a feed reader
+	 * applies its own policy to media.
+	 */
+	CHORUS_SANITIZE_NO_REMOTE_MEDIA = 1,
+};
+
+/* chorus_sanitize_html() with flags from enum chorus_sanitize_flags. */
+int chorus_sanitize_html_flags(const char *html, size_t len,
+			       const char *base_url, unsigned flags,
+			       struct chorus_buf *out, struct chorus_err *err);
+
 #endif

@@ -132,6 +132,18 @@ int chorus_store_archive_load(struct chorus_store *st,
 void chorus_archive_pages_free(struct chorus_archive_page *pages, size_t n);
 
 /*
+ * The closed pages as chorus_store_archive_load() gives them but without
+ * their bodies (body is NULL, len its size): a render rewrites a closed
+ * page only when its file is not as written, and then reads that body
+ * alone with chorus_store_archive_body() (*body freed by the caller).
+ */
+int chorus_store_archive_index(struct chorus_store *st,
+			       struct chorus_archive_page **out, size_t *n,
+			       struct chorus_err *err);
+int chorus_store_archive_body(struct chorus_store *st, int64_t page,
+			      char **body, size_t *len, struct chorus_err *err);
+
+/*
  * Record page p as closed, with its bytes and stories (inside the caller's
  * transaction). Fails if the page or one of its stories is archived
  * already: closed pages never change.

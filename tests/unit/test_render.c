@@ -98,10 +98,10 @@ static void test_render_writes_site_and_skips_unchanged(void **state)
 	assert_int_equal(chorus_render_site(&site, &c, &stats, NULL, NULL), 0);
 	assert_int_equal(stats.stories, 1);
 	/*
-	 * style, story, 2 sources, index; feed.atom, feed.json, 2 source
-	 * feeds, sources.opml
+	 * style, story, 2 sources, about, index; feed.atom, feed.json, 2
+	 * source feeds, sources.opml
 	 */
-	assert_int_equal(stats.written, 10);
+	assert_int_equal(stats.written, 11);
 	page = slurp("index.html");
 	assert_non_null(strstr(page, "href=\"sources/irish-desk.html\""));
 	free(page);
@@ -117,7 +117,37 @@ static void test_render_writes_site_and_skips_unchanged(void **state)
 	/* Nothing changed: nothing written. */
 	assert_int_equal(chorus_render_site(&site, &c, &stats, NULL, NULL), 0);
 	assert_int_equal(stats.written, 0);
-	assert_int_equal(stats.unchanged, 10);
+	assert_int_equal(stats.unchanged, 11);
+
+	/*
+	 * The render cache skips pages whose inputs did not change, but not
+	 * a page edited or deleted by hand: it is written again.
+	 */
+	{
+		char *pub = chorus_path_join(dir, "public");
+		char *p = chorus_path_join(pub, "sources/irish-desk.html");
+		const char *junk = "edited by hand";
+
+		assert_int_equal(
+		    chorus_file_write_atomic(p, junk, strlen(junk), NULL, NULL),
+		    0);
+		assert_int_equal(
+		    chorus_render_site(&site, &c, &stats, NULL, NULL), 0);
+		assert_int_equal(stats.written, 1);
+		page = slurp("sources/irish-desk.html");
+		assert_null(strstr(page, junk));
+		assert_non_null(strstr(page, "<!DOCTYPE html>"));
+		free(page);
+		assert_int_equal(unlink(p), 0);
+		assert_int_equal(
+		    chorus_render_site(&site, &c, &stats, NULL, NULL), 0);
+		assert_int_equal(stats.written, 1);
+		page = slurp("sources/irish-desk.html");
+		free(page);
+		free(p);
+		free(pub);
+	}
+
 
 	/* A site template overrides the built-in one, file by file. */
 	tdir = chorus_path_join(dir, "templates");

@@ -419,6 +419,55 @@ static void expect_clean(const char *in, const char *base, const char *want)
 	chorus_buf_release(&out);
 }
 
+static void expect_page(const char *in, const char *want)
+{
+	struct chorus_buf out = CHORUS_BUF_INIT;
+
+	assert_int_equal(chorus_sanitize_html_flags(
+			     in, strlen(in), "https://news.test/a/",
+			     CHORUS_SANITIZE_NO_REMOTE_MEDIA, &out, NULL),
+			 0);
+	assert_string_equal(chorus_buf_cstr(&out), want);
+	chorus_buf_release(&out);
+}
+
+/* For pages: nothing in the output is fetched as the page loads. */
+static void test_sanitize_no_remote_media(void **state)
+{
+	(void)state;
+	expect_page("<p>x<img src=\"p.jpg\" alt=\"A quay\" width=\"9\"></p>",
+		    "<p>x<a class=\"remote-media\" "
+		    "href=\"https://news.test/a/p.jpg\">Image: A quay</a></p>");
+	expect_page("<img src=\"https://c.test/i.png\">",
+		    "<a class=\"remote-media\" href=\"https://c.test/i.png\">"
+		    "Image</a>");
+	/* No usable address: nothing at all. */
+	expect_page("<img src=\"javascript:alert(1)\" alt=\"x\">", "");
+	expect_page("<img alt=\"x\">", "");
+	/* A video keeps its fallback text; its poster is not fetched. */
+	expect_page(
+	    "<video src=\"v.mp4\" poster=\"p.jpg\">Fallback</video>",
+	    "<a class=\"remote-media\" href=\"https://news.test/a/v.mp4\">"
+	    "Video</a>Fallback");
+	expect_page("<video><source src=\"v.webm\"></video>",
+		    "<a class=\"remote-media\" "
+		    "href=\"https://news.test/a/v.webm\">Media</a>");
+	expect_page(
+	    "<audio src=\"a.mp3\"></audio>",
+	    "<a class=\"remote-media\" href=\"https://news.test/a/a.mp3\">"
+	    "Audio</a>");
+	/* Other loading attributes go; links stay. */
+	expect_page("<table background=\"t.png\"><tr><td>c</td></tr></table>",
+		    "<table><tr><td>c</td></tr></table>");
+	expect_page("<input type=\"image\" src=\"i.png\">",
+		    "<input type=\"image\" />");
+	expect_page("<a href=\"x.html\">x</a>",
+		    "<a href=\"https://news.test/a/x.html\">x</a>");
+	/* Without the flag, media stay as they are (for feeds). */
+	expect_clean("<img src=\"p.jpg\">", "https://news.test/a/",
+		     "<img src=\"https://news.test/a/p.jpg\" />");
+}
+
 static void test_sanitize_urls(void **state)
 {
 	(void)state;
@@ -512,6 +561,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sanitize_conformance),
 	    cmocka_unit_test(test_sanitize_urls),
+	    cmocka_unit_test(test_sanitize_no_remote_media),
 	    cmocka_unit_test(test_sanitize_markup),
 	    cmocka_unit_test(test_sanitize_deep),
 	};

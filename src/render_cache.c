@@ -1,0 +1,813 @@
+/*
+ * What makes an incremental render cheap (see render_int.h): the render
+ * cache in the state folder, and staged writes.
+ *
+ * The cache (`STATE/render.cache`, a private binary file rebuilt by every
+ * render) remembers, for each story, a fingerprint of its articles and the
+ * view computed from them (which articles it shows, headline, summary,
+ * names, what each source adds, times), so a story whose articles did not
+ * change is not summarised again: the view is replayed as it was computed,
+ * whatever rules chorus_story_view_compute() follows;
+ * and, for each page it wrote, a hash of everything the page was made from
+ * with the file's size and modification time, so a page whose inputs did
+ * not change and whose file is still as written is not rendered again. The
+ * cache is only ever an optimisation: a missing, damaged or foreign file is
+ * ignored and everything is computed afresh. Fingerprints include the
+ * chorus version, so a new release recomputes every view.
+ *
+ * Staged writes: a changed file goes to a temporary file in
+ * public/.chorus-staging/ without an fsync of its own; render_flush()
+ * makes them all durable with one syncfs() and then renames them into
+ * place in the order they were written. A run killed before the flush
+ * leaves every old file in place, and the staging folder, which the next
+ * run empties first; one fsync per file would cost more than the
+ * rendering of a large site.
+ */
+#define _GNU_SOURCE /* syncfs() */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "chorus/file.h"
+#include "render_int.h"
+
+#define CACHE_MAGIC "chorus-render-cache-2\n"
+#define CACHE_MAX ((size_t)1 << 30)
+/* Flush after this many staged files, to bound the temporary files. */
+#define MAX_PENDING 8192
+
+struct cached_view {
+	int64_t story_id;
+	uint64_t fp;
+	size_t offset; /* of the view's strings in the file */
+};
+
+struct cached_page {
+	const char *rel; /* NUL-terminated inside the file */
+	uint64_t hash;
+	int64_t mtime_ns, size;
+};
+
+struct render_cache {
+	struct chorus_buf file;
+	struct cached_view *views; /* by story_id */
+	size_t n_views;
+	struct cached_page *pages; /* by rel */
+	size_t n_pages;
+};
+
+/* Reading the file: bounds-checked, any overrun marks it bad. */
+struct reader {
+	const unsigned char *p, *start, *end;
+	int bad;
+};
+
+static uint64_t rd_u64(struct reader *r)
+{
+	uint64_t v = 0;
+
+	if (r->bad || (size_t)(r->end - r->p) < sizeof(v)) {
+		r->bad = 1;
+		return 0;
+	}
+	memcpy(&v, r->p, sizeof(v));
+	r->p += sizeof(v);
+	return v;
+}
+
+/* A string written as u64 length, bytes, NUL; returns it in place. */
+static const char *rd_str(struct reader *r, size_t *len)
+{
+	uint64_t n = rd_u64(r);
+	const char *s;
+
+	if (r->bad || n >= (uint64_t)(r->end - r->p) || r->p[n] != '\0') {
+		r->bad = 1;
+		return NULL;
+	}
+	s = (const char *)r->p;
+	r->p += n + 1;
+	if (len)
+		*len = (size_t)n;
+	return s;
+}
+
+static int wr_u64(struct chorus_buf *b, uint64_t v)
+{
+	return chorus_buf_add(b, &v, sizeof(v));
+}
+
+static int wr_str(struct chorus_buf *b, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (wr_u64(b, n) || chorus_buf_add(b, s ? s : "", n) ||
+	    chorus_buf_addc(b, '\0'))
+		return CHORUS_ENOMEM;
+	return 0;
+}
+
+static int wr_list(struct chorus_buf *b, const struct chorus_strlist *l)
+{
+	size_t i;
+	int rc = wr_u64(b, l->n);
+
+	for (i = 0; !rc && i < l->n; i++)
+		rc = wr_str(b, l->v[i]);
+	return rc;
+}
+
+/* Skip a list; false when the file is bad. */
+static int skip_list(struct reader *r)
+{
+	uint64_t n = rd_u64(r), i;
+
+	for (i = 0; i < n && !r->bad; i++)
+		rd_str(r, NULL);
+	return !r->bad;
+}
+
+static int cmp_view(const void *a, const void *b)
+{
+	const struct cached_view *x = a, *y = b;
+
+	return x->story_id < y->story_id ? -1 : x->story_id > y->story_id;
+}
+
+static int cmp_page(const void *a, const void *b)
+{
+	return strcmp(((const struct cached_page *)a)->rel,
+		      ((const struct cached_page *)b)->rel);
+}
+
+/* Index the file; 0 when it is not a cache we can read. */
+static int parse(struct render_cache *c)
+{
+	struct reader r;
+	uint64_t n, i, k, m;
+	size_t ml = strlen(CACHE_MAGIC);
+
+	r.start = (const unsigned char *)c->file.data;
+	r.p = r.start;
+	r.end = r.start + c->file.len;
+	r.bad = 0;
+	if (c->file.len < ml || memcmp(r.p, CACHE_MAGIC, ml))
+		return 0;
+	r.p += ml;
+	n = rd_u64(&r);
+	if (r.bad || n > c->file.len)
+		return 0;
+	c->views = calloc(n + 1, sizeof(*c->views));
+	if (!c->views)
+		return 0;
+	for (i = 0; i < n && !r.bad; i++) {
+		struct cached_view *v = &c->views[i];
+
+		v->story_id = (int64_t)rd_u64(&r);
+		v->fp = rd_u64(&r);
+		v->offset = (size_t)(r.p - r.start);
+		m = rd_u64(&r);	  /* members */
+		rd_u64(&r);	  /* first */
+		rd_u64(&r);	  /* last */
+		rd_u64(&r);	  /* sources */
+		rd_str(&r, NULL); /* headline */
+		skip_list(&r);	  /* summary */
+		skip_list(&r);	  /* names */
+		for (k = 0; k < m && !r.bad; k++) {
+			rd_u64(&r); /* the member's article id */
+			skip_list(&r);
+		}
+	}
+	c->n_views = (size_t)n;
+	n = rd_u64(&r);
+	if (r.bad || n > c->file.len)
+		return 0;
+	c->pages = calloc(n + 1, sizeof(*c->pages));
+	if (!c->pages)
+		return 0;
+	for (i = 0; i < n && !r.bad; i++) {
+		struct cached_page *p = &c->pages[i];
+
+		p->rel = rd_str(&r, NULL);
+		p->hash = rd_u64(&r);
+		p->mtime_ns = (int64_t)rd_u64(&r);
+		p->size = (int64_t)rd_u64(&r);
+	}
+	c->n_pages = (size_t)n;
+	if (r.bad)
+		return 0;
+	qsort(c->views, c->n_views, sizeof(*c->views), cmp_view);
+	qsort(c->pages, c->n_pages, sizeof(*c->pages), cmp_page);
+	return 1;
+}
+
+int render_cache_load(struct render_cache **out, const char *path,
+		      struct chorus_err *err)
+{
+	struct render_cache *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (!c)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	chorus_buf_init(&c->file, CACHE_MAX);
+	if (path && !chorus_file_read(path, CACHE_MAX, &c->file, NULL) &&
+	    !parse(c)) {
+		/* Not ours, or damaged: start from nothing. */
+		free(c->views);
+		free(c->pages);
+		c->views = NULL;
+		c->pages = NULL;
+		c->n_views = c->n_pages = 0;
+	}
+	*out = c;
+	return 0;
+}
+
+void render_cache_free(struct render_cache *c)
+{
+	if (!c)
+		return;
+	chorus_buf_release(&c->file);
+	free(c->views);
+	free(c->pages);
+	free(c);
+}
+
+/*
+ * A list whose strings are borrowed from the cache's buffer (they are
+ * NUL-terminated there): only the array of pointers is allocated.
+ */
+static int read_list(struct reader *r, struct chorus_strlist *l)
+{
+	uint64_t n = rd_u64(r), i;
+
+	if (r->bad || n > (uint64_t)(r->end - r->p))
+		return 0;
+	l->v = malloc((size_t)(n + 1) * sizeof(*l->v));
+	if (!l->v)
+		return CHORUS_ENOMEM;
+	l->cap = (size_t)n + 1;
+	for (i = 0; i < n && !r->bad; i++) {
+		char *s = (char *)rd_str(r, NULL);
+
+		if (s)
+			l->v[l->n++] = s;
+	}
+	return 0;
+}
+
+static void drop_list(struct chorus_strlist *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+void render_view_release(struct render_story *rs)
+{
+	struct chorus_story_view *v = &rs->view;
+	size_t i;
+
+	if (!rs->borrowed) {
+		chorus_story_view_release(v);
+		return;
+	}
+	for (i = 0; i < v->n_members; i++)
+		drop_list(&v->members[i].only);
+	drop_list(&v->summary);
+	drop_list(&v->names);
+	free(v->members);
+	memset(v, 0, sizeof(*v));
+	rs->borrowed = 0;
+}
+
+int render_cache_restore(const struct render_cache *c, int64_t story_id,
+			 uint64_t fp, const struct chorus_corpus *sub,
+			 const struct chorus_source *const *sources,
+			 struct render_story *rs, int *hit)
+{
+	struct chorus_story_view *v = &rs->view;
+	struct cached_view key = {story_id, 0, 0};
+	const struct cached_view *cv;
+	struct reader r;
+	uint64_t n;
+	size_t i, j;
+	int rc = 0;
+
+	*hit = 0;
+	memset(v, 0, sizeof(*v));
+	cv = c->n_views ? bsearch(&key, c->views, c->n_views, sizeof(*c->views),
+				  cmp_view)
+			: NULL;
+	if (!cv || cv->fp != fp)
+		return 0;
+	r.start = (const unsigned char *)c->file.data;
+	r.p = r.start + cv->offset;
+	r.end = r.start + c->file.len;
+	r.bad = 0;
+	n = rd_u64(&r);
+	if (r.bad || n == 0 || n > sub->n_articles)
+		return 0;
+	v->members = calloc((size_t)n, sizeof(*v->members));
+	if (!v->members)
+		return CHORUS_ENOMEM;
+	v->first = (int64_t)rd_u64(&r);
+	v->last = (int64_t)rd_u64(&r);
+	v->n_sources = (size_t)rd_u64(&r);
+	v->headline = (char *)rd_str(&r, NULL);
+	rc = read_list(&r, &v->summary);
+	if (!rc)
+		rc = read_list(&r, &v->names);
+	/* The members as they were chosen, by article id. */
+	for (i = 0; !rc && !r.bad && i < n; i++) {
+		int64_t id = (int64_t)rd_u64(&r);
+		struct chorus_story_member *m = &v->members[v->n_members++];
+
+		for (j = 0; j < sub->n_articles && sub->articles[j].id != id;
+		     j++)
+			;
+		if (j == sub->n_articles) {
+			r.bad = 1;
+			break;
+		}
+		m->article = &sub->articles[j];
+		m->source = render_find_source(sources, sub->n_sources,
+					       m->article->source_id);
+		rc = read_list(&r, &m->only);
+	}
+	if (!rc && !r.bad) {
+		v->story = NULL; /* set by the caller */
+		rs->borrowed = 1;
+		*hit = 1;
+		return 0;
+	}
+	/* Undo what was filled in; the caller computes the view instead. */
+	for (i = 0; i < v->n_members; i++)
+		drop_list(&v->members[i].only);
+	drop_list(&v->summary);
+	drop_list(&v->names);
+	free(v->members);
+	memset(v, 0, sizeof(*v));
+	return rc;
+}
+
+static int stat_page(struct render_ctx *ctx, const char *rel, int64_t *mtime,
+		     int64_t *size)
+{
+	char *path = chorus_path_join(ctx->site->public_dir, rel);
+	struct stat sb;
+	int ok;
+
+	if (!path)
+		return 0;
+	ok = !stat(path, &sb) && S_ISREG(sb.st_mode);
+	free(path);
+	if (ok) {
+		*mtime = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+			 sb.st_mtim.tv_nsec;
+		*size = (int64_t)sb.st_size;
+	}
+	return ok;
+}
+
+/* mtime_ns < 0: not known yet (the file is staged), stat it at the end. */
+static int remember_page(struct render_ctx *ctx, const char *rel, uint64_t hash,
+			 int64_t mtime_ns, int64_t size)
+{
+	struct render_page_rec *p;
+
+	if (ctx->n_pages == ctx->cap_pages) {
+		size_t cap = ctx->cap_pages ? ctx->cap_pages * 2 : 256;
+
+		p = realloc(ctx->pages, cap * sizeof(*p));
+		if (!p)
+			return CHORUS_ENOMEM;
+		ctx->pages = p;
+		ctx->cap_pages = cap;
+	}
+	p = &ctx->pages[ctx->n_pages];
+	p->rel = chorus_strdup(rel);
+	p->hash = hash;
+	p->mtime_ns = mtime_ns;
+	p->size = size;
+	if (!p->rel)
+		return CHORUS_ENOMEM;
+	ctx->n_pages++;
+	return 0;
+}
+
+int render_page_unchanged(struct render_ctx *ctx, const char *rel,
+			  uint64_t hash, int *unchanged)
+{
+	struct cached_page key = {rel, 0, 0, 0};
+	const struct cached_page *p;
+	int64_t mtime, size;
+
+	*unchanged = 0;
+	p = ctx->cache && ctx->cache->n_pages
+		? bsearch(&key, ctx->cache->pages, ctx->cache->n_pages,
+			  sizeof(*p), cmp_page)
+		: NULL;
+	if (!p || p->hash != hash || !stat_page(ctx, rel, &mtime, &size) ||
+	    mtime != p->mtime_ns || size != p->size)
+		return 0;
+	*unchanged = 1;
+	ctx->stats->unchanged++;
+	return remember_page(ctx, rel, hash, mtime, size);
+}
+
+int render_page_done(struct render_ctx *ctx, const char *rel, uint64_t hash)
+{
+	return remember_page(ctx, rel, hash, -1, 0);
+}
+
+static int write_tmp(const char *tmp, const char *data, size_t len);
+
+/*
+ * Replace the cache atomically, without an fsync: it is only an
+ * optimisation, and a cache lost in a crash (empty, or cut short) fails
+ * its checks and is ignored.
+ */
+static int write_cache(const char *path, const struct chorus_buf *b,
+		       struct chorus_err *err)
+{
+	struct chorus_buf tmp = CHORUS_BUF_INIT;
+	int rc = 0;
+
+	if (chorus_buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid()))
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	if (write_tmp(tmp.data, b->data, b->len) || rename(tmp.data, path)) {
+		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", path,
+				    strerror(errno));
+		unlink(tmp.data);
+	}
+	chorus_buf_release(&tmp);
+	return rc;
+}
+
+int render_cache_save(struct render_ctx *ctx, const char *path,
+		      struct chorus_err *err)
+{
+	struct chorus_buf b = CHORUS_BUF_INIT;
+	size_t i, k, kept = 0;
+	int rc;
+
+	chorus_buf_init(&b, CACHE_MAX);
+	rc = chorus_buf_adds(&b, CACHE_MAGIC);
+	if (!rc)
+		rc = wr_u64(&b, ctx->n_stories);
+	for (i = 0; !rc && i < ctx->n_stories; i++) {
+		const struct render_story *rs = &ctx->stories[i];
+		const struct chorus_story_view *v = &rs->view;
+
+		rc = wr_u64(&b, (uint64_t)v->story->id);
+		if (!rc)
+			rc = wr_u64(&b, rs->fp);
+		if (!rc)
+			rc = wr_u64(&b, v->n_members);
+		if (!rc)
+			rc = wr_u64(&b, (uint64_t)v->first);
+		if (!rc)
+			rc = wr_u64(&b, (uint64_t)v->last);
+		if (!rc)
+			rc = wr_u64(&b, v->n_sources);
+		if (!rc)
+			rc = wr_str(&b, v->headline);
+		if (!rc)
+			rc = wr_list(&b, &v->summary);
+		if (!rc)
+			rc = wr_list(&b, &v->names);
+		for (k = 0; !rc && k < v->n_members; k++) {
+			rc = wr_u64(&b, (uint64_t)v->members[k].article->id);
+			if (!rc)
+				rc = wr_list(&b, &v->members[k].only);
+		}
+	}
+	/* Pages whose file is there now, with its size and time. */
+	for (i = 0; !rc && i < ctx->n_pages; i++) {
+		int64_t mtime, size;
+
+		if (ctx->pages[i].mtime_ns >= 0) {
+			kept++;
+			continue;
+		}
+		if (!stat_page(ctx, ctx->pages[i].rel, &mtime, &size)) {
+			ctx->pages[i].hash = 0;
+			continue;
+		}
+		ctx->pages[i].mtime_ns = mtime;
+		ctx->pages[i].size = size;
+		kept++;
+	}
+	if (!rc)
+		rc = wr_u64(&b, kept);
+	for (i = 0; !rc && i < ctx->n_pages; i++) {
+		const struct render_page_rec *p = &ctx->pages[i];
+
+		if (!p->hash)
+			continue;
+		rc = wr_str(&b, p->rel);
+		if (!rc)
+			rc = wr_u64(&b, p->hash);
+		if (!rc)
+			rc = wr_u64(&b, (uint64_t)p->mtime_ns);
+		if (!rc)
+			rc = wr_u64(&b, (uint64_t)p->size);
+	}
+	if (rc)
+		rc = chorus_err_set(err, rc, "render cache: %s",
+				    chorus_strerror(rc));
+	else if (b.len != ctx->cache->file.len ||
+		 memcmp(b.data, ctx->cache->file.data, b.len))
+		rc = write_cache(path, &b, err); /* else: the same bytes */
+	chorus_buf_release(&b);
+	return rc;
+}
+
+/* Fingerprints. */
+
+static void h_str(XXH64_state_t *h, const char *s)
+{
+	if (s)
+		XXH64_update(h, s, strlen(s) + 1);
+	else
+		XXH64_update(h, "\x01", 1); /* NULL differs from "" */
+}
+
+static void h_i64(XXH64_state_t *h, int64_t v)
+{
+	XXH64_update(h, &v, sizeof(v));
+}
+
+uint64_t render_hash_story(const struct chorus_stored_article *const *m,
+			   size_t n)
+{
+	XXH64_state_t *h = XXH64_createState();
+	uint64_t out;
+	size_t i;
+
+	if (!h)
+		return 0;
+	XXH64_reset(h, 0);
+	h_str(h, "view " CHORUS_VERSION);
+	for (i = 0; i < n; i++) {
+		const struct chorus_article *a = &m[i]->a;
+
+		h_i64(h, m[i]->id);
+		h_i64(h, m[i]->source_id);
+		h_i64(h, a->published);
+		h_i64(h, a->updated);
+		h_i64(h, a->date_known);
+		h_str(h, a->key);
+		h_str(h, a->source);
+		h_str(h, a->title);
+		h_str(h, a->subtitle);
+		h_str(h, a->link);
+		h_str(h, a->author);
+		h_str(h, a->language);
+		h_str(h, a->summary);
+		h_str(h, a->text);
+	}
+	out = XXH64_digest(h);
+	XXH64_freeState(h);
+	return out ? out : 1; /* 0 means "no fingerprint" */
+}
+
+int render_hasher_init(struct render_hasher *rh, uint64_t seed)
+{
+	rh->state = XXH64_createState();
+	if (!rh->state)
+		return CHORUS_ENOMEM;
+	XXH64_reset(rh->state, seed);
+	return 0;
+}
+
+void render_hasher_str(struct render_hasher *rh, const char *s)
+{
+	h_str(rh->state, s);
+}
+
+void render_hasher_i64(struct render_hasher *rh, int64_t v)
+{
+	h_i64(rh->state, v);
+}
+
+uint64_t render_hasher_done(struct render_hasher *rh)
+{
+	uint64_t out = XXH64_digest(rh->state);
+
+	XXH64_freeState(rh->state);
+	rh->state = NULL;
+	return out ? out : 1;
+}
+
+/* Staged writes. */
+
+/*
+ * Staged files wait in one folder of public/, so that what a killed run
+ * leaves behind is in one place, which the next run empties first.
+ */
+#define STAGING ".chorus-staging"
+
+/* Remove the staging folder and whatever a killed run left in it. */
+static void staging_clear(struct render_ctx *ctx)
+{
+	char *dir = chorus_path_join(ctx->site->public_dir, STAGING);
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		f = chorus_path_join(dir, e->d_name);
+		if (f)
+			unlink(f);
+		free(f);
+	}
+	if (d)
+		closedir(d);
+	if (dir)
+		rmdir(dir);
+	free(dir);
+}
+
+static int staging_open(struct render_ctx *ctx, struct chorus_err *err)
+{
+	char *dir = chorus_path_join(ctx->site->public_dir, STAGING);
+	int rc;
+
+	if (!dir)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	rc = chorus_file_mkdirs(dir, err);
+	free(dir);
+	return rc;
+}
+
+void render_staging_reset(struct render_ctx *ctx)
+{
+	staging_clear(ctx);
+	ctx->n_staged = 0;
+}
+
+static int same_bytes(const char *path, const char *data, size_t len)
+{
+	struct stat sb;
+	char buf[65536];
+	size_t off = 0;
+	int fd, same;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	same = !fstat(fd, &sb) && S_ISREG(sb.st_mode) &&
+	       (uint64_t)sb.st_size == (uint64_t)len;
+	while (same && off < len) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || (size_t)n > len - off ||
+		    memcmp(buf, data + off, (size_t)n))
+			same = 0;
+		else
+			off += (size_t)n;
+	}
+	close(fd);
+	return same;
+}
+
+static int write_tmp(const char *tmp, const char *data, size_t len)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t off = 0;
+
+	if (fd < 0)
+		return -1;
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	return close(fd);
+}
+
+int render_write(struct render_ctx *ctx, const char *rel, const char *data,
+		 size_t len, struct chorus_err *err)
+{
+	char *path = chorus_path_join(ctx->site->public_dir, rel);
+	struct chorus_buf tmp = CHORUS_BUF_INIT;
+	struct render_pending *p;
+	char *slash;
+	int rc = 0;
+
+	if (!path)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	if (same_bytes(path, data, len)) {
+		ctx->stats->unchanged++;
+		goto out;
+	}
+	slash = strrchr(path, '/');
+	if (slash) {
+		*slash = '\0';
+		rc = chorus_file_mkdirs(path, err);
+		*slash = '/';
+		if (rc)
+			goto out;
+	}
+	if (ctx->n_pending == ctx->cap_pending) {
+		size_t cap = ctx->cap_pending ? ctx->cap_pending * 2 : 256;
+
+		p = realloc(ctx->pending, cap * sizeof(*p));
+		if (!p) {
+			rc =
+			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+			goto out;
+		}
+		ctx->pending = p;
+		ctx->cap_pending = cap;
+	}
+	if (!ctx->n_pending && !ctx->n_staged)
+		rc = staging_open(ctx, err);
+	if (rc)
+		goto out;
+	if (chorus_buf_printf(&tmp, "%s/%s/%zu.tmp", ctx->site->public_dir,
+			      STAGING, ctx->n_staged++)) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (write_tmp(tmp.data, data, len)) {
+		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", tmp.data,
+				    strerror(errno));
+		unlink(tmp.data);
+		goto out;
+	}
+	p = &ctx->pending[ctx->n_pending++];
+	p->tmp = chorus_buf_detach(&tmp, NULL);
+	p->path = path;
+	path = NULL;
+	ctx->stats->written++;
+	if (ctx->n_pending >= MAX_PENDING)
+		rc = render_flush(ctx, err);
+out:
+	chorus_buf_release(&tmp);
+	free(path);
+	return rc;
+}
+
+int render_flush(struct render_ctx *ctx, struct chorus_err *err)
+{
+	size_t i;
+	int fd, rc = 0;
+
+	if (!ctx->n_pending)
+		return 0;
+	fd = open(ctx->site->public_dir, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || syncfs(fd))
+		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s",
+				    ctx->site->public_dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	for (i = 0; !rc && i < ctx->n_pending; i++)
+		if (rename(ctx->pending[i].tmp, ctx->pending[i].path))
+			rc = chorus_err_set(err, CHORUS_EIO, "%s: %s",
+					    ctx->pending[i].path,
+					    strerror(errno));
+	if (rc) {
+		render_discard(ctx);
+		return rc;
+	}
+	for (i = 0; i < ctx->n_pending; i++) {
+		free(ctx->pending[i].tmp);
+		free(ctx->pending[i].path);
+	}
+	ctx->n_pending = 0;
+	render_staging_reset(ctx);
+	return 0;
+}
+
+void render_discard(struct render_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->n_pending; i++) {
+		unlink(ctx->pending[i].tmp); /* gone already if renamed */
+		free(ctx->pending[i].tmp);
+		free(ctx->pending[i].path);
+	}
+	ctx->n_pending = 0;
+	if (ctx->n_staged)
+		render_staging_reset(ctx);
+}
