@@ -804,14 +804,56 @@ out:
  * store's polling state, kept by `chorus poll`; the state this renderer
  * reads (store schema 1) keeps none, so every feed reads "not polled yet".
  */
+/*
+ * One subscription's health for the about page, from the poller's state:
+ * when it was last fetched, how it answered, when it is next due.
+ */
 static json_t *feed_health_json(struct render_ctx *ctx,
 				const struct chorus_feed_config *f)
 {
-	(void)ctx;
-	return json_pack("{s:s, s:s?, s:n, s:s, s:s, s:n}", "url", f->url,
-			 "name", f->name, "last_fetch", "status",
-			 "not polled yet", "status_class", "unknown",
-			 "next_poll");
+	struct chorus_feed_state st;
+	struct chorus_buf status = CHORUS_BUF_INIT;
+	const char *class = "unknown";
+	json_t *o = NULL;
+	int found = 0, rc = 0;
+
+	chorus_feed_state_init(&st);
+	if (ctx->store &&
+	    chorus_store_feed_get(ctx->store, f->url, &st, &found, NULL))
+		found = 0;
+	if (!found || !st.last_poll) {
+		rc = chorus_buf_adds(&status, "not polled yet");
+	} else if (st.retired) {
+		class = "failing";
+		rc = chorus_buf_adds(&status, "gone (410): no longer polled");
+	} else if (st.last_error) {
+		/* The poller's words already say the status and the retry. */
+		class = "failing";
+		rc = chorus_buf_adds(&status, st.last_error);
+	} else {
+		class = "ok";
+		rc = chorus_buf_printf(&status, "%s (%d)",
+				       st.last_status == 304 ? "not modified"
+							     : "ok",
+				       st.last_status);
+	}
+	if (!rc && found && st.moved_to)
+		rc = chorus_buf_printf(&status, "; moving to %s", st.moved_to);
+	if (!rc)
+		o = json_pack("{s:s, s:s?, s:o?, s:s, s:s, s:o?}", "url", f->url,
+			      "name", f->name, "last_fetch",
+			      found && st.last_poll
+				      ? render_date_json(st.last_poll)
+				      : NULL,
+			      "status", chorus_buf_cstr(&status),
+			      "status_class", class, "next_poll",
+			      found && st.last_poll && !st.retired &&
+					      st.next_poll > 0
+				      ? render_date_json(st.next_poll)
+				      : NULL);
+	chorus_buf_release(&status);
+	chorus_feed_state_release(&st);
+	return o;
 }
 
 /* about.html: what the site is, its subscriptions and its sources. */

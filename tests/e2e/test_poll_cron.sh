@@ -41,6 +41,10 @@ check "a failed feed: exit 1 ($rc)" [ $rc -eq 1 ]
 check "one line per failed feed ($out)" [ "$(wc -l <<<"$out")" -eq 2 ]
 check "the 500 named" grep -q "^chorus: $BASE/bad: HTTP 500" <<<"$out"
 check "the reset named" grep -q "^chorus: $BASE/reset: " <<<"$out"
+cp "$site/public/about.html" "$TMP/about.html"
+check "about page: a healthy feed" grep -q 'class="status ok">' "$site/public/about.html"
+check "about page: the 500 is shown failing" grep -q 'class="status failing">HTTP 500' "$site/public/about.html"
+check "about page: when it was fetched" grep -q '<td><time datetime="20' "$site/public/about.html"
 
 out=$("$CHORUS" -C "$site" refresh --force </dev/null 2>/dev/null)
 check "without -q: one summary line on stdout ($out)" [ "$(wc -l <<<"$out")" -eq 1 ]
