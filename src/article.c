@@ -82,7 +82,7 @@ static char *trimmed_dup(const char *s, size_t len)
 enum header_key { H_TITLE, H_SOURCE, H_LINK, H_DATE, H_LANGUAGE, H_AUTHOR };
 
 static const char *const header_names[] = {
-	"Title", "Source", "Link", "Date", "Language", "Author",
+    "Title", "Source", "Link", "Date", "Language", "Author",
 };
 
 /* Is l "Key: value" for a known key? Returns the key or -1. */
@@ -114,8 +114,8 @@ static int header_key(const struct line *l, const char **value,
 static int read_header(struct chorus_article *a, const char **p,
 		       const char *end, char **date)
 {
-	char **slots[] = {&a->title, &a->source, &a->link,
-			  date,      &a->language, &a->author};
+	char **slots[] = {&a->title, &a->source,   &a->link,
+			  date,	     &a->language, &a->author};
 	const char *q = *p, *value;
 	struct line l;
 	size_t vlen, n = 0;
@@ -193,7 +193,8 @@ static int copy_body(const char *p, const char *end, char **out)
 			continue;
 		}
 		if (body.len)
-			rc = chorus_buf_adds(&body, pending_blank ? "\n\n" : "\n");
+			rc = chorus_buf_adds(&body,
+					     pending_blank ? "\n\n" : "\n");
 		if (!rc)
 			rc = chorus_buf_add(&body, l.start, len);
 		pending_blank = 0;
@@ -227,7 +228,8 @@ static int find_headline(struct chorus_article *a, const char **p,
 	const char *q;
 	struct line l;
 
-	if (!peek_nonblank(p, end, &l) || !chorus_text_is_headline(l.start, l.len))
+	if (!peek_nonblank(p, end, &l) ||
+	    !chorus_text_is_headline(l.start, l.len))
 		return 0;
 	q = *p;
 	next_line(&q, end, &l);
@@ -244,7 +246,8 @@ static int find_headline(struct chorus_article *a, const char **p,
 		return CHORUS_ENOMEM;
 	*p = q;
 	/* A second headline-like line with more text under it: standfirst. */
-	if (peek_nonblank(p, end, &l) && chorus_text_is_headline(l.start, l.len)) {
+	if (peek_nonblank(p, end, &l) &&
+	    chorus_text_is_headline(l.start, l.len)) {
 		const char *r = *p;
 		struct line body;
 
@@ -277,11 +280,9 @@ int chorus_article_from_text(struct chorus_article *a, const char *key,
 	if (repair_line)
 		*repair_line = 0;
 	if (memchr(data, '\0', len))
-		return chorus_err_set(err, CHORUS_EBINARY,
-				      "binary file (NUL byte at offset %zu)",
-				      (size_t)((const char *)memchr(data, '\0',
-								    len) -
-					       data));
+		return chorus_err_set(
+		    err, CHORUS_EBINARY, "binary file (NUL byte at offset %zu)",
+		    (size_t)((const char *)memchr(data, '\0', len) - data));
 	rc = chorus_text_utf8_repair(data, len, &clean, &bad, &bad_line);
 	if (rc)
 		goto fail;

@@ -42,12 +42,11 @@ static int ingest_text(const struct chorus_site *site, struct chorus_store *st,
 {
 	struct chorus_article a;
 	enum chorus_put_result put;
-	int64_t fallback = site->source_date_epoch >= 0
-				   ? site->source_date_epoch
-				   : mtime;
+	int64_t fallback =
+	    site->source_date_epoch >= 0 ? site->source_date_epoch : mtime;
 	const char *dot = strrchr(name, '.');
-	char *key = chorus_strndup(name, dot ? (size_t)(dot - name)
-					     : strlen(name));
+	char *key =
+	    chorus_strndup(name, dot ? (size_t)(dot - name) : strlen(name));
 	unsigned repairs = 0;
 	long line = 0;
 	int64_t source_id;
@@ -70,8 +69,8 @@ static int ingest_text(const struct chorus_site *site, struct chorus_store *st,
 				  "%s: unreadable Date header; using %s",
 				  display,
 				  site->source_date_epoch >= 0
-					  ? "SOURCE_DATE_EPOCH"
-					  : "the file's modification time");
+				      ? "SOURCE_DATE_EPOCH"
+				      : "the file's modification time");
 	rc = chorus_store_source_get(st, a.source, NULL, &source_id, err);
 	if (!rc)
 		rc = chorus_store_article_put(st, &a, source_id, &put, err);
@@ -107,8 +106,7 @@ static int store_entry(void *ctx, const struct chorus_feed *feed,
 	int rc;
 
 	chorus_article_init(&a);
-	rc = chorus_feed_entry_to_article(feed, entry, fi->fallback, &a,
-					  &eerr);
+	rc = chorus_feed_entry_to_article(feed, entry, fi->fallback, &a, &eerr);
 	if (rc == CHORUS_EEMPTY) {
 		chorus_report_say(fi->report, CHORUS_REPORT_WARN,
 				  "%s: an entry with neither id nor link, "
@@ -147,16 +145,20 @@ static int ingest_feed(const struct chorus_site *site, struct chorus_store *st,
 	struct chorus_feed_parser *p = NULL;
 	struct chorus_feed *feed = NULL;
 	const char *dot = strrchr(name, '.');
-	struct feed_ingest fi = {site, st, display, NULL,
-				 site->source_date_epoch >= 0
-					 ? site->source_date_epoch
-					 : mtime,
-				 stats, report, err};
+	struct feed_ingest fi = {
+	    site,
+	    st,
+	    display,
+	    NULL,
+	    site->source_date_epoch >= 0 ? site->source_date_epoch : mtime,
+	    stats,
+	    report,
+	    err};
 	size_t i;
 	int rc;
 
-	fi.stem = chorus_strndup(name, dot ? (size_t)(dot - name)
-					   : strlen(name));
+	fi.stem =
+	    chorus_strndup(name, dot ? (size_t)(dot - name) : strlen(name));
 	if (!fi.stem)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	opt.max_size = site->max_source_bytes ? site->max_source_bytes
@@ -164,17 +166,15 @@ static int ingest_feed(const struct chorus_site *site, struct chorus_store *st,
 	rc = chorus_feed_parser_new(&opt, store_entry, &fi, &p, err);
 	/* In slices, so the parser's own buffers stay small. */
 	for (i = 0; !rc && i < len; i += 65536)
-		rc = chorus_feed_parser_push(p, data + i,
-					     len - i < 65536 ? len - i : 65536,
-					     err);
+		rc = chorus_feed_parser_push(
+		    p, data + i, len - i < 65536 ? len - i : 65536, err);
 	if (!rc)
 		rc = chorus_feed_parser_finish(p, &feed, err);
 	if (!rc)
 		for (i = 0; i < feed->nerrors; i++)
-			chorus_report_say(report, CHORUS_REPORT_WARN,
-					  "%s:%ld: %s", display,
-					  feed->errors[i].line,
-					  feed->errors[i].message);
+			chorus_report_say(
+			    report, CHORUS_REPORT_WARN, "%s:%ld: %s", display,
+			    feed->errors[i].line, feed->errors[i].message);
 	chorus_feed_free(feed);
 	chorus_feed_parser_free(p);
 	free(fi.stem);
@@ -186,8 +186,8 @@ static const struct {
 	const char *ext;
 	ingest_fn ingest;
 } kinds[] = {
-	{".atom", ingest_feed}, {".json", ingest_feed}, {".rss", ingest_feed},
-	{".txt", ingest_text},	{".xml", ingest_feed},
+    {".atom", ingest_feed}, {".json", ingest_feed}, {".rss", ingest_feed},
+    {".txt", ingest_text},  {".xml", ingest_feed},
 };
 
 static ingest_fn kind_of(const char *name)
@@ -217,13 +217,12 @@ static int list_sources(const char *dir, struct chorus_strlist *out,
 	int rc = 0;
 
 	if (!d)
-		return chorus_err_set(err,
-				      errno == ENOENT ? CHORUS_ENOTFOUND
-						      : CHORUS_EIO,
-				      "%s: %s (create it and put articles "
-				      "in it, or set [site] seeds in "
-				      "chorus.ini)",
-				      dir, strerror(errno));
+		return chorus_err_set(
+		    err, errno == ENOENT ? CHORUS_ENOTFOUND : CHORUS_EIO,
+		    "%s: %s (create it and put articles "
+		    "in it, or set [site] seeds in "
+		    "chorus.ini)",
+		    dir, strerror(errno));
 	while (!rc && (e = readdir(d)))
 		if (kind_of(e->d_name))
 			rc = chorus_strlist_push(out, e->d_name,
@@ -297,8 +296,7 @@ out:
 	return rc;
 }
 
-int chorus_build_ingest(const struct chorus_site *site,
-			struct chorus_store *st,
+int chorus_build_ingest(const struct chorus_site *site, struct chorus_store *st,
 			struct chorus_build_stats *stats,
 			struct chorus_report *report, struct chorus_err *err)
 {

@@ -33,20 +33,20 @@ void chorus_err_prefix(struct chorus_err *err, const char *prefix)
 
 /* Indexed by -code. */
 static const char *const messages[] = {
-	"success",
-	"out of memory",
-	"input/output error",
-	"cannot parse input",
-	"invalid argument",
-	"input too large",
-	"another run holds the lock",
-	"not found",
-	"state database error",
-	"template error",
-	"configuration error",
-	"network error",
-	"binary data in a text file",
-	"empty input",
+    "success",
+    "out of memory",
+    "input/output error",
+    "cannot parse input",
+    "invalid argument",
+    "input too large",
+    "another run holds the lock",
+    "not found",
+    "state database error",
+    "template error",
+    "configuration error",
+    "network error",
+    "binary data in a text file",
+    "empty input",
 };
 
 const char *chorus_strerror(int code)

@@ -27,11 +27,12 @@ int chorus_file_read(const char *path, size_t max, struct chorus_buf *out,
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return chorus_err_set(err, errno == ENOENT ? CHORUS_ENOTFOUND
-							   : CHORUS_EIO,
-				      "%s: %s", path, strerror(errno));
+		return chorus_err_set(
+		    err, errno == ENOENT ? CHORUS_ENOTFOUND : CHORUS_EIO,
+		    "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		rc = chorus_err_set(err, CHORUS_EIO, "%s: is a directory", path);
+		rc =
+		    chorus_err_set(err, CHORUS_EIO, "%s: is a directory", path);
 		goto out;
 	}
 	if (max && st.st_size > 0 && (size_t)st.st_size > max) {
@@ -52,9 +53,9 @@ int chorus_file_read(const char *path, size_t max, struct chorus_buf *out,
 		if (n == 0)
 			break;
 		if (max && out->len + (size_t)n > max) {
-			rc = chorus_err_set(err, CHORUS_ETOOBIG,
-					    "%s: file too large (cap %zu bytes)",
-					    path, max);
+			rc = chorus_err_set(
+			    err, CHORUS_ETOOBIG,
+			    "%s: file too large (cap %zu bytes)", path, max);
 			goto out;
 		}
 		rc = chorus_buf_add(out, chunk, (size_t)n);
@@ -166,7 +167,7 @@ int chorus_file_mkdirs(const char *path, struct chorus_err *err)
 
 	if (!p)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	for (s = p + 1; ; s++) {
+	for (s = p + 1;; s++) {
 		char c = *s;
 
 		if (c != '/' && c != '\0')
@@ -212,11 +213,12 @@ int chorus_lock_acquire(const char *path, struct chorus_lock **out,
 
 		close(fd);
 		if (busy)
-			return chorus_err_set(err, CHORUS_ELOCKED,
-					      "%s: another chorus run holds "
-					      "this site's lock; try again when "
-					      "it ends",
-					      path);
+			return chorus_err_set(
+			    err, CHORUS_ELOCKED,
+			    "%s: another chorus run holds "
+			    "this site's lock; try again when "
+			    "it ends",
+			    path);
 		return chorus_err_set(err, CHORUS_EIO, "%s: %s", path,
 				      strerror(errno));
 	}

@@ -840,17 +840,16 @@ static json_t *feed_health_json(struct render_ctx *ctx,
 	if (!rc && found && st.moved_to)
 		rc = chorus_buf_printf(&status, "; moving to %s", st.moved_to);
 	if (!rc)
-		o = json_pack("{s:s, s:s?, s:o?, s:s, s:s, s:o?}", "url", f->url,
-			      "name", f->name, "last_fetch",
-			      found && st.last_poll
-				      ? render_date_json(st.last_poll)
-				      : NULL,
-			      "status", chorus_buf_cstr(&status),
-			      "status_class", class, "next_poll",
-			      found && st.last_poll && !st.retired &&
-					      st.next_poll > 0
-				      ? render_date_json(st.next_poll)
-				      : NULL);
+		o = json_pack(
+		    "{s:s, s:s?, s:o?, s:s, s:s, s:o?}", "url", f->url, "name",
+		    f->name, "last_fetch",
+		    found && st.last_poll ? render_date_json(st.last_poll)
+					  : NULL,
+		    "status", chorus_buf_cstr(&status), "status_class", class,
+		    "next_poll",
+		    found && st.last_poll && !st.retired && st.next_poll > 0
+			? render_date_json(st.next_poll)
+			: NULL);
 	chorus_buf_release(&status);
 	chorus_feed_state_release(&st);
 	return o;

@@ -169,8 +169,8 @@ json_t *render_date_json(int64_t t);
  * The JSON data of one story for templates (headline, summary, members,
  * …), with links relative to from_dir.
  */
-json_t *render_story_json(struct render_ctx *ctx,
-			  const struct render_story *rs, const char *from_dir);
+json_t *render_story_json(struct render_ctx *ctx, const struct render_story *rs,
+			  const char *from_dir);
 
 /*
  * Feeds. render_feeds() writes feed.atom with its RFC 5005 archives
@@ -181,15 +181,15 @@ int render_feeds(struct render_ctx *ctx, struct chorus_err *err);
 
 /* One Atom document: the feed, an archive page or an outlet's feed. */
 struct atom_doc {
-	const char *rel;      /* where it is published: "archive/3.atom" */
-	const char *id;       /* the feed's atom:id */
+	const char *rel; /* where it is published: "archive/3.atom" */
+	const char *id;	 /* the feed's atom:id */
 	const char *title;
-	const char *subtitle; /* may be NULL */
+	const char *subtitle;			   /* may be NULL */
 	const struct render_story *const *stories; /* newest first */
 	size_t n_stories;
-	int64_t updated;      /* atom:updated when there are no stories */
+	int64_t updated;       /* atom:updated when there are no stories */
 	const char *alternate; /* the HTML page, relative to public/ */
-	int archive;          /* an RFC 5005 archive document: fh:archive */
+	int archive;	       /* an RFC 5005 archive document: fh:archive */
 	/* RFC 5005 links, relative to public/, or NULL. */
 	const char *current, *prev_archive, *next_archive;
 };

@@ -62,80 +62,80 @@ struct chorus_store {
 };
 
 static const char *const migrations[] = {
-	/* 0 -> 1 */
-	"CREATE TABLE sources("
-	"  id INTEGER PRIMARY KEY,"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  slug TEXT NOT NULL UNIQUE,"
-	"  url TEXT);"
-	"CREATE TABLE stories("
-	"  id INTEGER PRIMARY KEY,"
-	"  uuid TEXT NOT NULL UNIQUE,"
-	"  slug TEXT NOT NULL UNIQUE,"
-	"  founder_key TEXT NOT NULL,"
-	"  merged_into INTEGER REFERENCES stories(id));"
-	"CREATE TABLE articles("
-	"  id INTEGER PRIMARY KEY,"
-	"  key TEXT NOT NULL UNIQUE,"
-	"  source_id INTEGER NOT NULL REFERENCES sources(id),"
-	"  title TEXT, subtitle TEXT, link TEXT, author TEXT,"
-	"  language TEXT, summary TEXT, text TEXT NOT NULL,"
-	"  published INTEGER NOT NULL, updated INTEGER NOT NULL,"
-	"  date_known INTEGER NOT NULL DEFAULT 0,"
-	"  hash INTEGER NOT NULL,"
-	"  story_id INTEGER REFERENCES stories(id),"
-	"  score REAL NOT NULL DEFAULT 0);"
-	"CREATE INDEX articles_story ON articles(story_id);"
-	"CREATE TABLE files("
-	"  path TEXT PRIMARY KEY,"
-	"  mtime INTEGER NOT NULL,"
-	"  size INTEGER NOT NULL);",
-	/* 1 -> 2: RFC 5005 archive pages that have closed (src/atom_archive.c) */
-	"CREATE TABLE archive_pages("
-	"  page INTEGER PRIMARY KEY,"
-	"  closed INTEGER NOT NULL,"
-	"  body BLOB NOT NULL);"
-	"CREATE TABLE archive_stories("
-	"  story_id INTEGER PRIMARY KEY REFERENCES stories(id),"
-	"  page INTEGER NOT NULL REFERENCES archive_pages(page));",
-	/* 2 -> 3: what the clusterer keeps between runs */
-	"CREATE TABLE article_features("
-	"  article_id INTEGER PRIMARY KEY REFERENCES articles(id),"
-	"  hash INTEGER NOT NULL,"
-	"  data BLOB NOT NULL);"
-	"CREATE TABLE cluster_state("
-	"  name TEXT PRIMARY KEY,"
-	"  value BLOB NOT NULL);"
-	"CREATE INDEX articles_pending ON articles(published, key)"
-	"  WHERE story_id IS NULL;",
-	/* 3 -> 4: polling */
-	"CREATE TABLE feeds("
-	"  url TEXT PRIMARY KEY,"
-	"  title TEXT, etag TEXT, last_modified TEXT,"
-	"  next_poll INTEGER NOT NULL DEFAULT 0,"
-	"  last_poll INTEGER NOT NULL DEFAULT 0,"
-	"  last_ok INTEGER NOT NULL DEFAULT 0,"
-	"  last_status INTEGER NOT NULL DEFAULT 0,"
-	"  last_error TEXT,"
-	"  failures INTEGER NOT NULL DEFAULT 0,"
-	"  retired INTEGER NOT NULL DEFAULT 0,"
-	"  moved_to TEXT, moved_count INTEGER NOT NULL DEFAULT 0,"
-	"  last_bytes INTEGER NOT NULL DEFAULT 0,"
-	"  items INTEGER NOT NULL DEFAULT 0,"
-	"  doc_interval INTEGER NOT NULL DEFAULT 0,"
-	"  skip_hours INTEGER NOT NULL DEFAULT 0,"
-	"  skip_days INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE fetches("
-	"  id INTEGER PRIMARY KEY,"
-	"  url TEXT NOT NULL, final_url TEXT,"
-	"  time INTEGER NOT NULL, ms INTEGER NOT NULL,"
-	"  status INTEGER NOT NULL, bytes INTEGER NOT NULL,"
-	"  sent_etag TEXT, sent_last_modified TEXT,"
-	"  etag TEXT, last_modified TEXT,"
-	"  next_poll INTEGER NOT NULL, error TEXT,"
-	"  items_new INTEGER NOT NULL DEFAULT 0,"
-	"  items_changed INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX fetches_url ON fetches(url, id);",
+    /* 0 -> 1 */
+    "CREATE TABLE sources("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  slug TEXT NOT NULL UNIQUE,"
+    "  url TEXT);"
+    "CREATE TABLE stories("
+    "  id INTEGER PRIMARY KEY,"
+    "  uuid TEXT NOT NULL UNIQUE,"
+    "  slug TEXT NOT NULL UNIQUE,"
+    "  founder_key TEXT NOT NULL,"
+    "  merged_into INTEGER REFERENCES stories(id));"
+    "CREATE TABLE articles("
+    "  id INTEGER PRIMARY KEY,"
+    "  key TEXT NOT NULL UNIQUE,"
+    "  source_id INTEGER NOT NULL REFERENCES sources(id),"
+    "  title TEXT, subtitle TEXT, link TEXT, author TEXT,"
+    "  language TEXT, summary TEXT, text TEXT NOT NULL,"
+    "  published INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    "  date_known INTEGER NOT NULL DEFAULT 0,"
+    "  hash INTEGER NOT NULL,"
+    "  story_id INTEGER REFERENCES stories(id),"
+    "  score REAL NOT NULL DEFAULT 0);"
+    "CREATE INDEX articles_story ON articles(story_id);"
+    "CREATE TABLE files("
+    "  path TEXT PRIMARY KEY,"
+    "  mtime INTEGER NOT NULL,"
+    "  size INTEGER NOT NULL);",
+    /* 1 -> 2: RFC 5005 archive pages that have closed (src/atom_archive.c) */
+    "CREATE TABLE archive_pages("
+    "  page INTEGER PRIMARY KEY,"
+    "  closed INTEGER NOT NULL,"
+    "  body BLOB NOT NULL);"
+    "CREATE TABLE archive_stories("
+    "  story_id INTEGER PRIMARY KEY REFERENCES stories(id),"
+    "  page INTEGER NOT NULL REFERENCES archive_pages(page));",
+    /* 2 -> 3: what the clusterer keeps between runs */
+    "CREATE TABLE article_features("
+    "  article_id INTEGER PRIMARY KEY REFERENCES articles(id),"
+    "  hash INTEGER NOT NULL,"
+    "  data BLOB NOT NULL);"
+    "CREATE TABLE cluster_state("
+    "  name TEXT PRIMARY KEY,"
+    "  value BLOB NOT NULL);"
+    "CREATE INDEX articles_pending ON articles(published, key)"
+    "  WHERE story_id IS NULL;",
+    /* 3 -> 4: polling */
+    "CREATE TABLE feeds("
+    "  url TEXT PRIMARY KEY,"
+    "  title TEXT, etag TEXT, last_modified TEXT,"
+    "  next_poll INTEGER NOT NULL DEFAULT 0,"
+    "  last_poll INTEGER NOT NULL DEFAULT 0,"
+    "  last_ok INTEGER NOT NULL DEFAULT 0,"
+    "  last_status INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT,"
+    "  failures INTEGER NOT NULL DEFAULT 0,"
+    "  retired INTEGER NOT NULL DEFAULT 0,"
+    "  moved_to TEXT, moved_count INTEGER NOT NULL DEFAULT 0,"
+    "  last_bytes INTEGER NOT NULL DEFAULT 0,"
+    "  items INTEGER NOT NULL DEFAULT 0,"
+    "  doc_interval INTEGER NOT NULL DEFAULT 0,"
+    "  skip_hours INTEGER NOT NULL DEFAULT 0,"
+    "  skip_days INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE fetches("
+    "  id INTEGER PRIMARY KEY,"
+    "  url TEXT NOT NULL, final_url TEXT,"
+    "  time INTEGER NOT NULL, ms INTEGER NOT NULL,"
+    "  status INTEGER NOT NULL, bytes INTEGER NOT NULL,"
+    "  sent_etag TEXT, sent_last_modified TEXT,"
+    "  etag TEXT, last_modified TEXT,"
+    "  next_poll INTEGER NOT NULL, error TEXT,"
+    "  items_new INTEGER NOT NULL DEFAULT 0,"
+    "  items_changed INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX fetches_url ON fetches(url, id);",
 };
 
 static int db_fail(struct chorus_store *st, struct chorus_err *err,
@@ -211,9 +211,9 @@ int chorus_store_open(struct chorus_store **out, const char *path,
 	if (sqlite3_open_v2(path, &st->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 			    NULL) != SQLITE_OK) {
-		rc = st->db ? db_fail(st, err, "open")
-			    : chorus_err_set(err, CHORUS_ENOMEM,
-					     "out of memory");
+		rc = st->db
+			 ? db_fail(st, err, "open")
+			 : chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		chorus_store_close(st);
 		return rc;
 	}
@@ -279,7 +279,7 @@ static int cached(struct chorus_store *st, enum cached_stmt slot,
 	*q = NULL;
 	if (!st->cached[slot] &&
 	    sqlite3_prepare_v2(st->db, sql, -1, &st->cached[slot], NULL) !=
-		    SQLITE_OK)
+		SQLITE_OK)
 		return db_fail(st, err, "prepare");
 	*q = st->cached[slot];
 	sqlite3_reset(*q);
@@ -291,8 +291,7 @@ static int cached(struct chorus_store *st, enum cached_stmt slot,
 static int finish_cached(struct chorus_store *st, sqlite3_stmt *q,
 			 struct chorus_err *err)
 {
-	int rc = sqlite3_step(q) == SQLITE_DONE ? 0
-						: db_fail(st, err, "write");
+	int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : db_fail(st, err, "write");
 
 	sqlite3_reset(q);
 	return rc;
@@ -310,8 +309,7 @@ static void bind_text(sqlite3_stmt *q, int i, const char *s)
 static int finish(struct chorus_store *st, sqlite3_stmt *q,
 		  struct chorus_err *err)
 {
-	int rc = sqlite3_step(q) == SQLITE_DONE ? 0
-						: db_fail(st, err, "write");
+	int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : db_fail(st, err, "write");
 
 	sqlite3_finalize(q);
 	return rc;
@@ -450,7 +448,7 @@ int chorus_store_source_get(struct chorus_store *st, const char *name,
 static int64_t article_hash(const struct chorus_article *a, int64_t source_id)
 {
 	const char *parts[] = {a->title,    a->subtitle, a->link, a->author,
-			       a->language, a->summary,  a->text};
+			       a->language, a->summary,	 a->text};
 	XXH64_state_t *h = XXH64_createState();
 	uint64_t v;
 	size_t i;
@@ -498,17 +496,17 @@ int chorus_store_article_put(struct chorus_store *st,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(st, err, "read");
 	rc = cached(st, found ? STMT_ARTICLE_UPDATE : STMT_ARTICLE_INSERT,
-		     found ? "UPDATE articles SET source_id=?2, title=?3,"
-			     " subtitle=?4, link=?5, author=?6, language=?7,"
-			     " summary=?8, text=?9, published=?10,"
-			     " updated=?11, date_known=?12, hash=?13"
-			     " WHERE key=?1"
-			   : "INSERT INTO articles(key, source_id, title,"
-			     " subtitle, link, author, language, summary,"
-			     " text, published, updated, date_known, hash)"
-			     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
-			     "?13)",
-		     &q, err);
+		    found ? "UPDATE articles SET source_id=?2, title=?3,"
+			    " subtitle=?4, link=?5, author=?6, language=?7,"
+			    " summary=?8, text=?9, published=?10,"
+			    " updated=?11, date_known=?12, hash=?13"
+			    " WHERE key=?1"
+			  : "INSERT INTO articles(key, source_id, title,"
+			    " subtitle, link, author, language, summary,"
+			    " text, published, updated, date_known, hash)"
+			    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
+			    "?13)",
+		    &q, err);
 	if (rc)
 		return rc;
 	bind_text(q, 1, a->key);
@@ -536,8 +534,8 @@ int chorus_store_article_assign(struct chorus_store *st, int64_t article_id,
 {
 	sqlite3_stmt *q = NULL;
 	int rc = cached(st, STMT_ASSIGN,
-			"UPDATE articles SET story_id=?, score=? WHERE id=?", &q,
-			err);
+			"UPDATE articles SET story_id=?, score=? WHERE id=?",
+			&q, err);
 
 	if (rc)
 		return rc;
@@ -1014,15 +1012,15 @@ int chorus_store_scan_live(struct chorus_store *st, int64_t since,
 {
 	sqlite3_stmt *q = NULL;
 	int rc = prepare(
-		st,
-		"SELECT a.id, a.story_id, a.published, a.score, a.key, NULL,"
-		" NULL, NULL, a.link, a.language, f.data, f.hash, a.hash"
-		" FROM articles a JOIN article_features f"
-		" ON f.article_id = a.id WHERE a.story_id IN"
-		" (SELECT story_id FROM articles WHERE story_id IS NOT NULL"
-		"  GROUP BY story_id HAVING max(published) >= ?)"
-		" ORDER BY a.published, a.key",
-		&q, err);
+	    st,
+	    "SELECT a.id, a.story_id, a.published, a.score, a.key, NULL,"
+	    " NULL, NULL, a.link, a.language, f.data, f.hash, a.hash"
+	    " FROM articles a JOIN article_features f"
+	    " ON f.article_id = a.id WHERE a.story_id IN"
+	    " (SELECT story_id FROM articles WHERE story_id IS NOT NULL"
+	    "  GROUP BY story_id HAVING max(published) >= ?)"
+	    " ORDER BY a.published, a.key",
+	    &q, err);
 
 	if (rc)
 		return rc;
@@ -1063,8 +1061,8 @@ int chorus_store_state_get(struct chorus_store *st, const char *name,
 			   struct chorus_buf *out, struct chorus_err *err)
 {
 	sqlite3_stmt *q = NULL;
-	int rc = prepare(st, "SELECT value FROM cluster_state WHERE name=?",
-			 &q, err);
+	int rc = prepare(st, "SELECT value FROM cluster_state WHERE name=?", &q,
+			 err);
 
 	chorus_buf_reset(out);
 	if (rc)
@@ -1084,8 +1082,7 @@ int chorus_store_state_get(struct chorus_store *st, const char *name,
 }
 
 int chorus_store_state_put(struct chorus_store *st, const char *name,
-			   const void *data, size_t len,
-			   struct chorus_err *err)
+			   const void *data, size_t len, struct chorus_err *err)
 {
 	sqlite3_stmt *q = NULL;
 	int rc = prepare(st,
@@ -1104,9 +1101,9 @@ int chorus_store_story_merge(struct chorus_store *st, int64_t from,
 			     int64_t into, struct chorus_err *err)
 {
 	static const char *const sql[] = {
-		"UPDATE articles SET story_id=?2 WHERE story_id=?1",
-		"UPDATE stories SET merged_into=?2 WHERE merged_into=?1",
-		"UPDATE stories SET merged_into=?2 WHERE id=?1",
+	    "UPDATE articles SET story_id=?2 WHERE story_id=?1",
+	    "UPDATE stories SET merged_into=?2 WHERE merged_into=?1",
+	    "UPDATE stories SET merged_into=?2 WHERE id=?1",
 	};
 	size_t i;
 	int rc = 0;
@@ -1215,7 +1212,7 @@ int chorus_store_refresh(struct chorus_store *st, struct chorus_corpus *c,
 			 struct chorus_err *err)
 {
 	struct chorus_stored_article **by_id =
-		malloc((c->n_articles + 1) * sizeof(*by_id));
+	    malloc((c->n_articles + 1) * sizeof(*by_id));
 	sqlite3_stmt *q = NULL;
 	size_t i;
 	int rc;
@@ -1254,7 +1251,7 @@ int chorus_store_refresh(struct chorus_store *st, struct chorus_corpus *c,
 
 			if (c->stories[mid].id == id) {
 				c->stories[mid].merged_into =
-					sqlite3_column_int64(q, 1);
+				    sqlite3_column_int64(q, 1);
 				break;
 			}
 			if (c->stories[mid].id < id)
@@ -1299,12 +1296,12 @@ int chorus_store_feed_get(struct chorus_store *st, const char *url,
 	if (!out->url)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	rc = cached(st, STMT_FEED_GET,
-		     "SELECT title, etag, last_modified, next_poll, last_poll,"
-		     " last_ok, last_status, last_error, failures, retired,"
-		     " moved_to, moved_count, last_bytes, items,"
-		     " doc_interval, skip_hours, skip_days"
-		     " FROM feeds WHERE url=?",
-		     &q, err);
+		    "SELECT title, etag, last_modified, next_poll, last_poll,"
+		    " last_ok, last_status, last_error, failures, retired,"
+		    " moved_to, moved_count, last_bytes, items,"
+		    " doc_interval, skip_hours, skip_days"
+		    " FROM feeds WHERE url=?",
+		    &q, err);
 	if (rc)
 		return rc;
 	bind_text(q, 1, url);
@@ -1346,13 +1343,13 @@ int chorus_store_feed_put(struct chorus_store *st,
 {
 	sqlite3_stmt *q;
 	int rc = cached(st, STMT_FEED_PUT,
-			 "INSERT OR REPLACE INTO feeds(url, title, etag,"
-			 " last_modified, next_poll, last_poll, last_ok,"
-			 " last_status, last_error, failures, retired,"
-			 " moved_to, moved_count, last_bytes, items,"
-			 " doc_interval, skip_hours, skip_days)"
-			 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			 &q, err);
+			"INSERT OR REPLACE INTO feeds(url, title, etag,"
+			" last_modified, next_poll, last_poll, last_ok,"
+			" last_status, last_error, failures, retired,"
+			" moved_to, moved_count, last_bytes, items,"
+			" doc_interval, skip_hours, skip_days)"
+			" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			&q, err);
 
 	if (rc)
 		return rc;
@@ -1428,12 +1425,12 @@ int chorus_store_fetch_log(struct chorus_store *st,
 {
 	sqlite3_stmt *q;
 	int rc = cached(st, STMT_FETCH_LOG,
-			 "INSERT INTO fetches(url, final_url, time, ms, status,"
-			 " bytes, sent_etag, sent_last_modified, etag,"
-			 " last_modified, next_poll, error, items_new,"
-			 " items_changed)"
-			 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			 &q, err);
+			"INSERT INTO fetches(url, final_url, time, ms, status,"
+			" bytes, sent_etag, sent_last_modified, etag,"
+			" last_modified, next_poll, error, items_new,"
+			" items_changed)"
+			" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			&q, err);
 
 	if (rc)
 		return rc;
@@ -1470,8 +1467,8 @@ int chorus_store_fetch_count(struct chorus_store *st, const char *url,
 			     int64_t *count, struct chorus_err *err)
 {
 	sqlite3_stmt *q;
-	int rc = prepare(st, "SELECT count(*) FROM fetches WHERE url=?", &q,
-			 err);
+	int rc =
+	    prepare(st, "SELECT count(*) FROM fetches WHERE url=?", &q, err);
 
 	*count = 0;
 	if (rc)

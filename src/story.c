@@ -8,8 +8,8 @@
  * the *other* members cover most (what the sources agree on), avoiding
  * near-repeats; "only in X" takes a member's sentences with the most terms
  * no other member has. An exact copy of a member (same link or same text)
- * is one article with it and is shown once. All of it is a pure function of the members, so two
- * builds of the same state write the same pages.
+ * is one article with it and is shown once. All of it is a pure function of the
+ * members, so two builds of the same state write the same pages.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -174,8 +174,8 @@ static int analyse(const struct chorus_story_view *v, struct analysis *an)
 			s->member = i;
 			s->position = j;
 			s->words = count_words(s->text);
-			s->eligible = closes(s->text) && s->words >= 6 &&
-				      s->words <= 60;
+			s->eligible =
+			    closes(s->text) && s->words >= 6 && s->words <= 60;
 			rc = term_set(stemmer, s->text, &s->terms, &s->n_terms);
 			if (!rc && n_all + s->n_terms > cap) {
 				uint64_t *p;
@@ -310,8 +310,8 @@ static int pick_only(struct chorus_story_view *v, struct analysis *an)
 		for (k = 0; k < 2 && !rc; k++)
 			if (picks[k])
 				rc = chorus_strlist_push(
-					&v->members[m].only, picks[k]->text,
-					strlen(picks[k]->text));
+				    &v->members[m].only, picks[k]->text,
+				    strlen(picks[k]->text));
 	}
 	return rc;
 }
@@ -349,9 +349,9 @@ static int pick_headline(struct chorus_story_view *v, struct analysis *an)
 	chorus_stemmer_free(stemmer);
 	if (rc)
 		return rc;
-	v->headline = best ? chorus_strdup(best)
-			   : chorus_article_display_title(
-				     &v->members[0].article->a);
+	v->headline =
+	    best ? chorus_strdup(best)
+		 : chorus_article_display_title(&v->members[0].article->a);
 	return v->headline ? 0 : CHORUS_ENOMEM;
 }
 
@@ -426,8 +426,8 @@ static int pick_names(struct chorus_story_view *v)
 	return rc;
 }
 
-static const struct chorus_source *
-source_of(const struct chorus_corpus *c, int64_t id)
+static const struct chorus_source *source_of(const struct chorus_corpus *c,
+					     int64_t id)
 {
 	size_t i;
 
@@ -568,8 +568,7 @@ char *chorus_article_display_title(const struct chorus_article *a)
 		cut--;
 	while (cut && (t[cut - 1] == ',' || t[cut - 1] == ' '))
 		cut--;
-	if (chorus_buf_add(&b, t, cut) ||
-	    chorus_buf_adds(&b, "\xE2\x80\xA6"))
+	if (chorus_buf_add(&b, t, cut) || chorus_buf_adds(&b, "\xE2\x80\xA6"))
 		goto fail;
 	return chorus_buf_detach(&b, NULL);
 fail:

@@ -137,9 +137,8 @@ static const char *load_partial(void *ctx, const char *name, size_t *len)
 	return src;
 }
 
-int template_set_render(struct template_set *ts, const char *name,
-			json_t *data, struct chorus_buf *out,
-			struct chorus_err *err)
+int template_set_render(struct template_set *ts, const char *name, json_t *data,
+			struct chorus_buf *out, struct chorus_err *err)
 {
 	struct chorus_mustache_loader loader = {load_partial, ts};
 	struct loaded *l = find_or_load(ts, name, err);
@@ -154,8 +153,8 @@ int template_set_render(struct template_set *ts, const char *name,
 				      name, ts->site_dir ? ts->site_dir : "-");
 	}
 	if (!l->compiled) {
-		rc = chorus_mustache_compile(&l->compiled, name, l->data, l->len,
-					     err);
+		rc = chorus_mustache_compile(&l->compiled, name, l->data,
+					     l->len, err);
 		if (rc)
 			return rc;
 	}

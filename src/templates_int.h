@@ -41,8 +41,7 @@ const char *template_set_source(struct template_set *ts, const char *name,
  * Render template `name` (a ".mustache" file; partials and parents are
  * looked up in the same set as NAME.mustache) with data into out.
  */
-int template_set_render(struct template_set *ts, const char *name,
-			json_t *data, struct chorus_buf *out,
-			struct chorus_err *err);
+int template_set_render(struct template_set *ts, const char *name, json_t *data,
+			struct chorus_buf *out, struct chorus_err *err);
 
 #endif

@@ -112,11 +112,10 @@ int chorus_text_fold(const char *s, size_t len, struct chorus_buf *out)
 	utf8proc_ssize_t n;
 	int rc;
 
-	n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len,
-			 &dst,
-			 UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
-				 UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
-				 UTF8PROC_IGNORE);
+	n = utf8proc_map(
+	    (const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &dst,
+	    UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+		UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
 	if (n < 0)
 		return n == UTF8PROC_ERROR_NOMEM ? CHORUS_ENOMEM
 						 : CHORUS_EPARSE;
@@ -134,12 +133,12 @@ static const struct {
 	const char *code;
 	const char *algo;
 } stem_langs[] = {
-	{"ar", "arabic"},   {"da", "danish"},    {"de", "german"},
-	{"el", "greek"},    {"en", "english"},   {"es", "spanish"},
-	{"fi", "finnish"},  {"fr", "french"},    {"hu", "hungarian"},
-	{"it", "italian"},  {"nl", "dutch"},     {"no", "norwegian"},
-	{"pt", "portuguese"}, {"ro", "romanian"}, {"ru", "russian"},
-	{"sv", "swedish"},  {"tr", "turkish"},
+    {"ar", "arabic"},	  {"da", "danish"},   {"de", "german"},
+    {"el", "greek"},	  {"en", "english"},  {"es", "spanish"},
+    {"fi", "finnish"},	  {"fr", "french"},   {"hu", "hungarian"},
+    {"it", "italian"},	  {"nl", "dutch"},    {"no", "norwegian"},
+    {"pt", "portuguese"}, {"ro", "romanian"}, {"ru", "russian"},
+    {"sv", "swedish"},	  {"tr", "turkish"},
 };
 
 int chorus_stemmer_new(struct chorus_stemmer **out, const char *lang)
@@ -149,8 +148,7 @@ int chorus_stemmer_new(struct chorus_stemmer **out, const char *lang)
 	size_t i;
 
 	*out = NULL;
-	for (i = 0; lang && i < sizeof(stem_langs) / sizeof(stem_langs[0]);
-	     i++)
+	for (i = 0; lang && i < sizeof(stem_langs) / sizeof(stem_langs[0]); i++)
 		if (!strncmp(lang, stem_langs[i].code, 2) &&
 		    (lang[2] == '\0' || lang[2] == '-' || lang[2] == '_'))
 			algo = stem_langs[i].algo;
@@ -178,7 +176,7 @@ const char *chorus_stemmer_stem(struct chorus_stemmer *s, const char *w,
 				size_t len, size_t *out_len)
 {
 	const sb_symbol *stem =
-		sb_stemmer_stem(s->sb, (const sb_symbol *)w, (int)len);
+	    sb_stemmer_stem(s->sb, (const sb_symbol *)w, (int)len);
 
 	if (!stem)
 		return NULL;
@@ -188,22 +186,29 @@ const char *chorus_stemmer_stem(struct chorus_stemmer *s, const char *w,
 
 /* Sorted for bsearch. */
 static const char *const stopwords[] = {
-	"a", "about", "above", "after", "again", "against", "all", "also",
-	"am", "an", "and", "any", "are", "as", "at", "be", "because", "been",
-	"before", "being", "below", "between", "both", "but", "by", "can",
-	"could", "did", "do", "does", "doing", "down", "during", "each",
-	"few", "for", "from", "further", "had", "has", "have", "having", "he",
-	"her", "here", "hers", "herself", "him", "himself", "his", "how", "i",
-	"if", "in", "into", "is", "it", "its", "itself", "just", "may", "me",
-	"might", "more", "most", "much", "must", "my", "myself", "no", "nor",
-	"not", "now", "of", "off", "on", "once", "only", "or", "other", "our",
-	"ours", "ourselves", "out", "over", "own", "said", "same", "says",
-	"she", "should", "since", "so", "some", "such", "than", "that", "the",
-	"their", "theirs", "them", "themselves", "then", "there", "these",
-	"they", "this", "those", "through", "to", "too", "under", "until",
-	"up", "very", "was", "we", "were", "what", "when", "where", "which",
-	"while", "who", "whom", "why", "will", "with", "would", "you", "your",
-	"yours", "yourself", "yourselves",
+    "a",	"about",      "above",	"after",   "again",	"against",
+    "all",	"also",	      "am",	"an",	   "and",	"any",
+    "are",	"as",	      "at",	"be",	   "because",	"been",
+    "before",	"being",      "below",	"between", "both",	"but",
+    "by",	"can",	      "could",	"did",	   "do",	"does",
+    "doing",	"down",	      "during", "each",	   "few",	"for",
+    "from",	"further",    "had",	"has",	   "have",	"having",
+    "he",	"her",	      "here",	"hers",	   "herself",	"him",
+    "himself",	"his",	      "how",	"i",	   "if",	"in",
+    "into",	"is",	      "it",	"its",	   "itself",	"just",
+    "may",	"me",	      "might",	"more",	   "most",	"much",
+    "must",	"my",	      "myself", "no",	   "nor",	"not",
+    "now",	"of",	      "off",	"on",	   "once",	"only",
+    "or",	"other",      "our",	"ours",	   "ourselves", "out",
+    "over",	"own",	      "said",	"same",	   "says",	"she",
+    "should",	"since",      "so",	"some",	   "such",	"than",
+    "that",	"the",	      "their",	"theirs",  "them",	"themselves",
+    "then",	"there",      "these",	"they",	   "this",	"those",
+    "through",	"to",	      "too",	"under",   "until",	"up",
+    "very",	"was",	      "we",	"were",	   "what",	"when",
+    "where",	"which",      "while",	"who",	   "whom",	"why",
+    "will",	"with",	      "would",	"you",	   "your",	"yours",
+    "yourself", "yourselves",
 };
 
 static int cmp_word(const void *key, const void *elem)
@@ -278,7 +283,8 @@ static size_t skip_possessive(const uint8_t *p, size_t len, size_t j,
 	if (j >= len || (p[j] != 's' && p[j] != 'S'))
 		return otherwise;
 	if (j + 1 < len &&
-	    utf8proc_iterate(p + j + 1, (utf8proc_ssize_t)(len - j - 1), &cp) > 0 &&
+	    utf8proc_iterate(p + j + 1, (utf8proc_ssize_t)(len - j - 1), &cp) >
+		0 &&
 	    is_word_cp(cp))
 		return otherwise;
 	return j + 1;
@@ -299,8 +305,8 @@ static int each_word(const char *text,
 
 	while (i < len && !rc) {
 		utf8proc_int32_t cp;
-		utf8proc_ssize_t n = utf8proc_iterate(
-			p + i, (utf8proc_ssize_t)(len - i), &cp);
+		utf8proc_ssize_t n =
+		    utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
 		struct word w;
 
 		if (n < 0) {
@@ -319,8 +325,8 @@ static int each_word(const char *text,
 		w.sentence_start = sentence_start;
 		sentence_start = 0;
 		while (i < len) {
-			n = utf8proc_iterate(p + i,
-					     (utf8proc_ssize_t)(len - i), &cp);
+			n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i),
+					     &cp);
 			if (n < 0)
 				break;
 			if (is_word_cp(cp)) {
@@ -378,7 +384,7 @@ int chorus_text_terms(struct chorus_stemmer *stemmer, const char *text,
 struct names_ctx {
 	struct chorus_strlist *out;
 	struct chorus_buf run; /* the name being gathered, folded */
-	size_t words;          /* words in run */
+	size_t words;	       /* words in run */
 	size_t last_end;       /* where the previous word of the run ended */
 	int run_sentence_start;
 	const char *text;
@@ -414,7 +420,8 @@ static int add_name_word(void *vctx, const char *text, const struct word *w)
 	struct chorus_buf fold = CHORUS_BUF_INIT;
 	int rc = 0;
 
-	if (ctx->words && (!w->capital || !joined(text, ctx->last_end, w->start)))
+	if (ctx->words &&
+	    (!w->capital || !joined(text, ctx->last_end, w->start)))
 		rc = flush_name(ctx);
 	if (rc || !w->capital)
 		return rc;
@@ -422,8 +429,8 @@ static int add_name_word(void *vctx, const char *text, const struct word *w)
 	if (rc)
 		goto out;
 	/* "The", "In", "A" open sentences, not names. */
-	if (!ctx->words && chorus_text_is_stopword(chorus_buf_cstr(&fold),
-						   fold.len)) {
+	if (!ctx->words &&
+	    chorus_text_is_stopword(chorus_buf_cstr(&fold), fold.len)) {
 		rc = 0;
 		goto out;
 	}
@@ -453,9 +460,9 @@ int chorus_text_names(const char *text, struct chorus_strlist *out)
 
 /* Sorted; compared case-sensitively against the word before a period. */
 static const char *const abbreviations[] = {
-	"Adm", "Capt", "Cmdr", "Co", "Col", "Corp", "Dr", "Gen", "Gov",
-	"Inc", "Jr", "Lt", "Ltd", "Maj", "Mr", "Mrs", "Ms", "No", "Prof",
-	"Rep", "Rev", "Sen", "Sgt", "Sr", "St", "Sup", "etc", "vs",
+    "Adm", "Capt", "Cmdr", "Co",  "Col", "Corp", "Dr",	"Gen", "Gov",  "Inc",
+    "Jr",  "Lt",   "Ltd",  "Maj", "Mr",	 "Mrs",	 "Ms",	"No",  "Prof", "Rep",
+    "Rev", "Sen",  "Sgt",  "Sr",  "St",	 "Sup",	 "etc", "vs",
 };
 
 /* Does the word ending at text[end] (exclusive) forbid a sentence end? */

@@ -16,18 +16,18 @@
 #include "chorus/error.h"
 
 struct chorus_article {
-	char *key;      /* unique: file name stem, feed item id, else link */
-	char *source;   /* the outlet's name as people know it */
-	char *title;    /* headline; may be NULL when the text has none */
+	char *key;	/* unique: file name stem, feed item id, else link */
+	char *source;	/* the outlet's name as people know it */
+	char *title;	/* headline; may be NULL when the text has none */
 	char *subtitle; /* a standfirst line under the headline, or NULL */
-	char *link;     /* the outlet's page for the article, or NULL */
+	char *link;	/* the outlet's page for the article, or NULL */
 	char *author;
 	char *language; /* BCP 47 tag, or NULL when unknown */
-	char *summary;  /* sanitised HTML from a feed, or NULL */
-	char *text;     /* the body as plain text, paragraphs split by "\n\n" */
+	char *summary;	/* sanitised HTML from a feed, or NULL */
+	char *text;	/* the body as plain text, paragraphs split by "\n\n" */
 	int64_t published; /* seconds since the epoch, UTC */
 	int64_t updated;
-	int date_known;    /* 0 when published came from a fallback */
+	int date_known; /* 0 when published came from a fallback */
 };
 
 void chorus_article_init(struct chorus_article *a);
@@ -36,7 +36,7 @@ void chorus_article_release(struct chorus_article *a);
 /* Flags for what chorus_article_from_text() repaired. */
 enum chorus_article_repair {
 	CHORUS_ARTICLE_REPAIRED_UTF8 = 1, /* invalid bytes became U+FFFD */
-	CHORUS_ARTICLE_BAD_DATE = 2,      /* the Date header could not be read */
+	CHORUS_ARTICLE_BAD_DATE = 2, /* the Date header could not be read */
 };
 
 /*

@@ -20,7 +20,10 @@ struct chorus_buf {
 };
 
 #define CHORUS_BUF_DEFAULT_MAX ((size_t)1 << 30)
-#define CHORUS_BUF_INIT {NULL, 0, 0, 0}
+#define CHORUS_BUF_INIT                                                        \
+	{                                                                      \
+		NULL, 0, 0, 0                                                  \
+	}
 
 void chorus_buf_init(struct chorus_buf *b, size_t max);
 void chorus_buf_release(struct chorus_buf *b);
@@ -30,7 +33,7 @@ int chorus_buf_add(struct chorus_buf *b, const void *p, size_t n);
 int chorus_buf_adds(struct chorus_buf *b, const char *s);
 int chorus_buf_addc(struct chorus_buf *b, char c);
 int chorus_buf_printf(struct chorus_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* The contents as a C string ("" when empty); borrowed. */
 const char *chorus_buf_cstr(const struct chorus_buf *b);

@@ -19,9 +19,9 @@
 #include "chorus/store.h"
 
 struct chorus_build_stats {
-	size_t files_seen;     /* source files found in seeds/ */
-	size_t files_read;     /* … of which read because they changed */
-	size_t files_failed;   /* … of which could not be used */
+	size_t files_seen;   /* source files found in seeds/ */
+	size_t files_read;   /* … of which read because they changed */
+	size_t files_failed; /* … of which could not be used */
 	size_t articles_new;
 	size_t articles_changed;
 	size_t articles_total;
@@ -33,8 +33,7 @@ struct chorus_build_stats {
  * Ingest seeds/ into st. Fails (CHORUS_ENOTFOUND) only when seeds/ itself
  * is missing; bad files are reported and counted.
  */
-int chorus_build_ingest(const struct chorus_site *site,
-			struct chorus_store *st,
+int chorus_build_ingest(const struct chorus_site *site, struct chorus_store *st,
 			struct chorus_build_stats *stats,
 			struct chorus_report *report, struct chorus_err *err);
 

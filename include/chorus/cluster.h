@@ -42,15 +42,15 @@ void chorus_story_id(const char *founder_key, char out[CHORUS_STORY_ID_LEN]);
  *           in common)
  */
 struct chorus_cluster_options {
-	double threshold;       /* minimum score to join a story */
+	double threshold;	/* minimum score to join a story */
 	double merge_threshold; /* an article scoring this with two stories
 				   shows they are one: they merge */
 	double w_terms, w_names, w_head, w_time;
-	double w_year; /* taken off when article and story name only
-			  different years */
+	double w_year;	  /* taken off when article and story name only
+			     different years */
 	double min_terms; /* below this cosine of words, no story is joined
 			     (names and headlines alone are not enough) */
-	int64_t window; /* seconds: a story older than this takes no one */
+	int64_t window;	  /* seconds: a story older than this takes no one */
 	/* chorus.ini [story] overrides, applied after each run (borrowed) */
 	const struct chorus_story_override *overrides;
 	size_t n_overrides;
@@ -61,8 +61,8 @@ void chorus_cluster_options_init(struct chorus_cluster_options *o);
 struct chorus_cluster_stats {
 	size_t articles;    /* articles assigned in this run */
 	size_t stories_new; /* stories founded */
-	size_t merges;      /* stories merged into others */
-	size_t copies;      /* articles that were exact or near copies */
+	size_t merges;	    /* stories merged into others */
+	size_t copies;	    /* articles that were exact or near copies */
 };
 
 /*
@@ -92,7 +92,8 @@ int chorus_cluster_assign(struct chorus_store *st, struct chorus_corpus *c,
 struct chorus_explain_member {
 	const struct chorus_stored_article *article;
 	double score;
-	struct chorus_strlist names; /* shared with other members, strongest first */
+	struct chorus_strlist
+	    names; /* shared with other members, strongest first */
 	struct chorus_strlist terms;
 	char *copy_of; /* key of the member it copies, or NULL */
 };
@@ -127,11 +128,11 @@ struct chorus_story_member {
 struct chorus_story_view {
 	const struct chorus_story *story;
 	char *headline;
-	struct chorus_strlist summary;       /* 1-4 sentences */
+	struct chorus_strlist summary;	     /* 1-4 sentences */
 	struct chorus_story_member *members; /* by (published, key) */
 	size_t n_members;
-	size_t n_sources;   /* distinct outlets */
-	int64_t first, last; /* first and last report times */
+	size_t n_sources;	     /* distinct outlets */
+	int64_t first, last;	     /* first and last report times */
 	struct chorus_strlist names; /* the names most members share */
 };
 

@@ -18,19 +18,20 @@
 
 enum chorus_error {
 	CHORUS_OK = 0,
-	CHORUS_ENOMEM = -1,   /* an allocation failed */
-	CHORUS_EIO = -2,      /* a file or directory could not be read or written */
-	CHORUS_EPARSE = -3,   /* input could not be read as what it claims to be */
-	CHORUS_EINVAL = -4,   /* a caller passed something that makes no sense */
-	CHORUS_ETOOBIG = -5,  /* input over a size cap */
-	CHORUS_ELOCKED = -6,  /* another run holds the site's lock */
-	CHORUS_ENOTFOUND = -7,/* a file, key or name does not exist */
-	CHORUS_EDB = -8,      /* the SQLite state failed */
-	CHORUS_ETEMPLATE = -9,/* a template could not be parsed or rendered */
-	CHORUS_ECONFIG = -10, /* chorus.ini or an option is wrong */
-	CHORUS_ENET = -11,    /* a transfer failed */
-	CHORUS_EBINARY = -12, /* a text file holds binary data */
-	CHORUS_EEMPTY = -13,  /* a file holds nothing to read */
+	CHORUS_ENOMEM = -1, /* an allocation failed */
+	CHORUS_EIO = -2, /* a file or directory could not be read or written */
+	CHORUS_EPARSE =
+	    -3, /* input could not be read as what it claims to be */
+	CHORUS_EINVAL = -4,  /* a caller passed something that makes no sense */
+	CHORUS_ETOOBIG = -5, /* input over a size cap */
+	CHORUS_ELOCKED = -6, /* another run holds the site's lock */
+	CHORUS_ENOTFOUND = -7, /* a file, key or name does not exist */
+	CHORUS_EDB = -8,       /* the SQLite state failed */
+	CHORUS_ETEMPLATE = -9, /* a template could not be parsed or rendered */
+	CHORUS_ECONFIG = -10,  /* chorus.ini or an option is wrong */
+	CHORUS_ENET = -11,     /* a transfer failed */
+	CHORUS_EBINARY = -12,  /* a text file holds binary data */
+	CHORUS_EEMPTY = -13,   /* a file holds nothing to read */
 };
 
 /* One error message, owned by the caller (usually on its stack). */
@@ -45,7 +46,7 @@ struct chorus_err {
  * reads as one statement.
  */
 int chorus_err_set(struct chorus_err *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prefix err's message with "prefix: " (for example a file name). */
 void chorus_err_prefix(struct chorus_err *err, const char *prefix);
@@ -54,9 +55,9 @@ void chorus_err_prefix(struct chorus_err *err, const char *prefix);
 const char *chorus_strerror(int code);
 
 enum chorus_report_level {
-	CHORUS_REPORT_INFO,    /* progress worth a line with -v */
-	CHORUS_REPORT_WARN,    /* input repaired or skipped; the run goes on */
-	CHORUS_REPORT_FAIL,    /* a source failed; the run goes on, exit 1 */
+	CHORUS_REPORT_INFO, /* progress worth a line with -v */
+	CHORUS_REPORT_WARN, /* input repaired or skipped; the run goes on */
+	CHORUS_REPORT_FAIL, /* a source failed; the run goes on, exit 1 */
 };
 
 /*
@@ -73,7 +74,8 @@ struct chorus_report {
 };
 
 void chorus_report_say(struct chorus_report *r, enum chorus_report_level level,
-		       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+		       const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void chorus_report_progress(struct chorus_report *r, const char *what,
 			    long done, long total);
 

@@ -19,9 +19,9 @@
 #include "chorus/store.h"
 
 struct chorus_render_stats {
-	size_t written;   /* files whose bytes changed */
+	size_t written;	  /* files whose bytes changed */
 	size_t unchanged; /* files left alone */
-	size_t stories;   /* stories published */
+	size_t stories;	  /* stories published */
 };
 
 /* Render c into site's public/. Feed archive pages never close. */

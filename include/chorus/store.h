@@ -36,26 +36,27 @@ struct chorus_stored_article {
 	int64_t id;
 	int64_t source_id;
 	int64_t story_id; /* 0 while unassigned */
-	double score;     /* how strongly it joined its story */
+	double score;	  /* how strongly it joined its story */
 	struct chorus_article a;
 };
 
 /* A story: a group of articles with a stable identity. */
 struct chorus_story {
 	int64_t id;
-	char *uuid;        /* "urn:uuid:…", never changes */
-	char *slug;        /* unique, stable once given: stories/SLUG.html */
-	char *founder_key; /* the key of the article that founded it */
+	char *uuid;	     /* "urn:uuid:…", never changes */
+	char *slug;	     /* unique, stable once given: stories/SLUG.html */
+	char *founder_key;   /* the key of the article that founded it */
 	int64_t merged_into; /* 0, or the story that absorbed this one */
 };
 
-/* Everything a render needs, loaded at once; freed with chorus_corpus_release. */
+/* Everything a render needs, loaded at once; freed with chorus_corpus_release.
+ */
 struct chorus_corpus {
 	struct chorus_source *sources;
 	size_t n_sources;
 	struct chorus_stored_article *articles; /* by (published, key) */
 	size_t n_articles;
-	struct chorus_story *stories;           /* by id */
+	struct chorus_story *stories; /* by id */
 	size_t n_stories;
 };
 
@@ -86,7 +87,7 @@ int chorus_store_source_get(struct chorus_store *st, const char *name,
 
 enum chorus_put_result {
 	CHORUS_PUT_SAME,    /* stored already with these exact contents */
-	CHORUS_PUT_NEW,     /* a new article */
+	CHORUS_PUT_NEW,	    /* a new article */
 	CHORUS_PUT_CHANGED, /* an article whose contents changed: updated */
 };
 
@@ -117,9 +118,9 @@ int chorus_store_story_new(struct chorus_store *st, const char *uuid,
  * Once closed, a page's bytes and stories never change (src/atom_archive.c).
  */
 struct chorus_archive_page {
-	int64_t page;       /* 1, 2, … in the order they closed */
-	int64_t closed;     /* the build time at which it closed */
-	char *body;         /* the document, exactly as published */
+	int64_t page;	/* 1, 2, … in the order they closed */
+	int64_t closed; /* the build time at which it closed */
+	char *body;	/* the document, exactly as published */
 	size_t len;
 	int64_t *story_ids; /* the stories it holds */
 	size_t n_story_ids;
@@ -160,21 +161,21 @@ int chorus_store_archive_close(struct chorus_store *st,
  */
 struct chorus_feed_state {
 	char *url;
-	char *title;          /* the feed's own title, last seen */
-	char *etag;           /* ETag of the last 200, or NULL */
-	char *last_modified;  /* Last-Modified of the last 200, or NULL */
-	int64_t next_poll;    /* not polled before this time (unless forced) */
-	int64_t last_poll;    /* time of the last fetch, 0 if never */
-	int64_t last_ok;      /* time of the last 200 or 304, 0 if never */
-	int last_status;      /* HTTP status of the last fetch, 0 on a network
-				 error */
-	char *last_error;     /* what went wrong last, NULL when it went well */
-	long failures;        /* failures in a row (for the backoff) */
-	int retired;          /* 410 Gone: never polled again */
-	char *moved_to;       /* where a permanent redirect pointed, or NULL */
-	long moved_count;     /* polls in a row that redirected there */
-	int64_t last_bytes;   /* bytes of the last body */
-	int64_t items;        /* articles this feed stored, in all */
+	char *title;	     /* the feed's own title, last seen */
+	char *etag;	     /* ETag of the last 200, or NULL */
+	char *last_modified; /* Last-Modified of the last 200, or NULL */
+	int64_t next_poll;   /* not polled before this time (unless forced) */
+	int64_t last_poll;   /* time of the last fetch, 0 if never */
+	int64_t last_ok;     /* time of the last 200 or 304, 0 if never */
+	int last_status;     /* HTTP status of the last fetch, 0 on a network
+				error */
+	char *last_error;    /* what went wrong last, NULL when it went well */
+	long failures;	     /* failures in a row (for the backoff) */
+	int retired;	     /* 410 Gone: never polled again */
+	char *moved_to;	     /* where a permanent redirect pointed, or NULL */
+	long moved_count;    /* polls in a row that redirected there */
+	int64_t last_bytes;  /* bytes of the last body */
+	int64_t items;	     /* articles this feed stored, in all */
 	/* What the feed document itself asked for (RSS ttl, sy:update*,
 	 * skipHours, skipDays), kept for the 304s that follow: */
 	int64_t doc_interval; /* seconds, 0 when it said nothing */
@@ -211,18 +212,18 @@ int chorus_store_feed_forget(struct chorus_store *st, const char *url,
 
 /* One request as it went: a row of the fetch log. */
 struct chorus_fetch_record {
-	const char *url;          /* the subscription */
-	const char *final_url;    /* where the body came from, or NULL */
-	int64_t time;             /* when the request started */
-	long ms;                  /* how long it took */
-	int status;               /* HTTP status, 0 on a network error */
-	int64_t bytes;            /* body bytes received */
-	const char *sent_etag;    /* If-None-Match sent, or NULL */
+	const char *url;       /* the subscription */
+	const char *final_url; /* where the body came from, or NULL */
+	int64_t time;	       /* when the request started */
+	long ms;	       /* how long it took */
+	int status;	       /* HTTP status, 0 on a network error */
+	int64_t bytes;	       /* body bytes received */
+	const char *sent_etag; /* If-None-Match sent, or NULL */
 	const char *sent_last_modified;
-	const char *etag;         /* ETag received, or NULL */
+	const char *etag; /* ETag received, or NULL */
 	const char *last_modified;
 	int64_t next_poll;
-	const char *error;        /* NULL when it went well */
+	const char *error; /* NULL when it went well */
 	long items_new;
 	long items_changed;
 };
@@ -275,8 +276,9 @@ struct chorus_store_row {
 	const char *language;
 	const void *features; /* NULL when none stored */
 	size_t n_features;
-	int64_t features_hash; /* the article hash the features were made from */
-	int64_t hash;          /* the article's hash now */
+	int64_t
+	    features_hash; /* the article hash the features were made from */
+	int64_t hash;	   /* the article's hash now */
 };
 
 /*

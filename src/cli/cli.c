@@ -61,11 +61,11 @@ int cli_getopt(int argc, char **argv, const char *own_short,
 	static struct option all[32];
 	static char shorts[64];
 	static const struct option common[] = {
-		{"directory", required_argument, NULL, 'C'},
-		{"config", required_argument, NULL, 'c'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
+	    {"directory", required_argument, NULL, 'C'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
 	};
 	size_t n = 0, i;
 	int c;

@@ -26,9 +26,9 @@ enum cli_exit {
 struct cli_ctx {
 	const char *dir;    /* -C: the site folder */
 	const char *config; /* -c: chorus.ini to use */
-	int quiet;          /* -q */
-	int verbose;        /* -v */
-	int progress;       /* stderr is a terminal and not -q */
+	int quiet;	    /* -q */
+	int verbose;	    /* -v */
+	int progress;	    /* stderr is a terminal and not -q */
 	int progress_shown; /* a progress line is on screen */
 	struct chorus_report report;
 	/* Opened by cli_open(): */

@@ -10,19 +10,22 @@
 #include "cli.h"
 
 static const struct cli_command commands[] = {
-	{"build", cmd_build, "read seeds/, group articles into stories, "
-			     "write public/"},
-	{"poll", cmd_poll, "fetch the subscriptions that are due, store "
-			   "their items"},
-	{"refresh", cmd_refresh, "poll, then build: the cron line"},
-	{"add", cmd_add, "subscribe to a feed: add URL [--name NAME]"},
-	{"remove", cmd_remove, "unsubscribe: remove URL (its articles stay)"},
-	{"list", cmd_list, "the subscriptions and the health of each"},
-	{"import", cmd_import, "subscribe to the feeds of an OPML file"},
-	{"export", cmd_export, "print the subscriptions as OPML 2.0"},
-	{"parse", cmd_parse, "read one feed document, print it as JSON"},
-	{"stories", cmd_stories, "list stories and their articles; --tsv, "
-				 "--explain ID"},
+    {"build", cmd_build,
+     "read seeds/, group articles into stories, "
+     "write public/"},
+    {"poll", cmd_poll,
+     "fetch the subscriptions that are due, store "
+     "their items"},
+    {"refresh", cmd_refresh, "poll, then build: the cron line"},
+    {"add", cmd_add, "subscribe to a feed: add URL [--name NAME]"},
+    {"remove", cmd_remove, "unsubscribe: remove URL (its articles stay)"},
+    {"list", cmd_list, "the subscriptions and the health of each"},
+    {"import", cmd_import, "subscribe to the feeds of an OPML file"},
+    {"export", cmd_export, "print the subscriptions as OPML 2.0"},
+    {"parse", cmd_parse, "read one feed document, print it as JSON"},
+    {"stories", cmd_stories,
+     "list stories and their articles; --tsv, "
+     "--explain ID"},
 };
 
 static void help(FILE *f)
@@ -59,8 +62,8 @@ static void help(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cli_ctx ctx;
 	size_t i;
@@ -78,8 +81,8 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		default:
 			return cli_usage_error(
-				"chorus [-C DIR] [-c FILE] [-q] [-v] COMMAND "
-				"[ARGS]");
+			    "chorus [-C DIR] [-c FILE] [-q] [-v] COMMAND "
+			    "[ARGS]");
 		}
 	}
 	if (optind >= argc) {

@@ -92,9 +92,9 @@ static void test_article_rejects_empty_and_binary(void **state)
 	assert_int_equal(read_text(&a, " \n\t\n", NULL), CHORUS_EEMPTY);
 	chorus_article_release(&a);
 	chorus_article_init(&a);
-	assert_int_equal(chorus_article_from_text(&a, "k", "ab\0cd", 5, 0, NULL,
-						  NULL, &err),
-			 CHORUS_EBINARY);
+	assert_int_equal(
+	    chorus_article_from_text(&a, "k", "ab\0cd", 5, 0, NULL, NULL, &err),
+	    CHORUS_EBINARY);
 	assert_non_null(strstr(err.msg, "offset 2"));
 	chorus_article_release(&a);
 }
@@ -122,11 +122,11 @@ static void test_article_repairs_utf8_and_bad_date(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_article_header_block),
-		cmocka_unit_test(test_article_first_line_headline_and_outlet),
-		cmocka_unit_test(test_article_sentence_first_line_is_no_headline),
-		cmocka_unit_test(test_article_rejects_empty_and_binary),
-		cmocka_unit_test(test_article_repairs_utf8_and_bad_date),
+	    cmocka_unit_test(test_article_header_block),
+	    cmocka_unit_test(test_article_first_line_headline_and_outlet),
+	    cmocka_unit_test(test_article_sentence_first_line_is_no_headline),
+	    cmocka_unit_test(test_article_rejects_empty_and_binary),
+	    cmocka_unit_test(test_article_repairs_utf8_and_bad_date),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

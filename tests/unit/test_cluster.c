@@ -69,9 +69,9 @@ static void store_texts(struct chorus_store *st, const char *const *extra,
 			size_t n_extra)
 {
 	static const char *const seeds[] = {
-		"000_7fc3c141840a2b8f", "001_c58b7bd601761270",
-		"002_d00f49ccea1fcff8", "003_ea9675669bbb944e",
-		"004_c17af2bfe2ff09de",
+	    "000_7fc3c141840a2b8f", "001_c58b7bd601761270",
+	    "002_d00f49ccea1fcff8", "003_ea9675669bbb944e",
+	    "004_c17af2bfe2ff09de",
 	};
 	size_t i;
 
@@ -89,27 +89,23 @@ static void store_texts(struct chorus_store *st, const char *const *extra,
 			assert_int_equal(chorus_file_read(path, 0, &data, NULL),
 					 0);
 			assert_int_equal(chorus_article_from_text(
-						 &a, seeds[i], data.data,
-						 data.len, 1763510400, NULL,
-						 NULL, NULL),
+					     &a, seeds[i], data.data, data.len,
+					     1763510400, NULL, NULL, NULL),
 					 0);
 		} else {
 			char key[32];
 
 			snprintf(key, sizeof(key), "extra%zu", i);
-			assert_int_equal(chorus_article_from_text(
-						 &a, key, extra[i - 5],
-						 strlen(extra[i - 5]),
-						 1763510400 + 3600, NULL, NULL,
-						 NULL),
-					 0);
+			assert_int_equal(
+			    chorus_article_from_text(
+				&a, key, extra[i - 5], strlen(extra[i - 5]),
+				1763510400 + 3600, NULL, NULL, NULL),
+			    0);
 		}
-		assert_int_equal(chorus_store_source_get(st, a.source, NULL,
-							 &src, NULL),
-				 0);
-		assert_int_equal(chorus_store_article_put(st, &a, src, NULL,
-							  NULL),
-				 0);
+		assert_int_equal(
+		    chorus_store_source_get(st, a.source, NULL, &src, NULL), 0);
+		assert_int_equal(
+		    chorus_store_article_put(st, &a, src, NULL, NULL), 0);
 		chorus_article_release(&a);
 		chorus_buf_release(&data);
 	}
@@ -117,12 +113,12 @@ static void store_texts(struct chorus_store *st, const char *const *extra,
 }
 
 static const char *const flood =
-	"Heavy Rain Floods Streets of Lisbon as Storm Batters Portugal\n\n"
-	"Torrential rain swept across Lisbon on Tuesday, flooding streets in "
-	"the Alfama district and forcing the closure of metro stations. The "
-	"weather service IPMA issued a red warning for the coastal region.\n"
-	"Firefighters rescued residents trapped in cars in Alges, and the "
-	"city council opened emergency shelters in schools.\n";
+    "Heavy Rain Floods Streets of Lisbon as Storm Batters Portugal\n\n"
+    "Torrential rain swept across Lisbon on Tuesday, flooding streets in "
+    "the Alfama district and forcing the closure of metro stations. The "
+    "weather service IPMA issued a red warning for the coastal region.\n"
+    "Firefighters rescued residents trapped in cars in Alges, and the "
+    "city council opened emergency shelters in schools.\n";
 
 static int64_t assign_all(struct chorus_store *st, struct chorus_corpus *c,
 			  size_t *founded)
@@ -132,9 +128,8 @@ static int64_t assign_all(struct chorus_store *st, struct chorus_corpus *c,
 	chorus_cluster_options_init(&opt);
 	assert_int_equal(chorus_store_load(st, c, NULL), 0);
 	assert_int_equal(chorus_store_begin(st, NULL), 0);
-	assert_int_equal(chorus_cluster_assign(st, c, &opt, founded, NULL,
-					       NULL),
-			 0);
+	assert_int_equal(
+	    chorus_cluster_assign(st, c, &opt, founded, NULL, NULL), 0);
 	assert_int_equal(chorus_store_commit(st, NULL), 0);
 	chorus_corpus_release(c);
 	assert_int_equal(chorus_store_load(st, c, NULL), 0);
@@ -196,9 +191,9 @@ static void test_cluster_view_has_headline_summary_and_only(void **state)
 		int found = 0;
 
 		for (i = 0; i < v.n_members; i++)
-			found |= v.members[i].article->a.title &&
-				 !strcmp(v.members[i].article->a.title,
-					 v.headline);
+			found |=
+			    v.members[i].article->a.title &&
+			    !strcmp(v.members[i].article->a.title, v.headline);
 		assert_true(found);
 	}
 	assert_true(v.summary.n >= 2 && v.summary.n <= 4);
@@ -339,22 +334,22 @@ static int64_t story_of(struct chorus_store *st, const char *key)
 }
 
 static const char *const lisbon =
-	"Torrential rain swept across Lisbon on Tuesday, flooding streets in "
-	"the Alfama district and forcing the closure of metro stations. The "
-	"weather service IPMA issued a red warning for the coastal region. "
-	"Firefighters rescued residents trapped in cars in Alges, and the "
-	"city council opened emergency shelters in schools.";
+    "Torrential rain swept across Lisbon on Tuesday, flooding streets in "
+    "the Alfama district and forcing the closure of metro stations. The "
+    "weather service IPMA issued a red warning for the coastal region. "
+    "Firefighters rescued residents trapped in cars in Alges, and the "
+    "city council opened emergency shelters in schools.";
 static const char *const lisbon_copy =
-	"Torrential rain swept across Lisbon on Tuesday, flooding streets in "
-	"the Alfama district and forcing the closure of metro stations. The "
-	"weather service IPMA issued a red warning for the coastal region. "
-	"Firefighters rescued residents trapped in cars in Alges, and the "
-	"city council opened emergency shelters in schools. Copyright AP.";
+    "Torrential rain swept across Lisbon on Tuesday, flooding streets in "
+    "the Alfama district and forcing the closure of metro stations. The "
+    "weather service IPMA issued a red warning for the coastal region. "
+    "Firefighters rescued residents trapped in cars in Alges, and the "
+    "city council opened emergency shelters in schools. Copyright AP.";
 static const char *const harbour =
-	"Dock workers in Rotterdam began a strike over automation of the "
-	"container terminals, halting cranes at the Maasvlakte. The union FNV "
-	"said talks with port operators had failed after six weeks, and "
-	"shipping lines diverted vessels to Antwerp and Hamburg.";
+    "Dock workers in Rotterdam began a strike over automation of the "
+    "container terminals, halting cranes at the Maasvlakte. The union FNV "
+    "said talks with port operators had failed after six weeks, and "
+    "shipping lines diverted vessels to Antwerp and Hamburg.";
 
 static void test_cluster_copies_join_and_strangers_do_not(void **state)
 {
@@ -390,9 +385,8 @@ static void test_cluster_copies_join_and_strangers_do_not(void **state)
 		for (i = 0; i < c.n_stories; i++)
 			if (c.stories[i].id == story_of(st, "a"))
 				break;
-		assert_int_equal(chorus_story_view_compute(&c, &c.stories[i],
-							   &v, NULL),
-				 0);
+		assert_int_equal(
+		    chorus_story_view_compute(&c, &c.stories[i], &v, NULL), 0);
 		assert_int_equal(v.n_members, 2);
 		assert_string_equal(v.members[0].article->a.key, "a");
 		assert_string_equal(v.members[1].article->a.key, "b");
@@ -515,9 +509,8 @@ static void test_cluster_explain_names_what_drove_the_merge(void **state)
 	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
 	store_texts(st, NULL, 0);
 	assign_all(st, &c, &founded);
-	assert_int_equal(chorus_cluster_explain(st, &c, &c.stories[0], &e,
-						NULL),
-			 0);
+	assert_int_equal(
+	    chorus_cluster_explain(st, &c, &c.stories[0], &e, NULL), 0);
 	assert_int_equal(e.n_members, 5);
 	for (i = 0; i < e.names.n; i++) {
 		witkoff |= !strcmp(e.names.v[i], "Witkoff");
@@ -541,27 +534,24 @@ static void test_cluster_explain_names_what_drove_the_merge(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cluster_story_id_is_uuid_v5_and_stable),
-		cmocka_unit_test_setup_teardown(
-			test_cluster_seeds_make_one_story_flood_another, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_cluster_view_has_headline_summary_and_only, setup,
-			teardown),
-		cmocka_unit_test(test_cluster_display_title_cuts_long_sentences),
-		cmocka_unit_test(test_cluster_features_round_trip),
-		cmocka_unit_test_setup_teardown(
-			test_cluster_copies_join_and_strangers_do_not, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_cluster_ids_stable_one_run_or_many, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_cluster_overrides_beat_the_algorithm, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_cluster_explain_names_what_drove_the_merge, setup,
-			teardown),
+	    cmocka_unit_test(test_cluster_story_id_is_uuid_v5_and_stable),
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_seeds_make_one_story_flood_another, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_view_has_headline_summary_and_only, setup,
+		teardown),
+	    cmocka_unit_test(test_cluster_display_title_cuts_long_sentences),
+	    cmocka_unit_test(test_cluster_features_round_trip),
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_copies_join_and_strangers_do_not, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_ids_stable_one_run_or_many, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_overrides_beat_the_algorithm, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_explain_names_what_drove_the_merge, setup,
+		teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,9 +38,8 @@ static void add_article(struct chorus_store *st, const char *key,
 	assert_int_equal(chorus_article_from_text(&a, key, text, strlen(text),
 						  1763510400, NULL, NULL, NULL),
 			 0);
-	assert_int_equal(chorus_store_source_get(st, a.source, NULL, &src,
-						 NULL),
-			 0);
+	assert_int_equal(
+	    chorus_store_source_get(st, a.source, NULL, &src, NULL), 0);
 	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL), 0);
 	chorus_article_release(&a);
 }
@@ -107,8 +106,9 @@ static void test_render_writes_site_and_skips_unchanged(void **state)
 	free(page);
 	page = slurp("sources/irish-desk.html");
 	/* Article text is escaped, never markup. */
-	assert_non_null(strstr(page, "Storm &lt;Ophelia&gt; hits &quot;Cork&quot; "
-				     "&amp; Kerry"));
+	assert_non_null(strstr(page,
+			       "Storm &lt;Ophelia&gt; hits &quot;Cork&quot; "
+			       "&amp; Kerry"));
 	free(page);
 	page = slurp("sources/munster-news.html");
 	assert_non_null(strstr(page, "href=\"../stories/"));
@@ -148,7 +148,6 @@ static void test_render_writes_site_and_skips_unchanged(void **state)
 		free(pub);
 	}
 
-
 	/* A site template overrides the built-in one, file by file. */
 	tdir = chorus_path_join(dir, "templates");
 	assert_int_equal(chorus_file_mkdirs(tdir, NULL), 0);
@@ -158,9 +157,9 @@ static void test_render_writes_site_and_skips_unchanged(void **state)
 				  "{{#stories}}{{headline}}{{/stories}}</p>"
 				  "{{/content}}{{/layout}}";
 
-		assert_int_equal(chorus_file_write_atomic(t, src, strlen(src),
-							  NULL, NULL),
-				 0);
+		assert_int_equal(
+		    chorus_file_write_atomic(t, src, strlen(src), NULL, NULL),
+		    0);
 		free(t);
 	}
 	assert_int_equal(chorus_render_site(&site, &c, &stats, NULL, NULL), 0);
@@ -176,12 +175,11 @@ static void test_render_writes_site_and_skips_unchanged(void **state)
 		struct chorus_err err = {0};
 		const char *src = "{{#story}}unclosed";
 
-		assert_int_equal(chorus_file_write_atomic(t, src, strlen(src),
-							  NULL, NULL),
-				 0);
-		assert_int_not_equal(chorus_render_site(&site, &c, &stats, NULL,
-							&err),
-				     0);
+		assert_int_equal(
+		    chorus_file_write_atomic(t, src, strlen(src), NULL, NULL),
+		    0);
+		assert_int_not_equal(
+		    chorus_render_site(&site, &c, &stats, NULL, &err), 0);
 		assert_non_null(strstr(err.msg, "story.mustache"));
 		free(t);
 	}
@@ -195,7 +193,7 @@ static void test_render_writes_site_and_skips_unchanged(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_render_writes_site_and_skips_unchanged),
+	    cmocka_unit_test(test_render_writes_site_and_skips_unchanged),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

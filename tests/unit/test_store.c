@@ -58,16 +58,16 @@ static void test_store_schema_has_version(void **state)
 	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
 	chorus_store_close(st);
 	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q,
-					    NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL),
+	    SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(q, 0), CHORUS_STORE_SCHEMA_VERSION);
 	sqlite3_finalize(q);
 	/* A state from a newer chorus is refused, not damaged. */
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
-				      NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	{
 		struct chorus_err err = {0};
@@ -89,12 +89,10 @@ static void test_store_article_put_detects_changes(void **state)
 	(void)state;
 	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
 	assert_int_equal(chorus_store_begin(st, NULL), 0);
-	assert_int_equal(chorus_store_source_get(st, "The Outlet", NULL, &src,
-						 NULL),
-			 0);
-	assert_int_equal(chorus_store_source_get(st, "The Outlet", NULL, &src2,
-						 NULL),
-			 0);
+	assert_int_equal(
+	    chorus_store_source_get(st, "The Outlet", NULL, &src, NULL), 0);
+	assert_int_equal(
+	    chorus_store_source_get(st, "The Outlet", NULL, &src2, NULL), 0);
 	assert_int_equal(src, src2);
 	chorus_article_init(&a);
 	a.key = strdup("k1");
@@ -109,8 +107,8 @@ static void test_store_article_put_detects_changes(void **state)
 	a.text = strdup("Body, corrected.");
 	assert_int_equal(chorus_store_article_put(st, &a, src, &r, NULL), 0);
 	assert_int_equal(r, CHORUS_PUT_CHANGED);
-	assert_int_equal(chorus_store_story_new(st, "urn:uuid:1", "Title",
-						"k1", &story, NULL),
+	assert_int_equal(chorus_store_story_new(st, "urn:uuid:1", "Title", "k1",
+						&story, NULL),
 			 0);
 	assert_int_equal(chorus_store_commit(st, NULL), 0);
 	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
@@ -135,18 +133,17 @@ static void test_store_slugs_stay_unique(void **state)
 	(void)state;
 	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
 	assert_int_equal(chorus_store_begin(st, NULL), 0);
-	assert_int_equal(chorus_store_source_get(st, "BBC News", NULL, &a, NULL),
-			 0);
-	assert_int_equal(chorus_store_source_get(st, "bbc news!", NULL, &b,
-						 NULL),
-			 0);
+	assert_int_equal(
+	    chorus_store_source_get(st, "BBC News", NULL, &a, NULL), 0);
+	assert_int_equal(
+	    chorus_store_source_get(st, "bbc news!", NULL, &b, NULL), 0);
 	assert_true(a != b);
-	assert_int_equal(chorus_store_story_new(st, "urn:uuid:a", "Same", "ka",
-						&s1, NULL),
-			 0);
-	assert_int_equal(chorus_store_story_new(st, "urn:uuid:b", "Same", "kb",
-						&s2, NULL),
-			 0);
+	assert_int_equal(
+	    chorus_store_story_new(st, "urn:uuid:a", "Same", "ka", &s1, NULL),
+	    0);
+	assert_int_equal(
+	    chorus_store_story_new(st, "urn:uuid:b", "Same", "kb", &s2, NULL),
+	    0);
 	assert_int_equal(chorus_store_commit(st, NULL), 0);
 	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
 	assert_string_equal(c.sources[0].slug, "bbc-news");
@@ -164,18 +161,15 @@ static void test_store_file_records(void **state)
 
 	(void)state;
 	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
-	assert_int_equal(chorus_store_file_unchanged(st, "a.txt", 5, 10, &same,
-						     NULL),
-			 0);
+	assert_int_equal(
+	    chorus_store_file_unchanged(st, "a.txt", 5, 10, &same, NULL), 0);
 	assert_int_equal(same, 0);
 	assert_int_equal(chorus_store_file_record(st, "a.txt", 5, 10, NULL), 0);
-	assert_int_equal(chorus_store_file_unchanged(st, "a.txt", 5, 10, &same,
-						     NULL),
-			 0);
+	assert_int_equal(
+	    chorus_store_file_unchanged(st, "a.txt", 5, 10, &same, NULL), 0);
 	assert_int_equal(same, 1);
-	assert_int_equal(chorus_store_file_unchanged(st, "a.txt", 6, 10, &same,
-						     NULL),
-			 0);
+	assert_int_equal(
+	    chorus_store_file_unchanged(st, "a.txt", 6, 10, &same, NULL), 0);
 	assert_int_equal(same, 0);
 	chorus_store_close(st);
 }
@@ -183,15 +177,14 @@ static void test_store_file_records(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_store_schema_has_version,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_store_article_put_detects_changes, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(test_store_slugs_stay_unique,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_file_records, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_store_schema_has_version,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_store_article_put_detects_changes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_slugs_stay_unique, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_store_file_records, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,11 +20,9 @@ static void test_text_utf8_repair_replaces_and_counts(void **state)
 	const char *in = "ok\r\nline2 \xff\xfe end\x01";
 
 	(void)state;
-	assert_int_equal(chorus_text_utf8_repair(in, strlen(in), &out, &bad,
-						 &line),
-			 0);
-	assert_string_equal(out.data,
-			    "ok\nline2 \xEF\xBF\xBD\xEF\xBF\xBD end");
+	assert_int_equal(
+	    chorus_text_utf8_repair(in, strlen(in), &out, &bad, &line), 0);
+	assert_string_equal(out.data, "ok\nline2 \xEF\xBF\xBD\xEF\xBF\xBD end");
 	assert_int_equal(bad, 2);
 	assert_int_equal(line, 2);
 	chorus_buf_release(&out);
@@ -35,7 +33,8 @@ static void test_text_fold_case_and_marks(void **state)
 	struct chorus_buf out = CHORUS_BUF_INIT;
 
 	(void)state;
-	assert_int_equal(chorus_text_fold("Türkiye ÉTÉ", strlen("Türkiye ÉTÉ"), &out), 0);
+	assert_int_equal(
+	    chorus_text_fold("Türkiye ÉTÉ", strlen("Türkiye ÉTÉ"), &out), 0);
 	assert_string_equal(out.data, "turkiye ete");
 	chorus_buf_release(&out);
 }
@@ -48,8 +47,9 @@ static void test_text_terms_stem_and_drop_stopwords(void **state)
 	(void)state;
 	chorus_strlist_init(&t);
 	assert_int_equal(chorus_stemmer_new(&st, "en"), 0);
-	assert_int_equal(chorus_text_terms(st, "The envoys were negotiating "
-					       "Trump's peace plans in 2025.",
+	assert_int_equal(chorus_text_terms(st,
+					   "The envoys were negotiating "
+					   "Trump's peace plans in 2025.",
 					   &t),
 			 0);
 	assert_int_equal(t.n, 6);
@@ -70,10 +70,10 @@ static void test_text_names_finds_multiword_names(void **state)
 	(void)state;
 	chorus_strlist_init(&n);
 	assert_int_equal(
-		chorus_text_names("The envoy Steve Witkoff met Kirill Dmitriev "
-				  "in Miami. Talks went well.",
-				  &n),
-		0);
+	    chorus_text_names("The envoy Steve Witkoff met Kirill Dmitriev "
+			      "in Miami. Talks went well.",
+			      &n),
+	    0);
 	assert_int_equal(n.n, 3);
 	assert_string_equal(n.v[0], "steve witkoff");
 	assert_string_equal(n.v[1], "kirill dmitriev");
@@ -88,9 +88,9 @@ static void test_text_sentences_respect_abbreviations(void **state)
 	(void)state;
 	chorus_strlist_init(&s);
 	assert_int_equal(chorus_text_sentences(
-				 "U.S. officials met Gen. Randy George. He "
-				 "said “yes.” Then left!\nA Heading\nLast one.",
-				 &s),
+			     "U.S. officials met Gen. Randy George. He "
+			     "said “yes.” Then left!\nA Heading\nLast one.",
+			     &s),
 			 0);
 	assert_int_equal(s.n, 5);
 	assert_string_equal(s.v[0], "U.S. officials met Gen. Randy George.");
@@ -186,22 +186,22 @@ static void test_text_detects_language(void **state)
 {
 	(void)state;
 	assert_string_equal(
-		chorus_text_detect_language(
-			"Die Regierung hat am Mittwoch mit den Gesprächen "
-			"begonnen, und die Delegation ist nach Ankara gereist, "
-			"wo sie mit der Ukraine über einen Plan spricht."),
-		"de");
+	    chorus_text_detect_language(
+		"Die Regierung hat am Mittwoch mit den Gesprächen "
+		"begonnen, und die Delegation ist nach Ankara gereist, "
+		"wo sie mit der Ukraine über einen Plan spricht."),
+	    "de");
 	assert_string_equal(
-		chorus_text_detect_language(
-			"Le président a rencontré les envoyés de la Russie "
-			"pour discuter du plan de paix et des garanties de "
-			"sécurité pour l'Ukraine."),
-		"fr");
+	    chorus_text_detect_language(
+		"Le président a rencontré les envoyés de la Russie "
+		"pour discuter du plan de paix et des garanties de "
+		"sécurité pour l'Ukraine."),
+	    "fr");
 	assert_string_equal(
-		chorus_text_detect_language(
-			"The envoy met the delegation in Miami and said that "
-			"the plan was ready for the talks with the president."),
-		"en");
+	    chorus_text_detect_language(
+		"The envoy met the delegation in Miami and said that "
+		"the plan was ready for the talks with the president."),
+	    "en");
 	assert_null(chorus_text_detect_language("Witkoff Dmitriev Miami"));
 }
 
@@ -218,10 +218,10 @@ static int has_hash(const uint64_t *v, size_t n, uint64_t h)
 static void test_text_analyse_terms_names_and_fingerprints(void **state)
 {
 	static const char *const body =
-		"Trump's envoy Steve Witkoff met Russian envoy Kirill "
-		"Dmitriev in Miami to draft a 28-point peace plan. The plan "
-		"covers security guarantees for Ukraine and Europe, and the "
-		"envoys met for three days. Then Witkopf briefed Umerov.";
+	    "Trump's envoy Steve Witkoff met Russian envoy Kirill "
+	    "Dmitriev in Miami to draft a 28-point peace plan. The plan "
+	    "covers security guarantees for Ukraine and Europe, and the "
+	    "envoys met for three days. Then Witkopf briefed Umerov.";
 	struct chorus_text_analyser *an;
 	struct chorus_text_analysis a, b;
 
@@ -229,19 +229,18 @@ static void test_text_analyse_terms_names_and_fingerprints(void **state)
 	chorus_text_analysis_init(&a);
 	chorus_text_analysis_init(&b);
 	assert_int_equal(chorus_text_analyser_new(&an), 0);
-	assert_int_equal(chorus_text_analyse(an, NULL, "Envoys draft a plan",
-					     body, &a),
-			 0);
+	assert_int_equal(
+	    chorus_text_analyse(an, NULL, "Envoys draft a plan", body, &a), 0);
 	assert_string_equal(a.lang, "en");
 	/* Title terms lead, stemmed; stop words are gone. */
 	assert_int_equal(a.n_head, 3);
 	assert_true(a.head[0] == chorus_text_term_hash("envoy", 5));
 	assert_true(a.head[1] == chorus_text_term_hash("draft", 5));
 	assert_true(a.head[2] == chorus_text_term_hash("plan", 4));
-	assert_true(has_hash(a.terms, a.n_terms,
-			     chorus_text_term_hash("guarante", 8)));
-	assert_false(has_hash(a.terms, a.n_terms,
-			      chorus_text_term_hash("the", 3)));
+	assert_true(
+	    has_hash(a.terms, a.n_terms, chorus_text_term_hash("guarante", 8)));
+	assert_false(
+	    has_hash(a.terms, a.n_terms, chorus_text_term_hash("the", 3)));
 	/* Both spellings of the surname under one key, counted twice. */
 	{
 		uint64_t w = chorus_text_name_hash("wtkf", 4);
@@ -258,9 +257,8 @@ static void test_text_analyse_terms_names_and_fingerprints(void **state)
 	}
 	/* The same words, other spacing and punctuation: same text hash and
 	 * fingerprint; another text: different. */
-	assert_int_equal(chorus_text_analyse(an, "en", "Envoys draft a plan!",
-					     body, &b),
-			 0);
+	assert_int_equal(
+	    chorus_text_analyse(an, "en", "Envoys draft a plan!", body, &b), 0);
 	assert_true(a.text_hash == b.text_hash);
 	assert_true(chorus_text_minhash_similarity(a.minhash, b.minhash) ==
 		    1.0);
@@ -271,8 +269,7 @@ static void test_text_analyse_terms_names_and_fingerprints(void **state)
 					     &b),
 			 0);
 	assert_true(a.text_hash != b.text_hash);
-	assert_true(chorus_text_minhash_similarity(a.minhash, b.minhash) <
-		    0.2);
+	assert_true(chorus_text_minhash_similarity(a.minhash, b.minhash) < 0.2);
 	chorus_text_analysis_release(&a);
 	chorus_text_analysis_release(&b);
 	chorus_text_analyser_free(an);
@@ -290,19 +287,21 @@ static void test_text_minhash_near_copy_is_close(void **state)
 	chorus_text_analysis_init(&b);
 	assert_int_equal(chorus_text_analyser_new(&an), 0);
 	for (i = 0; i < 40; i++) {
-		assert_int_equal(chorus_buf_printf(&t1, "Sentence %d tells "
+		assert_int_equal(chorus_buf_printf(&t1,
+						   "Sentence %d tells "
 						   "about harbour cranes "
 						   "number %d. ",
 						   i, i * 7),
 				 0);
 		/* The copy drops one sentence of forty. */
 		if (i != 20)
-			assert_int_equal(chorus_buf_printf(
-						 &t2, "Sentence %d tells about "
-						      "harbour cranes number "
-						      "%d. ",
-						 i, i * 7),
-					 0);
+			assert_int_equal(
+			    chorus_buf_printf(&t2,
+					      "Sentence %d tells about "
+					      "harbour cranes number "
+					      "%d. ",
+					      i, i * 7),
+			    0);
 	}
 	assert_int_equal(chorus_text_analyse(an, "en", NULL, t1.data, &a), 0);
 	assert_int_equal(chorus_text_analyse(an, "en", NULL, t2.data, &b), 0);
@@ -319,19 +318,18 @@ static void test_text_minhash_near_copy_is_close(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_text_utf8_repair_replaces_and_counts),
-		cmocka_unit_test(test_text_fold_case_and_marks),
-		cmocka_unit_test(test_text_terms_stem_and_drop_stopwords),
-		cmocka_unit_test(test_text_names_finds_multiword_names),
-		cmocka_unit_test(test_text_name_key_matches_spelling_variants),
-		cmocka_unit_test(test_text_fold_and_stem_by_language),
-		cmocka_unit_test(test_text_detects_language),
-		cmocka_unit_test(
-			test_text_analyse_terms_names_and_fingerprints),
-		cmocka_unit_test(test_text_minhash_near_copy_is_close),
-		cmocka_unit_test(test_text_sentences_respect_abbreviations),
-		cmocka_unit_test(test_text_headline_shape),
-		cmocka_unit_test(test_text_slug_is_ascii_and_capped),
+	    cmocka_unit_test(test_text_utf8_repair_replaces_and_counts),
+	    cmocka_unit_test(test_text_fold_case_and_marks),
+	    cmocka_unit_test(test_text_terms_stem_and_drop_stopwords),
+	    cmocka_unit_test(test_text_names_finds_multiword_names),
+	    cmocka_unit_test(test_text_name_key_matches_spelling_variants),
+	    cmocka_unit_test(test_text_fold_and_stem_by_language),
+	    cmocka_unit_test(test_text_detects_language),
+	    cmocka_unit_test(test_text_analyse_terms_names_and_fingerprints),
+	    cmocka_unit_test(test_text_minhash_near_copy_is_close),
+	    cmocka_unit_test(test_text_sentences_respect_abbreviations),
+	    cmocka_unit_test(test_text_headline_shape),
+	    cmocka_unit_test(test_text_slug_is_ascii_and_capped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

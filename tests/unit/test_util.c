@@ -80,9 +80,8 @@ static void test_file_write_skips_identical_bytes(void **state)
 	int changed = -1;
 
 	(void)state;
-	assert_int_equal(chorus_file_write_atomic(path, "hello", 5, &changed,
-						  NULL),
-			 0);
+	assert_int_equal(
+	    chorus_file_write_atomic(path, "hello", 5, &changed, NULL), 0);
 	assert_int_equal(changed, 1);
 	assert_int_equal(stat(path, &st1), 0);
 	/* Backdate the file so that a rewrite would show. */
@@ -91,15 +90,13 @@ static void test_file_write_skips_identical_bytes(void **state)
 
 		assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
 	}
-	assert_int_equal(chorus_file_write_atomic(path, "hello", 5, &changed,
-						  NULL),
-			 0);
+	assert_int_equal(
+	    chorus_file_write_atomic(path, "hello", 5, &changed, NULL), 0);
 	assert_int_equal(changed, 0);
 	assert_int_equal(stat(path, &st2), 0);
 	assert_int_equal(st2.st_mtime, 1000000);
-	assert_int_equal(chorus_file_write_atomic(path, "hello!", 6, &changed,
-						  NULL),
-			 0);
+	assert_int_equal(
+	    chorus_file_write_atomic(path, "hello!", 6, &changed, NULL), 0);
 	assert_int_equal(changed, 1);
 	assert_int_equal(chorus_file_read(path, 0, &back, NULL), 0);
 	assert_string_equal(back.data, "hello!");
@@ -114,9 +111,8 @@ static void test_file_read_refuses_over_cap(void **state)
 	struct chorus_err err = {0};
 
 	(void)state;
-	assert_int_equal(chorus_file_write_atomic(path, "0123456789", 10, NULL,
-						  NULL),
-			 0);
+	assert_int_equal(
+	    chorus_file_write_atomic(path, "0123456789", 10, NULL, NULL), 0);
 	assert_int_equal(chorus_file_read(path, 5, &back, &err),
 			 CHORUS_ETOOBIG);
 	assert_non_null(strstr(err.msg, "file too large"));
@@ -187,14 +183,14 @@ static void test_date_formats_rfc3339(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf_grows_and_detaches),
-		cmocka_unit_test(test_buf_cap_refuses_and_keeps),
-		cmocka_unit_test(test_err_formats_and_prefixes),
-		cmocka_unit_test(test_file_write_skips_identical_bytes),
-		cmocka_unit_test(test_file_read_refuses_over_cap),
-		cmocka_unit_test(test_lock_is_exclusive),
-		cmocka_unit_test(test_file_mkdirs_and_join),
-		cmocka_unit_test(test_date_formats_rfc3339),
+	    cmocka_unit_test(test_buf_grows_and_detaches),
+	    cmocka_unit_test(test_buf_cap_refuses_and_keeps),
+	    cmocka_unit_test(test_err_formats_and_prefixes),
+	    cmocka_unit_test(test_file_write_skips_identical_bytes),
+	    cmocka_unit_test(test_file_read_refuses_over_cap),
+	    cmocka_unit_test(test_lock_is_exclusive),
+	    cmocka_unit_test(test_file_mkdirs_and_join),
+	    cmocka_unit_test(test_date_formats_rfc3339),
 	};
 
 	return cmocka_run_group_tests(tests, make_tmpdir, NULL);
