@@ -600,115 +600,131 @@ static int reserve(void **v, size_t *cap, size_t n, size_t sz)
 	return 0;
 }
 
-static int load_sources(struct chorus_store *st, struct chorus_corpus *c,
-			struct chorus_err *err)
+/* Where rows of a chorus_store_load() go while they are read. */
+struct load_ctx {
+	struct chorus_corpus *c;
+	size_t cap; /* of the array being filled */
+};
+
+/*
+ * Run sql and call fill for each row. fill returns 0 or a negative
+ * chorus error; SQLite's end of rows is success, anything else from SQLite
+ * is a database error.
+ */
+static int load_rows(struct chorus_store *st, const char *sql,
+		     int (*fill)(sqlite3_stmt *q, struct load_ctx *ctx),
+		     struct load_ctx *ctx, struct chorus_err *err)
 {
-	size_t cap = 0;
 	sqlite3_stmt *q = NULL;
-	int rc, oom = 0;
+	int rc = prepare(st, sql, &q, err);
 
-	rc = prepare(st, "SELECT id, name, slug, url FROM sources ORDER BY id",
-		     &q, err);
-	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct chorus_source *s;
-
-		rc = reserve((void **)&c->sources, &cap, c->n_sources,
-			     sizeof(*s));
-		if (rc)
-			break;
-		s = &c->sources[c->n_sources++];
-		s->id = sqlite3_column_int64(q, 0);
-		s->name = col_dup(q, 1, &oom);
-		s->slug = col_dup(q, 2, &oom);
-		s->url = col_dup(q, 3, &oom);
-		rc = oom ? CHORUS_ENOMEM : 0;
-	}
+	ctx->cap = 0;
+	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		rc = fill(q, ctx);
 	sqlite3_finalize(q);
 	if (rc == SQLITE_DONE)
 		return 0;
-	return rc == CHORUS_ENOMEM ? chorus_err_set(err, rc, "out of memory")
-				   : (rc < 0 ? rc : db_fail(st, err, "read"));
+	if (rc == CHORUS_ENOMEM)
+		return chorus_err_set(err, rc, "out of memory");
+	return rc < 0 ? rc : db_fail(st, err, "read");
+}
+
+static int fill_source(sqlite3_stmt *q, struct load_ctx *ctx)
+{
+	struct chorus_corpus *c = ctx->c;
+	struct chorus_source *s;
+	int oom = 0;
+
+	if (reserve((void **)&c->sources, &ctx->cap, c->n_sources, sizeof(*s)))
+		return CHORUS_ENOMEM;
+	s = &c->sources[c->n_sources++];
+	s->id = sqlite3_column_int64(q, 0);
+	s->name = col_dup(q, 1, &oom);
+	s->slug = col_dup(q, 2, &oom);
+	s->url = col_dup(q, 3, &oom);
+	return oom ? CHORUS_ENOMEM : 0;
+}
+
+static int fill_story(sqlite3_stmt *q, struct load_ctx *ctx)
+{
+	struct chorus_corpus *c = ctx->c;
+	struct chorus_story *s;
+	int oom = 0;
+
+	if (reserve((void **)&c->stories, &ctx->cap, c->n_stories, sizeof(*s)))
+		return CHORUS_ENOMEM;
+	s = &c->stories[c->n_stories++];
+	s->id = sqlite3_column_int64(q, 0);
+	s->uuid = col_dup(q, 1, &oom);
+	s->slug = col_dup(q, 2, &oom);
+	s->founder_key = col_dup(q, 3, &oom);
+	s->merged_into = sqlite3_column_int64(q, 4);
+	return oom ? CHORUS_ENOMEM : 0;
+}
+
+static int fill_article(sqlite3_stmt *q, struct load_ctx *ctx)
+{
+	struct chorus_corpus *c = ctx->c;
+	struct chorus_stored_article *s;
+	int oom = 0;
+
+	if (reserve((void **)&c->articles, &ctx->cap, c->n_articles,
+		    sizeof(*s)))
+		return CHORUS_ENOMEM;
+	s = &c->articles[c->n_articles++];
+	chorus_article_init(&s->a);
+	s->id = sqlite3_column_int64(q, 0);
+	s->source_id = sqlite3_column_int64(q, 1);
+	s->story_id = sqlite3_column_int64(q, 2);
+	s->score = sqlite3_column_double(q, 3);
+	s->a.key = col_dup(q, 4, &oom);
+	s->a.title = col_dup(q, 5, &oom);
+	s->a.subtitle = col_dup(q, 6, &oom);
+	s->a.link = col_dup(q, 7, &oom);
+	s->a.author = col_dup(q, 8, &oom);
+	s->a.language = col_dup(q, 9, &oom);
+	s->a.summary = col_dup(q, 10, &oom);
+	s->a.text = col_dup(q, 11, &oom);
+	s->a.published = sqlite3_column_int64(q, 12);
+	s->a.updated = sqlite3_column_int64(q, 13);
+	s->a.date_known = sqlite3_column_int(q, 14);
+	s->a.source = col_dup(q, 15, &oom);
+	return oom ? CHORUS_ENOMEM : 0;
+}
+
+static int load_sources(struct chorus_store *st, struct chorus_corpus *c,
+			struct chorus_err *err)
+{
+	struct load_ctx ctx = {c, 0};
+
+	return load_rows(st,
+			 "SELECT id, name, slug, url FROM sources ORDER BY id",
+			 fill_source, &ctx, err);
 }
 
 static int load_stories(struct chorus_store *st, struct chorus_corpus *c,
 			struct chorus_err *err)
 {
-	size_t cap = 0;
-	sqlite3_stmt *q = NULL;
-	int rc, oom = 0;
+	struct load_ctx ctx = {c, 0};
 
-	rc = prepare(st,
-		     "SELECT id, uuid, slug, founder_key, merged_into "
-		     "FROM stories ORDER BY id",
-		     &q, err);
-	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct chorus_story *s;
-
-		rc = reserve((void **)&c->stories, &cap, c->n_stories,
-			     sizeof(*s));
-		if (rc)
-			break;
-		s = &c->stories[c->n_stories++];
-		s->id = sqlite3_column_int64(q, 0);
-		s->uuid = col_dup(q, 1, &oom);
-		s->slug = col_dup(q, 2, &oom);
-		s->founder_key = col_dup(q, 3, &oom);
-		s->merged_into = sqlite3_column_int64(q, 4);
-		rc = oom ? CHORUS_ENOMEM : 0;
-	}
-	sqlite3_finalize(q);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return rc == CHORUS_ENOMEM ? chorus_err_set(err, rc, "out of memory")
-				   : (rc < 0 ? rc : db_fail(st, err, "read"));
+	return load_rows(st,
+			 "SELECT id, uuid, slug, founder_key, merged_into "
+			 "FROM stories ORDER BY id",
+			 fill_story, &ctx, err);
 }
 
 static int load_articles(struct chorus_store *st, struct chorus_corpus *c,
 			 struct chorus_err *err)
 {
-	size_t cap = 0;
-	sqlite3_stmt *q = NULL;
-	int rc, oom = 0;
+	struct load_ctx ctx = {c, 0};
 
-	rc = prepare(st,
-		     "SELECT id, source_id, story_id, score, key, title,"
-		     " subtitle, link, author, language, summary, text,"
-		     " published, updated, date_known, (SELECT name FROM"
-		     " sources WHERE sources.id = source_id)"
-		     " FROM articles ORDER BY published, key",
-		     &q, err);
-	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct chorus_stored_article *s;
-
-		rc = reserve((void **)&c->articles, &cap, c->n_articles,
-			     sizeof(*s));
-		if (rc)
-			break;
-		s = &c->articles[c->n_articles++];
-		chorus_article_init(&s->a);
-		s->id = sqlite3_column_int64(q, 0);
-		s->source_id = sqlite3_column_int64(q, 1);
-		s->story_id = sqlite3_column_int64(q, 2);
-		s->score = sqlite3_column_double(q, 3);
-		s->a.key = col_dup(q, 4, &oom);
-		s->a.title = col_dup(q, 5, &oom);
-		s->a.subtitle = col_dup(q, 6, &oom);
-		s->a.link = col_dup(q, 7, &oom);
-		s->a.author = col_dup(q, 8, &oom);
-		s->a.language = col_dup(q, 9, &oom);
-		s->a.summary = col_dup(q, 10, &oom);
-		s->a.text = col_dup(q, 11, &oom);
-		s->a.published = sqlite3_column_int64(q, 12);
-		s->a.updated = sqlite3_column_int64(q, 13);
-		s->a.date_known = sqlite3_column_int(q, 14);
-		s->a.source = col_dup(q, 15, &oom);
-		rc = oom ? CHORUS_ENOMEM : 0;
-	}
-	sqlite3_finalize(q);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return rc == CHORUS_ENOMEM ? chorus_err_set(err, rc, "out of memory")
-				   : (rc < 0 ? rc : db_fail(st, err, "read"));
+	return load_rows(st,
+			 "SELECT id, source_id, story_id, score, key, title,"
+			 " subtitle, link, author, language, summary, text,"
+			 " published, updated, date_known, (SELECT name FROM"
+			 " sources WHERE sources.id = source_id)"
+			 " FROM articles ORDER BY published, key",
+			 fill_article, &ctx, err);
 }
 
 int chorus_store_load(struct chorus_store *st, struct chorus_corpus *out,

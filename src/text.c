@@ -14,6 +14,7 @@
 #include <utf8proc.h>
 
 #include "chorus/text.h"
+#include "text_int.h"
 
 void chorus_strlist_init(struct chorus_strlist *l)
 {
@@ -230,23 +231,6 @@ int chorus_text_is_stopword(const char *w, size_t len)
 		       sizeof(stopwords[0]), cmp_word) != NULL;
 }
 
-static int is_word_cp(utf8proc_int32_t cp)
-{
-	switch (utf8proc_category(cp)) {
-	case UTF8PROC_CATEGORY_LU:
-	case UTF8PROC_CATEGORY_LL:
-	case UTF8PROC_CATEGORY_LT:
-	case UTF8PROC_CATEGORY_LM:
-	case UTF8PROC_CATEGORY_LO:
-	case UTF8PROC_CATEGORY_MN:
-	case UTF8PROC_CATEGORY_MC:
-	case UTF8PROC_CATEGORY_ND:
-	case UTF8PROC_CATEGORY_NL:
-	case UTF8PROC_CATEGORY_NO:
-		return 1;
-	default:
-		return 0;
-	}
 }
 
 static int is_upper_cp(utf8proc_int32_t cp)
@@ -285,7 +269,7 @@ static size_t skip_possessive(const uint8_t *p, size_t len, size_t j,
 	if (j + 1 < len &&
 	    utf8proc_iterate(p + j + 1, (utf8proc_ssize_t)(len - j - 1), &cp) >
 		0 &&
-	    is_word_cp(cp))
+	    text_is_word_cp(cp))
 		return otherwise;
 	return j + 1;
 }
@@ -313,7 +297,7 @@ static int each_word(const char *text,
 			i++;
 			continue;
 		}
-		if (!is_word_cp(cp)) {
+		if (!text_is_word_cp(cp)) {
 			if (cp == '.' || cp == '!' || cp == '?' || cp == '\n' ||
 			    cp == ':' || cp == ';')
 				sentence_start = 1;
@@ -329,7 +313,7 @@ static int each_word(const char *text,
 					     &cp);
 			if (n < 0)
 				break;
-			if (is_word_cp(cp)) {
+			if (text_is_word_cp(cp)) {
 				i += (size_t)n;
 				continue;
 			}

@@ -22,6 +22,7 @@
 #include <xxhash.h>
 
 #include "chorus/text.h"
+#include "text_int.h"
 
 /* Common short words by language: detection, and stop words beyond
  * English (English uses chorus_text_is_stopword()). Each list sorted. */
@@ -136,25 +137,6 @@ static const char *lang_code(size_t i)
 	return i < N_OF(langs) ? langs[i].code : stem_only[i - N_OF(langs)];
 }
 
-static int is_word_cp(utf8proc_int32_t cp)
-{
-	switch (utf8proc_category(cp)) {
-	case UTF8PROC_CATEGORY_LU:
-	case UTF8PROC_CATEGORY_LL:
-	case UTF8PROC_CATEGORY_LT:
-	case UTF8PROC_CATEGORY_LM:
-	case UTF8PROC_CATEGORY_LO:
-	case UTF8PROC_CATEGORY_MN:
-	case UTF8PROC_CATEGORY_MC:
-	case UTF8PROC_CATEGORY_ND:
-	case UTF8PROC_CATEGORY_NL:
-	case UTF8PROC_CATEGORY_NO:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 static int ascii_word(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -190,7 +172,7 @@ static int next_word(const uint8_t *p, size_t len, size_t *i, size_t *start,
 			(*i)++;
 			continue;
 		}
-		if (is_word_cp(cp))
+		if (text_is_word_cp(cp))
 			break;
 		*i += (size_t)n;
 	}
@@ -205,7 +187,7 @@ static int next_word(const uint8_t *p, size_t len, size_t *i, size_t *start,
 			continue;
 		}
 		n = utf8proc_iterate(p + *i, (utf8proc_ssize_t)(len - *i), &cp);
-		if (n < 0 || !is_word_cp(cp))
+		if (n < 0 || !text_is_word_cp(cp))
 			break;
 		*i += (size_t)n;
 	}
