@@ -231,8 +231,6 @@ int chorus_text_is_stopword(const char *w, size_t len)
 		       sizeof(stopwords[0]), cmp_word) != NULL;
 }
 
-}
-
 static int is_upper_cp(utf8proc_int32_t cp)
 {
 	utf8proc_category_t c = utf8proc_category(cp);
