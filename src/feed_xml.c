@@ -2332,6 +2332,48 @@ static const char *safe_cut(const char *p, const char *stop)
 	return stop;
 }
 
+/*
+ * A CDATA section of the body opening at p, handed to on_chars()
+ * directly for the same reason and on the same terms as body_direct():
+ * only when the whole section is in this push and is plain UTF-8 with
+ * no control characters (else libxml2 reads it, and reports what is
+ * wrong). Returns 1 and sets *next past the section when it was
+ * delivered, 0 when not, a negative enum chorus_error.
+ */
+static int cdata_direct(struct feed_xml *x, const char **run, const char *p,
+			const char *stop, const char **next)
+{
+	xmlParserCtxtPtr ctxt = x->ctxt;
+	xmlParserInputPtr in;
+	const char *s = p + 9, *e = s;
+	int rc;
+
+	for (;;) {
+		e = skip_plain(x, FS_CDATA, e, stop);
+		if (e == stop || *e != ']')
+			return 0; /* cut short, a control, or not UTF-8 */
+		if (stop - e >= 3 && e[1] == ']' && e[2] == '>')
+			break;
+		e++;
+	}
+	if (e - s > INT_MAX)
+		return 0;
+	if (p > *run || x->spliced) {
+		if ((rc = pass_on(x, *run, p, 0)))
+			return rc;
+		*run = p;
+	}
+	in = ctxt->input;
+	if (ctxt->instate != XML_PARSER_CONTENT || ctxt->inputNr != 1 ||
+	    ctxt->disableSAX || !in || in->cur != in->end)
+		return 0;
+	if (e > s)
+		on_chars(x, (const xmlChar *)s, (int)(e - s));
+	in->line += (int)count_lines(p, (size_t)(e - p));
+	*run = *next = e + 3;
+	return x->failed ? x->failed : 1;
+}
+
 /* The state a '<' at p opens; 0 when it cannot be told yet. */
 static int open_markup(struct feed_xml *x, const char *p, const char *stop,
 		       int end, const char **next)
@@ -2454,9 +2496,20 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 		case FS_TEXT:
 		case FS_BODY:
 			if (c == '<') {
-				const char *next;
+				const char *next = NULL;
 
 				text = NULL;
+				if (st == FS_BODY && stop - p >= 9 &&
+				    !memcmp(p, "<![CDATA[", 9)) {
+					rc = cdata_direct(x, &run, p, stop,
+							  &next);
+					if (rc < 0)
+						return rc;
+					if (rc) {
+						p = text = next;
+						continue;
+					}
+				}
 				if (!open_markup(x, p, stop, end, &next))
 					goto keep;
 				p = next;
