@@ -16,6 +16,7 @@
  * as feed readers have always done, and listed as a repair.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -326,6 +327,7 @@ struct feed_xml {
 	int transform;		/* body text is decoded into CDATA */
 	char last_byte;		/* the byte before the current push */
 	struct chorus_buf obuf; /* a push's bytes once one was replaced */
+	struct chorus_buf tbuf; /* body text decoded for on_chars() */
 	int spliced;
 	int amp_reported;
 	long lines_done; /* newlines in the bytes the filter has passed */
@@ -1788,6 +1790,8 @@ static int parse(struct feed_xml *x, const char *data, size_t len, int end)
 /* The stop tables for documents that are UTF-8 ([1]) and not ([0]). */
 static unsigned char stop_tables[2][FS_COUNT][256];
 static int stop_counts[FS_COUNT];
+/* each state's stop bytes broadcast to words, for skip_plain() */
+static uint64_t stop_words[FS_COUNT][6];
 static pthread_once_t stop_tables_once = PTHREAD_ONCE_INIT;
 
 static void build_stop_tables(void)
@@ -1806,6 +1810,12 @@ static void build_stop_tables(void)
 			for (k = fs_stop_chars[s]; *k; k++)
 				t[(unsigned char)*k] = 1;
 			stop_counts[s] = (int)strlen(fs_stop_chars[s]);
+			for (c = 0; c < stop_counts[s]; c++)
+				stop_words[s][c] =
+				    0x0101010101010101ULL *
+				    (unsigned char)fs_stop_chars[s][c];
+			if (stop_counts[s] < 2)
+				stop_words[s][1] = stop_words[s][0];
 		}
 }
 
@@ -1913,14 +1923,9 @@ static const char *skip_plain(const struct feed_xml *x, int st, const char *p,
 	const uint64_t ones = 0x0101010101010101ULL;
 	const uint64_t highs = 0x8080808080808080ULL;
 	const unsigned char *t = x->stops[st];
-	const char *k = fs_stop_chars[st];
-	uint64_t c[6];
+	const uint64_t *c = stop_words[st];
 	int i, nc = x->nstops[st], high = t[0x80];
 
-	for (i = 0; i < nc; i++)
-		c[i] = ones * (unsigned char)k[i];
-	if (nc < 2)
-		c[1] = c[0];
 	for (;;) {
 		unsigned char b;
 		size_t n;
@@ -2037,6 +2042,40 @@ static int put(struct chorus_buf *b, const char *p, size_t n)
 }
 
 /*
+ * An undefined reference &s[0..len); kept as it stands, but with bytes of
+ * its name that are not UTF-8 read as windows-1252 like any others: the
+ * text may go straight to on_chars(), past libxml2's own check.
+ */
+static int undefined_ref(struct feed_xml *x, const char *data, const char *s,
+			 size_t len, struct chorus_buf *out)
+{
+	const char *e = s + len;
+	int rc;
+
+	if ((rc = chorus_buf_addc(out, '&')))
+		return rc;
+	while (s < e) {
+		size_t k =
+		    feed_utf8_seq((const unsigned char *)s, (size_t)(e - s));
+		char rep[4];
+
+		if (k) {
+			if ((rc = chorus_buf_add(out, s, k)))
+				return rc;
+			s += k;
+			continue;
+		}
+		report_once(x, &x->utf8_reported, filter_line(x, data, s),
+			    "bytes that are not UTF-8 read as windows-1252");
+		if ((rc = chorus_buf_add(out, rep,
+					 cp1252_utf8((unsigned char)*s, rep))))
+			return rc;
+		s++;
+	}
+	return chorus_buf_addc(out, ';');
+}
+
+/*
  * Decode the reference at s (just after '&', n bytes left) into out.
  * Returns how many bytes after the '&' it used, 0 for a bare '&' (out is
  * "&"), -2 when out of memory.
@@ -2099,7 +2138,7 @@ static int decode_reference(struct feed_xml *x, const char *s, size_t n,
 		} else {
 			feed_error(x->b, filter_line(x, data, s - 1),
 				   "undefined entity &%.40s;", name);
-			if (chorus_buf_add(out, s - 1, len + 2))
+			if (undefined_ref(x, data, s, len, out))
 				return -2;
 		}
 	}
@@ -2107,18 +2146,41 @@ static int decode_reference(struct feed_xml *x, const char *s, size_t n,
 }
 
 /*
- * skip_plain() for body text being decoded: byte by byte with a class
- * table, valid two- and three-byte UTF-8 taken in line. Body text with
- * references and accented letters breaks word-at-a-time scans too often
- * for them to pay.
+ * skip_plain() for body text being decoded: eight bytes at a time while
+ * a word is plain ASCII with no '&', ']' or control in it, then byte by
+ * byte with a class table for the next eight, valid two- and three-byte
+ * UTF-8 taken in line, and back to words.
  */
 static const char *scan_inner(const struct feed_xml *x, const char *p,
 			      const char *q)
 {
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+	const uint64_t amp = ones * '&', rsq = ones * ']';
 	const unsigned char *t = x->stops[FS_INNER];
+	const char *words = p; /* where to try words again */
 
 	while (p < q) {
-		unsigned char b = (unsigned char)*p;
+		unsigned char b;
+
+		if (p >= words) {
+			while (q - p >= 8) {
+				uint64_t w, m, d0, d1;
+
+				memcpy(&w, p, 8);
+				d0 = w ^ amp;
+				d1 = w ^ rsq;
+				m = ((w - ones * 0x20) | w) |
+				    ((d0 - ones) & ~d0) | ((d1 - ones) & ~d1);
+				if (m & highs)
+					break;
+				p += 8;
+			}
+			words = p + 8;
+			if (p == q)
+				break;
+		}
+		b = (unsigned char)*p;
 
 		if (b < 0x80) {
 			if (t[b])
@@ -2144,16 +2206,16 @@ static const char *scan_inner(const struct feed_xml *x, const char *p,
 }
 
 /*
- * Text of the body [p, q) as a CDATA section, references decoded,
- * controls dropped, stray bytes mapped, "]]>" split; onto x->obuf.
+ * Text of the body [p, q), references decoded, controls dropped, stray
+ * bytes mapped, onto o: as a CDATA section with "]]>" split when cdata
+ * is set, else as the bare text.
  */
-static int body_cdata(struct feed_xml *x, const char *data, const char *p,
-		      const char *q)
+static int body_text(struct feed_xml *x, const char *data, const char *p,
+		     const char *q, struct chorus_buf *o, int cdata)
 {
-	struct chorus_buf *o = &x->obuf;
 	int rc;
 
-	if ((rc = chorus_buf_adds(o, "<![CDATA[")))
+	if (cdata && (rc = chorus_buf_adds(o, "<![CDATA[")))
 		return rc;
 	while (p < q) {
 		const char *r = scan_inner(x, p, q);
@@ -2174,7 +2236,7 @@ static int body_cdata(struct feed_xml *x, const char *data, const char *p,
 			/* The caller cut q so that a reference is whole. */
 			p += 1 + n;
 		} else if (c == ']') {
-			if (q - p >= 3 && p[1] == ']' && p[2] == '>') {
+			if (cdata && q - p >= 3 && p[1] == ']' && p[2] == '>') {
 				if ((rc =
 					 chorus_buf_adds(o, "]]]]><![CDATA[>")))
 					return rc;
@@ -2202,7 +2264,43 @@ static int body_cdata(struct feed_xml *x, const char *data, const char *p,
 			p++;
 		}
 	}
-	return chorus_buf_adds(o, "]]>");
+	return cdata ? chorus_buf_adds(o, "]]>") : 0;
+}
+
+/*
+ * Body text [p, q) handed to on_chars() directly rather than to libxml2
+ * as CDATA: libxml2 2.9 checks CDATA's UTF-8 and looks for "]]>" byte by
+ * byte, about a quarter of the whole parse on Atom feeds, for text the
+ * filter has just read and decoded. Only when libxml2 has read every
+ * byte before p and waits in element content, so that the text lands
+ * where it would have; otherwise 0 and nothing is done. Returns 1 when
+ * the text was delivered, 0 when not, a negative enum chorus_error.
+ */
+static int body_direct(struct feed_xml *x, const char *data, const char **run,
+		       const char *p, const char *q)
+{
+	xmlParserCtxtPtr ctxt = x->ctxt;
+	xmlParserInputPtr in;
+	int rc;
+
+	if (p > *run || x->spliced) {
+		if ((rc = pass_on(x, *run, p, 0)))
+			return rc;
+		*run = p;
+	}
+	in = ctxt->input;
+	if (ctxt->instate != XML_PARSER_CONTENT || ctxt->inputNr != 1 ||
+	    ctxt->disableSAX || !in || in->cur != in->end || q - p > INT_MAX)
+		return 0;
+	chorus_buf_reset(&x->tbuf);
+	if ((rc = body_text(x, data, p, q, &x->tbuf, 0)))
+		return rc;
+	if (x->tbuf.len)
+		on_chars(x, (const xmlChar *)x->tbuf.data, (int)x->tbuf.len);
+	/* libxml2 counts the lines of what it reads; keep its count right */
+	in->line += (int)count_lines(p, (size_t)(q - p));
+	*run = q;
+	return x->failed ? x->failed : 1;
 }
 
 /*
@@ -2232,6 +2330,48 @@ static const char *safe_cut(const char *p, const char *stop)
 		}
 	}
 	return stop;
+}
+
+/*
+ * A CDATA section of the body opening at p, handed to on_chars()
+ * directly for the same reason and on the same terms as body_direct():
+ * only when the whole section is in this push and is plain UTF-8 with
+ * no control characters (else libxml2 reads it, and reports what is
+ * wrong). Returns 1 and sets *next past the section when it was
+ * delivered, 0 when not, a negative enum chorus_error.
+ */
+static int cdata_direct(struct feed_xml *x, const char **run, const char *p,
+			const char *stop, const char **next)
+{
+	xmlParserCtxtPtr ctxt = x->ctxt;
+	xmlParserInputPtr in;
+	const char *s = p + 9, *e = s;
+	int rc;
+
+	for (;;) {
+		e = skip_plain(x, FS_CDATA, e, stop);
+		if (e == stop || *e != ']')
+			return 0; /* cut short, a control, or not UTF-8 */
+		if (stop - e >= 3 && e[1] == ']' && e[2] == '>')
+			break;
+		e++;
+	}
+	if (e - s > INT_MAX)
+		return 0;
+	if (p > *run || x->spliced) {
+		if ((rc = pass_on(x, *run, p, 0)))
+			return rc;
+		*run = p;
+	}
+	in = ctxt->input;
+	if (ctxt->instate != XML_PARSER_CONTENT || ctxt->inputNr != 1 ||
+	    ctxt->disableSAX || !in || in->cur != in->end)
+		return 0;
+	if (e > s)
+		on_chars(x, (const xmlChar *)s, (int)(e - s));
+	in->line += (int)count_lines(p, (size_t)(e - p));
+	*run = *next = e + 3;
+	return x->failed ? x->failed : 1;
 }
 
 /* The state a '<' at p opens; 0 when it cannot be told yet. */
@@ -2283,6 +2423,7 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 		       int end)
 {
 	const char *p = data, *stop = data + len, *run = data;
+	const char *text = NULL; /* where the body text at p began */
 	int rc;
 
 	while (p < stop) {
@@ -2302,11 +2443,22 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 					  : end ? stop
 						: safe_cut(p, stop);
 
-			/* the run so far, then the CDATA, into x->obuf */
-			if ((rc = splice(x, &run, p, (size_t)(cut - p), NULL,
-					 0)) ||
-			    (rc = body_cdata(x, data, p, cut)))
+			/*
+			 * Straight to on_chars() from where the text began
+			 * (what lies before p is plain ASCII), else the run
+			 * so far, then the CDATA, into x->obuf.
+			 */
+			rc = text && cut > text
+				 ? body_direct(x, data, &run, text, cut)
+				 : 0;
+			if (rc < 0)
 				return rc;
+			if (!rc &&
+			    ((rc = splice(x, &run, p, (size_t)(cut - p), NULL,
+					  0)) ||
+			     (rc = body_text(x, data, p, cut, &x->obuf, 1))))
+				return rc;
+			text = NULL;
 			p = cut;
 			if (!q && cut < stop)
 				goto keep;
@@ -2344,8 +2496,20 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 		case FS_TEXT:
 		case FS_BODY:
 			if (c == '<') {
-				const char *next;
+				const char *next = NULL;
 
+				text = NULL;
+				if (st == FS_BODY && stop - p >= 9 &&
+				    !memcmp(p, "<![CDATA[", 9)) {
+					rc = cdata_direct(x, &run, p, stop,
+							  &next);
+					if (rc < 0)
+						return rc;
+					if (rc) {
+						p = text = next;
+						continue;
+					}
+				}
 				if (!open_markup(x, p, stop, end, &next))
 					goto keep;
 				p = next;
@@ -2411,6 +2575,7 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 					else if (prev != '/')
 						x->depth_in++;
 					x->fstate = FS_TEXT;
+					text = p + 1;
 				}
 				p++;
 				continue;
@@ -2657,6 +2822,7 @@ int feed_xml_new(struct feed_builder *b, const char *head, size_t n,
 	chorus_buf_init(&x->cap.buf, b->opt.max_size);
 	chorus_buf_init(&x->carry, 0);
 	chorus_buf_init(&x->obuf, 0);
+	chorus_buf_init(&x->tbuf, 0);
 	memset(&x->sax, 0, sizeof(x->sax));
 	x->sax.initialized = XML_SAX2_MAGIC;
 	x->sax.startElementNs = on_start;
@@ -2734,5 +2900,6 @@ void feed_xml_free(struct feed_xml *x)
 	chorus_buf_release(&x->cap.buf);
 	chorus_buf_release(&x->carry);
 	chorus_buf_release(&x->obuf);
+	chorus_buf_release(&x->tbuf);
 	free(x);
 }
