@@ -68,17 +68,6 @@ char *render_abs_url(const struct chorus_site *site, const char *rel)
 	return chorus_buf_detach(&b, NULL);
 }
 
-const struct chorus_source *render_source(const struct chorus_corpus *c,
-					  int64_t id)
-{
-	size_t i;
-
-	for (i = 0; i < c->n_sources; i++)
-		if (c->sources[i].id == id)
-			return &c->sources[i];
-	return NULL;
-}
-
 char *render_source_page(const struct chorus_source *s)
 {
 	struct chorus_buf b = CHORUS_BUF_INIT;

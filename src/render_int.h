@@ -144,9 +144,6 @@ char *render_href(const char *from_dir, const char *rel);
 /* The absolute URL of public/REL when [site] link is set, else REL. */
 char *render_abs_url(const struct chorus_site *site, const char *rel);
 
-const struct chorus_source *render_source(const struct chorus_corpus *c,
-					  int64_t id);
-
 /* "sources/SLUG.html" for a source. Caller frees. */
 char *render_source_page(const struct chorus_source *s);
 

@@ -743,6 +743,23 @@ int chorus_store_load(struct chorus_store *st, struct chorus_corpus *out,
 	return rc;
 }
 
+static int cmp_source_id(const void *key, const void *elem)
+{
+	int64_t id = *(const int64_t *)key;
+	int64_t other = ((const struct chorus_source *)elem)->id;
+
+	return id < other ? -1 : id > other;
+}
+
+const struct chorus_source *chorus_corpus_source(const struct chorus_corpus *c,
+						 int64_t id)
+{
+	if (!c->n_sources)
+		return NULL;
+	return bsearch(&id, c->sources, c->n_sources, sizeof(*c->sources),
+		       cmp_source_id);
+}
+
 void chorus_corpus_release(struct chorus_corpus *c)
 {
 	size_t i;

@@ -426,17 +426,6 @@ static int pick_names(struct chorus_story_view *v)
 	return rc;
 }
 
-static const struct chorus_source *source_of(const struct chorus_corpus *c,
-					     int64_t id)
-{
-	size_t i;
-
-	for (i = 0; i < c->n_sources; i++)
-		if (c->sources[i].id == id)
-			return &c->sources[i];
-	return NULL;
-}
-
 /*
  * Is sa an exact copy of a member already in v (the same link, or the
  * same text)? A copy is one article: it is shown once.
@@ -486,7 +475,7 @@ int chorus_story_view_compute(const struct chorus_corpus *c,
 			continue;
 		m = &out->members[out->n_members++];
 		m->article = sa;
-		m->source = source_of(c, sa->source_id);
+		m->source = chorus_corpus_source(c, sa->source_id);
 		chorus_strlist_init(&m->only);
 		if (out->n_members == 1 || sa->a.published < out->first)
 			out->first = sa->a.published;

@@ -255,6 +255,10 @@ int chorus_store_load(struct chorus_store *st, struct chorus_corpus *out,
 		      struct chorus_err *err);
 void chorus_corpus_release(struct chorus_corpus *c);
 
+/* The source with row id, or NULL; borrowed from c (sources are by id). */
+const struct chorus_source *chorus_corpus_source(const struct chorus_corpus *c,
+						 int64_t id);
+
 /*
  * What the clusterer keeps (schema version 3): per article a feature blob
  * (its format is the cluster module's business), named state blobs
