@@ -32,6 +32,7 @@
 #include "chorus/sanitize.h"
 #include "chorus/text.h"
 #include "render_int.h"
+#include "story_int.h"
 
 char *render_href(const char *from_dir, const char *rel)
 {
@@ -1025,19 +1026,27 @@ struct view_worker {
 	pthread_t thread;
 };
 
+/* One analyser per thread: its word cache serves all the thread's stories. */
 static void *summarise_some(void *arg)
 {
 	struct view_worker *w = arg;
+	struct chorus_text_analyser *ta = NULL;
 	size_t i;
 
+	if (w->first < w->n && chorus_text_analyser_new(&ta)) {
+		w->jobs[w->first].rc = chorus_err_set(
+		    &w->jobs[w->first].err, CHORUS_ENOMEM, "out of memory");
+		return NULL;
+	}
 	for (i = w->first; i < w->n; i += w->step) {
 		struct view_job *j = &w->jobs[i];
 
-		j->rc = chorus_story_view_compute(&j->sub, j->story,
-						  &j->rs->view, &j->err);
+		j->rc = story_view_compute(ta, &j->sub, j->story, &j->rs->view,
+					   &j->err);
 		if (j->rc)
 			break;
 	}
+	chorus_text_analyser_free(ta);
 	return NULL;
 }
 
@@ -1200,6 +1209,26 @@ out:
 	return rc;
 }
 
+#ifdef CHORUS_RENDER_PHASES
+#include <time.h>
+static double phase_t0, phase_c0;
+static void phase(const char *what)
+{
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+	double t = a.tv_sec + a.tv_nsec / 1e9, c = b.tv_sec + b.tv_nsec / 1e9;
+	if (phase_t0 > 0)
+		fprintf(stderr, "  phase %-14s %6.2f s wall %6.2f s cpu\n",
+			what, t - phase_t0, c - phase_c0);
+	phase_t0 = t;
+	phase_c0 = c;
+}
+#define PHASE(w) phase(w)
+#else
+#define PHASE(w) ((void)0)
+#endif
+
 int chorus_render_site(const struct chorus_site *site,
 		       const struct chorus_corpus *c,
 		       struct chorus_render_stats *stats,
@@ -1240,6 +1269,7 @@ int chorus_render_site_archived(const struct chorus_site *site,
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
+	PHASE("start");
 	render_staging_reset(&ctx); /* what a killed run left */
 	rc = render_cache_load(&ctx.cache, cache_path, err);
 	if (!rc)
@@ -1254,7 +1284,9 @@ int chorus_render_site_archived(const struct chorus_site *site,
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
+	PHASE("setup");
 	rc = compute_views(&ctx, sources, &grouped, err);
+	PHASE("views");
 	if (rc)
 		goto out;
 	qsort(ctx.stories, ctx.n_stories, sizeof(*ctx.stories), cmp_story);
@@ -1267,23 +1299,30 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	rc = static_files(&ctx, err);
 	if (!rc)
 		rc = story_pages(&ctx, err);
+	PHASE("story pages");
 	if (!rc)
 		rc = source_pages(&ctx, by_id, groups, err);
+	PHASE("source pages");
 	if (!rc)
 		rc = about_page(&ctx, groups, err);
 	/* Every page the index links to is in place before the index. */
 	if (!rc)
 		rc = render_flush(&ctx, err);
+	PHASE("flush");
 	if (!rc)
 		rc = index_pages(&ctx, err);
+	PHASE("index");
 	if (!rc)
 		rc = render_feeds(&ctx, err); /* src/atom_feeds.c */
+	PHASE("feeds");
 	if (!rc)
 		rc = render_flush(&ctx, err);
+	PHASE("flush");
 	if (!rc && cache_path)
 		rc = chorus_file_mkdirs(site->state_dir, err);
 	if (!rc && cache_path)
 		rc = render_cache_save(&ctx, cache_path, err);
+	PHASE("cache save");
 out:
 	render_discard(&ctx);
 	free(ctx.pending);

@@ -37,7 +37,7 @@
 #include "chorus/file.h"
 #include "render_int.h"
 
-#define CACHE_MAGIC "chorus-render-cache-2\n"
+#define CACHE_MAGIC "chorus-render-cache-3\n"
 #define CACHE_MAX ((size_t)1 << 30)
 /* Flush after this many staged files, to bound the temporary files. */
 #define MAX_PENDING 8192

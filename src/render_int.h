@@ -176,6 +176,12 @@ json_t *render_story_json(struct render_ctx *ctx, const struct render_story *rs,
  */
 int render_feeds(struct render_ctx *ctx, struct chorus_err *err);
 
+/* An entry already written, as it stands in a document. */
+struct atom_entry {
+	const char *data;
+	size_t len;
+};
+
 /* One Atom document: the feed, an archive page or an outlet's feed. */
 struct atom_doc {
 	const char *rel; /* where it is published: "archive/3.atom" */
@@ -189,6 +195,8 @@ struct atom_doc {
 	int archive;	       /* an RFC 5005 archive document: fh:archive */
 	/* RFC 5005 links, relative to public/, or NULL. */
 	const char *current, *prev_archive, *next_archive;
+	/* The entries of stories already written, or NULL: write them. */
+	const struct atom_entry *entries;
 };
 
 int render_atom_doc(struct render_ctx *ctx, const struct atom_doc *d,

@@ -749,3 +749,25 @@ double chorus_text_minhash_similarity(const uint32_t *a, const uint32_t *b)
 		same += a[k] == b[k];
 	return (double)same / CHORUS_MINHASH_K;
 }
+
+int chorus_text_analyse_terms(struct chorus_text_analyser *an, const char *lang,
+			      const char *text,
+			      struct chorus_text_analysis *out)
+{
+	const uint8_t *p = (const uint8_t *)text;
+	size_t len = strlen(text), i = 0, start, wlen;
+	int li = lang_index(lang), boundary, rc = 0;
+
+	if (li < 0)
+		li = 0;
+	out->n_terms = 0;
+	while (!rc && next_word(p, len, &i, &start, &wlen, &boundary)) {
+		struct word_info wi;
+
+		rc = word_lookup(an, (size_t)li, text + start, wlen, &wi);
+		if (!rc && wi.term)
+			rc = push(&out->terms, &out->n_terms, &out->cap_terms,
+				  wi.term);
+	}
+	return rc;
+}
