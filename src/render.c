@@ -312,16 +312,17 @@ static json_t *page_json(struct render_ctx *ctx, const char *rel,
 	return o;
 }
 
-/* Render template into public/REL; takes data. */
-static int render_page(struct render_ctx *ctx, const char *template,
-		       const char *rel, json_t *data, struct chorus_err *err)
+/* Render template (from ts) into public/REL; takes data. */
+static int render_page(struct render_ctx *ctx, struct template_set *ts,
+		       const char *template, const char *rel, json_t *data,
+		       struct chorus_err *err)
 {
 	struct chorus_buf out = CHORUS_BUF_INIT;
 	int rc;
 
 	if (!data)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	rc = template_set_render(ctx->templates, template, data, &out, err);
+	rc = template_set_render(ts, template, data, &out, err);
 	if (!rc)
 		rc =
 		    render_write(ctx, rel, chorus_buf_cstr(&out), out.len, err);
@@ -356,42 +357,144 @@ static int page_hasher(struct render_ctx *ctx, struct render_hasher *h,
 	return 0;
 }
 
-static int story_pages(struct render_ctx *ctx, struct chorus_err *err)
+/*
+ * Pages that do not depend on one another are rendered on every processor
+ * (at most MAX_THREADS): fn(ctx, ts, arg, i, err) renders page i of n
+ * with the template set ts of its thread. The pages' bookkeeping in ctx
+ * is shared under ctx->lock; the files are the same whichever thread
+ * wrote them.
+ */
+#define MAX_THREADS 8
+typedef int (*page_fn)(struct render_ctx *ctx, struct template_set *ts,
+		       void *arg, size_t i, struct chorus_err *err);
+
+struct page_worker {
+	struct render_ctx *ctx;
+	struct template_set *ts;
+	page_fn fn;
+	void *arg;
+	const char *what; /* progress, reported by the first thread only */
+	size_t n, first, step;
+	int rc;
+	struct chorus_err err;
+	pthread_t thread;
+};
+
+static void *pages_some(void *vw)
 {
+	struct page_worker *w = vw;
 	size_t i;
+
+	for (i = w->first; i < w->n && !w->rc; i += w->step) {
+		w->rc = w->fn(w->ctx, w->ts, w->arg, i, &w->err);
+		if (w->what)
+			chorus_report_progress(w->ctx->report, w->what,
+					       (long)i + 1, (long)w->n);
+	}
+	return NULL;
+}
+
+static size_t n_threads_for(size_t n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t t = cpus > 1 ? (size_t)cpus : 1;
+
+	if (n < 64)
+		return 1; /* not worth a thread */
+	return t > MAX_THREADS ? MAX_THREADS : t;
+}
+
+static int each_page(struct render_ctx *ctx, size_t n, page_fn fn, void *arg,
+		     const char *what, struct chorus_err *err)
+{
+	struct page_worker w[MAX_THREADS];
+	pthread_mutex_t lock;
+	size_t t, n_threads = n_threads_for(n), started = 0;
 	int rc = 0;
 
-	for (i = 0; i < ctx->n_stories && !rc; i++) {
-		const struct render_story *rs = &ctx->stories[i];
-		struct render_hasher h;
-		uint64_t hash;
-		int same;
-		json_t *data;
-
-		if (page_hasher(ctx, &h, "story"))
-			return chorus_err_set(err, CHORUS_ENOMEM,
-					      "out of memory");
-		render_hasher_i64(&h, (int64_t)rs->hash);
-		hash = render_hasher_done(&h);
-		rc = render_page_unchanged(ctx, rs->page, hash, &same);
-		if (rc || same)
-			goto next;
-		/* A description for link previews even without a summary. */
-		data = page_json(ctx, rs->page, "stories/", rs->view.headline,
-				 rs->view.summary.n ? rs->view.summary.v[0]
-						    : rs->view.headline);
-		data =
-		    with(data, "story", render_story_json(ctx, rs, "stories/"));
-		rc = render_page(ctx, "story.mustache", rs->page, data, err);
-		if (!rc)
-			rc = render_page_done(ctx, rs->page, hash);
-	next:
-		if (rc == CHORUS_ENOMEM)
-			rc = chorus_err_set(err, rc, "out of memory");
-		chorus_report_progress(ctx->report, "rendering stories",
-				       (long)i + 1, (long)ctx->n_stories);
+	memset(w, 0, sizeof(w));
+	for (t = 0; t < n_threads; t++) {
+		w[t].ctx = ctx;
+		w[t].ts = ctx->templates;
+		w[t].fn = fn;
+		w[t].arg = arg;
+		w[t].what = t ? NULL : what;
+		w[t].n = n;
+		w[t].first = t;
+		w[t].step = n_threads;
 	}
+	if (n_threads > 1 && pthread_mutex_init(&lock, NULL))
+		n_threads = 1;
+	if (n_threads == 1) {
+		w[0].step = 1;
+		pages_some(&w[0]);
+		goto out;
+	}
+	ctx->lock = &lock;
+	/* A template set is not shared between threads: one each. */
+	for (t = 1; t < n_threads; t++) {
+		if (template_set_new(&w[t].ts, ctx->site->templates_dir,
+				     &w[t].err) ||
+		    pthread_create(&w[t].thread, NULL, pages_some, &w[t]))
+			break;
+		started = t;
+	}
+	/* Threads that could not start: their share runs here. */
+	for (t = started + 1; t < n_threads; t++) {
+		w[t].rc = 0;
+		w[t].ts = w[t].ts ? w[t].ts : ctx->templates;
+		pages_some(&w[t]);
+	}
+	pages_some(&w[0]);
+	for (t = 1; t <= started; t++)
+		pthread_join(w[t].thread, NULL);
+	ctx->lock = NULL;
+	pthread_mutex_destroy(&lock);
+	for (t = 1; t < n_threads; t++)
+		if (w[t].ts != ctx->templates)
+			template_set_free(w[t].ts);
+out:
+	for (t = 0; t < n_threads && !rc; t++)
+		if (w[t].rc)
+			rc = chorus_err_set(err, w[t].rc, "%s", w[t].err.msg);
 	return rc;
+}
+
+static int story_page(struct render_ctx *ctx, struct template_set *ts,
+		      void *arg, size_t i, struct chorus_err *err)
+{
+	const struct render_story *rs = &ctx->stories[i];
+	struct render_hasher h;
+	uint64_t hash;
+	int same, rc;
+	json_t *data;
+
+	(void)arg;
+	if (page_hasher(ctx, &h, "story"))
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	render_hasher_i64(&h, (int64_t)rs->hash);
+	hash = render_hasher_done(&h);
+	rc = render_page_unchanged(ctx, rs->page, hash, &same);
+	if (rc || same)
+		goto out;
+	/* A description for link previews even without a summary. */
+	data = page_json(ctx, rs->page, "stories/", rs->view.headline,
+			 rs->view.summary.n ? rs->view.summary.v[0]
+					    : rs->view.headline);
+	data = with(data, "story", render_story_json(ctx, rs, "stories/"));
+	rc = render_page(ctx, ts, "story.mustache", rs->page, data, err);
+	if (!rc)
+		rc = render_page_done(ctx, rs->page, hash);
+out:
+	if (rc == CHORUS_ENOMEM)
+		rc = chorus_err_set(err, rc, "out of memory");
+	return rc;
+}
+
+static int story_pages(struct render_ctx *ctx, struct chorus_err *err)
+{
+	return each_page(ctx, ctx->n_stories, story_page, NULL,
+			 "rendering stories", err);
 }
 
 static int cmp_story_id(const void *a, const void *b)
@@ -591,56 +694,63 @@ static int group_by_source(const struct chorus_corpus *c,
 	return 0;
 }
 
+struct source_pages_arg {
+	const struct render_story **by_id;
+	const struct source_group *groups;
+};
+
+static int source_page(struct render_ctx *ctx, struct template_set *ts,
+		       void *varg, size_t i, struct chorus_err *err)
+{
+	const struct source_pages_arg *arg = varg;
+	const struct chorus_source *src = &ctx->corpus->sources[i];
+	char *page = render_source_page(src);
+	struct chorus_buf desc = CHORUS_BUF_INIT;
+	uint64_t hash = 0;
+	int same = 0, rc = 0;
+	json_t *data;
+
+	if (!page ||
+	    chorus_buf_printf(&desc,
+			      "Every article from %s "
+			      "and the story it joined.",
+			      src->name) ||
+	    source_page_hash(ctx, src, &arg->groups[i], arg->by_id, &hash)) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = render_page_unchanged(ctx, page, hash, &same);
+	if (rc || same)
+		goto out;
+	data = page_json(ctx, page, "sources/", src->name, desc.data);
+	data = with(data, "source",
+		    json_pack("{s:s, s:s?, s:s+, s:I, s:b}", "name", src->name,
+			      "url", web_url(src->url) ? src->url : NULL,
+			      "feed_url", src->slug, ".atom", "n_articles",
+			      (json_int_t)arg->groups[i].n, "many",
+			      arg->groups[i].n != 1));
+	data = with(data, "articles",
+		    source_articles_json(ctx, &arg->groups[i], arg->by_id));
+	rc = render_page(ctx, ts, "source.mustache", page, data, err);
+	if (!rc)
+		rc = render_page_done(ctx, page, hash);
+out:
+	if (rc == CHORUS_ENOMEM)
+		rc = chorus_err_set(err, rc, "out of memory");
+	chorus_buf_release(&desc);
+	free(page);
+	return rc;
+}
+
 static int source_pages(struct render_ctx *ctx,
 			const struct render_story **by_id,
 			const struct source_group *groups,
 			struct chorus_err *err)
 {
-	const struct chorus_corpus *c = ctx->corpus;
-	size_t i;
-	int rc = 0;
+	struct source_pages_arg arg = {by_id, groups};
 
-	for (i = 0; i < c->n_sources && !rc; i++) {
-		const struct chorus_source *src = &c->sources[i];
-		char *page = render_source_page(src);
-		struct chorus_buf desc = CHORUS_BUF_INIT;
-		uint64_t hash = 0;
-		int same = 0;
-		json_t *data;
-
-		if (!page ||
-		    chorus_buf_printf(&desc,
-				      "Every article from %s "
-				      "and the story it joined.",
-				      src->name) ||
-		    source_page_hash(ctx, src, &groups[i], by_id, &hash)) {
-			rc =
-			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-			goto next;
-		}
-		rc = render_page_unchanged(ctx, page, hash, &same);
-		if (rc || same)
-			goto next;
-		data = page_json(ctx, page, "sources/", src->name, desc.data);
-		data = with(data, "source",
-			    json_pack("{s:s, s:s?, s:s+, s:I, s:b}", "name",
-				      src->name, "url",
-				      web_url(src->url) ? src->url : NULL,
-				      "feed_url", src->slug, ".atom",
-				      "n_articles", (json_int_t)groups[i].n,
-				      "many", groups[i].n != 1));
-		data = with(data, "articles",
-			    source_articles_json(ctx, &groups[i], by_id));
-		rc = render_page(ctx, "source.mustache", page, data, err);
-		if (!rc)
-			rc = render_page_done(ctx, page, hash);
-	next:
-		if (rc == CHORUS_ENOMEM)
-			rc = chorus_err_set(err, rc, "out of memory");
-		chorus_buf_release(&desc);
-		free(page);
-	}
-	return rc;
+	return each_page(ctx, ctx->corpus->n_sources, source_page, &arg, NULL,
+			 err);
 }
 
 /* Archive order: by when the story broke, oldest first. */
@@ -660,7 +770,8 @@ static int cmp_broke(const void *a, const void *b)
  * One index page: "index.html" (the latest) or "page/N.html"; stories
  * newest first; newer/older the pager's links relative to the page.
  */
-static int index_page(struct render_ctx *ctx, const char *rel,
+static int index_page(struct render_ctx *ctx, struct template_set *ts,
+		      const char *rel,
 		      const struct render_story *const *stories, size_t n,
 		      const char *newer, const char *older, int archive,
 		      struct chorus_err *err)
@@ -713,9 +824,53 @@ static int index_page(struct render_ctx *ctx, const char *rel,
 		data = with(
 		    data, "pager",
 		    json_pack("{s:s?, s:s?}", "newer", newer, "older", older));
-	rc = render_page(ctx, "index.mustache", rel, data, err);
+	rc = render_page(ctx, ts, "index.mustache", rel, data, err);
 	if (!rc && render_page_done(ctx, rel, hash))
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	return rc;
+}
+
+/*
+ * index.html shows the page_size latest stories; when there are more,
+ * page/1.html … page/P.html hold every story by when it broke, page_size
+ * to a page from the oldest, so a full page never changes its stories.
+ */
+struct index_pages_arg {
+	const struct render_story **order; /* by when they broke */
+	size_t per, pages;
+};
+
+/* page/N.html for N = i + 1: the Nth group of per stories from the oldest. */
+static int archive_index_page(struct render_ctx *ctx, struct template_set *ts,
+			      void *varg, size_t i, struct chorus_err *err)
+{
+	const struct index_pages_arg *arg = varg;
+	struct chorus_buf rel = CHORUS_BUF_INIT, newer = CHORUS_BUF_INIT,
+			  older = CHORUS_BUF_INIT;
+	size_t p = i + 1, k, lo = i * arg->per,
+	       hi = p * arg->per < ctx->n_stories ? p * arg->per
+						  : ctx->n_stories;
+	const struct render_story **order = arg->order;
+	int rc;
+
+	/* Newest first on the page (each page its own part of order). */
+	for (k = 0; k < (hi - lo) / 2; k++) {
+		const struct render_story *t = order[lo + k];
+
+		order[lo + k] = order[hi - 1 - k];
+		order[hi - 1 - k] = t;
+	}
+	if (chorus_buf_printf(&rel, "page/%zu.html", p) ||
+	    (p == arg->pages ? chorus_buf_adds(&newer, "../index.html")
+			     : chorus_buf_printf(&newer, "%zu.html", p + 1)) ||
+	    (p > 1 && chorus_buf_printf(&older, "%zu.html", p - 1)))
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	else
+		rc = index_page(ctx, ts, rel.data, order + lo, hi - lo,
+				newer.data, older.data, 1, err);
+	chorus_buf_release(&rel);
+	chorus_buf_release(&newer);
+	chorus_buf_release(&older);
 	return rc;
 }
 
@@ -730,9 +885,9 @@ static int index_pages(struct render_ctx *ctx, struct chorus_err *err)
 	    ctx->site->index_page_size ? ctx->site->index_page_size : 30;
 	size_t n = ctx->n_stories, pages = n > per ? (n + per - 1) / per : 0;
 	const struct render_story **order = NULL, **front = NULL;
-	struct chorus_buf rel = CHORUS_BUF_INIT, newer = CHORUS_BUF_INIT,
-			  older = CHORUS_BUF_INIT;
-	size_t p, i, lo, hi;
+	struct chorus_buf older = CHORUS_BUF_INIT;
+	struct index_pages_arg arg;
+	size_t i;
 	int rc = 0;
 
 	order = calloc(n + 1, sizeof(*order));
@@ -744,46 +899,20 @@ static int index_pages(struct render_ctx *ctx, struct chorus_err *err)
 	for (i = 0; i < n; i++)
 		front[i] = order[i] = &ctx->stories[i];
 	qsort(order, n, sizeof(*order), cmp_broke);
-	for (p = 1; p <= pages && !rc; p++) {
-		chorus_buf_reset(&rel);
-		chorus_buf_reset(&newer);
-		chorus_buf_reset(&older);
-		lo = (p - 1) * per;
-		hi = p * per < n ? p * per : n;
-		/* Newest first on the page. */
-		for (i = 0; i < (hi - lo) / 2; i++) {
-			const struct render_story *t = order[lo + i];
-
-			order[lo + i] = order[hi - 1 - i];
-			order[hi - 1 - i] = t;
-		}
-		if (chorus_buf_printf(&rel, "page/%zu.html", p) ||
-		    (p == pages
-			 ? chorus_buf_adds(&newer, "../index.html")
-			 : chorus_buf_printf(&newer, "%zu.html", p + 1)) ||
-		    (p > 1 && chorus_buf_printf(&older, "%zu.html", p - 1))) {
-			rc =
-			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-			break;
-		}
-		rc = index_page(ctx, rel.data, order + lo, hi - lo, newer.data,
-				older.data, 1, err);
-	}
-	if (!rc) {
-		chorus_buf_reset(&older);
-		if (pages && chorus_buf_printf(&older, "page/%zu.html", pages))
-			rc =
-			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	}
+	arg.order = order;
+	arg.per = per;
+	arg.pages = pages;
+	rc = each_page(ctx, pages, archive_index_page, &arg, NULL, err);
+	if (!rc && pages && chorus_buf_printf(&older, "page/%zu.html", pages))
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	/* ctx->stories is newest first already. */
 	if (!rc)
-		rc = index_page(ctx, "index.html", front, n < per ? n : per,
-				NULL, pages ? older.data : NULL, 0, err);
+		rc = index_page(ctx, ctx->templates, "index.html", front,
+				n < per ? n : per, NULL,
+				pages ? older.data : NULL, 0, err);
 out:
 	free(order);
 	free(front);
-	chorus_buf_release(&rel);
-	chorus_buf_release(&newer);
 	chorus_buf_release(&older);
 	return rc;
 }
@@ -895,7 +1024,8 @@ static int about_page(struct render_ctx *ctx, const struct source_group *groups,
 	data = with(data, "many_articles", json_boolean(c->n_articles != 1));
 	if (ctx->n_stories)
 		data = with(data, "newest", render_date_json(newest));
-	return render_page(ctx, "about.mustache", "about.html", data, err);
+	return render_page(ctx, ctx->templates, "about.mustache", "about.html",
+			   data, err);
 }
 
 static int static_files(struct render_ctx *ctx, struct chorus_err *err)
@@ -1055,7 +1185,6 @@ static void *summarise_some(void *arg)
  * only, so the work is shared between threads (one per processor, at most
  * MAX_THREADS); the results do not depend on how it was shared.
  */
-#define MAX_THREADS 8
 static int summarise(struct render_ctx *ctx, struct view_job *jobs, size_t n,
 		     struct chorus_err *err)
 {

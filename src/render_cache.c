@@ -27,6 +27,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -356,6 +357,19 @@ int render_cache_restore(const struct render_cache *c, int64_t story_id,
 	return rc;
 }
 
+/* Pages rendered on several threads share ctx's bookkeeping: one lock. */
+static void lock(struct render_ctx *ctx)
+{
+	if (ctx->lock)
+		pthread_mutex_lock(ctx->lock);
+}
+
+static void unlock(struct render_ctx *ctx)
+{
+	if (ctx->lock)
+		pthread_mutex_unlock(ctx->lock);
+}
+
 static int stat_page(struct render_ctx *ctx, const char *rel, int64_t *mtime,
 		     int64_t *size)
 {
@@ -407,6 +421,7 @@ int render_page_unchanged(struct render_ctx *ctx, const char *rel,
 	struct cached_page key = {rel, 0, 0, 0};
 	const struct cached_page *p;
 	int64_t mtime, size;
+	int rc;
 
 	*unchanged = 0;
 	p = ctx->cache && ctx->cache->n_pages
@@ -417,13 +432,21 @@ int render_page_unchanged(struct render_ctx *ctx, const char *rel,
 	    mtime != p->mtime_ns || size != p->size)
 		return 0;
 	*unchanged = 1;
+	lock(ctx);
 	ctx->stats->unchanged++;
-	return remember_page(ctx, rel, hash, mtime, size);
+	rc = remember_page(ctx, rel, hash, mtime, size);
+	unlock(ctx);
+	return rc;
 }
 
 int render_page_done(struct render_ctx *ctx, const char *rel, uint64_t hash)
 {
-	return remember_page(ctx, rel, hash, -1, 0);
+	int rc;
+
+	lock(ctx);
+	rc = remember_page(ctx, rel, hash, -1, 0);
+	unlock(ctx);
+	return rc;
 }
 
 static int write_tmp(const char *tmp, const char *data, size_t len);
@@ -704,19 +727,27 @@ static int write_tmp(const char *tmp, const char *data, size_t len)
 	return close(fd);
 }
 
+/*
+ * The file goes to a staging name reserved under the lock and is written
+ * outside it, so threads rendering pages write at once. While they run
+ * (ctx->lock set) nothing is flushed: the caller flushes after them.
+ */
 int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 		 size_t len, struct chorus_err *err)
 {
 	char *path = chorus_path_join(ctx->site->public_dir, rel);
 	struct chorus_buf tmp = CHORUS_BUF_INIT;
 	struct render_pending *p;
+	size_t staged;
 	char *slash;
 	int rc = 0;
 
 	if (!path)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	if (same_bytes(path, data, len)) {
+		lock(ctx);
 		ctx->stats->unchanged++;
+		unlock(ctx);
 		goto out;
 	}
 	slash = strrchr(path, '/');
@@ -727,24 +758,15 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 		if (rc)
 			goto out;
 	}
-	if (ctx->n_pending == ctx->cap_pending) {
-		size_t cap = ctx->cap_pending ? ctx->cap_pending * 2 : 256;
-
-		p = realloc(ctx->pending, cap * sizeof(*p));
-		if (!p) {
-			rc =
-			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-			goto out;
-		}
-		ctx->pending = p;
-		ctx->cap_pending = cap;
-	}
+	lock(ctx);
 	if (!ctx->n_pending && !ctx->n_staged)
 		rc = staging_open(ctx, err);
+	staged = ctx->n_staged++;
+	unlock(ctx);
 	if (rc)
 		goto out;
 	if (chorus_buf_printf(&tmp, "%s/%s/%zu.tmp", ctx->site->public_dir,
-			      STAGING, ctx->n_staged++)) {
+			      STAGING, staged)) {
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -754,12 +776,28 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 		unlink(tmp.data);
 		goto out;
 	}
+	lock(ctx);
+	if (ctx->n_pending == ctx->cap_pending) {
+		size_t cap = ctx->cap_pending ? ctx->cap_pending * 2 : 256;
+
+		p = realloc(ctx->pending, cap * sizeof(*p));
+		if (!p) {
+			unlock(ctx);
+			unlink(tmp.data);
+			rc =
+			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+			goto out;
+		}
+		ctx->pending = p;
+		ctx->cap_pending = cap;
+	}
 	p = &ctx->pending[ctx->n_pending++];
 	p->tmp = chorus_buf_detach(&tmp, NULL);
 	p->path = path;
 	path = NULL;
 	ctx->stats->written++;
-	if (ctx->n_pending >= MAX_PENDING)
+	unlock(ctx);
+	if (!ctx->lock && ctx->n_pending >= MAX_PENDING)
 		rc = render_flush(ctx, err);
 out:
 	chorus_buf_release(&tmp);

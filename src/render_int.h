@@ -5,6 +5,7 @@
 #ifndef CHORUS_RENDER_INT_H
 #define CHORUS_RENDER_INT_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -63,6 +64,11 @@ struct render_ctx {
 	/* Feeds (src/atom*.c, src/jsonfeed.c, src/opml_write.c). */
 	struct chorus_store *store; /* for the closed archives; may be NULL */
 	int64_t now; /* the build's time: the newest article's date */
+	/*
+	 * Set while pages render on several threads (render.c): it guards
+	 * the bookkeeping above (stats, pages, pending, n_staged).
+	 */
+	pthread_mutex_t *lock;
 };
 
 /*

@@ -40,6 +40,7 @@ struct term_count {
 
 struct analysis {
 	struct chorus_strlist *sentences; /* per member */
+	struct chorus_strlist *names;	  /* per member, when two or more */
 	struct sentence *s;
 	size_t n_s;
 	uint64_t **head_terms; /* per member: its headline's, sorted distinct */
@@ -176,10 +177,13 @@ static void analysis_release(struct analysis *an)
 	for (i = 0; i < an->n_members; i++) {
 		if (an->sentences)
 			chorus_strlist_release(&an->sentences[i]);
+		if (an->names)
+			chorus_strlist_release(&an->names[i]);
 		if (an->head_terms)
 			free(an->head_terms[i]);
 	}
 	free(an->sentences);
+	free(an->names);
 	free(an->s);
 	free(an->head_terms);
 	free(an->head_n);
@@ -259,8 +263,15 @@ static int analyse(struct chorus_text_analyser *ta,
 	an->head_n = calloc(v->n_members + 1, sizeof(*an->head_n));
 	if (!an->sentences || !an->head_terms || !an->head_n)
 		return CHORUS_ENOMEM;
-	for (i = 0; i < v->n_members; i++)
+	/* Names are shown when members share them: two members or more. */
+	if (v->n_members > 1 &&
+	    !(an->names = calloc(v->n_members + 1, sizeof(*an->names))))
+		return CHORUS_ENOMEM;
+	for (i = 0; i < v->n_members; i++) {
 		chorus_strlist_init(&an->sentences[i]);
+		if (an->names)
+			chorus_strlist_init(&an->names[i]);
+	}
 	for (i = 0; !rc && i < v->n_members; i++) {
 		const struct chorus_article *a = &v->members[i].article->a;
 
@@ -287,7 +298,9 @@ static int analyse(struct chorus_text_analyser *ta,
 			s->words = count_words(s->text);
 			s->eligible =
 			    closes(s->text) && s->words >= 6 && s->words <= 60;
-			rc = chorus_text_analyse_terms(ta, lang, s->text, &one);
+			rc = chorus_text_analyse_terms(ta, lang, s->text, &one,
+						       an->names ? &an->names[i]
+								 : NULL);
 			if (!rc)
 				rc = distinct(one.terms, one.n_terms, &s->terms,
 					      &s->n_terms);
@@ -463,27 +476,25 @@ static int cmp_name_count(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* Names that at least half the members (and two or more) mention. */
-static int pick_names(struct chorus_story_view *v)
+/*
+ * Names of two words or more that at least half the members (and two or
+ * more) mention; each member's names were found with its terms.
+ */
+static int pick_names(struct chorus_story_view *v, struct analysis *an)
 {
-	struct chorus_strlist *per;
+	const struct chorus_strlist *per = an->names;
 	struct name_count *counts = NULL;
 	size_t n_counts = 0, cap = 0, m, i, k, need;
-	int rc;
+	int rc = 0;
 
-	if (v->n_members < 2)
+	if (v->n_members < 2 || !per)
 		return 0; /* a name needs two members */
-	per = calloc(v->n_members + 1, sizeof(*per));
-	rc = per ? 0 : CHORUS_ENOMEM;
-
 	for (m = 0; !rc && m < v->n_members; m++) {
-		const struct chorus_article *a = &v->members[m].article->a;
-
-		chorus_strlist_init(&per[m]);
-		rc = chorus_text_names(a->text ? a->text : "", &per[m]);
 		for (i = 0; !rc && i < per[m].n; i++) {
 			int seen = 0;
 
+			if (!strchr(per[m].v[i], ' '))
+				continue; /* one word: never shown */
 			for (k = 0; k < i && !seen; k++)
 				seen = !strcmp(per[m].v[k], per[m].v[i]);
 			if (seen)
@@ -518,9 +529,6 @@ static int pick_names(struct chorus_story_view *v)
 		if (counts[k].count >= need && strchr(counts[k].name, ' '))
 			rc = chorus_strlist_push(&v->names, counts[k].name,
 						 strlen(counts[k].name));
-	for (m = 0; per && m < v->n_members; m++)
-		chorus_strlist_release(&per[m]);
-	free(per);
 	free(counts);
 	return rc;
 }
@@ -613,7 +621,7 @@ int story_view_compute(struct chorus_text_analyser *ta,
 	if (!rc)
 		rc = pick_headline(out, &an);
 	if (!rc)
-		rc = pick_names(out);
+		rc = pick_names(out, &an);
 	analysis_release(&an);
 	if (!rc)
 		return 0;
