@@ -183,8 +183,9 @@ int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
 
 /*
  * An outlet's feed entry carries the summary and a link to the story page
- * (atom-outlet-content.mustache), not the whole story: a story is in the
- * feed of each of its outlets, and the story page is one click away.
+ * (atom-outlet-content.mustache), not the whole story nor a related link
+ * per outlet: a story is in the feed of each of its outlets, and the story
+ * page, one click away, has all of it.
  */
 static int outlet_html(struct render_ctx *ctx, const struct render_story *rs,
 		       const char *from_dir, struct chorus_buf *out,
@@ -242,7 +243,8 @@ static int write_entry(struct render_ctx *ctx, xmlTextWriterPtr w,
 	W(write_date(w, "updated", v->last));
 	W(write_rel_link(ctx->site, w, from_dir, "alternate", rs->page,
 			 "text/html"));
-	for (i = 0; i < v->n_members; i++) {
+	/* An outlet's entry links the story page only, which lists all. */
+	for (i = 0; !outlet && i < v->n_members; i++) {
 		const struct chorus_story_member *m = &v->members[i];
 		char *url = m->source
 				? render_article_url(ctx->site, m->article,

@@ -34,6 +34,26 @@
 #include "render_int.h"
 #include "story_int.h"
 
+#ifdef CHORUS_RENDER_PHASES
+#include <time.h>
+static double phase_t0, phase_c0;
+static void phase(const char *what)
+{
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+	double t = a.tv_sec + a.tv_nsec / 1e9, c = b.tv_sec + b.tv_nsec / 1e9;
+	if (phase_t0 > 0)
+		fprintf(stderr, "  phase %-14s %6.2f s wall %6.2f s cpu\n",
+			what, t - phase_t0, c - phase_c0);
+	phase_t0 = t;
+	phase_c0 = c;
+}
+#define PHASE(w) phase(w)
+#else
+#define PHASE(w) ((void)0)
+#endif
+
 char *render_href(const char *from_dir, const char *rel)
 {
 	struct chorus_buf b = CHORUS_BUF_INIT;
@@ -467,7 +487,7 @@ static int story_page(struct render_ctx *ctx, struct template_set *ts,
 	struct render_hasher h;
 	uint64_t hash;
 	int same, rc;
-	json_t *data;
+	json_t *data, *story;
 
 	(void)arg;
 	if (page_hasher(ctx, &h, "story"))
@@ -481,7 +501,10 @@ static int story_page(struct render_ctx *ctx, struct template_set *ts,
 	data = page_json(ctx, rs->page, "stories/", rs->view.headline,
 			 rs->view.summary.n ? rs->view.summary.v[0]
 					    : rs->view.headline);
-	data = with(data, "story", render_story_json(ctx, rs, "stories/"));
+	story = render_story_json(ctx, rs, "stories/");
+	if (story && ctx->json_memo)
+		ctx->json_memo[i] = json_incref(story);
+	data = with(data, "story", story);
 	rc = render_page(ctx, ts, "story.mustache", rs->page, data, err);
 	if (!rc)
 		rc = render_page_done(ctx, rs->page, hash);
@@ -766,6 +789,28 @@ static int cmp_broke(const void *a, const void *b)
 		   : x->view.story->id > y->view.story->id;
 }
 
+/* The number of folders in dir: links from dir start with as many "../". */
+static size_t depth(const char *dir)
+{
+	size_t n = 0;
+
+	for (; *dir; dir++)
+		n += *dir == '/';
+	return n;
+}
+
+/* A story's data for a page in dir: from its story page when as deep. */
+static json_t *story_json_for(struct render_ctx *ctx,
+			      const struct render_story *rs, const char *dir)
+{
+	size_t i = (size_t)(rs - ctx->stories);
+
+	if (ctx->json_memo && i < ctx->n_stories && ctx->json_memo[i] &&
+	    depth(dir) == depth("stories/"))
+		return json_incref(ctx->json_memo[i]);
+	return render_story_json(ctx, rs, dir);
+}
+
 /*
  * One index page: "index.html" (the latest) or "page/N.html"; stories
  * newest first; newer/older the pager's links relative to the page.
@@ -804,7 +849,7 @@ static int index_page(struct render_ctx *ctx, struct template_set *ts,
 		return rc ? chorus_err_set(err, rc, "out of memory") : 0;
 	}
 	for (i = 0; i < n; i++)
-		if (push(arr, render_story_json(ctx, stories[i], dir))) {
+		if (push(arr, story_json_for(ctx, stories[i], dir))) {
 			json_decref(arr);
 			return chorus_err_set(err, CHORUS_ENOMEM,
 					      "out of memory");
@@ -1280,6 +1325,7 @@ static int compute_views(struct render_ctx *ctx,
 		(*grouped)[at] = c->articles[i];
 		ptrs[at] = &c->articles[i];
 	}
+	PHASE("v:group");
 	jobs = calloc(c->n_stories + 1, sizeof(*jobs));
 	if (!jobs) {
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
@@ -1311,8 +1357,10 @@ static int compute_views(struct render_ctx *ctx,
 			n_jobs++;
 		ctx->n_stories++;
 	}
+	PHASE("v:restore");
 	if (!rc)
 		rc = summarise(ctx, jobs, n_jobs, err);
+	PHASE("v:summarise");
 	for (k = 0; k < ctx->n_stories && !rc; k++) {
 		struct render_story *rs = &ctx->stories[k];
 		struct chorus_buf page = CHORUS_BUF_INIT;
@@ -1338,25 +1386,17 @@ out:
 	return rc;
 }
 
-#ifdef CHORUS_RENDER_PHASES
-#include <time.h>
-static double phase_t0, phase_c0;
-static void phase(const char *what)
+
+/* Drop the story data kept for the index pages. */
+static void json_memo_free(struct render_ctx *ctx)
 {
-	struct timespec a, b;
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
-	double t = a.tv_sec + a.tv_nsec / 1e9, c = b.tv_sec + b.tv_nsec / 1e9;
-	if (phase_t0 > 0)
-		fprintf(stderr, "  phase %-14s %6.2f s wall %6.2f s cpu\n",
-			what, t - phase_t0, c - phase_c0);
-	phase_t0 = t;
-	phase_c0 = c;
+	size_t i;
+
+	for (i = 0; ctx->json_memo && i < ctx->n_stories; i++)
+		json_decref(ctx->json_memo[i]);
+	free(ctx->json_memo);
+	ctx->json_memo = NULL;
 }
-#define PHASE(w) phase(w)
-#else
-#define PHASE(w) ((void)0)
-#endif
 
 int chorus_render_site(const struct chorus_site *site,
 		       const struct chorus_corpus *c,
@@ -1421,6 +1461,7 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	qsort(ctx.stories, ctx.n_stories, sizeof(*ctx.stories), cmp_story);
 	/* Allocated after the sort: the memo is indexed by final position. */
 	ctx.html_memo = calloc(ctx.n_stories + 1, sizeof(*ctx.html_memo));
+	ctx.json_memo = calloc(ctx.n_stories + 1, sizeof(*ctx.json_memo));
 	for (i = 0; i < ctx.n_stories; i++)
 		by_id[i] = &ctx.stories[i];
 	qsort(by_id, ctx.n_stories, sizeof(*by_id), cmp_story_id);
@@ -1440,6 +1481,7 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	PHASE("flush");
 	if (!rc)
 		rc = index_pages(&ctx, err);
+	json_memo_free(&ctx);
 	PHASE("index");
 	if (!rc)
 		rc = render_feeds(&ctx, err); /* src/atom_feeds.c */
@@ -1467,6 +1509,7 @@ out:
 		}
 	}
 	free(ctx.html_memo);
+	json_memo_free(&ctx);
 	free(ctx.stories);
 	free(grouped);
 	free(by_id);

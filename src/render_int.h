@@ -61,6 +61,11 @@ struct render_ctx {
 	size_t n_pending, cap_pending;
 	size_t n_staged; /* temporary files named so far in this batch */
 	struct render_html_memo *html_memo; /* per story, or NULL */
+	/*
+	 * Per story, or NULL: its JSON data as its story page had it (links
+	 * from "stories/"), kept for the index pages, which are as deep.
+	 */
+	json_t **json_memo;
 	/* Feeds (src/atom*.c, src/jsonfeed.c, src/opml_write.c). */
 	struct chorus_store *store; /* for the closed archives; may be NULL */
 	int64_t now; /* the build's time: the newest article's date */
