@@ -424,18 +424,19 @@ static size_t n_threads_for(size_t n)
 	return t > MAX_THREADS ? MAX_THREADS : t;
 }
 
-static int each_page(struct render_ctx *ctx, size_t n, page_fn fn, void *arg,
+static int each_page(struct render_ctx *ctx, struct template_set *ts,
+		     int threads, size_t n, page_fn fn, void *arg,
 		     const char *what, struct chorus_err *err)
 {
 	struct page_worker w[MAX_THREADS];
 	pthread_mutex_t lock;
-	size_t t, n_threads = n_threads_for(n), started = 0;
+	size_t t, n_threads = threads ? n_threads_for(n) : 1, started = 0;
 	int rc = 0;
 
 	memset(w, 0, sizeof(w));
 	for (t = 0; t < n_threads; t++) {
 		w[t].ctx = ctx;
-		w[t].ts = ctx->templates;
+		w[t].ts = ts;
 		w[t].fn = fn;
 		w[t].arg = arg;
 		w[t].what = t ? NULL : what;
@@ -462,7 +463,7 @@ static int each_page(struct render_ctx *ctx, size_t n, page_fn fn, void *arg,
 	/* Threads that could not start: their share runs here. */
 	for (t = started + 1; t < n_threads; t++) {
 		w[t].rc = 0;
-		w[t].ts = w[t].ts ? w[t].ts : ctx->templates;
+		w[t].ts = w[t].ts ? w[t].ts : ts;
 		pages_some(&w[t]);
 	}
 	pages_some(&w[0]);
@@ -471,7 +472,7 @@ static int each_page(struct render_ctx *ctx, size_t n, page_fn fn, void *arg,
 	ctx->lock = NULL;
 	pthread_mutex_destroy(&lock);
 	for (t = 1; t < n_threads; t++)
-		if (w[t].ts != ctx->templates)
+		if (w[t].ts != ts)
 			template_set_free(w[t].ts);
 out:
 	for (t = 0; t < n_threads && !rc; t++)
@@ -516,7 +517,8 @@ out:
 
 static int story_pages(struct render_ctx *ctx, struct chorus_err *err)
 {
-	return each_page(ctx, ctx->n_stories, story_page, NULL,
+	return each_page(ctx, ctx->templates, 1, ctx->n_stories, story_page,
+			 NULL,
 			 "rendering stories", err);
 }
 
@@ -772,7 +774,8 @@ static int source_pages(struct render_ctx *ctx,
 {
 	struct source_pages_arg arg = {by_id, groups};
 
-	return each_page(ctx, ctx->corpus->n_sources, source_page, &arg, NULL,
+	return each_page(ctx, ctx->templates, 1, ctx->corpus->n_sources,
+			 source_page, &arg, NULL,
 			 err);
 }
 
@@ -924,7 +927,8 @@ static int archive_index_page(struct render_ctx *ctx, struct template_set *ts,
  * page/1.html … page/P.html hold every story by when it broke, page_size
  * to a page from the oldest, so a full page never changes its stories.
  */
-static int index_pages(struct render_ctx *ctx, struct chorus_err *err)
+static int index_pages(struct render_ctx *ctx, struct template_set *ts,
+		       struct chorus_err *err)
 {
 	size_t per =
 	    ctx->site->index_page_size ? ctx->site->index_page_size : 30;
@@ -947,12 +951,12 @@ static int index_pages(struct render_ctx *ctx, struct chorus_err *err)
 	arg.order = order;
 	arg.per = per;
 	arg.pages = pages;
-	rc = each_page(ctx, pages, archive_index_page, &arg, NULL, err);
+	rc = each_page(ctx, ts, 0, pages, archive_index_page, &arg, NULL, err);
 	if (!rc && pages && chorus_buf_printf(&older, "page/%zu.html", pages))
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	/* ctx->stories is newest first already. */
 	if (!rc)
-		rc = index_page(ctx, ctx->templates, "index.html", front,
+		rc = index_page(ctx, ts, "index.html", front,
 				n < per ? n : per, NULL,
 				pages ? older.data : NULL, 0, err);
 out:
@@ -1387,6 +1391,57 @@ out:
 }
 
 
+struct index_job {
+	struct render_ctx *ctx;
+	struct template_set *ts;
+	int rc;
+	struct chorus_err err;
+};
+
+static void *index_thread(void *vj)
+{
+	struct index_job *j = vj;
+
+	j->rc = index_pages(j->ctx, j->ts, &j->err);
+	return NULL;
+}
+
+/*
+ * The index pages and the feeds: both come after the pages they link to
+ * and depend on nothing of each other, so the index pages render on a
+ * thread of their own (with their own templates) while the feeds render
+ * here.
+ */
+static int index_and_feeds(struct render_ctx *ctx, struct chorus_err *err)
+{
+	struct index_job j = {ctx, NULL, 0, {0}};
+	pthread_mutex_t lock;
+	pthread_t thread;
+	int rc;
+
+	if (n_threads_for(ctx->n_stories) < 2 ||
+	    template_set_new(&j.ts, ctx->site->templates_dir, NULL) ||
+	    pthread_mutex_init(&lock, NULL)) {
+		template_set_free(j.ts);
+		rc = index_pages(ctx, ctx->templates, err);
+		return rc ? rc : render_feeds(ctx, err);
+	}
+	ctx->lock = &lock;
+	if (pthread_create(&thread, NULL, index_thread, &j)) {
+		index_thread(&j);
+		rc = render_feeds(ctx, err);
+	} else {
+		rc = render_feeds(ctx, err); /* src/atom_feeds.c */
+		pthread_join(thread, NULL);
+	}
+	ctx->lock = NULL;
+	pthread_mutex_destroy(&lock);
+	template_set_free(j.ts);
+	if (!rc && j.rc)
+		rc = chorus_err_set(err, j.rc, "%s", j.err.msg);
+	return rc;
+}
+
 /* Drop the story data kept for the index pages. */
 static void json_memo_free(struct render_ctx *ctx)
 {
@@ -1480,12 +1535,9 @@ int chorus_render_site_archived(const struct chorus_site *site,
 		rc = render_flush(&ctx, err);
 	PHASE("flush");
 	if (!rc)
-		rc = index_pages(&ctx, err);
+		rc = index_and_feeds(&ctx, err);
 	json_memo_free(&ctx);
-	PHASE("index");
-	if (!rc)
-		rc = render_feeds(&ctx, err); /* src/atom_feeds.c */
-	PHASE("feeds");
+	PHASE("index and feeds");
 	if (!rc)
 		rc = render_flush(&ctx, err);
 	PHASE("flush");
@@ -1497,6 +1549,9 @@ int chorus_render_site_archived(const struct chorus_site *site,
 out:
 	render_discard(&ctx);
 	free(ctx.pending);
+	for (i = 0; i < ctx.n_dirs; i++)
+		free(ctx.dirs[i]);
+	free(ctx.dirs);
 	for (i = 0; i < ctx.n_pages; i++)
 		free(ctx.pages[i].rel);
 	free(ctx.pages);

@@ -728,6 +728,40 @@ static int write_tmp(const char *tmp, const char *data, size_t len)
 }
 
 /*
+ * Make the folder dir (and its parents) once per run: a site's files are
+ * in a handful of folders, and a mkdir per file and parent would cost
+ * more than the write.
+ */
+static int make_dir(struct render_ctx *ctx, const char *dir,
+		    struct chorus_err *err)
+{
+	size_t i;
+	char **p, *copy;
+	int known = 0, rc;
+
+	lock(ctx);
+	for (i = 0; i < ctx->n_dirs && !known; i++)
+		known = !strcmp(ctx->dirs[i], dir);
+	unlock(ctx);
+	if (known)
+		return 0;
+	rc = chorus_file_mkdirs(dir, err);
+	if (rc)
+		return rc;
+	copy = chorus_strdup(dir);
+	lock(ctx);
+	p = copy ? realloc(ctx->dirs, (ctx->n_dirs + 1) * sizeof(*p)) : NULL;
+	if (p) {
+		ctx->dirs = p;
+		ctx->dirs[ctx->n_dirs++] = copy;
+	} else {
+		free(copy); /* only an optimisation */
+	}
+	unlock(ctx);
+	return 0;
+}
+
+/*
  * The file goes to a staging name reserved under the lock and is written
  * outside it, so threads rendering pages write at once. While they run
  * (ctx->lock set) nothing is flushed: the caller flushes after them.
@@ -753,7 +787,7 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 	slash = strrchr(path, '/');
 	if (slash) {
 		*slash = '\0';
-		rc = chorus_file_mkdirs(path, err);
+		rc = make_dir(ctx, path, err);
 		*slash = '/';
 		if (rc)
 			goto out;

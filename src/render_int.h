@@ -60,6 +60,8 @@ struct render_ctx {
 	struct render_pending *pending;
 	size_t n_pending, cap_pending;
 	size_t n_staged; /* temporary files named so far in this batch */
+	char **dirs;	 /* folders of public/ made in this run */
+	size_t n_dirs;
 	struct render_html_memo *html_memo; /* per story, or NULL */
 	/*
 	 * Per story, or NULL: its JSON data as its story page had it (links
