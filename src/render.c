@@ -518,8 +518,7 @@ out:
 static int story_pages(struct render_ctx *ctx, struct chorus_err *err)
 {
 	return each_page(ctx, ctx->templates, 1, ctx->n_stories, story_page,
-			 NULL,
-			 "rendering stories", err);
+			 NULL, "rendering stories", err);
 }
 
 static int cmp_story_id(const void *a, const void *b)
@@ -775,8 +774,7 @@ static int source_pages(struct render_ctx *ctx,
 	struct source_pages_arg arg = {by_id, groups};
 
 	return each_page(ctx, ctx->templates, 1, ctx->corpus->n_sources,
-			 source_page, &arg, NULL,
-			 err);
+			 source_page, &arg, NULL, err);
 }
 
 /* Archive order: by when the story broke, oldest first. */
@@ -956,9 +954,8 @@ static int index_pages(struct render_ctx *ctx, struct template_set *ts,
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	/* ctx->stories is newest first already. */
 	if (!rc)
-		rc = index_page(ctx, ts, "index.html", front,
-				n < per ? n : per, NULL,
-				pages ? older.data : NULL, 0, err);
+		rc = index_page(ctx, ts, "index.html", front, n < per ? n : per,
+				NULL, pages ? older.data : NULL, 0, err);
 out:
 	free(order);
 	free(front);
@@ -1389,7 +1386,6 @@ out:
 	free(story_of_article);
 	return rc;
 }
-
 
 struct index_job {
 	struct render_ctx *ctx;

@@ -248,9 +248,13 @@ static int count_terms(struct analysis *an)
 	return 0;
 }
 
+/* Sentences of a lone report read for its summary (of 2, some alike). */
+#define LONE_READ 6
+
 static int analyse(struct chorus_text_analyser *ta,
 		   const struct chorus_story_view *v, struct analysis *an)
 {
+	size_t lone_read = 0;
 	struct chorus_text_analysis one;
 	size_t i, j, total = 0;
 	int rc = 0;
@@ -298,6 +302,14 @@ static int analyse(struct chorus_text_analyser *ta,
 			s->words = count_words(s->text);
 			s->eligible =
 			    closes(s->text) && s->words >= 6 && s->words <= 60;
+			/*
+			 * A lone report's summary is its first full
+			 * sentences, and nothing else reads its terms: only
+			 * the first few eligible ones are read.
+			 */
+			if (v->n_members == 1 &&
+			    (!s->eligible || ++lone_read > LONE_READ))
+				continue;
 			rc = chorus_text_analyse_terms(ta, lang, s->text, &one,
 						       an->names ? &an->names[i]
 								 : NULL);
