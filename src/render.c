@@ -1192,6 +1192,9 @@ struct view_job {
 	const struct chorus_story *story;
 	struct render_story *rs;
 	struct chorus_corpus sub;
+	const struct chorus_stored_article *const *members; /* of sub */
+	const struct render_cache *cache;
+	const struct chorus_source *const *sources; /* by id */
 	int rc;
 	struct chorus_err err;
 };
@@ -1202,23 +1205,32 @@ struct view_worker {
 	pthread_t thread;
 };
 
-/* One analyser per thread: its word cache serves all the thread's stories. */
+/*
+ * A story's view: the cached one when its members are as then, else
+ * summarised, with one analyser per thread (made at the first story to
+ * summarise), whose word cache then serves all the thread's stories.
+ */
 static void *summarise_some(void *arg)
 {
 	struct view_worker *w = arg;
 	struct chorus_text_analyser *ta = NULL;
 	size_t i;
 
-	if (w->first < w->n && chorus_text_analyser_new(&ta)) {
-		w->jobs[w->first].rc = chorus_err_set(
-		    &w->jobs[w->first].err, CHORUS_ENOMEM, "out of memory");
-		return NULL;
-	}
 	for (i = w->first; i < w->n; i += w->step) {
 		struct view_job *j = &w->jobs[i];
+		int hit = 0;
 
-		j->rc = story_view_compute(ta, &j->sub, j->story, &j->rs->view,
-					   &j->err);
+		j->rs->fp = render_hash_story(j->members, j->sub.n_articles);
+		j->rc = render_cache_restore(j->cache, j->story->id, j->rs->fp,
+					     &j->sub, j->sources, j->rs, &hit);
+		j->rs->view.story = j->story;
+		if (!j->rc && !hit && !ta && chorus_text_analyser_new(&ta))
+			j->rc = CHORUS_ENOMEM;
+		if (!j->rc && !hit)
+			j->rc = story_view_compute(ta, &j->sub, j->story,
+						   &j->rs->view, &j->err);
+		else if (j->rc)
+			chorus_err_set(&j->err, j->rc, "out of memory");
 		if (j->rc)
 			break;
 	}
@@ -1332,12 +1344,11 @@ static int compute_views(struct render_ctx *ctx,
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
-	/* Views from the cache; the others are summarised below. */
+	/* Each published story: its view, from the cache or summarised. */
 	for (k = 0; k < c->n_stories && !rc; k++) {
 		const struct chorus_story *s = &c->stories[k];
 		struct render_story *rs = &ctx->stories[ctx->n_stories];
 		size_t n = start[k + 1] - start[k];
-		int hit = 0;
 
 		if (s->merged_into || !n)
 			continue;
@@ -1346,16 +1357,11 @@ static int compute_views(struct render_ctx *ctx,
 		jobs[n_jobs].sub = *c;
 		jobs[n_jobs].sub.articles = *grouped + start[k];
 		jobs[n_jobs].sub.n_articles = n;
-		rs->fp = render_hash_story(ptrs + start[k], n);
-		rc = render_cache_restore(ctx->cache, s->id, rs->fp,
-					  &jobs[n_jobs].sub, sources, rs, &hit);
+		jobs[n_jobs].members = ptrs + start[k];
+		jobs[n_jobs].cache = ctx->cache;
+		jobs[n_jobs].sources = sources;
 		rs->view.story = s;
-		if (rc) {
-			rc = chorus_err_set(err, rc, "out of memory");
-			break;
-		}
-		if (!hit)
-			n_jobs++;
+		n_jobs++;
 		ctx->n_stories++;
 	}
 	PHASE("v:restore");

@@ -473,6 +473,12 @@ static int write_cache(const char *path, const struct chorus_buf *b,
 	return rc;
 }
 
+static int cmp_rec(const void *a, const void *b)
+{
+	return strcmp(((const struct render_page_rec *)a)->rel,
+		      ((const struct render_page_rec *)b)->rel);
+}
+
 int render_cache_save(struct render_ctx *ctx, const char *path,
 		      struct chorus_err *err)
 {
@@ -480,6 +486,13 @@ int render_cache_save(struct render_ctx *ctx, const char *path,
 	size_t i, k, kept = 0;
 	int rc;
 
+	/*
+	 * Pages are remembered in the order threads finished them: sorted,
+	 * the same run writes the same bytes (and an unchanged cache is not
+	 * written again).
+	 */
+	if (ctx->n_pages)
+		qsort(ctx->pages, ctx->n_pages, sizeof(*ctx->pages), cmp_rec);
 	chorus_buf_init(&b, CACHE_MAX);
 	rc = chorus_buf_adds(&b, CACHE_MAGIC);
 	if (!rc)
