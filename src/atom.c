@@ -155,8 +155,8 @@ int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
 		return chorus_buf_add(out, m->html, m->len)
 			   ? chorus_err_set(err, CHORUS_ENOMEM, "out of memory")
 			   : 0;
-	data =
-	    json_pack("{s:o}", "story", render_story_json(ctx, rs, from_dir));
+	data = json_pack("{s:o}", "story",
+			 render_story_json_memo(ctx, rs, from_dir));
 	if (!data)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	rc = template_set_render(ctx->templates, "atom-content.mustache", data,

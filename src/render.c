@@ -800,9 +800,8 @@ static size_t depth(const char *dir)
 	return n;
 }
 
-/* A story's data for a page in dir: from its story page when as deep. */
-static json_t *story_json_for(struct render_ctx *ctx,
-			      const struct render_story *rs, const char *dir)
+json_t *render_story_json_memo(struct render_ctx *ctx,
+			       const struct render_story *rs, const char *dir)
 {
 	size_t i = (size_t)(rs - ctx->stories);
 
@@ -850,7 +849,7 @@ static int index_page(struct render_ctx *ctx, struct template_set *ts,
 		return rc ? chorus_err_set(err, rc, "out of memory") : 0;
 	}
 	for (i = 0; i < n; i++)
-		if (push(arr, story_json_for(ctx, stories[i], dir))) {
+		if (push(arr, render_story_json_memo(ctx, stories[i], dir))) {
 			json_decref(arr);
 			return chorus_err_set(err, CHORUS_ENOMEM,
 					      "out of memory");

@@ -147,6 +147,19 @@ static int cmp_page(const void *a, const void *b)
 		      ((const struct cached_page *)b)->rel);
 }
 
+/* Is v (n elements of size) in cmp's order? */
+static int sorted(const void *v, size_t n, size_t size,
+		  int (*cmp)(const void *, const void *))
+{
+	const char *p = v;
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (cmp(p + (i - 1) * size, p + i * size) > 0)
+			return 0;
+	return 1;
+}
+
 /* Index the file; 0 when it is not a cache we can read. */
 static int parse(struct render_cache *c)
 {
@@ -203,8 +216,11 @@ static int parse(struct render_cache *c)
 	c->n_pages = (size_t)n;
 	if (r.bad)
 		return 0;
-	qsort(c->views, c->n_views, sizeof(*c->views), cmp_view);
-	qsort(c->pages, c->n_pages, sizeof(*c->pages), cmp_page);
+	/* Saved in order already (render_cache_save): sorted only if not. */
+	if (!sorted(c->views, c->n_views, sizeof(*c->views), cmp_view))
+		qsort(c->views, c->n_views, sizeof(*c->views), cmp_view);
+	if (!sorted(c->pages, c->n_pages, sizeof(*c->pages), cmp_page))
+		qsort(c->pages, c->n_pages, sizeof(*c->pages), cmp_page);
 	return 1;
 }
 
@@ -567,12 +583,24 @@ int render_cache_save(struct render_ctx *ctx, const char *path,
 
 /* Fingerprints. */
 
+/*
+ * s with its NUL; read once, a block at a time while it is in the cache
+ * (an article's text is the bulk of what a render hashes).
+ */
 static void h_str(XXH64_state_t *h, const char *s)
 {
-	if (s)
-		XXH64_update(h, s, strlen(s) + 1);
-	else
+	size_t n;
+
+	if (!s) {
 		XXH64_update(h, "\x01", 1); /* NULL differs from "" */
+		return;
+	}
+	do {
+		n = strnlen(s, 4096);
+		XXH64_update(h, s, n);
+		s += n;
+	} while (n == 4096);
+	XXH64_update(h, "", 1);
 }
 
 static void h_i64(XXH64_state_t *h, int64_t v)

@@ -183,6 +183,14 @@ json_t *render_story_json(struct render_ctx *ctx, const struct render_story *rs,
 			  const char *from_dir);
 
 /*
+ * The same, taken from ctx->json_memo (a new reference) when the story
+ * page's data is kept there and from_dir is as deep as "stories/".
+ */
+json_t *render_story_json_memo(struct render_ctx *ctx,
+			       const struct render_story *rs,
+			       const char *from_dir);
+
+/*
  * Feeds. render_feeds() writes feed.atom with its RFC 5005 archives
  * (archive/N.atom), feed.json, sources/SLUG.atom and sources.opml; it runs
  * last, after the pages its entries link to.
