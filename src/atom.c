@@ -11,6 +11,12 @@
  * and HTML content (summary, what each outlet adds, the sources) rendered
  * from the atom-content.mustache template.
  *
+ * An outlet's feed (sources/SLUG.atom) holds its 20 newest stories (fewer
+ * with a smaller feed_size) as short entries: the summary and a link to
+ * the story page (atom-outlet-content.mustache), no related link per
+ * outlet. A story is in the feed of each of its outlets: its entry is
+ * written once and its bytes copied into each.
+ *
  * Links are absolute when [site] link is set. Without it they are relative
  * to the document that holds them, which RFC 4287 allows (resolved against
  * the document's own URL) but some readers do not follow; the build warns.

@@ -34,26 +34,6 @@
 #include "render_int.h"
 #include "story_int.h"
 
-#ifdef CHORUS_RENDER_PHASES
-#include <time.h>
-static double phase_t0, phase_c0;
-static void phase(const char *what)
-{
-	struct timespec a, b;
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
-	double t = a.tv_sec + a.tv_nsec / 1e9, c = b.tv_sec + b.tv_nsec / 1e9;
-	if (phase_t0 > 0)
-		fprintf(stderr, "  phase %-14s %6.2f s wall %6.2f s cpu\n",
-			what, t - phase_t0, c - phase_c0);
-	phase_t0 = t;
-	phase_c0 = c;
-}
-#define PHASE(w) phase(w)
-#else
-#define PHASE(w) ((void)0)
-#endif
-
 char *render_href(const char *from_dir, const char *rel)
 {
 	struct chorus_buf b = CHORUS_BUF_INIT;
@@ -1337,7 +1317,6 @@ static int compute_views(struct render_ctx *ctx,
 		(*grouped)[at] = c->articles[i];
 		ptrs[at] = &c->articles[i];
 	}
-	PHASE("v:group");
 	jobs = calloc(c->n_stories + 1, sizeof(*jobs));
 	if (!jobs) {
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
@@ -1363,10 +1342,8 @@ static int compute_views(struct render_ctx *ctx,
 		n_jobs++;
 		ctx->n_stories++;
 	}
-	PHASE("v:restore");
 	if (!rc)
 		rc = summarise(ctx, jobs, n_jobs, err);
-	PHASE("v:summarise");
 	for (k = 0; k < ctx->n_stories && !rc; k++) {
 		struct render_story *rs = &ctx->stories[k];
 		struct chorus_buf page = CHORUS_BUF_INIT;
@@ -1494,7 +1471,6 @@ int chorus_render_site_archived(const struct chorus_site *site,
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
-	PHASE("start");
 	render_staging_reset(&ctx); /* what a killed run left */
 	rc = render_cache_load(&ctx.cache, cache_path, err);
 	if (!rc)
@@ -1509,9 +1485,7 @@ int chorus_render_site_archived(const struct chorus_site *site,
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
-	PHASE("setup");
 	rc = compute_views(&ctx, sources, &grouped, err);
-	PHASE("views");
 	if (rc)
 		goto out;
 	qsort(ctx.stories, ctx.n_stories, sizeof(*ctx.stories), cmp_story);
@@ -1525,28 +1499,22 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	rc = static_files(&ctx, err);
 	if (!rc)
 		rc = story_pages(&ctx, err);
-	PHASE("story pages");
 	if (!rc)
 		rc = source_pages(&ctx, by_id, groups, err);
-	PHASE("source pages");
 	if (!rc)
 		rc = about_page(&ctx, groups, err);
 	/* Every page the index links to is in place before the index. */
 	if (!rc)
 		rc = render_flush(&ctx, err);
-	PHASE("flush");
 	if (!rc)
 		rc = index_and_feeds(&ctx, err);
 	json_memo_free(&ctx);
-	PHASE("index and feeds");
 	if (!rc)
 		rc = render_flush(&ctx, err);
-	PHASE("flush");
 	if (!rc && cache_path)
 		rc = chorus_file_mkdirs(site->state_dir, err);
 	if (!rc && cache_path)
 		rc = render_cache_save(&ctx, cache_path, err);
-	PHASE("cache save");
 out:
 	render_discard(&ctx);
 	free(ctx.pending);

@@ -18,9 +18,10 @@
  * Staged writes: a changed file goes to a temporary file in
  * public/.chorus-staging/ without an fsync of its own; render_flush()
  * makes them all durable with one syncfs() and then renames them into
- * place in the order they were written. A run killed before the flush
- * leaves every old file in place, and the staging folder, which the next
- * run empties first; one fsync per file would cost more than the
+ * place in the order they were written. A new file (nothing there yet)
+ * is written in place: nothing links to it before the flush. A run killed
+ * before the flush leaves every old file in place, and the staging folder,
+ * which the next run empties first; one fsync per file would cost more than the
  * rendering of a large site.
  */
 #define _GNU_SOURCE /* syncfs() */
@@ -720,6 +721,7 @@ void render_staging_reset(struct render_ctx *ctx)
 	ctx->n_staged = 0;
 }
 
+/* Does path hold data (1), other bytes (0), or nothing at all (-1)? */
 static int same_bytes(const char *path, const char *data, size_t len)
 {
 	struct stat sb;
@@ -729,7 +731,7 @@ static int same_bytes(const char *path, const char *data, size_t len)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return errno == ENOENT ? -1 : 0;
 	same = !fstat(fd, &sb) && S_ISREG(sb.st_mode) &&
 	       (uint64_t)sb.st_size == (uint64_t)len;
 	while (same && off < len) {
@@ -815,11 +817,12 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 	struct render_pending *p;
 	size_t staged;
 	char *slash;
-	int rc = 0;
+	int rc = 0, state;
 
 	if (!path)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	if (same_bytes(path, data, len)) {
+	state = same_bytes(path, data, len);
+	if (state > 0) {
 		lock(ctx);
 		ctx->stats->unchanged++;
 		unlock(ctx);
@@ -832,6 +835,26 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 		*slash = '/';
 		if (rc)
 			goto out;
+	}
+	/*
+	 * A new file replaces nothing and nothing links to it yet: it is
+	 * written in place, made durable by the next flush's syncfs, before
+	 * the pages that link to it are published. Should the run stop
+	 * half-way, the next one finds it unknown to the cache and writes it
+	 * again.
+	 */
+	if (state < 0) {
+		if (write_tmp(path, data, len)) {
+			rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", path,
+					    strerror(errno));
+			unlink(path);
+			goto out;
+		}
+		lock(ctx);
+		ctx->stats->written++;
+		ctx->n_direct++;
+		unlock(ctx);
+		goto out;
 	}
 	lock(ctx);
 	if (!ctx->n_pending && !ctx->n_staged)
@@ -885,8 +908,9 @@ int render_flush(struct render_ctx *ctx, struct chorus_err *err)
 	size_t i;
 	int fd, rc = 0;
 
-	if (!ctx->n_pending)
+	if (!ctx->n_pending && !ctx->n_direct)
 		return 0;
+	ctx->n_direct = 0;
 	fd = open(ctx->site->public_dir, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || syncfs(fd))
 		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s",

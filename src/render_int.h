@@ -60,6 +60,7 @@ struct render_ctx {
 	struct render_pending *pending;
 	size_t n_pending, cap_pending;
 	size_t n_staged; /* temporary files named so far in this batch */
+	size_t n_direct; /* new files written in place since the last flush */
 	char **dirs;	 /* folders of public/ made in this run */
 	size_t n_dirs;
 	struct render_html_memo *html_memo; /* per story, or NULL */

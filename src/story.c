@@ -10,12 +10,16 @@
  * no other member has. An exact copy of a member (same link or same text)
  * is one article with it and is shown once. All of it is a pure function of the
  * members, so two builds of the same state write the same pages.
+ *
+ * Terms and names come from the text analyser the clusterer uses
+ * (chorus_text_analyse_terms(): its stemming and its word cache, one
+ * analyser per thread), a sentence at a time, in the language of each
+ * member; how many members hold each term is counted once per story, in
+ * one table. A story of one report needs only its first full sentences.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <xxhash.h>
 
 #include "story_int.h"
 
