@@ -21,6 +21,7 @@
  */
 #include <dirent.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,23 +375,31 @@ struct page_worker {
 	page_fn fn;
 	void *arg;
 	const char *what; /* progress, reported by the first thread only */
-	size_t n, first, step;
+	size_t n;
+	atomic_size_t *next; /* the next page no thread has taken */
 	int rc;
 	struct chorus_err err;
 	pthread_t thread;
 };
 
+/*
+ * Threads take pages a few at a time from a shared counter, so that one
+ * the machine keeps waiting does not hold the others back.
+ */
+#define CHUNK 16
+
 static void *pages_some(void *vw)
 {
 	struct page_worker *w = vw;
-	size_t i;
+	size_t lo, i;
 
-	for (i = w->first; i < w->n && !w->rc; i += w->step) {
-		w->rc = w->fn(w->ctx, w->ts, w->arg, i, &w->err);
-		if (w->what)
-			chorus_report_progress(w->ctx->report, w->what,
-					       (long)i + 1, (long)w->n);
-	}
+	while (!w->rc && (lo = atomic_fetch_add(w->next, CHUNK)) < w->n)
+		for (i = lo; i < lo + CHUNK && i < w->n && !w->rc; i++) {
+			w->rc = w->fn(w->ctx, w->ts, w->arg, i, &w->err);
+			if (w->what)
+				chorus_report_progress(w->ctx->report, w->what,
+						       (long)i + 1, (long)w->n);
+		}
 	return NULL;
 }
 
@@ -410,10 +419,12 @@ static int each_page(struct render_ctx *ctx, struct template_set *ts,
 {
 	struct page_worker w[MAX_THREADS];
 	pthread_mutex_t lock;
+	atomic_size_t next;
 	size_t t, n_threads = threads ? n_threads_for(n) : 1, started = 0;
 	int rc = 0;
 
 	memset(w, 0, sizeof(w));
+	atomic_init(&next, 0);
 	for (t = 0; t < n_threads; t++) {
 		w[t].ctx = ctx;
 		w[t].ts = ts;
@@ -421,13 +432,11 @@ static int each_page(struct render_ctx *ctx, struct template_set *ts,
 		w[t].arg = arg;
 		w[t].what = t ? NULL : what;
 		w[t].n = n;
-		w[t].first = t;
-		w[t].step = n_threads;
+		w[t].next = &next;
 	}
 	if (n_threads > 1 && pthread_mutex_init(&lock, NULL))
 		n_threads = 1;
 	if (n_threads == 1) {
-		w[0].step = 1;
 		pages_some(&w[0]);
 		goto out;
 	}
@@ -440,22 +449,16 @@ static int each_page(struct render_ctx *ctx, struct template_set *ts,
 			break;
 		started = t;
 	}
-	/* Threads that could not start: their share runs here. */
-	for (t = started + 1; t < n_threads; t++) {
-		w[t].rc = 0;
-		w[t].ts = w[t].ts ? w[t].ts : ts;
-		pages_some(&w[t]);
-	}
+	/* Threads that could not start leave their pages to the others. */
 	pages_some(&w[0]);
 	for (t = 1; t <= started; t++)
 		pthread_join(w[t].thread, NULL);
 	ctx->lock = NULL;
 	pthread_mutex_destroy(&lock);
 	for (t = 1; t < n_threads; t++)
-		if (w[t].ts != ts)
-			template_set_free(w[t].ts);
+		template_set_free(w[t].ts);
 out:
-	for (t = 0; t < n_threads && !rc; t++)
+	for (t = 0; t <= started && !rc; t++)
 		if (w[t].rc)
 			rc = chorus_err_set(err, w[t].rc, "%s", w[t].err.msg);
 	return rc;
@@ -610,13 +613,12 @@ static int source_page_hash(struct render_ctx *ctx,
 		const struct render_story *rs =
 		    story_of(by_id, ctx->n_stories, a->story_id);
 
-		render_hasher_str(&h, a->a.key);
-		render_hasher_str(&h, a->a.title);
-		render_hasher_str(&h, a->a.title ? NULL : a->a.text);
-		render_hasher_str(&h, a->a.link);
-		render_hasher_str(&h, a->a.author);
-		render_hasher_str(&h, a->a.summary);
-		render_hasher_i64(&h, a->a.published);
+		/* All the article holds, hashed once with its story's view. */
+		uint64_t ah =
+		    ctx->article_hash ? ctx->article_hash[g->idx[i]] : 0;
+
+		render_hasher_i64(&h,
+				  (int64_t)(ah ? ah : render_hash_article(a)));
 		render_hasher_str(&h, rs ? rs->page : NULL);
 		render_hasher_str(&h, rs ? rs->view.headline : NULL);
 	}
@@ -1172,6 +1174,9 @@ struct view_job {
 	struct render_story *rs;
 	struct chorus_corpus sub;
 	const struct chorus_stored_article *const *members; /* of sub */
+	uint64_t *hashes;	/* of the members, room for sub.n_articles */
+	uint64_t *article_hash; /* ctx->article_hash */
+	const struct chorus_stored_article *base; /* the corpus's articles */
 	const struct render_cache *cache;
 	const struct chorus_source *const *sources; /* by id */
 	int rc;
@@ -1180,7 +1185,8 @@ struct view_job {
 
 struct view_worker {
 	struct view_job *jobs;
-	size_t n, first, step; /* jobs first, first + step, … */
+	size_t n;
+	atomic_size_t *next; /* the next job no thread has taken */
 	pthread_t thread;
 };
 
@@ -1193,26 +1199,39 @@ static void *summarise_some(void *arg)
 {
 	struct view_worker *w = arg;
 	struct chorus_text_analyser *ta = NULL;
-	size_t i;
+	size_t i, k, lo;
+	int failed = 0;
 
-	for (i = w->first; i < w->n; i += w->step) {
-		struct view_job *j = &w->jobs[i];
-		int hit = 0;
+	while (!failed && (lo = atomic_fetch_add(w->next, CHUNK)) < w->n)
+		for (i = lo; i < lo + CHUNK && i < w->n && !failed; i++) {
+			struct view_job *j = &w->jobs[i];
+			int hit = 0;
 
-		j->rs->fp = render_hash_story(j->members, j->sub.n_articles);
-		j->rc = render_cache_restore(j->cache, j->story->id, j->rs->fp,
-					     &j->sub, j->sources, j->rs, &hit);
-		j->rs->view.story = j->story;
-		if (!j->rc && !hit && !ta && chorus_text_analyser_new(&ta))
-			j->rc = CHORUS_ENOMEM;
-		if (!j->rc && !hit)
-			j->rc = story_view_compute(ta, &j->sub, j->story,
-						   &j->rs->view, &j->err);
-		else if (j->rc)
-			chorus_err_set(&j->err, j->rc, "out of memory");
-		if (j->rc)
-			break;
-	}
+			for (k = 0; k < j->sub.n_articles; k++) {
+				uint64_t h = render_hash_article(j->members[k]);
+
+				j->hashes[k] = h;
+				if (j->article_hash)
+					j->article_hash[j->members[k] -
+							j->base] = h;
+			}
+			j->rs->fp =
+			    render_hash_story(j->hashes, j->sub.n_articles);
+			j->rc = render_cache_restore(j->cache, j->story->id,
+						     j->rs->fp, &j->sub,
+						     j->sources, j->rs, &hit);
+			j->rs->view.story = j->story;
+			if (!j->rc && !hit && !ta &&
+			    chorus_text_analyser_new(&ta))
+				j->rc = CHORUS_ENOMEM;
+			if (!j->rc && !hit)
+				j->rc =
+				    story_view_compute(ta, &j->sub, j->story,
+						       &j->rs->view, &j->err);
+			else if (j->rc)
+				chorus_err_set(&j->err, j->rc, "out of memory");
+			failed = j->rc != 0;
+		}
 	chorus_text_analyser_free(ta);
 	return NULL;
 }
@@ -1226,30 +1245,22 @@ static int summarise(struct render_ctx *ctx, struct view_job *jobs, size_t n,
 		     struct chorus_err *err)
 {
 	struct view_worker w[MAX_THREADS];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t t, n_threads = cpus > 1 ? (size_t)cpus : 1, started = 0, i;
+	atomic_size_t next;
+	size_t t, n_threads = n_threads_for(n), started = 0, i;
 	int rc = 0;
 
-	if (n_threads > MAX_THREADS)
-		n_threads = MAX_THREADS;
-	if (n < 64)
-		n_threads = 1; /* not worth a thread */
+	atomic_init(&next, 0);
 	for (t = 0; t < n_threads; t++) {
 		w[t].jobs = jobs;
 		w[t].n = n;
-		w[t].first = t;
-		w[t].step = n_threads;
+		w[t].next = &next;
 	}
 	for (t = 1; t < n_threads; t++)
 		if (!pthread_create(&w[t].thread, NULL, summarise_some, &w[t]))
 			started = t;
 		else
 			break;
-	/* Threads that could not start: their share runs here. */
-	for (t = started + 1; t < n_threads; t++) {
-		w[t].first = t;
-		summarise_some(&w[t]);
-	}
+	/* Threads that could not start leave their stories to the others. */
 	summarise_some(&w[0]);
 	for (t = 1; t <= started; t++)
 		pthread_join(w[t].thread, NULL);
@@ -1280,6 +1291,7 @@ static int compute_views(struct render_ctx *ctx,
 	size_t *start = NULL, *fill = NULL, i, k;
 	size_t *story_of_article = NULL;
 	struct view_job *jobs = NULL;
+	uint64_t *hashes = NULL;
 	size_t n_jobs = 0;
 	int rc = 0;
 
@@ -1288,7 +1300,11 @@ static int compute_views(struct render_ctx *ctx,
 	start = calloc(c->n_stories + 2, sizeof(*start));
 	fill = calloc(c->n_stories + 1, sizeof(*fill));
 	story_of_article = calloc(c->n_articles + 1, sizeof(*story_of_article));
-	if (!*grouped || !ptrs || !start || !fill || !story_of_article) {
+	hashes = calloc(c->n_articles + 1, sizeof(*hashes));
+	ctx->article_hash =
+	    calloc(c->n_articles + 1, sizeof(*ctx->article_hash));
+	if (!*grouped || !ptrs || !start || !fill || !story_of_article ||
+	    !hashes || !ctx->article_hash) {
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -1336,6 +1352,9 @@ static int compute_views(struct render_ctx *ctx,
 		jobs[n_jobs].sub.articles = *grouped + start[k];
 		jobs[n_jobs].sub.n_articles = n;
 		jobs[n_jobs].members = ptrs + start[k];
+		jobs[n_jobs].hashes = hashes + start[k];
+		jobs[n_jobs].article_hash = ctx->article_hash;
+		jobs[n_jobs].base = c->articles;
 		jobs[n_jobs].cache = ctx->cache;
 		jobs[n_jobs].sources = sources;
 		rs->view.story = s;
@@ -1366,6 +1385,7 @@ out:
 	free(start);
 	free(fill);
 	free(story_of_article);
+	free(hashes);
 	return rc;
 }
 
@@ -1533,6 +1553,7 @@ out:
 		}
 	}
 	free(ctx.html_memo);
+	free(ctx.article_hash);
 	json_memo_free(&ctx);
 	free(ctx.stories);
 	free(grouped);

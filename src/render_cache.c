@@ -609,8 +609,36 @@ static void h_i64(XXH64_state_t *h, int64_t v)
 	XXH64_update(h, &v, sizeof(v));
 }
 
-uint64_t render_hash_story(const struct chorus_stored_article *const *m,
-			   size_t n)
+uint64_t render_hash_article(const struct chorus_stored_article *m)
+{
+	const struct chorus_article *a = &m->a;
+	XXH64_state_t *h = XXH64_createState();
+	uint64_t out;
+
+	if (!h)
+		return 0;
+	XXH64_reset(h, 0);
+	h_str(h, "article " CHORUS_VERSION);
+	h_i64(h, m->id);
+	h_i64(h, m->source_id);
+	h_i64(h, a->published);
+	h_i64(h, a->updated);
+	h_i64(h, a->date_known);
+	h_str(h, a->key);
+	h_str(h, a->source);
+	h_str(h, a->title);
+	h_str(h, a->subtitle);
+	h_str(h, a->link);
+	h_str(h, a->author);
+	h_str(h, a->language);
+	h_str(h, a->summary);
+	h_str(h, a->text);
+	out = XXH64_digest(h);
+	XXH64_freeState(h);
+	return out ? out : 1; /* 0 means "no fingerprint" */
+}
+
+uint64_t render_hash_story(const uint64_t *article_hashes, size_t n)
 {
 	XXH64_state_t *h = XXH64_createState();
 	uint64_t out;
@@ -620,24 +648,8 @@ uint64_t render_hash_story(const struct chorus_stored_article *const *m,
 		return 0;
 	XXH64_reset(h, 0);
 	h_str(h, "view " CHORUS_VERSION);
-	for (i = 0; i < n; i++) {
-		const struct chorus_article *a = &m[i]->a;
-
-		h_i64(h, m[i]->id);
-		h_i64(h, m[i]->source_id);
-		h_i64(h, a->published);
-		h_i64(h, a->updated);
-		h_i64(h, a->date_known);
-		h_str(h, a->key);
-		h_str(h, a->source);
-		h_str(h, a->title);
-		h_str(h, a->subtitle);
-		h_str(h, a->link);
-		h_str(h, a->author);
-		h_str(h, a->language);
-		h_str(h, a->summary);
-		h_str(h, a->text);
-	}
+	for (i = 0; i < n; i++)
+		h_i64(h, (int64_t)article_hashes[i]);
 	out = XXH64_digest(h);
 	XXH64_freeState(h);
 	return out ? out : 1; /* 0 means "no fingerprint" */

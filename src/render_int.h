@@ -64,6 +64,8 @@ struct render_ctx {
 	char **dirs;	 /* folders of public/ made in this run */
 	size_t n_dirs;
 	struct render_html_memo *html_memo; /* per story, or NULL */
+	/* Per article of the corpus: render_hash_article(), 0 if not yet. */
+	uint64_t *article_hash;
 	/*
 	 * Per story, or NULL: its JSON data as its story page had it (links
 	 * from "stories/"), kept for the index pages, which are as deep.
@@ -135,9 +137,11 @@ int render_page_unchanged(struct render_ctx *ctx, const char *rel,
 /* Remember that public/REL was rendered from inputs hashing to hash. */
 int render_page_done(struct render_ctx *ctx, const char *rel, uint64_t hash);
 
-/* The fingerprint of a story's members, in order (never 0). */
-uint64_t render_hash_story(const struct chorus_stored_article *const *m,
-			   size_t n);
+/* The hash of all an article holds (never 0; 0 when out of memory). */
+uint64_t render_hash_article(const struct chorus_stored_article *m);
+
+/* The fingerprint of a story's members from their hashes, in order. */
+uint64_t render_hash_story(const uint64_t *article_hashes, size_t n);
 
 /* A running hash of page inputs. */
 struct render_hasher {
