@@ -504,26 +504,32 @@ static int story_pages(struct render_ctx *ctx, struct chorus_err *err)
 			 NULL, "rendering stories", err);
 }
 
-static int cmp_story_id(const void *a, const void *b)
+/*
+ * The published stories by id, the id kept beside the pointer so that a
+ * search reads one array (it runs for every article of every source page).
+ */
+struct story_ref {
+	int64_t id;
+	const struct render_story *rs;
+};
+
+static int cmp_story_ref(const void *a, const void *b)
 {
-	int64_t x = (*(const struct render_story *const *)a)->view.story->id;
-	int64_t y = (*(const struct render_story *const *)b)->view.story->id;
+	int64_t x = ((const struct story_ref *)a)->id;
+	int64_t y = ((const struct story_ref *)b)->id;
 
 	return x < y ? -1 : x > y;
 }
 
-/* The published story with id story_id, or NULL (ctx->by_id is sorted). */
-static const struct render_story *story_of(const struct render_story **by_id,
+/* The published story with id story_id, or NULL (by_id is sorted). */
+static const struct render_story *story_of(const struct story_ref *by_id,
 					   size_t n, int64_t story_id)
 {
-	struct chorus_story key_story = {0};
-	struct render_story key = {0};
-	const struct render_story *kp = &key, *const * found;
+	struct story_ref key = {story_id, NULL};
+	const struct story_ref *found =
+	    n ? bsearch(&key, by_id, n, sizeof(*by_id), cmp_story_ref) : NULL;
 
-	key_story.id = story_id;
-	key.view.story = &key_story;
-	found = n ? bsearch(&kp, by_id, n, sizeof(*by_id), cmp_story_id) : NULL;
-	return found ? *found : NULL;
+	return found ? found->rs : NULL;
 }
 
 /* The article's feed summary, sanitised for a page; NULL when it has none. */
@@ -553,7 +559,7 @@ struct source_group {
 
 static json_t *source_articles_json(struct render_ctx *ctx,
 				    const struct source_group *g,
-				    const struct render_story **by_id)
+				    const struct story_ref *by_id)
 {
 	json_t *arr = json_array();
 	size_t i;
@@ -597,7 +603,7 @@ static json_t *source_articles_json(struct render_ctx *ctx,
 static int source_page_hash(struct render_ctx *ctx,
 			    const struct chorus_source *src,
 			    const struct source_group *g,
-			    const struct render_story **by_id, uint64_t *out)
+			    const struct story_ref *by_id, uint64_t *out)
 {
 	struct render_hasher h;
 	size_t i;
@@ -701,7 +707,7 @@ static int group_by_source(const struct chorus_corpus *c,
 }
 
 struct source_pages_arg {
-	const struct render_story **by_id;
+	const struct story_ref *by_id;
 	const struct source_group *groups;
 };
 
@@ -748,8 +754,7 @@ out:
 	return rc;
 }
 
-static int source_pages(struct render_ctx *ctx,
-			const struct render_story **by_id,
+static int source_pages(struct render_ctx *ctx, const struct story_ref *by_id,
 			const struct source_group *groups,
 			struct chorus_err *err)
 {
@@ -1468,7 +1473,7 @@ int chorus_render_site_archived(const struct chorus_site *site,
 {
 	struct render_ctx ctx;
 	struct chorus_stored_article *grouped = NULL;
-	const struct render_story **by_id = NULL;
+	struct story_ref *by_id = NULL;
 	struct source_group *groups = NULL;
 	const struct chorus_source **sources = NULL;
 	size_t *group_store = NULL;
@@ -1513,8 +1518,9 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	ctx.html_memo = calloc(ctx.n_stories + 1, sizeof(*ctx.html_memo));
 	ctx.json_memo = calloc(ctx.n_stories + 1, sizeof(*ctx.json_memo));
 	for (i = 0; i < ctx.n_stories; i++)
-		by_id[i] = &ctx.stories[i];
-	qsort(by_id, ctx.n_stories, sizeof(*by_id), cmp_story_id);
+		by_id[i] = (struct story_ref){ctx.stories[i].view.story->id,
+					      &ctx.stories[i]};
+	qsort(by_id, ctx.n_stories, sizeof(*by_id), cmp_story_ref);
 	stats->stories = ctx.n_stories;
 	rc = static_files(&ctx, err);
 	if (!rc)

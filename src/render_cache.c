@@ -462,6 +462,7 @@ int render_page_done(struct render_ctx *ctx, const char *rel, uint64_t hash)
 
 	lock(ctx);
 	rc = remember_page(ctx, rel, hash, -1, 0);
+	ctx->pages_done++;
 	unlock(ctx);
 	return rc;
 }
@@ -503,6 +504,18 @@ int render_cache_save(struct render_ctx *ctx, const char *path,
 	size_t i, k, kept = 0;
 	int rc;
 
+	/*
+	 * Nothing rendered, every view from the cache, as many of each as
+	 * then: the cache would be written as it is.
+	 */
+	if (!ctx->pages_done && ctx->cache &&
+	    ctx->n_pages == ctx->cache->n_pages &&
+	    ctx->n_stories == ctx->cache->n_views) {
+		for (i = 0; i < ctx->n_stories && ctx->stories[i].borrowed; i++)
+			;
+		if (i == ctx->n_stories)
+			return 0;
+	}
 	/*
 	 * Pages are remembered in the order threads finished them: sorted,
 	 * the same run writes the same bytes (and an unchanged cache is not

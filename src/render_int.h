@@ -57,6 +57,7 @@ struct render_ctx {
 	uint64_t config_hash;	    /* site settings, templates, version */
 	struct render_page_rec *pages;
 	size_t n_pages, cap_pages;
+	size_t pages_done; /* pages rendered (not kept) in this run */
 	struct render_pending *pending;
 	size_t n_pending, cap_pending;
 	size_t n_staged; /* temporary files named so far in this batch */
