@@ -28,6 +28,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+
 #include "chorus/date.h"
 #include "chorus/file.h"
 #include "chorus/sanitize.h"
@@ -441,6 +443,8 @@ static int each_page(struct render_ctx *ctx, struct template_set *ts,
 		goto out;
 	}
 	ctx->lock = &lock;
+	/* libxml2 (the sanitiser) is set up once, before any thread uses it. */
+	xmlInitParser();
 	/* A template set is not shared between threads: one each. */
 	for (t = 1; t < n_threads; t++) {
 		if (template_set_new(&w[t].ts, ctx->site->templates_dir,
