@@ -62,6 +62,8 @@
  * article_features table) and the document frequencies (cluster_state).
  */
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,13 +113,24 @@ void chorus_cluster_options_init(struct chorus_cluster_options *o)
 #define POSTINGS_READ 128
 #define CANDIDATES 10
 
-/* The fields the candidate search reads come first: one cache line. */
-struct story {
+/*
+ * What the candidate search reads of each story an index list names, kept
+ * apart from the rest in one array of 32-byte entries: the search touches
+ * thousands of stories an article, and two to a cache line (instead of a
+ * whole story each) keeps that array inside the CPU caches at 500,000
+ * articles.
+ */
+struct hot {
 	int64_t last;	/* the newest member's time */
 	uint32_t alias; /* the story this one merged into; itself if alive */
 	uint32_t seen;	/* the last index list that counted it */
-	uint8_t bands;	/* fingerprint bands it shares with the article */
+	uint32_t stamp; /* the search that last reset acc and bands */
+	float acc;     /* weight of the index keys it shares with the article */
+	uint8_t bands; /* fingerprint bands it shares with the article */
 	uint8_t locked; /* a split override: takes no one, merges with none */
+};
+
+struct story {
 	uint16_t n_years;
 	uint32_t n;			   /* members */
 	int64_t id;			   /* stories.id */
@@ -147,32 +160,36 @@ struct clusterer {
 	struct chorus_cluster_stats *stats;
 	struct chorus_report *report;
 	struct chorus_err *err;
-	struct chorus_text_analyser *an;
-	struct chorus_text_analysis analysis;
 	struct df_table df;
 	struct story *stories;
+	struct hot *hot; /* by story, as stories */
 	size_t n_stories, cap_stories;
 	struct posting *index;
 	size_t index_cap, index_n;
 	struct hmap copies;
 	struct hmap index_of_story; /* stories.id -> index, while replaying */
-	/* per story scratch for candidate search */
-	uint32_t *stamp;
-	float *acc;
+	/* the stories the current candidate search touched */
 	uint32_t *touched;
 	size_t n_touched, stamp_now;
 	uint32_t seen_now;
-	struct chorus_buf body, blob;
+	struct chorus_buf blob;
 	const char *const *split_keys; /* sorted */
 	size_t n_split;
 	size_t pending; /* articles to assign in this run */
 };
 
-/* *v (n entries) += a (na entries), keeping the max strongest. */
+/*
+ * *v (n entries) += a (na entries), keeping the max strongest. Merged on
+ * the stack (story vectors are capped: STORY_TERMS + FEAT_TERMS at most),
+ * then copied back, reallocating only when the vector grows.
+ */
 static int vec_add(struct feat **v, uint32_t *n, const struct feat *a,
 		   size_t na, size_t max, double *norm)
 {
-	struct feat *f = malloc((*n + na + 1) * sizeof(*f));
+	struct feat local[STORY_TERMS + FEAT_TERMS + 1];
+	struct feat *f = *n + na < sizeof(local) / sizeof(local[0])
+			     ? local
+			     : malloc((*n + na + 1) * sizeof(*f));
 	size_t i = 0, j = 0, k = 0;
 	double sum = 0;
 
@@ -192,8 +209,18 @@ static int vec_add(struct feat **v, uint32_t *n, const struct feat *a,
 	k = feat_keep_heaviest(f, k, max);
 	for (i = 0; i < k; i++)
 		sum += (double)f[i].w * f[i].w;
-	free(*v);
-	*v = f;
+	if (f != local) {
+		free(*v);
+		*v = f;
+	} else if (k > *n || !*v) {
+		struct feat *g = realloc(*v, (k + 1) * sizeof(*g));
+
+		if (!g)
+			return CHORUS_ENOMEM;
+		*v = g;
+	}
+	if (f == local)
+		memcpy(*v, f, k * sizeof(*f));
 	*n = (uint32_t)k;
 	if (norm)
 		*norm = sqrt(sum);
@@ -204,12 +231,12 @@ static uint32_t find_root(struct clusterer *cl, uint32_t s)
 {
 	uint32_t r = s;
 
-	while (cl->stories[r].alias != r)
-		r = cl->stories[r].alias;
-	while (cl->stories[s].alias != r) {
-		uint32_t next = cl->stories[s].alias;
+	while (cl->hot[r].alias != r)
+		r = cl->hot[r].alias;
+	while (cl->hot[s].alias != r) {
+		uint32_t next = cl->hot[s].alias;
 
-		cl->stories[s].alias = r;
+		cl->hot[s].alias = r;
 		s = next;
 	}
 	return r;
@@ -369,22 +396,53 @@ static int usable(const struct article_features *f)
 	return f->n_terms >= 8;
 }
 
-/* Post story s under f's strongest terms, its names and its bands. */
-static int index_article(struct clusterer *cl, const struct article_features *f,
-			 uint32_t s)
+/*
+ * The index keys of an article, with the weight each adds in a candidate
+ * search: its strongest terms, its strongest names, its fingerprint bands.
+ * Worked out once an article, for the search and then for its posting.
+ */
+struct index_keys {
+	uint64_t key[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
+	float w[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
+	uint8_t band[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
+	size_t n;
+};
+
+static void index_keys(const struct article_features *f, struct index_keys *k)
 {
 	struct feat top[FEAT_TERMS];
 	size_t n, i;
+
+	k->n = 0;
+	n = strongest(f->terms, f->n_terms, INDEX_TERMS, top);
+	for (i = 0; i < n; i++, k->n++) {
+		k->key[k->n] = key_term(top[i].h);
+		k->w[k->n] = top[i].w;
+		k->band[k->n] = 0;
+	}
+	n = strongest(f->names, f->n_names, INDEX_NAMES, top);
+	for (i = 0; i < n; i++, k->n++) {
+		k->key[k->n] = key_name(top[i].h);
+		k->w[k->n] = top[i].w;
+		k->band[k->n] = 0;
+	}
+	/* A band in common is strong evidence of a copy: weigh it high. */
+	for (i = 0; usable(f) && i < LSH_BANDS; i++, k->n++) {
+		k->key[k->n] = key_band(f, i);
+		k->w[k->n] = 1.0f;
+		k->band[k->n] = 1;
+	}
+}
+
+/* Post story s under an article's index keys. */
+static int index_article(struct clusterer *cl, const struct index_keys *k,
+			 uint32_t s)
+{
+	size_t i;
 	int rc = 0;
 
-	n = strongest(f->terms, f->n_terms, INDEX_TERMS, top);
-	for (i = 0; i < n && !rc; i++)
-		rc = post(cl, key_term(top[i].h), s);
-	n = strongest(f->names, f->n_names, INDEX_NAMES, top);
-	for (i = 0; i < n && !rc; i++)
-		rc = post(cl, key_name(top[i].h), s);
-	for (i = 0; usable(f) && i < LSH_BANDS && !rc; i++)
-		rc = post(cl, key_band(f, i), s);
+	for (i = 0; i < k->n && !rc; i++)
+		rc = post(cl, k->key[i], s);
 	return rc;
 }
 
@@ -400,9 +458,10 @@ static void add_years(struct story *sy, const uint16_t *years, size_t n)
 	}
 }
 
-/* Add article features f (published t) to story s. */
+/* Add article features f (published t, index keys k) to story s. */
 static int story_add(struct clusterer *cl, uint32_t s,
-		     const struct article_features *f, int64_t t)
+		     const struct article_features *f,
+		     const struct index_keys *k, int64_t t)
 {
 	struct story *sy = &cl->stories[s];
 	struct feat head[FEAT_HEAD];
@@ -425,9 +484,9 @@ static int story_add(struct clusterer *cl, uint32_t s,
 		return rc;
 	add_years(sy, f->years, f->n_years);
 	sy->n++;
-	if (t > sy->last)
-		sy->last = t;
-	rc = index_article(cl, f, s);
+	if (t > cl->hot[s].last)
+		cl->hot[s].last = t;
+	rc = index_article(cl, k, s);
 	if (!rc)
 		rc = hmap_put(&cl->copies, f->text_hash, s);
 	return rc;
@@ -440,31 +499,26 @@ static int story_push(struct clusterer *cl, int64_t id, uint32_t *out)
 	if (cl->n_stories == cl->cap_stories) {
 		size_t cap = cl->cap_stories ? cl->cap_stories * 2 : 256;
 		struct story *v = realloc(cl->stories, cap * sizeof(*v));
-		uint32_t *stamp = realloc(cl->stamp, cap * sizeof(*stamp));
-		float *acc;
+		struct hot *hot = realloc(cl->hot, cap * sizeof(*hot));
 		uint32_t *touched;
 
 		if (v)
 			cl->stories = v;
-		if (stamp)
-			cl->stamp = stamp;
-		if (!v || !stamp)
+		if (hot)
+			cl->hot = hot;
+		if (!v || !hot)
 			return CHORUS_ENOMEM;
-		acc = realloc(cl->acc, cap * sizeof(*acc));
-		if (acc)
-			cl->acc = acc;
 		touched = realloc(cl->touched, cap * sizeof(*touched));
-		if (touched)
-			cl->touched = touched;
-		if (!acc || !touched)
+		if (!touched)
 			return CHORUS_ENOMEM;
+		cl->touched = touched;
 		cl->cap_stories = cap;
 	}
 	sy = &cl->stories[cl->n_stories];
 	memset(sy, 0, sizeof(*sy));
 	sy->id = id;
-	sy->alias = (uint32_t)cl->n_stories;
-	cl->stamp[cl->n_stories] = 0;
+	memset(&cl->hot[cl->n_stories], 0, sizeof(cl->hot[0]));
+	cl->hot[cl->n_stories].alias = (uint32_t)cl->n_stories;
 	*out = (uint32_t)cl->n_stories++;
 	return 0;
 }
@@ -508,11 +562,11 @@ static double year_conflict(const struct article_features *f,
 }
 
 static double score(const struct clusterer *cl,
-		    const struct article_features *f, int64_t t,
-		    const struct story *sy)
+		    const struct article_features *f, int64_t t, uint32_t story)
 {
 	const struct chorus_cluster_options *o = cl->opt;
-	double s = 0, dt = (double)(t - sy->last), words = 0;
+	const struct story *sy = &cl->stories[story];
+	double s = 0, dt = (double)(t - cl->hot[story].last), words = 0;
 
 	if (sy->norm_terms > 0)
 		words = feat_dot(f->terms, f->n_terms, sy->terms, sy->n_terms) /
@@ -534,10 +588,10 @@ static double score(const struct clusterer *cl,
 
 static int alive(const struct clusterer *cl, uint32_t s, int64_t t)
 {
-	const struct story *sy = &cl->stories[s];
+	const struct hot *h = &cl->hot[s];
 
-	return !sy->locked &&
-	       (cl->opt->window <= 0 || t - sy->last <= cl->opt->window);
+	return !h->locked &&
+	       (cl->opt->window <= 0 || t - h->last <= cl->opt->window);
 }
 
 /*
@@ -555,25 +609,25 @@ static void gather(struct clusterer *cl, uint64_t key, float w, int band,
 		return;
 	if (++cl->seen_now == UINT32_MAX) {
 		for (i = 0; i < cl->n_stories; i++)
-			cl->stories[i].seen = 0;
+			cl->hot[i].seen = 0;
 		cl->seen_now = 1;
 	}
 	from = p->n > POSTINGS_READ ? p->n - POSTINGS_READ : 0;
 	for (i = p->n; i-- > from;) {
 		uint32_t s = find_root(cl, p->v[i]);
-		struct story *sy = &cl->stories[s];
+		struct hot *h = &cl->hot[s];
 
-		if (sy->seen == cl->seen_now || !alive(cl, s, t))
+		if (h->seen == cl->seen_now || !alive(cl, s, t))
 			continue;
-		sy->seen = cl->seen_now;
-		if (cl->stamp[s] != cl->stamp_now) {
-			cl->stamp[s] = (uint32_t)cl->stamp_now;
-			cl->acc[s] = 0;
-			sy->bands = 0;
+		h->seen = cl->seen_now;
+		if (h->stamp != cl->stamp_now) {
+			h->stamp = (uint32_t)cl->stamp_now;
+			h->acc = 0;
+			h->bands = 0;
 			cl->touched[cl->n_touched++] = s;
 		}
-		cl->acc[s] += w;
-		sy->bands += (uint8_t)band;
+		h->acc += w;
+		h->bands += (uint8_t)band;
 	}
 }
 
@@ -597,37 +651,30 @@ static int cmp_cand_acc(const void *a, const void *b)
  * receives the story sharing the most fingerprint bands with f, two or
  * more (a near copy), else UINT32_MAX.
  */
-static size_t candidates(struct clusterer *cl, const struct article_features *f,
+static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 			 int64_t t, struct cand *out, uint32_t *copy)
 {
-	struct feat top[FEAT_TERMS];
-	size_t n, i, k;
+	size_t i, k;
 
 	cl->stamp_now++;
 	if (cl->stamp_now > UINT32_MAX - 1) {
-		memset(cl->stamp, 0, cl->n_stories * sizeof(*cl->stamp));
+		for (i = 0; i < cl->n_stories; i++)
+			cl->hot[i].stamp = 0;
 		cl->stamp_now = 1;
 	}
 	cl->n_touched = 0;
-	n = strongest(f->terms, f->n_terms, INDEX_TERMS, top);
-	for (i = 0; i < n; i++)
-		gather(cl, key_term(top[i].h), top[i].w, 0, t);
-	n = strongest(f->names, f->n_names, INDEX_NAMES, top);
-	for (i = 0; i < n; i++)
-		gather(cl, key_name(top[i].h), top[i].w, 0, t);
-	/* A band in common is strong evidence of a copy: weigh it high. */
-	for (i = 0; usable(f) && i < LSH_BANDS; i++)
-		gather(cl, key_band(f, i), 1.0f, 1, t);
+	for (i = 0; i < keys->n; i++)
+		gather(cl, keys->key[i], keys->w[i], keys->band[i], t);
 	*copy = UINT32_MAX;
 	k = 0;
 	for (i = 0; i < cl->n_touched; i++) {
-		struct cand c = {cl->touched[i], cl->acc[cl->touched[i]], 0};
-		const struct story *sy = &cl->stories[c.s];
+		struct cand c = {cl->touched[i], cl->hot[cl->touched[i]].acc,
+				 0};
+		const struct hot *h = &cl->hot[c.s];
 
-		if (sy->bands >= 2 &&
-		    (*copy == UINT32_MAX ||
-		     sy->bands > cl->stories[*copy].bands ||
-		     (sy->bands == cl->stories[*copy].bands && c.s < *copy)))
+		if (h->bands >= 2 &&
+		    (*copy == UINT32_MAX || h->bands > cl->hot[*copy].bands ||
+		     (h->bands == cl->hot[*copy].bands && c.s < *copy)))
 			*copy = c.s;
 
 		if (k < CANDIDATES) {
@@ -703,9 +750,9 @@ static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 		return chorus_err_set(cl->err, rc, "out of memory");
 	add_years(x, y->years, y->n_years);
 	x->n += y->n;
-	if (y->last > x->last)
-		x->last = y->last;
-	y->alias = a;
+	if (cl->hot[b].last > cl->hot[a].last)
+		cl->hot[a].last = cl->hot[b].last;
+	cl->hot[b].alias = a;
 	free(y->terms);
 	free(y->names);
 	free(y->head);
@@ -747,44 +794,38 @@ static uint64_t link_key(const char *link)
 	return XXH3_64bits_withSeed(link, strlen(link), 0x6c);
 }
 
-/* One unassigned article: score, join or found, maybe merge. */
-static int assign_one(void *ctx, const struct chorus_store_row *r)
+/* One unassigned article, analysed: score, join or found, maybe merge. */
+static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
+		      const struct chorus_text_analysis *an)
 {
-	struct clusterer *cl = ctx;
 	struct article_features f;
+	struct index_keys keys;
 	struct cand cands[CANDIDATES];
 	size_t n = 0, i;
 	uint32_t best = UINT32_MAX, copy, near = UINT32_MAX;
 	double best_score = 0;
 	int rc, locked = is_split(cl, r->key);
 
-	chorus_buf_reset(&cl->body);
-	rc = chorus_buf_printf(&cl->body, "%s\n%s",
-			       r->subtitle ? r->subtitle : "",
-			       r->text ? r->text : "");
-	if (!rc)
-		rc = chorus_text_analyse(cl->an, r->language, r->title,
-					 cl->body.data, &cl->analysis);
-	if (!rc)
-		rc = features_from_analysis(&cl->analysis, &cl->df, 1, &f);
+	rc = features_from_analysis(an, &cl->df, 1, &f);
 	if (rc)
 		return chorus_err_set(cl->err, rc, "out of memory");
+	index_keys(&f, &keys);
 	/* Exact copies: the same link or the same words. */
 	if (!locked &&
 	    ((r->link && hmap_get(&cl->copies, link_key(r->link), &copy)) ||
 	     (usable(&f) && hmap_get(&cl->copies, f.text_hash, &copy)))) {
 		copy = find_root(cl, copy);
-		if (!cl->stories[copy].locked) {
+		if (!cl->hot[copy].locked) {
 			best = copy;
 			best_score = 1;
 			cl->stats->copies++;
 		}
 	}
 	if (best == UINT32_MAX && !locked) {
-		n = candidates(cl, &f, r->published, cands, &near);
+		n = candidates(cl, &keys, r->published, cands, &near);
 		for (i = 0; i < n; i++) {
-			cands[i].score = score(cl, &f, r->published,
-					       &cl->stories[cands[i].s]);
+			cands[i].score =
+			    score(cl, &f, r->published, cands[i].s);
 			if (cands[i].score > best_score ||
 			    (cands[i].score == best_score &&
 			     best != UINT32_MAX && cands[i].s < best)) {
@@ -794,8 +835,7 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 		}
 		if (near != UINT32_MAX) {
 			/* A near copy joins its original's story. */
-			double sc =
-			    score(cl, &f, r->published, &cl->stories[near]);
+			double sc = score(cl, &f, r->published, near);
 
 			best = near;
 			best_score =
@@ -809,7 +849,7 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 		rc = found_story(cl, r, &best);
 		best_score = 1;
 		if (!rc)
-			cl->stories[best].locked = (uint8_t)locked;
+			cl->hot[best].locked = (uint8_t)locked;
 	}
 	if (!rc)
 		rc = chorus_store_article_assign(
@@ -820,7 +860,7 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 		rc = chorus_store_features_put(cl->st, r->id, r->hash,
 					       cl->blob.data, cl->blob.len,
 					       cl->err);
-	if (!rc && (rc = story_add(cl, best, &f, r->published)))
+	if (!rc && (rc = story_add(cl, best, &f, &keys, r->published)))
 		chorus_err_set(cl->err, rc, "out of memory");
 	if (!rc && r->link &&
 	    (rc = hmap_put(&cl->copies, link_key(r->link), best)))
@@ -830,7 +870,7 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 		uint32_t a = find_root(cl, best), b = find_root(cl, cands[i].s);
 
 		if (a == b || cands[i].score < cl->opt->threshold ||
-		    cl->stories[a].locked || cl->stories[b].locked ||
+		    cl->hot[a].locked || cl->hot[b].locked ||
 		    story_similarity(cl, &cl->stories[a], &cl->stories[b]) <
 			cl->opt->merge_threshold)
 			continue;
@@ -844,11 +884,274 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 	return rc;
 }
 
+/*
+ * The analysis pipeline. Reading an article's words (tokens, folding,
+ * stemming, names, fingerprint: src/text_analyse.c) depends on nothing but
+ * the article, so a second thread does it, batches ahead of the clustering,
+ * which stays on the calling thread and takes the articles one at a time in
+ * their order, exactly as without the thread: the result cannot depend on
+ * the threads' timing. Rows are copied out of SQLite (its pointers die at
+ * the next row) into the batch's arena.
+ */
+#define BATCH 256
+#define N_BATCHES 3
+
+enum batch_state { BATCH_FREE, BATCH_QUEUED, BATCH_DONE };
+
+struct job {
+	struct chorus_store_row row; /* strings point into the batch arena */
+	size_t off[5];	/* key, title, body, link, language; SIZE_MAX: NULL */
+	size_t text_at; /* where the text starts in the body */
+	struct chorus_text_analysis an;
+	int rc;
+};
+
+struct batch {
+	struct job jobs[BATCH];
+	size_t n;
+	struct chorus_buf arena;
+	enum batch_state state;
+};
+
+struct pipeline {
+	struct clusterer *cl;
+	struct chorus_text_analyser *an; /* the analysing thread's */
+	struct batch *b;		 /* N_BATCHES, a ring */
+	size_t fill;			 /* the batch being filled */
+	size_t next;			 /* the oldest batch in flight */
+	size_t in_flight;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int sync;     /* mu and cv were made */
+	int threaded; /* else batches are analysed as they are queued */
+	int quit;
+};
+
+static void batch_analyse(struct chorus_text_analyser *an, struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		struct job *j = &b->jobs[i];
+
+		j->rc = chorus_text_analyse(an, j->row.language, j->row.title,
+					    b->arena.data + j->off[2], &j->an);
+	}
+}
+
+static void *pipeline_main(void *arg)
+{
+	struct pipeline *p = arg;
+	size_t w = 0;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->quit && p->b[w].state != BATCH_QUEUED)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->quit)
+			break;
+		pthread_mutex_unlock(&p->mu);
+		batch_analyse(p->an, &p->b[w]);
+		pthread_mutex_lock(&p->mu);
+		p->b[w].state = BATCH_DONE;
+		pthread_cond_broadcast(&p->cv);
+		w = (w + 1) % N_BATCHES;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static int pipeline_start(struct pipeline *p, struct clusterer *cl)
+{
+	size_t i;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->cl = cl;
+	p->b = calloc(N_BATCHES, sizeof(*p->b));
+	if (!p->b)
+		return CHORUS_ENOMEM;
+	for (i = 0; i < N_BATCHES; i++)
+		chorus_buf_init(&p->b[i].arena, 0);
+	if (pthread_mutex_init(&p->mu, NULL))
+		return CHORUS_ENOMEM;
+	if (pthread_cond_init(&p->cv, NULL)) {
+		pthread_mutex_destroy(&p->mu);
+		return CHORUS_ENOMEM;
+	}
+	p->sync = 1;
+	rc = chorus_text_analyser_new(&p->an);
+	if (rc)
+		return rc;
+	/* No thread to be had: the same work, in turn, on this one. */
+	p->threaded = !pthread_create(&p->thread, NULL, pipeline_main, p);
+	return 0;
+}
+
+/* Stop the thread (if any) and free everything; p may be half started. */
+static void pipeline_stop(struct pipeline *p)
+{
+	size_t i, k;
+
+	if (!p->b)
+		return;
+	if (p->threaded) {
+		pthread_mutex_lock(&p->mu);
+		p->quit = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->thread, NULL);
+	}
+	if (p->sync) {
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
+	}
+	for (i = 0; i < N_BATCHES; i++) {
+		for (k = 0; k < BATCH; k++)
+			chorus_text_analysis_release(&p->b[i].jobs[k].an);
+		chorus_buf_release(&p->b[i].arena);
+	}
+	free(p->b);
+	chorus_text_analyser_free(p->an);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Cluster the oldest batch in flight once it is analysed. */
+static int pipeline_drain_one(struct pipeline *p)
+{
+	struct batch *b = &p->b[p->next];
+	size_t i;
+	int rc = 0;
+
+	if (p->threaded) {
+		pthread_mutex_lock(&p->mu);
+		while (b->state != BATCH_DONE)
+			pthread_cond_wait(&p->cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+	}
+	for (i = 0; i < b->n && !rc; i++) {
+		rc = b->jobs[i].rc;
+		if (rc)
+			rc = chorus_err_set(p->cl->err, rc, "out of memory");
+		else
+			rc = assign_one(p->cl, &b->jobs[i].row, &b->jobs[i].an);
+	}
+	b->n = 0;
+	chorus_buf_reset(&b->arena);
+	if (p->threaded)
+		pthread_mutex_lock(&p->mu);
+	b->state = BATCH_FREE;
+	if (p->threaded)
+		pthread_mutex_unlock(&p->mu);
+	p->next = (p->next + 1) % N_BATCHES;
+	p->in_flight--;
+	return rc;
+}
+
+/* Queue the batch being filled; cluster the oldest when none is free. */
+static int pipeline_queue(struct pipeline *p)
+{
+	struct batch *b = &p->b[p->fill];
+	size_t i, k;
+
+	for (i = 0; i < b->n; i++) {
+		struct job *j = &b->jobs[i];
+		const char **f[5] = {&j->row.key, &j->row.title, &j->row.text,
+				     &j->row.link, &j->row.language};
+
+		for (k = 0; k < 5; k++)
+			*f[k] = j->off[k] == SIZE_MAX
+				    ? NULL
+				    : b->arena.data + j->off[k];
+		j->row.subtitle = NULL; /* read only as part of the body */
+		j->row.text += j->text_at;
+	}
+	if (p->threaded) {
+		pthread_mutex_lock(&p->mu);
+		b->state = BATCH_QUEUED;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	} else {
+		batch_analyse(p->an, b);
+		b->state = BATCH_DONE;
+	}
+	p->fill = (p->fill + 1) % N_BATCHES;
+	p->in_flight++;
+	return p->in_flight == N_BATCHES ? pipeline_drain_one(p) : 0;
+}
+
+/* Copy s (may be NULL) with its NUL into the arena; *off its place. */
+static int arena_add(struct chorus_buf *a, const char *s, size_t *off)
+{
+	*off = SIZE_MAX;
+	if (!s)
+		return 0;
+	*off = a->len;
+	return chorus_buf_add(a, s, strlen(s) + 1);
+}
+
+/* One unassigned article from the store: into the batch being filled. */
+static int pipeline_put(void *ctx, const struct chorus_store_row *r)
+{
+	struct pipeline *p = ctx;
+	struct batch *b = &p->b[p->fill];
+	struct job *j = &b->jobs[b->n];
+	const char *sub = r->subtitle ? r->subtitle : "";
+	int rc;
+
+	j->row = *r;
+	j->row.features = NULL;
+	j->row.n_features = 0;
+	/* The body analysed is the subtitle, a line break, the text. */
+	j->off[2] = b->arena.len;
+	j->text_at = strlen(sub) + 1;
+	rc = chorus_buf_add(&b->arena, sub, j->text_at - 1);
+	if (!rc)
+		rc = chorus_buf_addc(&b->arena, '\n');
+	if (!rc)
+		rc = chorus_buf_add(&b->arena, r->text ? r->text : "",
+				    r->text ? strlen(r->text) + 1 : 1);
+	if (!rc)
+		rc = arena_add(&b->arena, r->key, &j->off[0]);
+	if (!rc)
+		rc = arena_add(&b->arena, r->title, &j->off[1]);
+	if (!rc)
+		rc = arena_add(&b->arena, r->link, &j->off[3]);
+	if (!rc)
+		rc = arena_add(&b->arena, r->language, &j->off[4]);
+	if (rc)
+		return chorus_err_set(p->cl->err, rc, "out of memory");
+	if (++b->n == BATCH)
+		return pipeline_queue(p);
+	return 0;
+}
+
+/* Every unassigned article through the pipeline, in the store's order. */
+static int assign_pending(struct clusterer *cl)
+{
+	struct pipeline p;
+	int rc = pipeline_start(&p, cl);
+
+	if (rc)
+		rc = chorus_err_set(cl->err, rc, "out of memory");
+	if (!rc)
+		rc = chorus_store_scan_pending(cl->st, pipeline_put, &p,
+					       cl->err);
+	if (!rc && p.b[p.fill].n)
+		rc = pipeline_queue(&p);
+	while (!rc && p.in_flight)
+		rc = pipeline_drain_one(&p);
+	pipeline_stop(&p);
+	return rc;
+}
+
 /* One stored member of a live story: rebuild the story in memory. */
 static int replay_one(void *ctx, const struct chorus_store_row *r)
 {
 	struct clusterer *cl = ctx;
 	struct article_features f;
+	struct index_keys keys;
 	uint32_t s;
 	int rc;
 
@@ -862,7 +1165,8 @@ static int replay_one(void *ctx, const struct chorus_store_row *r)
 		if (rc)
 			return chorus_err_set(cl->err, rc, "out of memory");
 	}
-	rc = story_add(cl, s, &f, r->published);
+	index_keys(&f, &keys);
+	rc = story_add(cl, s, &f, &keys, r->published);
 	if (!rc && r->link)
 		rc = hmap_put(&cl->copies, link_key(r->link), s);
 	return rc ? chorus_err_set(cl->err, rc, "out of memory") : 0;
@@ -888,7 +1192,7 @@ static int lock_split(struct clusterer *cl)
 		if (!rc && story &&
 		    hmap_get(&cl->index_of_story, (uint64_t)story, &s) &&
 		    cl->stories[s].n == 1)
-			cl->stories[s].locked = 1;
+			cl->hot[s].locked = 1;
 	}
 	return rc;
 }
@@ -974,8 +1278,7 @@ static void clusterer_release(struct clusterer *cl)
 		free(cl->index[i].v);
 	free(cl->index);
 	free(cl->stories);
-	free(cl->stamp);
-	free(cl->acc);
+	free(cl->hot);
 	free(cl->touched);
 	free(cl->copies.keys);
 	free(cl->copies.vals);
@@ -983,9 +1286,6 @@ static void clusterer_release(struct clusterer *cl)
 	free(cl->index_of_story.vals);
 	free((void *)cl->split_keys);
 	df_release(&cl->df);
-	chorus_text_analysis_release(&cl->analysis);
-	chorus_text_analyser_free(cl->an);
-	chorus_buf_release(&cl->body);
 	chorus_buf_release(&cl->blob);
 }
 
@@ -1009,14 +1309,10 @@ int chorus_cluster_run(struct chorus_store *st,
 	cl.stats = stats;
 	cl.report = report;
 	cl.err = err;
-	chorus_text_analysis_init(&cl.analysis);
-	chorus_buf_init(&cl.body, 0);
 	chorus_buf_init(&cl.blob, 0);
 	splits = calloc(opt->n_overrides + 1, sizeof(*splits));
-	rc = splits ? chorus_text_analyser_new(&cl.an) : CHORUS_ENOMEM;
-	if (rc) {
-		free((void *)splits);
-		rc = chorus_err_set(err, rc, "out of memory");
+	if (!splits) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < opt->n_overrides; i++)
@@ -1040,8 +1336,7 @@ int chorus_cluster_run(struct chorus_store *st,
 		if (!rc)
 			rc = lock_split(&cl);
 		if (!rc)
-			rc =
-			    chorus_store_scan_pending(st, assign_one, &cl, err);
+			rc = assign_pending(&cl);
 		if (!rc && (rc = df_encode(&cl.df, &cl.blob)))
 			chorus_err_set(err, rc, "out of memory");
 		if (!rc)
