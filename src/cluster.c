@@ -112,23 +112,31 @@ void chorus_cluster_options_init(struct chorus_cluster_options *o)
 #define LSH_BANDS 4
 #define POSTINGS_READ 128
 #define CANDIDATES 10
+#define PREFETCH 8 /* index list entries read ahead */
 
 /*
- * What the candidate search reads of each story an index list names, kept
- * apart from the rest in one array of 32-byte entries: the search touches
- * thousands of stories an article, and two to a cache line (instead of a
- * whole story each) keeps that array inside the CPU caches at 500,000
- * articles.
+ * What the candidate search asks of each story it meets, apart from the
+ * rest of the story (read once a story a search).
  */
 struct hot {
 	int64_t last;	/* the newest member's time */
-	uint32_t alias; /* the story this one merged into; itself if alive */
-	uint32_t seen;	/* the last index list that counted it */
-	uint32_t stamp; /* the search that last reset acc and bands */
-	float acc;     /* weight of the index keys it shares with the article */
-	uint8_t bands; /* fingerprint bands it shares with the article */
 	uint8_t locked; /* a split override: takes no one, merges with none */
 };
+
+/*
+ * A story met in one candidate search, in the search's own small table:
+ * it stays in the CPU's nearest caches however many stories there are.
+ */
+struct hit {
+	uint32_t s;    /* the story (a root) */
+	uint32_t gen;  /* the search it is of; another: a free slot */
+	float acc;     /* weight of the index keys it shares with the article */
+	uint16_t list; /* the last index list that counted it */
+	uint8_t bands; /* fingerprint bands it shares with the article */
+};
+
+#define HITS_BITS 13
+#define HITS (1u << HITS_BITS) /* > 2x the most a search can meet */
 
 struct story {
 	uint16_t n_years;
@@ -163,15 +171,19 @@ struct clusterer {
 	struct df_table df;
 	struct story *stories;
 	struct hot *hot; /* by story, as stories */
+	uint32_t *alias; /* by story: the story it merged into, or itself;
+			    read for every index entry, so on its own */
 	size_t n_stories, cap_stories;
 	struct posting *index;
 	size_t index_cap, index_n;
 	struct hmap copies;
 	struct hmap index_of_story; /* stories.id -> index, while replaying */
-	/* the stories the current candidate search touched */
-	uint32_t *touched;
-	size_t n_touched, stamp_now;
-	uint32_t seen_now;
+	/* the current candidate search: its stories, the slots it used */
+	struct hit *hits;
+	uint32_t gen;
+	uint32_t
+	    touched[(INDEX_TERMS + INDEX_NAMES + LSH_BANDS) * POSTINGS_READ];
+	size_t n_touched;
 	struct chorus_buf blob;
 	const char *const *split_keys; /* sorted */
 	size_t n_split;
@@ -231,12 +243,12 @@ static uint32_t find_root(struct clusterer *cl, uint32_t s)
 {
 	uint32_t r = s;
 
-	while (cl->hot[r].alias != r)
-		r = cl->hot[r].alias;
-	while (cl->hot[s].alias != r) {
-		uint32_t next = cl->hot[s].alias;
+	while (cl->alias[r] != r)
+		r = cl->alias[r];
+	while (cl->alias[s] != r) {
+		uint32_t next = cl->alias[s];
 
-		cl->hot[s].alias = r;
+		cl->alias[s] = r;
 		s = next;
 	}
 	return r;
@@ -301,6 +313,14 @@ static int hmap_get(const struct hmap *m, uint64_t key, uint32_t *val)
 	return 0;
 }
 
+/* Where the index's probe for key starts (key 0 is stored as 1). */
+static size_t index_pos(const struct clusterer *cl, uint64_t key)
+{
+	key = key ? key : 1;
+	return (size_t)(key * 0x9e3779b97f4a7c15ULL >> 20) &
+	       (cl->index_cap - 1);
+}
+
 static struct posting *index_slot(struct clusterer *cl, uint64_t key,
 				  int create)
 {
@@ -330,7 +350,7 @@ static struct posting *index_slot(struct clusterer *cl, uint64_t key,
 	}
 	if (!cl->index_cap)
 		return NULL;
-	i = (size_t)(key * 0x9e3779b97f4a7c15ULL >> 20) & (cl->index_cap - 1);
+	i = index_pos(cl, key);
 	while (cl->index[i].key && cl->index[i].key != key)
 		i = (i + 1) & (cl->index_cap - 1);
 	if (!cl->index[i].key) {
@@ -500,7 +520,7 @@ static int story_push(struct clusterer *cl, int64_t id, uint32_t *out)
 		size_t cap = cl->cap_stories ? cl->cap_stories * 2 : 256;
 		struct story *v = realloc(cl->stories, cap * sizeof(*v));
 		struct hot *hot = realloc(cl->hot, cap * sizeof(*hot));
-		uint32_t *touched;
+		uint32_t *alias;
 
 		if (v)
 			cl->stories = v;
@@ -508,17 +528,17 @@ static int story_push(struct clusterer *cl, int64_t id, uint32_t *out)
 			cl->hot = hot;
 		if (!v || !hot)
 			return CHORUS_ENOMEM;
-		touched = realloc(cl->touched, cap * sizeof(*touched));
-		if (!touched)
+		alias = realloc(cl->alias, cap * sizeof(*alias));
+		if (!alias)
 			return CHORUS_ENOMEM;
-		cl->touched = touched;
+		cl->alias = alias;
 		cl->cap_stories = cap;
 	}
 	sy = &cl->stories[cl->n_stories];
 	memset(sy, 0, sizeof(*sy));
 	sy->id = id;
 	memset(&cl->hot[cl->n_stories], 0, sizeof(cl->hot[0]));
-	cl->hot[cl->n_stories].alias = (uint32_t)cl->n_stories;
+	cl->alias[cl->n_stories] = (uint32_t)cl->n_stories;
 	*out = (uint32_t)cl->n_stories++;
 	return 0;
 }
@@ -594,38 +614,51 @@ static int alive(const struct clusterer *cl, uint32_t s, int64_t t)
 	       (cl->opt->window <= 0 || t - h->last <= cl->opt->window);
 }
 
-/*
- * Accumulate weight w for the alive roots of the newest postings of key,
- * each story once however many of its members are posted there (else a
- * big story would outweigh a close one).
- */
-static void gather(struct clusterer *cl, uint64_t key, float w, int band,
-		   int64_t t)
+/* The search's entry for story s, made (empty) on first sight. */
+static struct hit *hit_get(struct clusterer *cl, uint32_t s)
 {
-	struct posting *p = index_slot(cl, key, 0);
+	size_t i = (size_t)((s * 0x9e3779b1u) >> (32 - HITS_BITS));
+	struct hit *h;
+
+	while (cl->hits[i].gen == cl->gen && cl->hits[i].s != s)
+		i = (i + 1) & (HITS - 1);
+	h = &cl->hits[i];
+	if (h->gen != cl->gen) {
+		h->gen = cl->gen;
+		h->s = s;
+		h->acc = 0;
+		h->bands = 0;
+		h->list = UINT16_MAX;
+		cl->touched[cl->n_touched++] = (uint32_t)i;
+	}
+	return h;
+}
+
+/*
+ * Accumulate weight w for the roots of the newest postings of list k,
+ * each story once however many of its members are posted there (else a
+ * big story would outweigh a close one). Whether a story is alive is
+ * asked once the lists are read (it cannot change meanwhile).
+ */
+static void gather(struct clusterer *cl, const struct posting *p, size_t k,
+		   float w, int band)
+{
 	uint32_t i, from;
 
 	if (!p)
 		return;
-	if (++cl->seen_now == UINT32_MAX) {
-		for (i = 0; i < cl->n_stories; i++)
-			cl->hot[i].seen = 0;
-		cl->seen_now = 1;
-	}
 	from = p->n > POSTINGS_READ ? p->n - POSTINGS_READ : 0;
 	for (i = p->n; i-- > from;) {
-		uint32_t s = find_root(cl, p->v[i]);
-		struct hot *h = &cl->hot[s];
+		struct hit *h;
 
-		if (h->seen == cl->seen_now || !alive(cl, s, t))
+		/* Each entry is a story read from anywhere in the alias
+		 * array: ask for it ahead, so the misses overlap. */
+		if (i >= from + PREFETCH)
+			__builtin_prefetch(&cl->alias[p->v[i - PREFETCH]]);
+		h = hit_get(cl, find_root(cl, p->v[i]));
+		if (h->list == k)
 			continue;
-		h->seen = cl->seen_now;
-		if (h->stamp != cl->stamp_now) {
-			h->stamp = (uint32_t)cl->stamp_now;
-			h->acc = 0;
-			h->bands = 0;
-			cl->touched[cl->n_touched++] = s;
-		}
+		h->list = (uint16_t)k;
 		h->acc += w;
 		h->bands += (uint8_t)band;
 	}
@@ -654,28 +687,43 @@ static int cmp_cand_acc(const void *a, const void *b)
 static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 			 int64_t t, struct cand *out, uint32_t *copy)
 {
+	struct posting *lists[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
 	size_t i, k;
+	uint8_t copy_bands = 0;
 
-	cl->stamp_now++;
-	if (cl->stamp_now > UINT32_MAX - 1) {
-		for (i = 0; i < cl->n_stories; i++)
-			cl->hot[i].stamp = 0;
-		cl->stamp_now = 1;
+	if (++cl->gen == 0) {
+		memset(cl->hits, 0, HITS * sizeof(*cl->hits));
+		cl->gen = 1;
 	}
 	cl->n_touched = 0;
+	/* The index slots, then the ends of their lists, are asked for
+	 * before they are read: each is a miss in a table of millions. */
+	for (i = 0; i < keys->n && cl->index_cap; i++)
+		__builtin_prefetch(&cl->index[index_pos(cl, keys->key[i])]);
+	for (i = 0; i < keys->n; i++) {
+		lists[i] = index_slot(cl, keys->key[i], 0);
+		if (lists[i] && lists[i]->n)
+			__builtin_prefetch(&lists[i]->v[lists[i]->n - 1]);
+	}
 	for (i = 0; i < keys->n; i++)
-		gather(cl, keys->key[i], keys->w[i], keys->band[i], t);
+		gather(cl, lists[i], i, keys->w[i], keys->band[i]);
 	*copy = UINT32_MAX;
 	k = 0;
 	for (i = 0; i < cl->n_touched; i++) {
-		struct cand c = {cl->touched[i], cl->hot[cl->touched[i]].acc,
-				 0};
-		const struct hot *h = &cl->hot[c.s];
+		const struct hit *h = &cl->hits[cl->touched[i]];
+		struct cand c = {h->s, h->acc, 0};
 
+		if (i + PREFETCH < cl->n_touched)
+			__builtin_prefetch(
+			    &cl->hot[cl->hits[cl->touched[i + PREFETCH]].s]);
+		if (!alive(cl, c.s, t))
+			continue;
 		if (h->bands >= 2 &&
-		    (*copy == UINT32_MAX || h->bands > cl->hot[*copy].bands ||
-		     (h->bands == cl->hot[*copy].bands && c.s < *copy)))
+		    (*copy == UINT32_MAX || h->bands > copy_bands ||
+		     (h->bands == copy_bands && c.s < *copy))) {
 			*copy = c.s;
+			copy_bands = h->bands;
+		}
 
 		if (k < CANDIDATES) {
 			out[k++] = c;
@@ -752,7 +800,7 @@ static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 	x->n += y->n;
 	if (cl->hot[b].last > cl->hot[a].last)
 		cl->hot[a].last = cl->hot[b].last;
-	cl->hot[b].alias = a;
+	cl->alias[b] = a;
 	free(y->terms);
 	free(y->names);
 	free(y->head);
@@ -1279,7 +1327,8 @@ static void clusterer_release(struct clusterer *cl)
 	free(cl->index);
 	free(cl->stories);
 	free(cl->hot);
-	free(cl->touched);
+	free(cl->alias);
+	free(cl->hits);
 	free(cl->copies.keys);
 	free(cl->copies.vals);
 	free(cl->index_of_story.keys);
@@ -1311,7 +1360,9 @@ int chorus_cluster_run(struct chorus_store *st,
 	cl.err = err;
 	chorus_buf_init(&cl.blob, 0);
 	splits = calloc(opt->n_overrides + 1, sizeof(*splits));
-	if (!splits) {
+	cl.hits = calloc(HITS, sizeof(*cl.hits));
+	if (!splits || !cl.hits) {
+		free((void *)splits);
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
