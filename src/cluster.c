@@ -688,7 +688,7 @@ static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 			 int64_t t, struct cand *out, uint32_t *copy)
 {
 	struct posting *lists[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
-	size_t i, k;
+	size_t i, k, weak = 0;
 	uint8_t copy_bands = 0;
 
 	if (++cl->gen == 0) {
@@ -712,11 +712,12 @@ static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 	for (i = 0; i < cl->n_touched; i++) {
 		const struct hit *h = &cl->hits[cl->touched[i]];
 		struct cand c = {h->s, h->acc, 0};
+		int enters = k < CANDIDATES || cmp_cand_acc(&c, &out[weak]) < 0;
 
-		if (i + PREFETCH < cl->n_touched)
-			__builtin_prefetch(
-			    &cl->hot[cl->hits[cl->touched[i + PREFETCH]].s]);
-		if (!alive(cl, c.s, t))
+		/* Only a story that would be kept, or may be a near copy, is
+		 * asked whether it is alive: most hits are neither, and the
+		 * question is a miss in an array of every story. */
+		if ((!enters && h->bands < 2) || !alive(cl, c.s, t))
 			continue;
 		if (h->bands >= 2 &&
 		    (*copy == UINT32_MAX || h->bands > copy_bands ||
@@ -724,20 +725,20 @@ static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 			*copy = c.s;
 			copy_bands = h->bands;
 		}
-
-		if (k < CANDIDATES) {
-			out[k++] = c;
+		if (!enters)
 			continue;
-		}
-		/* Replace the weakest kept when this one is stronger. */
-		{
-			size_t w = 0, j;
+		if (k < CANDIDATES)
+			out[k++] = c;
+		else
+			out[weak] = c; /* the weakest kept gives way */
+		/* Which kept one is the weakest now. */
+		if (k == CANDIDATES) {
+			size_t j;
 
+			weak = 0;
 			for (j = 1; j < k; j++)
-				if (cmp_cand_acc(&out[j], &out[w]) > 0)
-					w = j;
-			if (cmp_cand_acc(&c, &out[w]) < 0)
-				out[w] = c;
+				if (cmp_cand_acc(&out[j], &out[weak]) > 0)
+					weak = j;
 		}
 	}
 	qsort(out, k, sizeof(*out), cmp_cand_acc);
@@ -871,6 +872,19 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 	}
 	if (best == UINT32_MAX && !locked) {
 		n = candidates(cl, &keys, r->published, cands, &near);
+		/* The candidates' vectors are misses too: ask for all of
+		 * them before the first is scored. */
+		for (i = 0; i < n; i++)
+			__builtin_prefetch(&cl->stories[cands[i].s]);
+		for (i = 0; i < n; i++) {
+			const struct story *sy = &cl->stories[cands[i].s];
+			size_t l;
+
+			for (l = 0; l < sy->n_terms; l += 16)
+				__builtin_prefetch(&sy->terms[l]);
+			for (l = 0; l < sy->n_names; l += 16)
+				__builtin_prefetch(&sy->names[l]);
+		}
 		for (i = 0; i < n; i++) {
 			cands[i].score =
 			    score(cl, &f, r->published, cands[i].s);

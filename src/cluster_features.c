@@ -305,6 +305,15 @@ static int weigh(const uint64_t *hs, size_t n, struct df_table *df, int count,
 	for (i = 0; i < n; i++)
 		scratch[i] = fold32(hs[i]);
 	radix_u32(scratch, scratch + n, n);
+	/* Each distinct hash is a miss in a table of millions: ask for
+	 * them all before the first is counted. */
+	for (i = 0; i < n && df->cap; i++) {
+		size_t slot =
+		    (size_t)(scratch[i] * 0x9e3779b1u) & (df->cap - 1);
+
+		__builtin_prefetch(&df->keys[slot]);
+		__builtin_prefetch(&df->counts[slot]);
+	}
 	for (i = 0; i < n; i = j) {
 		for (j = i; j < n && scratch[j] == scratch[i]; j++)
 			;

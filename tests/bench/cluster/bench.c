@@ -3,9 +3,10 @@
  * `chorus build` calls it, on a corpus from ../shared/bench/gen_corpus.py
  * --text-only N (items_N.tsv: guid, story, title, text).
  *
- *   chorus_bench_cluster ingest DB ITEMS.tsv   store every item (outlet =
- *       the feed part of the guid; dates one second apart in file order),
- *       50,000 per transaction
+ *   chorus_bench_cluster ingest DB ITEMS.tsv [N]   store every item
+ *       (outlet = the feed part of the guid; dates one second apart in
+ *       file order), N per transaction (default 50,000; `chorus build`
+ *       stores all it reads in one)
  *   chorus_bench_cluster cluster DB            chorus_cluster_run() in one
  *       transaction; prints articles, stories, seconds, articles/s
  *
@@ -26,7 +27,7 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int ingest(struct chorus_store *st, const char *path)
+static int ingest(struct chorus_store *st, const char *path, size_t per_txn)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
@@ -64,7 +65,7 @@ static int ingest(struct chorus_store *st, const char *path)
 		if (!rc)
 			rc = chorus_store_article_put(st, &a, src, NULL, NULL);
 		free(a.source);
-		if (!rc && ++n % 50000 == 0) {
+		if (!rc && ++n % per_txn == 0) {
 			rc = chorus_store_commit(st, NULL);
 			if (!rc)
 				rc = chorus_store_begin(st, NULL);
@@ -99,7 +100,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(argv[1], "ingest")) {
-		rc = ingest(st, argv[3]);
+		rc = ingest(st, argv[3],
+			    argc > 4 ? strtoul(argv[4], NULL, 10) : 50000);
 		chorus_store_close(st);
 		return rc ? 1 : 0;
 	}
