@@ -162,6 +162,13 @@ struct hmap {
 	size_t cap, n;
 };
 
+/* A candidate story of a search: its hits' weight, then its score. */
+struct cand {
+	uint32_t s;
+	float acc;
+	double score;
+};
+
 struct clusterer {
 	struct chorus_store *st;
 	const struct chorus_cluster_options *opt;
@@ -184,6 +191,8 @@ struct clusterer {
 	uint32_t
 	    touched[(INDEX_TERMS + INDEX_NAMES + LSH_BANDS) * POSTINGS_READ];
 	size_t n_touched;
+	struct cand
+	    all[(INDEX_TERMS + INDEX_NAMES + LSH_BANDS) * POSTINGS_READ];
 	struct chorus_buf blob;
 	const char *const *split_keys; /* sorted */
 	size_t n_split;
@@ -582,15 +591,16 @@ static double year_conflict(const struct article_features *f,
 }
 
 static double score(const struct clusterer *cl,
-		    const struct article_features *f, int64_t t, uint32_t story)
+		    const struct article_features *f, const struct feat_set *fs,
+		    int64_t t, uint32_t story)
 {
 	const struct chorus_cluster_options *o = cl->opt;
 	const struct story *sy = &cl->stories[story];
 	double s = 0, dt = (double)(t - cl->hot[story].last), words = 0;
 
 	if (sy->norm_terms > 0)
-		words = feat_dot(f->terms, f->n_terms, sy->terms, sy->n_terms) /
-			sy->norm_terms;
+		words =
+		    feat_set_dot(fs, sy->terms, sy->n_terms) / sy->norm_terms;
 	/* Names and headlines alone do not make one story. */
 	if (words < o->min_terms)
 		return 0;
@@ -664,12 +674,6 @@ static void gather(struct clusterer *cl, const struct posting *p, size_t k,
 	}
 }
 
-struct cand {
-	uint32_t s;
-	float acc;
-	double score;
-};
-
 static int cmp_cand_acc(const void *a, const void *b)
 {
 	const struct cand *x = a, *y = b;
@@ -677,6 +681,40 @@ static int cmp_cand_acc(const void *a, const void *b)
 	if (x->acc != y->acc)
 		return x->acc > y->acc ? -1 : 1;
 	return x->s < y->s ? -1 : x->s > y->s;
+}
+
+/*
+ * Put the m best of a[0..n) (by cmp_cand_acc, a total order: stories are
+ * distinct) first, in any order: a quickselect, linear time.
+ */
+static void select_best(struct cand *a, size_t n, size_t m)
+{
+	size_t lo = 0, hi = n;
+
+	while (hi - lo > 1) {
+		struct cand pivot = a[lo + (hi - lo) / 2], tmp;
+		size_t at = lo, i;
+
+		for (i = lo; i < hi; i++)
+			if (cmp_cand_acc(&a[i], &pivot) < 0) {
+				tmp = a[i];
+				a[i] = a[at];
+				a[at++] = tmp;
+			}
+		for (i = at; i < hi; i++)
+			if (a[i].s == pivot.s) {
+				a[i] = a[at];
+				a[at] = pivot;
+				break;
+			}
+		/* a[lo..at) beat the pivot, a[at] is it, the rest lose */
+		if (at == m || at + 1 == m)
+			return;
+		if (at > m)
+			hi = at;
+		else
+			lo = at + 1;
+	}
 }
 
 /*
@@ -688,7 +726,8 @@ static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 			 int64_t t, struct cand *out, uint32_t *copy)
 {
 	struct posting *lists[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
-	size_t i, k, weak = 0;
+	struct cand *rest;
+	size_t i, k, n;
 	uint8_t copy_bands = 0;
 
 	if (++cl->gen == 0) {
@@ -701,45 +740,54 @@ static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 	for (i = 0; i < keys->n && cl->index_cap; i++)
 		__builtin_prefetch(&cl->index[index_pos(cl, keys->key[i])]);
 	for (i = 0; i < keys->n; i++) {
-		lists[i] = index_slot(cl, keys->key[i], 0);
-		if (lists[i] && lists[i]->n)
-			__builtin_prefetch(&lists[i]->v[lists[i]->n - 1]);
+		const struct posting *p = lists[i] =
+		    index_slot(cl, keys->key[i], 0);
+		uint32_t l;
+
+		for (l = 0; p && l < p->n && l < POSTINGS_READ; l += 16)
+			__builtin_prefetch(&p->v[p->n - 1 - l]);
 	}
 	for (i = 0; i < keys->n; i++)
 		gather(cl, lists[i], i, keys->w[i], keys->band[i]);
+	/* A near copy: the alive story sharing the most bands (few do). */
 	*copy = UINT32_MAX;
-	k = 0;
 	for (i = 0; i < cl->n_touched; i++) {
 		const struct hit *h = &cl->hits[cl->touched[i]];
-		struct cand c = {h->s, h->acc, 0};
-		int enters = k < CANDIDATES || cmp_cand_acc(&c, &out[weak]) < 0;
 
-		/* Only a story that would be kept, or may be a near copy, is
-		 * asked whether it is alive: most hits are neither, and the
-		 * question is a miss in an array of every story. */
-		if ((!enters && h->bands < 2) || !alive(cl, c.s, t))
-			continue;
-		if (h->bands >= 2 &&
+		if (h->bands >= 2 && alive(cl, h->s, t) &&
 		    (*copy == UINT32_MAX || h->bands > copy_bands ||
-		     (h->bands == copy_bands && c.s < *copy))) {
-			*copy = c.s;
+		     (h->bands == copy_bands && h->s < *copy))) {
+			*copy = h->s;
 			copy_bands = h->bands;
 		}
-		if (!enters)
-			continue;
-		if (k < CANDIDATES)
-			out[k++] = c;
-		else
-			out[weak] = c; /* the weakest kept gives way */
-		/* Which kept one is the weakest now. */
-		if (k == CANDIDATES) {
-			size_t j;
+	}
+	/*
+	 * The strongest alive hits. Whether a story is alive is a miss in an
+	 * array of every story, so only the strongest are asked: select the
+	 * best still wanted among the rest, keep the alive ones, repeat until
+	 * enough are kept or none are left (once, unless stories expired).
+	 */
+	n = cl->n_touched;
+	for (i = 0; i < n; i++) {
+		const struct hit *h = &cl->hits[cl->touched[i]];
 
-			weak = 0;
-			for (j = 1; j < k; j++)
-				if (cmp_cand_acc(&out[j], &out[weak]) > 0)
-					weak = j;
-		}
+		cl->all[i].s = h->s;
+		cl->all[i].acc = h->acc;
+		cl->all[i].score = 0;
+	}
+	k = 0;
+	rest = cl->all;
+	while (k < CANDIDATES && n) {
+		size_t want = CANDIDATES - k;
+
+		if (want > n)
+			want = n;
+		select_best(rest, n, want);
+		for (i = 0; i < want; i++)
+			if (alive(cl, rest[i].s, t))
+				out[k++] = rest[i];
+		rest += want;
+		n -= want;
 	}
 	qsort(out, k, sizeof(*out), cmp_cand_acc);
 	return k;
@@ -845,17 +893,19 @@ static uint64_t link_key(const char *link)
 
 /* One unassigned article, analysed: score, join or found, maybe merge. */
 static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
-		      const struct chorus_text_analysis *an)
+		      const struct chorus_text_analysis *an,
+		      const struct feat_sorted *sorted)
 {
 	struct article_features f;
 	struct index_keys keys;
+	struct feat_set fset;
 	struct cand cands[CANDIDATES];
 	size_t n = 0, i;
 	uint32_t best = UINT32_MAX, copy, near = UINT32_MAX;
 	double best_score = 0;
 	int rc, locked = is_split(cl, r->key);
 
-	rc = features_from_analysis(an, &cl->df, 1, &f);
+	rc = features_from_sorted(an, sorted, &cl->df, 1, &f);
 	if (rc)
 		return chorus_err_set(cl->err, rc, "out of memory");
 	index_keys(&f, &keys);
@@ -872,6 +922,7 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 	}
 	if (best == UINT32_MAX && !locked) {
 		n = candidates(cl, &keys, r->published, cands, &near);
+		feat_set_init(&fset, f.terms, f.n_terms);
 		/* The candidates' vectors are misses too: ask for all of
 		 * them before the first is scored. */
 		for (i = 0; i < n; i++)
@@ -887,7 +938,7 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		}
 		for (i = 0; i < n; i++) {
 			cands[i].score =
-			    score(cl, &f, r->published, cands[i].s);
+			    score(cl, &f, &fset, r->published, cands[i].s);
 			if (cands[i].score > best_score ||
 			    (cands[i].score == best_score &&
 			     best != UINT32_MAX && cands[i].s < best)) {
@@ -897,7 +948,7 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		}
 		if (near != UINT32_MAX) {
 			/* A near copy joins its original's story. */
-			double sc = score(cl, &f, r->published, near);
+			double sc = score(cl, &f, &fset, r->published, near);
 
 			best = near;
 			best_score =
@@ -965,6 +1016,7 @@ struct job {
 	size_t off[5];	/* key, title, body, link, language; SIZE_MAX: NULL */
 	size_t text_at; /* where the text starts in the body */
 	struct chorus_text_analysis an;
+	struct feat_sorted sorted; /* an's hashes, ready to weigh */
 	int rc;
 };
 
@@ -999,6 +1051,8 @@ static void batch_analyse(struct chorus_text_analyser *an, struct batch *b)
 
 		j->rc = chorus_text_analyse(an, j->row.language, j->row.title,
 					    b->arena.data + j->off[2], &j->an);
+		if (!j->rc)
+			j->rc = features_sort(&j->an, &j->sorted);
 	}
 }
 
@@ -1070,8 +1124,10 @@ static void pipeline_stop(struct pipeline *p)
 		pthread_mutex_destroy(&p->mu);
 	}
 	for (i = 0; i < N_BATCHES; i++) {
-		for (k = 0; k < BATCH; k++)
+		for (k = 0; k < BATCH; k++) {
 			chorus_text_analysis_release(&p->b[i].jobs[k].an);
+			features_sorted_release(&p->b[i].jobs[k].sorted);
+		}
 		chorus_buf_release(&p->b[i].arena);
 	}
 	free(p->b);
@@ -1097,7 +1153,8 @@ static int pipeline_drain_one(struct pipeline *p)
 		if (rc)
 			rc = chorus_err_set(p->cl->err, rc, "out of memory");
 		else
-			rc = assign_one(p->cl, &b->jobs[i].row, &b->jobs[i].an);
+			rc = assign_one(p->cl, &b->jobs[i].row, &b->jobs[i].an,
+					&b->jobs[i].sorted);
 	}
 	b->n = 0;
 	chorus_buf_reset(&b->arena);
