@@ -140,9 +140,13 @@ struct hit {
 
 struct story {
 	uint16_t n_years;
-	uint32_t n;			   /* members */
-	int64_t id;			   /* stories.id */
-	struct feat *terms, *names, *head; /* sums, sorted by hash */
+	uint32_t n; /* members */
+	int64_t id; /* stories.id */
+	/* Sums, sorted by hash. The terms, read for every candidate scored,
+	 * are n_terms hashes then their weights in one block (story_w()):
+	 * the scoring reads the hashes and only the weights that match. */
+	uint32_t *terms;
+	struct feat *names, *head;
 	uint32_t n_terms, n_names, n_head;
 	uint16_t years[STORY_YEARS]; /* years its members name */
 	double norm_terms, norm_names;
@@ -245,6 +249,64 @@ static int vec_add(struct feat **v, uint32_t *n, const struct feat *a,
 	*n = (uint32_t)k;
 	if (norm)
 		*norm = sqrt(sum);
+	return 0;
+}
+
+/* The weights of a story's terms (after its hashes). */
+static float *story_w(const struct story *sy)
+{
+	return (float *)(sy->terms + sy->n_terms);
+}
+
+/* vec_add() for a story's terms, kept as hashes then weights. */
+static int terms_add(struct story *sy, const struct feat *a, size_t na,
+		     double *norm)
+{
+	struct feat local[STORY_TERMS + FEAT_TERMS + 1];
+	struct feat *f = sy->n_terms + na < sizeof(local) / sizeof(local[0])
+			     ? local
+			     : malloc((sy->n_terms + na + 1) * sizeof(*f));
+	const uint32_t *vh = sy->terms;
+	const float *vw = sy->terms ? story_w(sy) : NULL;
+	size_t i = 0, j = 0, k = 0, n = sy->n_terms;
+	double sum = 0;
+	uint32_t *block = sy->terms;
+
+	if (!f)
+		return CHORUS_ENOMEM;
+	while (i < n || j < na) {
+		if (j == na || (i < n && vh[i] < a[j].h)) {
+			f[k].h = vh[i];
+			f[k].w = vw[i++];
+		} else if (i == n || a[j].h < vh[i])
+			f[k] = a[j++];
+		else {
+			f[k].h = a[j].h;
+			f[k].w = vw[i++] + a[j++].w;
+		}
+		k++;
+	}
+	k = feat_keep_heaviest(f, k, STORY_TERMS);
+	for (i = 0; i < k; i++)
+		sum += (double)f[i].w * f[i].w;
+	if (k != n || !block) {
+		block = malloc((2 * k + 1) * sizeof(*block));
+		if (!block) {
+			if (f != local)
+				free(f);
+			return CHORUS_ENOMEM;
+		}
+		free(sy->terms);
+	}
+	sy->terms = block;
+	sy->n_terms = (uint32_t)k;
+	for (i = 0; i < k; i++) {
+		block[i] = f[i].h;
+		story_w(sy)[i] = f[i].w;
+	}
+	if (f != local)
+		free(f);
+	*norm = sqrt(sum);
 	return 0;
 }
 
@@ -501,8 +563,7 @@ static int story_add(struct clusterer *cl, uint32_t s,
 		head[i].h = f->head[i];
 		head[i].w = 1;
 	}
-	rc = vec_add(&sy->terms, &sy->n_terms, f->terms, f->n_terms,
-		     STORY_TERMS, &sy->norm_terms);
+	rc = terms_add(sy, f->terms, f->n_terms, &sy->norm_terms);
 	if (!rc)
 		rc = vec_add(&sy->names, &sy->n_names, f->names, f->n_names,
 			     STORY_NAMES, &sy->norm_names);
@@ -599,8 +660,8 @@ static double score(const struct clusterer *cl,
 	double s = 0, dt = (double)(t - cl->hot[story].last), words = 0;
 
 	if (sy->norm_terms > 0)
-		words =
-		    feat_set_dot(fs, sy->terms, sy->n_terms) / sy->norm_terms;
+		words = feat_set_dot(fs, sy->terms, story_w(sy), sy->n_terms) /
+			sy->norm_terms;
 	/* Names and headlines alone do not make one story. */
 	if (words < o->min_terms)
 		return 0;
@@ -820,7 +881,8 @@ static double story_similarity(const struct clusterer *cl,
 
 	if (x->norm_terms > 0 && y->norm_terms > 0)
 		s += o->w_terms *
-		     feat_dot(x->terms, x->n_terms, y->terms, y->n_terms) /
+		     feat_dot_split(x->terms, story_w(x), x->n_terms, y->terms,
+				    story_w(y), y->n_terms) /
 		     (x->norm_terms * y->norm_terms);
 	if (x->norm_names > 0 && y->norm_names > 0)
 		s += o->w_names *
@@ -833,10 +895,16 @@ static double story_similarity(const struct clusterer *cl,
 static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 {
 	struct story *x = &cl->stories[a], *y = &cl->stories[b];
+	struct feat yt[STORY_TERMS];
+	uint32_t i;
 	int rc;
 
-	rc = vec_add(&x->terms, &x->n_terms, y->terms, y->n_terms, STORY_TERMS,
-		     &x->norm_terms);
+	/* y's terms as pairs, to be added like an article's. */
+	for (i = 0; i < y->n_terms; i++) {
+		yt[i].h = y->terms[i];
+		yt[i].w = story_w(y)[i];
+	}
+	rc = terms_add(x, yt, y->n_terms, &x->norm_terms);
 	if (!rc)
 		rc = vec_add(&x->names, &x->n_names, y->names, y->n_names,
 			     STORY_NAMES, &x->norm_names);
@@ -853,7 +921,8 @@ static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 	free(y->terms);
 	free(y->names);
 	free(y->head);
-	y->terms = y->names = y->head = NULL;
+	y->terms = NULL;
+	y->names = y->head = NULL;
 	y->n_terms = y->n_names = y->n_head = 0;
 	cl->stats->merges++;
 	return chorus_store_story_merge(cl->st, y->id, x->id, cl->err);

@@ -300,6 +300,8 @@ static int fold_sort(const uint64_t *hs, size_t n, uint32_t **v, size_t *cap,
 {
 	size_t i;
 
+	if (!n)
+		return 0;
 	if (n > *cap) {
 		uint32_t *p = realloc(*v, n * sizeof(*p));
 
@@ -478,14 +480,15 @@ void feat_set_init(struct feat_set *s, const struct feat *v, size_t n)
 	s->n = n;
 }
 
-double feat_set_dot(const struct feat_set *s, const struct feat *b, size_t nb)
+double feat_set_dot(const struct feat_set *s, const uint32_t *bh,
+		    const float *bw, size_t nb)
 {
 	double sum = 0;
 	size_t j;
 
 	/* In b's (hash) order, as feat_dot() sums: the same double. */
 	for (j = 0; j < nb; j++) {
-		uint32_t h = b[j].h;
+		uint32_t h = bh[j];
 		size_t lo = 0, hi = s->n;
 
 		if (!(s->bits[(h >> 6) % FEAT_SET_WORDS] & (1ULL << (h & 63))))
@@ -499,9 +502,26 @@ double feat_set_dot(const struct feat_set *s, const struct feat *b, size_t nb)
 				hi = mid;
 		}
 		if (lo < s->n && s->v[lo].h == h)
-			sum += (double)s->v[lo].w * b[j].w;
+			sum += (double)s->v[lo].w * bw[j];
 	}
 	return sum;
+}
+
+double feat_dot_split(const uint32_t *ah, const float *aw, size_t na,
+		      const uint32_t *bh, const float *bw, size_t nb)
+{
+	size_t i = 0, j = 0;
+	double s = 0;
+
+	while (i < na && j < nb) {
+		uint32_t x = ah[i], y = bh[j];
+
+		if (x == y)
+			s += (double)aw[i] * bw[j];
+		i += x <= y;
+		j += y <= x;
+	}
+	return s;
 }
 
 /* Layout: magic, text_hash, minhash[K], n_terms, n_names, n_head (one

@@ -95,10 +95,15 @@ size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max);
 double feat_dot(const struct feat *a, size_t na, const struct feat *b,
 		size_t nb);
 
+/* feat_dot() of arrays kept as hashes and weights apart (h[i], w[i]). */
+double feat_dot_split(const uint32_t *ah, const float *aw, size_t na,
+		      const uint32_t *bh, const float *bw, size_t nb);
+
 /*
  * One feature array made ready to be multiplied with many: a bitmap of its
  * hashes turns most of the other side's features away with one bit test.
- * feat_set_dot(s, b) is feat_dot(s's array, b), to the last bit.
+ * feat_set_dot(s, b's hashes, b's weights) is feat_dot(s's array, b), to
+ * the last bit.
  */
 #define FEAT_SET_WORDS 64 /* 4,096 bits for at most 128 features */
 struct feat_set {
@@ -108,6 +113,7 @@ struct feat_set {
 };
 
 void feat_set_init(struct feat_set *s, const struct feat *v, size_t n);
-double feat_set_dot(const struct feat_set *s, const struct feat *b, size_t nb);
+double feat_set_dot(const struct feat_set *s, const uint32_t *bh,
+		    const float *bw, size_t nb);
 
 #endif

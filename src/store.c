@@ -1016,11 +1016,12 @@ int chorus_store_scan_pending(struct chorus_store *st,
 		struct chorus_store_row row;
 
 		rc = cached(st, STMT_PENDING_ROW,
+			    /* An unassigned article has no features yet
+			     * (they are stored with its assignment): no
+			     * join to look for them. */
 			    "SELECT a.id, 0, a.published, a.score, a.key,"
 			    " a.title, a.subtitle, a.text, a.link, a.language,"
-			    " f.data, f.hash, a.hash FROM articles a"
-			    " LEFT JOIN article_features f"
-			    " ON f.article_id = a.id WHERE a.id = ?",
+			    " NULL, 0, a.hash FROM articles a WHERE a.id = ?",
 			    &q, err);
 		if (rc)
 			break;

@@ -288,7 +288,8 @@ struct chorus_store_row {
 /*
  * Call fn for each unassigned article in (published, key) order; a
  * non-zero return from fn stops the scan and is returned. fn may write
- * to the store (the rows are read one by one by id).
+ * to the store (the rows are read one by one by id). The rows carry no
+ * features (an article's are stored when it is assigned).
  */
 int chorus_store_scan_pending(struct chorus_store *st,
 			      int (*fn)(void *ctx,
