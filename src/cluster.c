@@ -181,9 +181,9 @@ struct clusterer {
 	struct chorus_err *err;
 	struct df_table df;
 	struct story *stories;
-	struct hot *hot; /* by story, as stories */
-	uint32_t *alias; /* by story: the story it merged into, or itself;
-			    read for every index entry, so on its own */
+	struct hot *hot;  /* by story, as stories */
+	uint32_t *alias;  /* by story: the story it merged into, or itself */
+	uint64_t *merged; /* a bit by story: merged into another */
 	size_t n_stories, cap_stories;
 	struct posting *index;
 	size_t index_cap, index_n;
@@ -314,6 +314,10 @@ static uint32_t find_root(struct clusterer *cl, uint32_t s)
 {
 	uint32_t r = s;
 
+	/* Most stories never merged: a bit says so, from a bitmap small
+	 * enough to stay in the nearest cache (the aliases would not). */
+	if (!(cl->merged[s / 64] & (1ULL << (s % 64))))
+		return s;
 	while (cl->alias[r] != r)
 		r = cl->alias[r];
 	while (cl->alias[s] != r) {
@@ -591,6 +595,7 @@ static int story_push(struct clusterer *cl, int64_t id, uint32_t *out)
 		struct story *v = realloc(cl->stories, cap * sizeof(*v));
 		struct hot *hot = realloc(cl->hot, cap * sizeof(*hot));
 		uint32_t *alias;
+		uint64_t *merged;
 
 		if (v)
 			cl->stories = v;
@@ -602,6 +607,12 @@ static int story_push(struct clusterer *cl, int64_t id, uint32_t *out)
 		if (!alias)
 			return CHORUS_ENOMEM;
 		cl->alias = alias;
+		merged = realloc(cl->merged, cap / 64 * sizeof(*merged));
+		if (!merged)
+			return CHORUS_ENOMEM;
+		memset(merged + cl->cap_stories / 64, 0,
+		       (cap - cl->cap_stories) / 64 * sizeof(*merged));
+		cl->merged = merged;
 		cl->cap_stories = cap;
 	}
 	sy = &cl->stories[cl->n_stories];
@@ -685,10 +696,16 @@ static int alive(const struct clusterer *cl, uint32_t s, int64_t t)
 	       (cl->opt->window <= 0 || t - h->last <= cl->opt->window);
 }
 
+/* Where the search's table holds story s, or starts to look for it. */
+static size_t hit_slot(uint32_t s)
+{
+	return (size_t)((s * 0x9e3779b1u) >> (32 - HITS_BITS));
+}
+
 /* The search's entry for story s, made (empty) on first sight. */
 static struct hit *hit_get(struct clusterer *cl, uint32_t s)
 {
-	size_t i = (size_t)((s * 0x9e3779b1u) >> (32 - HITS_BITS));
+	size_t i = hit_slot(s);
 	struct hit *h;
 
 	while (cl->hits[i].gen == cl->gen && cl->hits[i].s != s)
@@ -722,10 +739,11 @@ static void gather(struct clusterer *cl, const struct posting *p, size_t k,
 	for (i = p->n; i-- > from;) {
 		struct hit *h;
 
-		/* Each entry is a story read from anywhere in the alias
-		 * array: ask for it ahead, so the misses overlap. */
+		/* Each entry is a slot read from anywhere in the search's
+		 * table: ask for it ahead, so the misses overlap. */
 		if (i >= from + PREFETCH)
-			__builtin_prefetch(&cl->alias[p->v[i - PREFETCH]]);
+			__builtin_prefetch(
+			    &cl->hits[hit_slot(p->v[i - PREFETCH])]);
 		h = hit_get(cl, find_root(cl, p->v[i]));
 		if (h->list == k)
 			continue;
@@ -918,6 +936,7 @@ static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 	if (cl->hot[b].last > cl->hot[a].last)
 		cl->hot[a].last = cl->hot[b].last;
 	cl->alias[b] = a;
+	cl->merged[b / 64] |= 1ULL << (b % 64);
 	free(y->terms);
 	free(y->names);
 	free(y->head);
@@ -1468,6 +1487,7 @@ static void clusterer_release(struct clusterer *cl)
 	free(cl->stories);
 	free(cl->hot);
 	free(cl->alias);
+	free(cl->merged);
 	free(cl->hits);
 	free(cl->copies.keys);
 	free(cl->copies.vals);
