@@ -1086,13 +1086,15 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 }
 
 /*
- * The analysis pipeline. Reading an article's words (tokens, folding,
- * stemming, names, fingerprint: src/text_analyse.c) depends on nothing but
- * the article, so a second thread does it, batches ahead of the clustering,
- * which stays on the calling thread and takes the articles one at a time in
- * their order, exactly as without the thread: the result cannot depend on
- * the threads' timing. Rows are copied out of SQLite (its pointers die at
- * the next row) into the batch's arena.
+ * The analysis pipeline. Reading an article from the store and reading its
+ * words (tokens, folding, stemming, names, fingerprint: src/text_analyse.c)
+ * depend on nothing but the article, so a second thread does both, batches
+ * ahead of the clustering, which stays on the calling thread and takes the
+ * articles one at a time in their order, exactly as without the thread:
+ * the result cannot depend on the threads' timing. The second thread reads
+ * through a chorus_store_reader of its own (SQLite serialises it with the
+ * clustering's writes on the connection) and copies each row into the
+ * batch's arena (SQLite's pointers die at the next row).
  */
 #define BATCH 256
 #define N_BATCHES 3
@@ -1105,11 +1107,13 @@ struct job {
 	size_t text_at; /* where the text starts in the body */
 	struct chorus_text_analysis an;
 	struct feat_sorted sorted; /* an's hashes, ready to weigh */
+	int found;		   /* the row was there */
 	int rc;
 };
 
 struct batch {
 	struct job jobs[BATCH];
+	const int64_t *ids; /* the articles, in order */
 	size_t n;
 	struct chorus_buf arena;
 	enum batch_state state;
@@ -1117,28 +1121,98 @@ struct batch {
 
 struct pipeline {
 	struct clusterer *cl;
-	struct chorus_text_analyser *an; /* the analysing thread's */
-	struct batch *b;		 /* N_BATCHES, a ring */
-	size_t fill;			 /* the batch being filled */
-	size_t next;			 /* the oldest batch in flight */
+	struct chorus_store_reader *reader; /* the analysing thread's */
+	struct chorus_text_analyser *an;    /* the analysing thread's */
+	struct batch *b;		    /* N_BATCHES, a ring */
+	size_t fill;			    /* the next batch to queue */
+	size_t next;			    /* the oldest batch in flight */
 	size_t in_flight;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int sync;     /* mu and cv were made */
-	int threaded; /* else batches are analysed as they are queued */
+	int threaded; /* else batches are worked as they are queued */
 	int quit;
 };
 
-static void batch_analyse(struct chorus_text_analyser *an, struct batch *b)
+/* Copy s (may be NULL) with its NUL into the arena; *off its place. */
+static int arena_add(struct chorus_buf *a, const char *s, size_t *off)
 {
-	size_t i;
+	*off = SIZE_MAX;
+	if (!s)
+		return 0;
+	*off = a->len;
+	return chorus_buf_add(a, s, strlen(s) + 1);
+}
 
+struct copy_ctx {
+	struct batch *b;
+	struct job *j;
+};
+
+/* One row from the store into its job: copied into the batch arena. */
+static int job_copy(void *ctx, const struct chorus_store_row *r)
+{
+	struct copy_ctx *c = ctx;
+	struct chorus_buf *arena = &c->b->arena;
+	struct job *j = c->j;
+	const char *sub = r->subtitle ? r->subtitle : "";
+	int rc;
+
+	j->row = *r;
+	j->row.features = NULL;
+	j->row.n_features = 0;
+	/* The body analysed is the subtitle, a line break, the text. */
+	j->off[2] = arena->len;
+	j->text_at = strlen(sub) + 1;
+	rc = chorus_buf_add(arena, sub, j->text_at - 1);
+	if (!rc)
+		rc = chorus_buf_addc(arena, '\n');
+	if (!rc)
+		rc = chorus_buf_add(arena, r->text ? r->text : "",
+				    r->text ? strlen(r->text) + 1 : 1);
+	if (!rc)
+		rc = arena_add(arena, r->key, &j->off[0]);
+	if (!rc)
+		rc = arena_add(arena, r->title, &j->off[1]);
+	if (!rc)
+		rc = arena_add(arena, r->link, &j->off[3]);
+	if (!rc)
+		rc = arena_add(arena, r->language, &j->off[4]);
+	return rc;
+}
+
+/* Read and analyse the articles of batch b (on the analysing thread). */
+static void batch_work(struct pipeline *p, struct batch *b)
+{
+	size_t i, k;
+
+	chorus_buf_reset(&b->arena);
+	for (i = 0; i < b->n; i++) {
+		struct copy_ctx c = {b, &b->jobs[i]};
+		int rc =
+		    chorus_store_reader_row(p->reader, b->ids[i], job_copy, &c);
+
+		b->jobs[i].found = rc != CHORUS_ENOTFOUND;
+		b->jobs[i].rc = rc == CHORUS_ENOTFOUND ? 0 : rc;
+	}
+	/* The arena has stopped moving: point the rows into it. */
 	for (i = 0; i < b->n; i++) {
 		struct job *j = &b->jobs[i];
+		const char **f[5] = {&j->row.key, &j->row.title, &j->row.text,
+				     &j->row.link, &j->row.language};
 
-		j->rc = chorus_text_analyse(an, j->row.language, j->row.title,
-					    b->arena.data + j->off[2], &j->an);
+		if (!j->found || j->rc)
+			continue;
+		for (k = 0; k < 5; k++)
+			*f[k] = j->off[k] == SIZE_MAX
+				    ? NULL
+				    : b->arena.data + j->off[k];
+		j->row.subtitle = NULL; /* read only as part of the body */
+		j->row.text += j->text_at;
+		j->rc =
+		    chorus_text_analyse(p->an, j->row.language, j->row.title,
+					b->arena.data + j->off[2], &j->an);
 		if (!j->rc)
 			j->rc = features_sort(&j->an, &j->sorted);
 	}
@@ -1156,7 +1230,7 @@ static void *pipeline_main(void *arg)
 		if (p->quit)
 			break;
 		pthread_mutex_unlock(&p->mu);
-		batch_analyse(p->an, &p->b[w]);
+		batch_work(p, &p->b[w]);
 		pthread_mutex_lock(&p->mu);
 		p->b[w].state = BATCH_DONE;
 		pthread_cond_broadcast(&p->cv);
@@ -1175,17 +1249,20 @@ static int pipeline_start(struct pipeline *p, struct clusterer *cl)
 	p->cl = cl;
 	p->b = calloc(N_BATCHES, sizeof(*p->b));
 	if (!p->b)
-		return CHORUS_ENOMEM;
+		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
 	for (i = 0; i < N_BATCHES; i++)
 		chorus_buf_init(&p->b[i].arena, 0);
 	if (pthread_mutex_init(&p->mu, NULL))
-		return CHORUS_ENOMEM;
+		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
 	if (pthread_cond_init(&p->cv, NULL)) {
 		pthread_mutex_destroy(&p->mu);
-		return CHORUS_ENOMEM;
+		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
 	}
 	p->sync = 1;
 	rc = chorus_text_analyser_new(&p->an);
+	if (rc)
+		return chorus_err_set(cl->err, rc, "out of memory");
+	rc = chorus_store_reader_new(cl->st, &p->reader, cl->err);
 	if (rc)
 		return rc;
 	/* No thread to be had: the same work, in turn, on this one. */
@@ -1219,11 +1296,12 @@ static void pipeline_stop(struct pipeline *p)
 		chorus_buf_release(&p->b[i].arena);
 	}
 	free(p->b);
+	chorus_store_reader_free(p->reader);
 	chorus_text_analyser_free(p->an);
 	memset(p, 0, sizeof(*p));
 }
 
-/* Cluster the oldest batch in flight once it is analysed. */
+/* Cluster the oldest batch in flight once it is read and analysed. */
 static int pipeline_drain_one(struct pipeline *p)
 {
 	struct batch *b = &p->b[p->next];
@@ -1237,15 +1315,18 @@ static int pipeline_drain_one(struct pipeline *p)
 		pthread_mutex_unlock(&p->mu);
 	}
 	for (i = 0; i < b->n && !rc; i++) {
-		rc = b->jobs[i].rc;
-		if (rc)
-			rc = chorus_err_set(p->cl->err, rc, "out of memory");
-		else
-			rc = assign_one(p->cl, &b->jobs[i].row, &b->jobs[i].an,
-					&b->jobs[i].sorted);
+		struct job *j = &b->jobs[i];
+
+		if (j->rc == CHORUS_EDB)
+			rc = chorus_err_set(p->cl->err, j->rc,
+					    "reading an article to cluster "
+					    "failed");
+		else if (j->rc)
+			rc = chorus_err_set(p->cl->err, j->rc, "out of memory");
+		else if (j->found)
+			rc = assign_one(p->cl, &j->row, &j->an, &j->sorted);
 	}
 	b->n = 0;
-	chorus_buf_reset(&b->arena);
 	if (p->threaded)
 		pthread_mutex_lock(&p->mu);
 	b->state = BATCH_FREE;
@@ -1256,31 +1337,21 @@ static int pipeline_drain_one(struct pipeline *p)
 	return rc;
 }
 
-/* Queue the batch being filled; cluster the oldest when none is free. */
-static int pipeline_queue(struct pipeline *p)
+/* Queue the n articles ids for reading; cluster the oldest batch when
+ * none is free. */
+static int pipeline_queue(struct pipeline *p, const int64_t *ids, size_t n)
 {
 	struct batch *b = &p->b[p->fill];
-	size_t i, k;
 
-	for (i = 0; i < b->n; i++) {
-		struct job *j = &b->jobs[i];
-		const char **f[5] = {&j->row.key, &j->row.title, &j->row.text,
-				     &j->row.link, &j->row.language};
-
-		for (k = 0; k < 5; k++)
-			*f[k] = j->off[k] == SIZE_MAX
-				    ? NULL
-				    : b->arena.data + j->off[k];
-		j->row.subtitle = NULL; /* read only as part of the body */
-		j->row.text += j->text_at;
-	}
+	b->ids = ids;
+	b->n = n;
 	if (p->threaded) {
 		pthread_mutex_lock(&p->mu);
 		b->state = BATCH_QUEUED;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 	} else {
-		batch_analyse(p->an, b);
+		batch_work(p, b);
 		b->state = BATCH_DONE;
 	}
 	p->fill = (p->fill + 1) % N_BATCHES;
@@ -1288,68 +1359,23 @@ static int pipeline_queue(struct pipeline *p)
 	return p->in_flight == N_BATCHES ? pipeline_drain_one(p) : 0;
 }
 
-/* Copy s (may be NULL) with its NUL into the arena; *off its place. */
-static int arena_add(struct chorus_buf *a, const char *s, size_t *off)
-{
-	*off = SIZE_MAX;
-	if (!s)
-		return 0;
-	*off = a->len;
-	return chorus_buf_add(a, s, strlen(s) + 1);
-}
-
-/* One unassigned article from the store: into the batch being filled. */
-static int pipeline_put(void *ctx, const struct chorus_store_row *r)
-{
-	struct pipeline *p = ctx;
-	struct batch *b = &p->b[p->fill];
-	struct job *j = &b->jobs[b->n];
-	const char *sub = r->subtitle ? r->subtitle : "";
-	int rc;
-
-	j->row = *r;
-	j->row.features = NULL;
-	j->row.n_features = 0;
-	/* The body analysed is the subtitle, a line break, the text. */
-	j->off[2] = b->arena.len;
-	j->text_at = strlen(sub) + 1;
-	rc = chorus_buf_add(&b->arena, sub, j->text_at - 1);
-	if (!rc)
-		rc = chorus_buf_addc(&b->arena, '\n');
-	if (!rc)
-		rc = chorus_buf_add(&b->arena, r->text ? r->text : "",
-				    r->text ? strlen(r->text) + 1 : 1);
-	if (!rc)
-		rc = arena_add(&b->arena, r->key, &j->off[0]);
-	if (!rc)
-		rc = arena_add(&b->arena, r->title, &j->off[1]);
-	if (!rc)
-		rc = arena_add(&b->arena, r->link, &j->off[3]);
-	if (!rc)
-		rc = arena_add(&b->arena, r->language, &j->off[4]);
-	if (rc)
-		return chorus_err_set(p->cl->err, rc, "out of memory");
-	if (++b->n == BATCH)
-		return pipeline_queue(p);
-	return 0;
-}
-
 /* Every unassigned article through the pipeline, in the store's order. */
 static int assign_pending(struct clusterer *cl)
 {
 	struct pipeline p;
-	int rc = pipeline_start(&p, cl);
+	int64_t *ids = NULL;
+	size_t n = 0, i;
+	int rc = chorus_store_pending_ids(cl->st, &ids, &n, cl->err);
 
-	if (rc)
-		rc = chorus_err_set(cl->err, rc, "out of memory");
+	memset(&p, 0, sizeof(p));
 	if (!rc)
-		rc = chorus_store_scan_pending(cl->st, pipeline_put, &p,
-					       cl->err);
-	if (!rc && p.b[p.fill].n)
-		rc = pipeline_queue(&p);
+		rc = pipeline_start(&p, cl);
+	for (i = 0; !rc && i < n; i += BATCH)
+		rc = pipeline_queue(&p, ids + i, n - i < BATCH ? n - i : BATCH);
 	while (!rc && p.in_flight)
 		rc = pipeline_drain_one(&p);
 	pipeline_stop(&p);
+	free(ids);
 	return rc;
 }
 
