@@ -190,8 +190,9 @@ struct clusterer {
 	struct hmap copies;
 	struct hmap index_of_story; /* stories.id -> index, while replaying */
 	/* the current candidate search: its stories, the slots it used */
-	struct hit *hits;
+	struct hit *hits; /* HITS, of which the search uses 2^hit_bits */
 	uint32_t gen;
+	unsigned hit_bits;
 	uint32_t
 	    touched[(INDEX_TERMS + INDEX_NAMES + LSH_BANDS) * POSTINGS_READ];
 	size_t n_touched;
@@ -697,19 +698,19 @@ static int alive(const struct clusterer *cl, uint32_t s, int64_t t)
 }
 
 /* Where the search's table holds story s, or starts to look for it. */
-static size_t hit_slot(uint32_t s)
+static size_t hit_slot(const struct clusterer *cl, uint32_t s)
 {
-	return (size_t)((s * 0x9e3779b1u) >> (32 - HITS_BITS));
+	return (size_t)((s * 0x9e3779b1u) >> (32 - cl->hit_bits));
 }
 
 /* The search's entry for story s, made (empty) on first sight. */
 static struct hit *hit_get(struct clusterer *cl, uint32_t s)
 {
-	size_t i = hit_slot(s);
+	size_t i = hit_slot(cl, s);
 	struct hit *h;
 
 	while (cl->hits[i].gen == cl->gen && cl->hits[i].s != s)
-		i = (i + 1) & (HITS - 1);
+		i = (i + 1) & (((size_t)1 << cl->hit_bits) - 1);
 	h = &cl->hits[i];
 	if (h->gen != cl->gen) {
 		h->gen = cl->gen;
@@ -743,7 +744,7 @@ static void gather(struct clusterer *cl, const struct posting *p, size_t k,
 		 * table: ask for it ahead, so the misses overlap. */
 		if (i >= from + PREFETCH)
 			__builtin_prefetch(
-			    &cl->hits[hit_slot(p->v[i - PREFETCH])]);
+			    &cl->hits[hit_slot(cl, p->v[i - PREFETCH])]);
 		h = hit_get(cl, find_root(cl, p->v[i]));
 		if (h->list == k)
 			continue;
@@ -806,7 +807,7 @@ static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 {
 	struct posting *lists[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
 	struct cand *rest;
-	size_t i, k, n;
+	size_t i, k, n, postings = 0;
 	uint8_t copy_bands = 0;
 
 	if (++cl->gen == 0) {
@@ -825,7 +826,16 @@ static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 
 		for (l = 0; p && l < p->n && l < POSTINGS_READ; l += 16)
 			__builtin_prefetch(&p->v[p->n - 1 - l]);
+		if (p)
+			postings += p->n < POSTINGS_READ ? p->n : POSTINGS_READ;
 	}
+	/* A table no bigger than this search needs (at most 2/3 full) is
+	 * one the nearest caches hold: a small search stays in L1. */
+	for (cl->hit_bits = 6;
+	     cl->hit_bits < HITS_BITS &&
+	     ((size_t)1 << cl->hit_bits) < postings + postings / 2 + 1;
+	     cl->hit_bits++)
+		;
 	for (i = 0; i < keys->n; i++)
 		gather(cl, lists[i], i, keys->w[i], keys->band[i]);
 	/* A near copy: the alive story sharing the most bands (few do). */
