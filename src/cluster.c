@@ -89,13 +89,14 @@ void chorus_story_id(const char *founder_key, char out[CHORUS_STORY_ID_LEN])
 void chorus_cluster_options_init(struct chorus_cluster_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->threshold = 0.2;
+	o->threshold = 0.22;
 	o->merge_threshold = 0.9;
-	o->w_names = 0.4;
-	o->w_head = 0.3;
+	o->w_names = 0.3;
+	o->w_head = 0.15;
 	o->w_terms = 1.0 - o->w_names - o->w_head;
 	o->w_time = 0.1;
-	o->w_year = 0.2;
+	o->w_year = 0.05;
+	o->w_date = 0.1;
 	o->min_terms = 0.2;
 	o->window = 14 * 86400;
 }
@@ -105,6 +106,7 @@ void chorus_cluster_options_init(struct chorus_cluster_options *o)
 #define STORY_NAMES 64
 #define STORY_HEAD 48
 #define STORY_YEARS 8
+#define STORY_DATES 8
 #define INDEX_TERMS 12
 #define INDEX_NAMES 6
 #define LSH_BANDS 4
@@ -124,6 +126,8 @@ struct story {
 	struct feat *terms, *names, *head; /* sums, sorted by hash */
 	uint32_t n_terms, n_names, n_head;
 	uint16_t years[STORY_YEARS]; /* years its members name */
+	uint16_t dates[STORY_DATES]; /* dates its members name */
+	uint16_t n_dates;
 	double norm_terms, norm_names;
 };
 
@@ -400,6 +404,18 @@ static void add_years(struct story *sy, const uint16_t *years, size_t n)
 	}
 }
 
+static void add_dates(struct story *sy, const uint16_t *dates, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < sy->n_dates && sy->dates[k] != dates[i]; k++)
+			;
+		if (k == sy->n_dates && sy->n_dates < STORY_DATES)
+			sy->dates[sy->n_dates++] = dates[i];
+	}
+}
+
 /* Add article features f (published t) to story s. */
 static int story_add(struct clusterer *cl, uint32_t s,
 		     const struct article_features *f, int64_t t)
@@ -424,6 +440,7 @@ static int story_add(struct clusterer *cl, uint32_t s,
 	if (rc)
 		return rc;
 	add_years(sy, f->years, f->n_years);
+	add_dates(sy, f->dates, f->n_dates);
 	sy->n++;
 	if (t > sy->last)
 		sy->last = t;
@@ -507,6 +524,36 @@ static double year_conflict(const struct article_features *f,
 	return 1;
 }
 
+/* Does one of the dates (year * 16 + month) fall in one of the years? */
+static int dated_in(const uint16_t *dates, size_t n_dates,
+		    const uint16_t *years, size_t n_years)
+{
+	size_t i, k;
+
+	for (i = 0; i < n_dates; i++)
+		for (k = 0; k < n_years; k++)
+			if (dates[i] / 16 == years[k])
+				return 1;
+	return 0;
+}
+
+/*
+ * 1 when one side names dates (the time of its event) and the other names
+ * years, none of them the year of one of those dates, else 0. A year
+ * named alone is as often background ("her 1999 film") as the event's.
+ */
+static double date_conflict(const struct article_features *f,
+			    const struct story *sy)
+{
+	if (f->n_dates && sy->n_years &&
+	    !dated_in(f->dates, f->n_dates, sy->years, sy->n_years))
+		return 1;
+	if (sy->n_dates && f->n_years &&
+	    !dated_in(sy->dates, sy->n_dates, f->years, f->n_years))
+		return 1;
+	return 0;
+}
+
 static double score(const struct clusterer *cl,
 		    const struct article_features *f, int64_t t,
 		    const struct story *sy)
@@ -527,6 +574,7 @@ static double score(const struct clusterer *cl,
 		     sy->norm_names;
 	s += o->w_head * head_overlap(cl, f, sy);
 	s -= o->w_year * year_conflict(f, sy);
+	s -= o->w_date * date_conflict(f, sy);
 	if (dt > 0 && o->window > 0)
 		s -= o->w_time * dt / (double)o->window;
 	return s;
@@ -702,6 +750,7 @@ static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 	if (rc)
 		return chorus_err_set(cl->err, rc, "out of memory");
 	add_years(x, y->years, y->n_years);
+	add_dates(x, y->dates, y->n_dates);
 	x->n += y->n;
 	if (y->last > x->last)
 		x->last = y->last;

@@ -14,8 +14,10 @@
 
 #include "cluster_int.h"
 
-#define FEATURES_MAGIC 0x32464843u /* "CHF2" */
-#define DF_MAGIC 0x31464443u	   /* "CDF1" */
+#define FEATURES_MAGIC 0x33464843u    /* "CHF3" */
+#define FEATURES_MAGIC_V2 0x32464843u /* "CHF2": no dates */
+
+#define DF_MAGIC 0x31464443u /* "CDF1" */
 
 static uint32_t fold32(uint64_t h)
 {
@@ -336,6 +338,8 @@ int features_from_analysis(const struct chorus_text_analysis *an,
 	out->text_hash = an->text_hash;
 	out->n_years = (uint32_t)an->n_years;
 	memcpy(out->years, an->years, an->n_years * sizeof(out->years[0]));
+	out->n_dates = (uint32_t)an->n_dates;
+	memcpy(out->dates, an->dates, an->n_dates * sizeof(out->dates[0]));
 	memcpy(out->minhash, an->minhash, sizeof(out->minhash));
 	/* Every article counts as a document, even one without words. */
 	if (!rc && count)
@@ -378,9 +382,10 @@ double feat_dot(const struct feat *a, size_t na, const struct feat *b,
 	return s;
 }
 
-/* Layout: magic, text_hash, minhash[K], n_terms, n_names, n_head (one
- * byte each, padded to 4), then terms and names as (hash, weight) pairs
- * and the headline hashes. */
+/* Layout: magic, text_hash, minhash[K], n_terms, n_names, n_head, n_years
+ * (one byte each), then terms and names as (hash, weight) pairs, the
+ * headline hashes and the years; then n_dates (one byte) and the dates.
+ * A "CHF2" blob (before dates) ends after the years. */
 int features_encode(const struct article_features *f, struct chorus_buf *out)
 {
 	unsigned char head[4 + 8 + 4 * CHORUS_MINHASH_K + 4];
@@ -409,6 +414,14 @@ int features_encode(const struct article_features *f, struct chorus_buf *out)
 	if (!rc)
 		rc = chorus_buf_add(out, f->years,
 				    f->n_years * sizeof(f->years[0]));
+	if (!rc) {
+		unsigned char n = (unsigned char)f->n_dates;
+
+		rc = chorus_buf_add(out, &n, 1);
+	}
+	if (!rc)
+		rc = chorus_buf_add(out, f->dates,
+				    f->n_dates * sizeof(f->dates[0]));
 	return rc;
 }
 
@@ -416,10 +429,13 @@ int features_decode(const void *data, size_t len, struct article_features *f)
 {
 	const unsigned char *p = data;
 	size_t hl = 4 + 8 + 4 * CHORUS_MINHASH_K + 4, i, need;
+	int v2;
 
 	memset(f, 0, sizeof(*f));
-	if (!p || len < hl || get_u32(p) != FEATURES_MAGIC)
+	if (!p || len < hl ||
+	    (get_u32(p) != FEATURES_MAGIC && get_u32(p) != FEATURES_MAGIC_V2))
 		return CHORUS_EPARSE;
+	v2 = get_u32(p) == FEATURES_MAGIC_V2;
 	memcpy(&f->text_hash, p + 4, 8);
 	for (i = 0; i < CHORUS_MINHASH_K; i++)
 		f->minhash[i] = get_u32(p + 12 + 4 * i);
@@ -431,9 +447,15 @@ int features_decode(const void *data, size_t len, struct article_features *f)
 	       f->n_names * sizeof(f->names[0]) +
 	       f->n_head * sizeof(f->head[0]) +
 	       f->n_years * sizeof(f->years[0]);
+	if (!v2 && len > need) {
+		f->n_dates = p[need];
+		need += 1 + f->n_dates * sizeof(f->dates[0]);
+	} else if (!v2) {
+		need++; /* the count of dates is missing */
+	}
 	if (f->n_terms > FEAT_TERMS || f->n_names > FEAT_NAMES ||
 	    f->n_head > FEAT_HEAD || f->n_years > CHORUS_YEARS_MAX ||
-	    len != need) {
+	    f->n_dates > CHORUS_DATES_MAX || len != need) {
 		memset(f, 0, sizeof(*f));
 		return CHORUS_EPARSE;
 	}
@@ -445,5 +467,8 @@ int features_decode(const void *data, size_t len, struct article_features *f)
 	memcpy(f->head, p, f->n_head * sizeof(f->head[0]));
 	p += f->n_head * sizeof(f->head[0]);
 	memcpy(f->years, p, f->n_years * sizeof(f->years[0]));
+	p += f->n_years * sizeof(f->years[0]);
+	if (!v2)
+		memcpy(f->dates, p + 1, f->n_dates * sizeof(f->dates[0]));
 	return 0;
 }

@@ -28,13 +28,15 @@ struct feat {
  * An article as the clusterer sees it: unit-length tf-idf vectors of
  * terms and names (weights as of when it was clustered; only the
  * strongest kept, sorted by hash), its distinct headline terms (sorted),
- * the years it names, its fingerprint and text hash.
+ * the years and dates it names, its fingerprint and text hash.
  */
 struct article_features {
 	uint64_t text_hash;
 	uint32_t minhash[CHORUS_MINHASH_K];
 	uint32_t n_terms, n_names, n_head, n_years;
 	uint16_t years[CHORUS_YEARS_MAX]; /* named years, most named first */
+	uint32_t n_dates;
+	uint16_t dates[CHORUS_DATES_MAX]; /* named dates (text.h) */
 	struct feat terms[FEAT_TERMS];
 	struct feat names[FEAT_NAMES];
 	uint32_t head[FEAT_HEAD];

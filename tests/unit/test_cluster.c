@@ -1,8 +1,8 @@
 /*
  * Unit tests for clustering: story ids, assignment of the seeds, an
  * unrelated article founding its own story, the canonical view, feature
- * blobs, scoring of copies, id stability across runs, merges, overrides
- * and explanations.
+ * blobs, dates named in text, scoring of copies, id stability across runs,
+ * merges, overrides and explanations.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -259,6 +259,8 @@ static void test_cluster_features_round_trip(void **state)
 	assert_true(f.n_terms > 8 && f.n_names >= 4 && f.n_head == 3);
 	assert_int_equal(f.n_years, 1);
 	assert_int_equal(f.years[0], 2025);
+	assert_int_equal(f.n_dates, 1);
+	assert_int_equal(f.dates[0], 2025 * 16 + 11);
 	/* Unit length, sorted by hash. */
 	{
 		double sum = 0;
@@ -291,6 +293,77 @@ static void test_cluster_features_round_trip(void **state)
 		df_release(&df2);
 		chorus_buf_release(&d);
 	}
+	chorus_buf_release(&blob);
+	df_release(&df);
+	chorus_text_analysis_release(&a);
+	chorus_text_analyser_free(an);
+}
+
+/*
+ * Dates: a year with a month name, or with day and month in digits, in
+ * the common orders; a lone year ("her 1999 film") is no date.
+ */
+static void test_cluster_dates_named_in_text(void **state)
+{
+	struct chorus_text_analyser *an;
+	struct chorus_text_analysis a;
+	struct article_features f, g;
+	struct chorus_buf blob = CHORUS_BUF_INIT;
+	struct df_table df;
+	uint32_t magic = 0x32464843u; /* "CHF2", before dates */
+
+	(void)state;
+	chorus_text_analysis_init(&a);
+	assert_int_equal(chorus_text_analyser_new(&an), 0);
+	assert_int_equal(
+	    chorus_text_analyse(an, "en", "Lohan checks into rehab",
+				"Posted May 3, 2013. The 2011-12 season and "
+				"her 1999 film aside, a hearing on 27 / 09 / "
+				"2013 follows those of 2012-08-08 and 23 Dec "
+				"2012.",
+				&a),
+	    0);
+	assert_int_equal(a.n_dates, 4);
+	assert_int_equal(a.dates[0], 2013 * 16 + 5);
+	assert_int_equal(a.dates[1], 2013 * 16 + 9);
+	assert_int_equal(a.dates[2], 2012 * 16 + 8);
+	assert_int_equal(a.dates[3], 2012 * 16 + 12);
+	/* The most named first; a day and month that could be either way
+	 * round leave the month open. */
+	assert_int_equal(chorus_text_analyse(an, "en", NULL,
+					     "She left in September 2010 and "
+					     "on Sept. 4th, 2011; the filing "
+					     "of 05/03/2013 (05/03/2013 in "
+					     "the court's own hand).",
+					     &a),
+			 0);
+	assert_int_equal(a.n_dates, 3);
+	assert_int_equal(a.dates[0], 2013 * 16);
+	assert_int_equal(a.dates[1], 2010 * 16 + 9);
+	assert_int_equal(a.dates[2], 2011 * 16 + 9);
+	assert_int_equal(chorus_text_analyse(an, "en", NULL,
+					     "Scores of 2008: the 1999 film, "
+					     "a 2006 arrest and March 2-3.",
+					     &a),
+			 0);
+	assert_int_equal(a.n_dates, 0);
+	assert_int_equal(a.n_years, 3);
+	/* A blob from before dates still reads, with none. */
+	assert_int_equal(
+	    chorus_text_analyse(an, "en", NULL,
+				"Filed on 27 / 09 / 2013 in Ashgabat.", &a),
+	    0);
+	assert_int_equal(df_init(&df, 16), 0);
+	assert_int_equal(features_from_analysis(&a, &df, 1, &f), 0);
+	assert_int_equal(f.n_dates, 1);
+	assert_int_equal(features_encode(&f, &blob), 0);
+	memcpy(blob.data, &magic, 4);
+	assert_int_equal(features_decode(blob.data, blob.len - 3, &g), 0);
+	assert_int_equal(g.n_dates, 0);
+	assert_int_equal(g.n_terms, f.n_terms);
+	assert_int_equal(g.years[0], 2013);
+	assert_int_equal(features_decode(blob.data, blob.len, &g),
+			 CHORUS_EPARSE);
 	chorus_buf_release(&blob);
 	df_release(&df);
 	chorus_text_analysis_release(&a);
@@ -543,6 +616,7 @@ int main(void)
 		teardown),
 	    cmocka_unit_test(test_cluster_display_title_cuts_long_sentences),
 	    cmocka_unit_test(test_cluster_features_round_trip),
+	    cmocka_unit_test(test_cluster_dates_named_in_text),
 	    cmocka_unit_test_setup_teardown(
 		test_cluster_copies_join_and_strangers_do_not, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
