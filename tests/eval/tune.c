@@ -212,7 +212,10 @@ static int run(const struct chorus_cluster_options *opt, const size_t *order,
 
 static size_t *other; /* a second shuffled order, to check robustness */
 
-/* With --shuffles N, N more shuffled orders (seeds 1..N) are averaged. */
+/* The combination being run, as given. */
+static const char *spec_now;
+
+/* With --shuffles N, N more shuffled orders (seeds 1001..1000+N) are averaged. */
 static int n_more;
 
 static void shuffle(size_t *v, uint64_t x)
@@ -253,7 +256,7 @@ static void one(struct chorus_cluster_options *opt, const size_t *fixed,
 			fprintf(stderr, "out of memory\n");
 			exit(1);
 		}
-		shuffle(v, (uint64_t)k);
+		shuffle(v, 1000 + (uint64_t)k);
 		if (run(opt, v, &pw, &bc)) {
 			fprintf(stderr, "run failed\n");
 			exit(1);
@@ -276,6 +279,8 @@ static void one(struct chorus_cluster_options *opt, const size_t *fixed,
 	if (n_more)
 		printf("\tmean of %d more: pw %.4f bc %.4f", n_more,
 		       sum_pw / n_more, sum_bc / n_more);
+	if (spec_now)
+		printf("\t%s", spec_now);
 	printf("\n");
 	fflush(stdout);
 }
@@ -361,6 +366,7 @@ int main(int argc, char **argv)
 					argv[a]);
 				return 2;
 			}
+			spec_now = argv[a];
 			one(&opt, fixed, shuffled);
 		}
 		return 0;
