@@ -325,6 +325,31 @@ static int weigh(const uint64_t *hs, size_t n, struct df_table *df, int count,
 	return 0;
 }
 
+/*
+ * The lead names: the title's name keys that the body names too. A title
+ * in Title Case makes every word a name; the body tells which are.
+ */
+static void lead_names(const struct chorus_text_analysis *an,
+		       struct article_features *out)
+{
+	size_t i, j, k;
+
+	out->n_lead = 0;
+	for (i = 0; i < an->n_title_names && out->n_lead < FEAT_LEAD; i++) {
+		uint32_t h = fold32(an->names[i]);
+
+		for (k = 0; k < out->n_lead && out->lead[k] != h; k++)
+			;
+		if (k < out->n_lead)
+			continue;
+		for (j = an->n_title_names; j < an->n_names; j++)
+			if (an->names[j] == an->names[i]) {
+				out->lead[out->n_lead++] = h;
+				break;
+			}
+	}
+}
+
 int features_from_analysis(const struct chorus_text_analysis *an,
 			   struct df_table *df, int count,
 			   struct article_features *out)
@@ -360,6 +385,7 @@ int features_from_analysis(const struct chorus_text_analysis *an,
 	}
 	if (out->n_head)
 		qsort(out->head, out->n_head, sizeof(out->head[0]), cmp_u32);
+	lead_names(an, out);
 	free(scratch);
 	free(fs);
 	return rc;
@@ -384,8 +410,9 @@ double feat_dot(const struct feat *a, size_t na, const struct feat *b,
 
 /* Layout: magic, text_hash, minhash[K], n_terms, n_names, n_head, n_years
  * (one byte each), then terms and names as (hash, weight) pairs, the
- * headline hashes and the years; then n_dates (one byte) and the dates.
- * A "CHF2" blob (before dates) ends after the years. */
+ * headline hashes and the years; then n_dates (one byte) and the dates,
+ * n_lead (one byte) and the lead names. A "CHF2" blob (before dates) ends
+ * after the years. */
 int features_encode(const struct article_features *f, struct chorus_buf *out)
 {
 	unsigned char head[4 + 8 + 4 * CHORUS_MINHASH_K + 4];
@@ -422,6 +449,14 @@ int features_encode(const struct article_features *f, struct chorus_buf *out)
 	if (!rc)
 		rc = chorus_buf_add(out, f->dates,
 				    f->n_dates * sizeof(f->dates[0]));
+	if (!rc) {
+		unsigned char n = (unsigned char)f->n_lead;
+
+		rc = chorus_buf_add(out, &n, 1);
+	}
+	if (!rc)
+		rc = chorus_buf_add(out, f->lead,
+				    f->n_lead * sizeof(f->lead[0]));
 	return rc;
 }
 
@@ -453,9 +488,16 @@ int features_decode(const void *data, size_t len, struct article_features *f)
 	} else if (!v2) {
 		need++; /* the count of dates is missing */
 	}
+	if (!v2 && len > need) {
+		f->n_lead = p[need];
+		need += 1 + f->n_lead * sizeof(f->lead[0]);
+	} else if (!v2) {
+		need++; /* the count of lead names is missing */
+	}
 	if (f->n_terms > FEAT_TERMS || f->n_names > FEAT_NAMES ||
 	    f->n_head > FEAT_HEAD || f->n_years > CHORUS_YEARS_MAX ||
-	    f->n_dates > CHORUS_DATES_MAX || len != need) {
+	    f->n_dates > CHORUS_DATES_MAX || f->n_lead > FEAT_LEAD ||
+	    len != need) {
 		memset(f, 0, sizeof(*f));
 		return CHORUS_EPARSE;
 	}
@@ -468,7 +510,10 @@ int features_decode(const void *data, size_t len, struct article_features *f)
 	p += f->n_head * sizeof(f->head[0]);
 	memcpy(f->years, p, f->n_years * sizeof(f->years[0]));
 	p += f->n_years * sizeof(f->years[0]);
-	if (!v2)
+	if (!v2) {
 		memcpy(f->dates, p + 1, f->n_dates * sizeof(f->dates[0]));
+		p += 1 + f->n_dates * sizeof(f->dates[0]);
+		memcpy(f->lead, p + 1, f->n_lead * sizeof(f->lead[0]));
+	}
 	return 0;
 }

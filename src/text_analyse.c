@@ -903,12 +903,14 @@ int chorus_text_analyse(struct chorus_text_analyser *an, const char *lang,
 	memset(&years, 0, sizeof(years));
 	memset(&dates, 0, sizeof(dates));
 	out->n_terms = out->n_names = out->n_head = 0;
+	out->n_title_names = 0;
 	if (li < 0 && (rc = detect_cached(an, body ? body : "", &li)))
 		return rc;
 	memcpy(out->lang, lang_code((size_t)li), 3);
 	if (title)
 		rc = analyse_text(an, (size_t)li, title, 1, out, &acc, &years,
 				  &dates);
+	out->n_title_names = out->n_names;
 	if (!rc && body)
 		rc = analyse_text(an, (size_t)li, body, 0, out, &acc, &years,
 				  &dates);

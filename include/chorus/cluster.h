@@ -40,7 +40,8 @@ void chorus_story_id(const char *founder_key, char out[CHORUS_STORY_ID_LEN]);
  *         + w_head * headline overlap - w_time * (time since the story's
  *           last report / window) - w_year * (both name years, none
  *           in common) - w_date * (one names dates, the other years,
- *           none the year of one of those dates)
+ *           none the year of one of those dates) - w_lead * (the title
+ *           names someone the story never names)
  */
 struct chorus_cluster_options {
 	double threshold;	/* minimum score to join a story */
@@ -52,6 +53,9 @@ struct chorus_cluster_options {
 	double w_date;	  /* taken off when one dates itself (a year with
 			     its month or day) to a year the other, naming
 			     years, does not name */
+	double w_lead;	  /* taken off when the article's title names
+			     someone its body names too and no member of
+			     the story names */
 	double min_terms; /* below this cosine of words, no story is joined
 			     (names and headlines alone are not enough) */
 	int64_t window;	  /* seconds: a story older than this takes no one */

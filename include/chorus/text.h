@@ -140,6 +140,8 @@ struct chorus_text_analysis {
 	 */
 	uint16_t dates[CHORUS_DATES_MAX];
 	size_t n_dates;
+	/* The first n_title_names of names come from the title. */
+	size_t n_title_names;
 };
 
 void chorus_text_analysis_init(struct chorus_text_analysis *a);

@@ -215,7 +215,8 @@ static size_t *other; /* a second shuffled order, to check robustness */
 /* The combination being run, as given. */
 static const char *spec_now;
 
-/* With --shuffles N, N more shuffled orders (seeds 1001..1000+N) are averaged. */
+/* With --shuffles N, N more shuffled orders (seeds 1001..1000+N) are averaged.
+ */
 static int n_more;
 
 static void shuffle(size_t *v, uint64_t x)
@@ -239,7 +240,7 @@ static void one(struct chorus_cluster_options *opt, const size_t *fixed,
 		const size_t *shuffled)
 {
 	double pw1 = 0, bc1 = 0, pw2 = 0, bc2 = 0, pw3 = 0, bc3 = 0;
-	double sum_pw = 0, sum_bc = 0;
+	double sum_pw = 0, sum_bc = 0, harness_pw, harness_bc;
 	int k;
 
 	opt->w_terms = 1.0 - opt->w_names - opt->w_head;
@@ -265,17 +266,20 @@ static void one(struct chorus_cluster_options *opt, const size_t *fixed,
 		sum_pw += pw;
 		sum_bc += bc;
 	}
-	/* The worse shuffled order is shown. */
+	/* The worse shuffled order is shown, and the harness's apart. */
+	harness_pw = pw2;
+	harness_bc = bc2;
 	if (pw3 < pw2) {
 		pw2 = pw3;
 		bc2 = bc3;
 	}
 	printf("%.4f\t%.4f\t%.4f\t%.4f\t%.4f\tnames=%.2f,head=%.2f,"
-	       "threshold=%.2f,merge=%.2f,year=%.2f,date=%.2f,"
+	       "threshold=%.2f,merge=%.2f,year=%.2f,date=%.2f,lead=%.2f,"
 	       "min_terms=%.2f",
 	       pw1 < pw2 ? pw1 : pw2, pw1, bc1, pw2, bc2, opt->w_names,
 	       opt->w_head, opt->threshold, opt->merge_threshold, opt->w_year,
-	       opt->w_date, opt->min_terms);
+	       opt->w_date, opt->w_lead, opt->min_terms);
+	printf("\tharness shuffle: pw %.4f bc %.4f", harness_pw, harness_bc);
 	if (n_more)
 		printf("\tmean of %d more: pw %.4f bc %.4f", n_more,
 		       sum_pw / n_more, sum_bc / n_more);
@@ -287,7 +291,7 @@ static void one(struct chorus_cluster_options *opt, const size_t *fixed,
 
 /*
  * Set the options named in spec, "key=value,key=value" with the keys
- * names, head, threshold, merge, year, date, min_terms (w_terms is what
+ * names, head, threshold, merge, year, date, lead, min_terms (w_terms is what
  * names and head leave); 0, or -1 on an unknown key.
  */
 static int set(struct chorus_cluster_options *o, const char *spec)
@@ -302,6 +306,7 @@ static int set(struct chorus_cluster_options *o, const char *spec)
 	    {"merge", offsetof(struct chorus_cluster_options, merge_threshold)},
 	    {"year", offsetof(struct chorus_cluster_options, w_year)},
 	    {"date", offsetof(struct chorus_cluster_options, w_date)},
+	    {"lead", offsetof(struct chorus_cluster_options, w_lead)},
 	    {"min_terms", offsetof(struct chorus_cluster_options, min_terms)},
 	};
 	const char *p = spec;

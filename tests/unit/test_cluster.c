@@ -1,7 +1,7 @@
 /*
  * Unit tests for clustering: story ids, assignment of the seeds, an
  * unrelated article founding its own story, the canonical view, feature
- * blobs, dates named in text, scoring of copies, id stability across runs,
+ * blobs, dates and lead names, scoring of copies, id stability across runs,
  * merges, overrides and explanations.
  */
 #include <math.h>
@@ -301,9 +301,10 @@ static void test_cluster_features_round_trip(void **state)
 
 /*
  * Dates: a year with a month name, or with day and month in digits, in
- * the common orders; a lone year ("her 1999 film") is no date.
+ * the common orders; a lone year ("her 1999 film") is no date. Lead
+ * names: the title's names that the body names too.
  */
-static void test_cluster_dates_named_in_text(void **state)
+static void test_cluster_dates_and_lead_names(void **state)
 {
 	struct chorus_text_analyser *an;
 	struct chorus_text_analysis a;
@@ -358,12 +359,49 @@ static void test_cluster_dates_named_in_text(void **state)
 	assert_int_equal(f.n_dates, 1);
 	assert_int_equal(features_encode(&f, &blob), 0);
 	memcpy(blob.data, &magic, 4);
-	assert_int_equal(features_decode(blob.data, blob.len - 3, &g), 0);
+	assert_int_equal(f.n_lead, 0);
+	assert_int_equal(features_decode(blob.data, blob.len - 4, &g), 0);
 	assert_int_equal(g.n_dates, 0);
 	assert_int_equal(g.n_terms, f.n_terms);
 	assert_int_equal(g.years[0], 2013);
 	assert_int_equal(features_decode(blob.data, blob.len, &g),
 			 CHORUS_EPARSE);
+	/* Lead names: of a Title Case title, the words the body names. */
+	assert_int_equal(
+	    chorus_text_analyse(an, "en",
+				"Saints Place Pierre Thomas On Injured Reserve",
+				"The New Orleans Saints placed running back "
+				"Pierre Thomas on injured reserve on "
+				"Wednesday, the team said.",
+				&a),
+	    0);
+	assert_int_equal(a.n_title_names, 7);
+	assert_int_equal(features_from_analysis(&a, &df, 1, &f), 0);
+	assert_int_equal(f.n_lead, 3);
+	{
+		uint32_t want[3];
+		size_t i, k;
+
+		for (i = 0; i < 3; i++) {
+			const char *w[] = {"Saints", "Pierre", "Thomas"};
+			struct chorus_buf key = CHORUS_BUF_INIT;
+			uint64_t h;
+
+			assert_int_equal(
+			    chorus_text_name_key(w[i], strlen(w[i]), &key), 0);
+			h = chorus_text_name_hash(key.data, key.len);
+			want[i] = (uint32_t)(h ^ (h >> 32));
+			chorus_buf_release(&key);
+		}
+		for (i = 0; i < 3; i++) {
+			for (k = 0; k < f.n_lead && f.lead[k] != want[i]; k++)
+				;
+			assert_true(k < f.n_lead);
+		}
+	}
+	assert_int_equal(features_encode(&f, &blob), 0);
+	assert_int_equal(features_decode(blob.data, blob.len, &g), 0);
+	assert_memory_equal(&f, &g, sizeof(f));
 	chorus_buf_release(&blob);
 	df_release(&df);
 	chorus_text_analysis_release(&a);
@@ -616,7 +654,7 @@ int main(void)
 		teardown),
 	    cmocka_unit_test(test_cluster_display_title_cuts_long_sentences),
 	    cmocka_unit_test(test_cluster_features_round_trip),
-	    cmocka_unit_test(test_cluster_dates_named_in_text),
+	    cmocka_unit_test(test_cluster_dates_and_lead_names),
 	    cmocka_unit_test_setup_teardown(
 		test_cluster_copies_join_and_strangers_do_not, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
