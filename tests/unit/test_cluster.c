@@ -511,6 +511,101 @@ static void test_cluster_copies_join_and_strangers_do_not(void **state)
 	chorus_store_close(st);
 }
 
+static const char *const dui_first =
+    "Posted January 13, 2009. San Diego Chargers wide receiver Vincent "
+    "Jackson was arrested on suspicion of drunken driving early Tuesday on "
+    "state Route 52, the California Highway Patrol said. Jackson was "
+    "booked into county jail and released on bail. The Chargers play the "
+    "Pittsburgh Steelers on Sunday.";
+
+/*
+ * Cluster dui_first, then (title, text): *same is whether the second
+ * joined the first's story, and *score what it joined with.
+ */
+static void second_report(const struct chorus_cluster_options *opt,
+			  const char *title, const char *text, int *same,
+			  double *score)
+{
+	struct chorus_store *st;
+	struct chorus_corpus c;
+	size_t i;
+
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	put(st, "a", "Chargers receiver Vincent Jackson arrested on DUI charge",
+	    dui_first, NULL, 1000);
+	put(st, "b", title, text, NULL, 1060);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	run(st, opt, NULL);
+	*same = story_of(st, "a") == story_of(st, "b");
+	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+	for (i = 0; i < c.n_articles; i++)
+		if (!strcmp(c.articles[i].a.key, "b"))
+			*score = c.articles[i].score;
+	chorus_corpus_release(&c);
+	chorus_store_close(st);
+	teardown(NULL);
+}
+
+/*
+ * A title name the story never names (another player) and a date in a
+ * year the story never names each count against joining, by their
+ * weights; a report of the same arrest is not touched.
+ */
+static void test_cluster_dates_and_lead_names_count_against(void **state)
+{
+	static const char *const other_player =
+	    "San Diego Chargers lineman Jamal Williams was arrested on "
+	    "suspicion of drunken driving on state Route 94, the California "
+	    "Highway Patrol said early Sunday. Williams was booked into county "
+	    "jail and later released on bail.";
+	static const char *const same_arrest =
+	    "San Diego Chargers receiver Vincent Jackson was arrested on "
+	    "suspicion of drunken driving on state Route 52, the California "
+	    "Highway Patrol said early Tuesday. Jackson was booked into county "
+	    "jail and later released on bail before the playoff game against "
+	    "Pittsburgh.";
+	static const char *const two_years_on =
+	    "Posted February 3, 2011. San Diego Chargers receiver Vincent "
+	    "Jackson was arrested on suspicion of drunken driving on state "
+	    "Route 52, the California Highway Patrol said early Tuesday. "
+	    "Jackson was booked into county jail and later released on bail "
+	    "before the playoff game against Pittsburgh.";
+	const char *lead_title =
+	    "Chargers lineman Jamal Williams arrested on DUI charge";
+	const char *same_title = "Vincent Jackson arrested on suspicion of DUI";
+	struct chorus_cluster_options opt;
+	double s0, s1;
+	int same;
+
+	(void)state;
+	chorus_cluster_options_init(&opt);
+	opt.w_lead = opt.w_date = opt.w_year = 0;
+	second_report(&opt, lead_title, other_player, &same, &s0);
+	assert_true(same);
+	opt.w_lead = 0.05;
+	second_report(&opt, lead_title, other_player, &same, &s1);
+	assert_true(same);
+	assert_true(fabs(s0 - 0.05 - s1) < 1e-6);
+	opt.w_lead = 1;
+	second_report(&opt, lead_title, other_player, &same, &s1);
+	assert_false(same);
+	second_report(&opt, same_title, same_arrest, &same, &s1);
+	assert_true(same);
+	opt.w_lead = 0;
+	second_report(&opt, same_title, two_years_on, &same, &s0);
+	assert_true(same);
+	opt.w_date = 0.05;
+	second_report(&opt, same_title, two_years_on, &same, &s1);
+	assert_true(same);
+	assert_true(fabs(s0 - 0.05 - s1) < 1e-6);
+	opt.w_date = 1;
+	second_report(&opt, same_title, two_years_on, &same, &s1);
+	assert_false(same);
+	second_report(&opt, same_title, same_arrest, &same, &s1);
+	assert_true(same);
+}
+
 /* The seeds fed one per run give the stories and scores of one run. */
 static void test_cluster_ids_stable_one_run_or_many(void **state)
 {
@@ -657,6 +752,9 @@ int main(void)
 	    cmocka_unit_test(test_cluster_dates_and_lead_names),
 	    cmocka_unit_test_setup_teardown(
 		test_cluster_copies_join_and_strangers_do_not, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_dates_and_lead_names_count_against, setup,
+		teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_cluster_ids_stable_one_run_or_many, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
