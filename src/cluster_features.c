@@ -14,8 +14,10 @@
 
 #include "cluster_int.h"
 
-#define FEATURES_MAGIC 0x32464843u /* "CHF2" */
-#define DF_MAGIC 0x31464443u	   /* "CDF1" */
+#define FEATURES_MAGIC 0x33464843u    /* "CHF3" */
+#define FEATURES_MAGIC_V2 0x32464843u /* "CHF2": no dates */
+
+#define DF_MAGIC 0x31464443u /* "CDF1" */
 
 static uint32_t fold32(uint64_t h)
 {
@@ -398,6 +400,31 @@ static int weigh(const uint32_t *hs, size_t n, struct df_table *df, int count,
 	return 0;
 }
 
+/*
+ * The lead names: the title's name keys that the body names too. A title
+ * in Title Case makes every word a name; the body tells which are.
+ */
+static void lead_names(const struct chorus_text_analysis *an,
+		       struct article_features *out)
+{
+	size_t i, j, k;
+
+	out->n_lead = 0;
+	for (i = 0; i < an->n_title_names && out->n_lead < FEAT_LEAD; i++) {
+		uint32_t h = fold32(an->names[i]);
+
+		for (k = 0; k < out->n_lead && out->lead[k] != h; k++)
+			;
+		if (k < out->n_lead)
+			continue;
+		for (j = an->n_title_names; j < an->n_names; j++)
+			if (an->names[j] == an->names[i]) {
+				out->lead[out->n_lead++] = h;
+				break;
+			}
+	}
+}
+
 int features_from_sorted(const struct chorus_text_analysis *an,
 			 const struct feat_sorted *sorted, struct df_table *df,
 			 int count, struct article_features *out)
@@ -409,6 +436,8 @@ int features_from_sorted(const struct chorus_text_analysis *an,
 	out->text_hash = an->text_hash;
 	out->n_years = (uint32_t)an->n_years;
 	memcpy(out->years, an->years, an->n_years * sizeof(out->years[0]));
+	out->n_dates = (uint32_t)an->n_dates;
+	memcpy(out->dates, an->dates, an->n_dates * sizeof(out->dates[0]));
 	memcpy(out->minhash, an->minhash, sizeof(out->minhash));
 	/* Every article counts as a document, even one without words. */
 	if (count)
@@ -428,6 +457,7 @@ int features_from_sorted(const struct chorus_text_analysis *an,
 	}
 	if (out->n_head)
 		qsort(out->head, out->n_head, sizeof(out->head[0]), cmp_u32);
+	lead_names(an, out);
 	return rc;
 }
 
@@ -524,9 +554,11 @@ double feat_dot_split(const uint32_t *ah, const float *aw, size_t na,
 	return s;
 }
 
-/* Layout: magic, text_hash, minhash[K], n_terms, n_names, n_head (one
- * byte each, padded to 4), then terms and names as (hash, weight) pairs
- * and the headline hashes. */
+/* Layout: magic, text_hash, minhash[K], n_terms, n_names, n_head, n_years
+ * (one byte each), then terms and names as (hash, weight) pairs, the
+ * headline hashes and the years; then n_dates (one byte) and the dates,
+ * n_lead (one byte) and the lead names. A "CHF2" blob (before dates) ends
+ * after the years. */
 int features_encode(const struct article_features *f, struct chorus_buf *out)
 {
 	unsigned char head[4 + 8 + 4 * CHORUS_MINHASH_K + 4];
@@ -555,6 +587,22 @@ int features_encode(const struct article_features *f, struct chorus_buf *out)
 	if (!rc)
 		rc = chorus_buf_add(out, f->years,
 				    f->n_years * sizeof(f->years[0]));
+	if (!rc) {
+		unsigned char n = (unsigned char)f->n_dates;
+
+		rc = chorus_buf_add(out, &n, 1);
+	}
+	if (!rc)
+		rc = chorus_buf_add(out, f->dates,
+				    f->n_dates * sizeof(f->dates[0]));
+	if (!rc) {
+		unsigned char n = (unsigned char)f->n_lead;
+
+		rc = chorus_buf_add(out, &n, 1);
+	}
+	if (!rc)
+		rc = chorus_buf_add(out, f->lead,
+				    f->n_lead * sizeof(f->lead[0]));
 	return rc;
 }
 
@@ -562,10 +610,13 @@ int features_decode(const void *data, size_t len, struct article_features *f)
 {
 	const unsigned char *p = data;
 	size_t hl = 4 + 8 + 4 * CHORUS_MINHASH_K + 4, i, need;
+	int v2;
 
 	memset(f, 0, sizeof(*f));
-	if (!p || len < hl || get_u32(p) != FEATURES_MAGIC)
+	if (!p || len < hl ||
+	    (get_u32(p) != FEATURES_MAGIC && get_u32(p) != FEATURES_MAGIC_V2))
 		return CHORUS_EPARSE;
+	v2 = get_u32(p) == FEATURES_MAGIC_V2;
 	memcpy(&f->text_hash, p + 4, 8);
 	for (i = 0; i < CHORUS_MINHASH_K; i++)
 		f->minhash[i] = get_u32(p + 12 + 4 * i);
@@ -577,8 +628,21 @@ int features_decode(const void *data, size_t len, struct article_features *f)
 	       f->n_names * sizeof(f->names[0]) +
 	       f->n_head * sizeof(f->head[0]) +
 	       f->n_years * sizeof(f->years[0]);
+	if (!v2 && len > need) {
+		f->n_dates = p[need];
+		need += 1 + f->n_dates * sizeof(f->dates[0]);
+	} else if (!v2) {
+		need++; /* the count of dates is missing */
+	}
+	if (!v2 && len > need) {
+		f->n_lead = p[need];
+		need += 1 + f->n_lead * sizeof(f->lead[0]);
+	} else if (!v2) {
+		need++; /* the count of lead names is missing */
+	}
 	if (f->n_terms > FEAT_TERMS || f->n_names > FEAT_NAMES ||
 	    f->n_head > FEAT_HEAD || f->n_years > CHORUS_YEARS_MAX ||
+	    f->n_dates > CHORUS_DATES_MAX || f->n_lead > FEAT_LEAD ||
 	    len != need) {
 		memset(f, 0, sizeof(*f));
 		return CHORUS_EPARSE;
@@ -591,5 +655,11 @@ int features_decode(const void *data, size_t len, struct article_features *f)
 	memcpy(f->head, p, f->n_head * sizeof(f->head[0]));
 	p += f->n_head * sizeof(f->head[0]);
 	memcpy(f->years, p, f->n_years * sizeof(f->years[0]));
+	p += f->n_years * sizeof(f->years[0]);
+	if (!v2) {
+		memcpy(f->dates, p + 1, f->n_dates * sizeof(f->dates[0]));
+		p += 1 + f->n_dates * sizeof(f->dates[0]);
+		memcpy(f->lead, p + 1, f->n_lead * sizeof(f->lead[0]));
+	}
 	return 0;
 }

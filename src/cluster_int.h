@@ -17,6 +17,7 @@
 #define FEAT_TERMS 128
 #define FEAT_NAMES 32
 #define FEAT_HEAD 16
+#define FEAT_LEAD 8
 
 /* One weighted feature: a 32-bit hash of a stem or name key. */
 struct feat {
@@ -28,13 +29,19 @@ struct feat {
  * An article as the clusterer sees it: unit-length tf-idf vectors of
  * terms and names (weights as of when it was clustered; only the
  * strongest kept, sorted by hash), its distinct headline terms (sorted),
- * the years it names, its fingerprint and text hash.
+ * the years and dates it names, the names of its title that its body
+ * names too (who or what the report is about), its fingerprint and text
+ * hash.
  */
 struct article_features {
 	uint64_t text_hash;
 	uint32_t minhash[CHORUS_MINHASH_K];
 	uint32_t n_terms, n_names, n_head, n_years;
 	uint16_t years[CHORUS_YEARS_MAX]; /* named years, most named first */
+	uint32_t n_dates;
+	uint16_t dates[CHORUS_DATES_MAX]; /* named dates (text.h) */
+	uint32_t n_lead;
+	uint32_t lead[FEAT_LEAD]; /* title names the body names too */
 	struct feat terms[FEAT_TERMS];
 	struct feat names[FEAT_NAMES];
 	uint32_t head[FEAT_HEAD];

@@ -39,7 +39,9 @@ void chorus_story_id(const char *founder_key, char out[CHORUS_STORY_ID_LEN]);
  *   score = w_terms * cos(terms) + w_names * cos(names)
  *         + w_head * headline overlap - w_time * (time since the story's
  *           last report / window) - w_year * (both name years, none
- *           in common)
+ *           in common) - w_date * (one names dates, the other years,
+ *           none the year of one of those dates) - w_lead * (the title
+ *           names someone the story never names)
  */
 struct chorus_cluster_options {
 	double threshold;	/* minimum score to join a story */
@@ -48,6 +50,12 @@ struct chorus_cluster_options {
 	double w_terms, w_names, w_head, w_time;
 	double w_year;	  /* taken off when article and story name only
 			     different years */
+	double w_date;	  /* taken off when one dates itself (a year with
+			     its month or day) to a year the other, naming
+			     years, does not name */
+	double w_lead;	  /* taken off when the article's title names
+			     someone its body names too and no member of
+			     the story names */
 	double min_terms; /* below this cosine of words, no story is joined
 			     (names and headlines alone are not enough) */
 	int64_t window;	  /* seconds: a story older than this takes no one */
