@@ -1400,8 +1400,10 @@ static int pipeline_start(struct pipeline *p, struct clusterer *cl)
 	rc = chorus_store_reader_new(cl->st, &p->reader, cl->err);
 	if (rc)
 		return rc;
-	/* No thread to be had: the same work, in turn, on this one. */
-	p->threaded = !pthread_create(&p->thread, NULL, pipeline_main, p);
+	/* No thread to be had (or no SQLite to share between two): the
+	 * same work, in turn, on this one. */
+	p->threaded = chorus_store_reader_shareable(p->reader) &&
+		      !pthread_create(&p->thread, NULL, pipeline_main, p);
 	return 0;
 }
 

@@ -209,7 +209,10 @@ int chorus_store_open(struct chorus_store **out, const char *path,
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	}
 	if (sqlite3_open_v2(path, &st->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				/* serialised: a chorus_store_reader may
+				 * read on another thread */
+				SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK) {
 		rc = st->db
 			 ? db_fail(st, err, "open")
@@ -1065,6 +1068,14 @@ int chorus_store_reader_row(struct chorus_store_reader *r, int64_t id,
 	}
 	sqlite3_reset(r->q);
 	return rc;
+}
+
+int chorus_store_reader_shareable(const struct chorus_store_reader *r)
+{
+	(void)r;
+	/* 0: an SQLite built without mutexes; the connection cannot be
+	 * shared. Otherwise it was opened serialised (FULLMUTEX). */
+	return sqlite3_threadsafe() != 0;
 }
 
 void chorus_store_reader_free(struct chorus_store_reader *r)

@@ -322,6 +322,9 @@ int chorus_store_reader_row(struct chorus_store_reader *r, int64_t id,
 			    int (*fn)(void *ctx,
 				      const struct chorus_store_row *row),
 			    void *ctx);
+/* May r be used on another thread than the store's (SQLite built with its
+ * mutexes)? Else use it on the store's thread only. */
+int chorus_store_reader_shareable(const struct chorus_store_reader *r);
 void chorus_store_reader_free(struct chorus_store_reader *r);
 
 /*
