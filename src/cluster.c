@@ -178,7 +178,8 @@ struct hit {
 };
 
 #define HITS_BITS 13
-#define HITS (1u << HITS_BITS) /* > 2x the most a search can meet */
+#define HITS (1u << HITS_BITS) /* > 1.5x the most a search can meet */
+#define MAX_HITS ((INDEX_TERMS + INDEX_NAMES + LSH_BANDS) * POSTINGS_READ)
 
 struct story {
 	uint16_t n_years;
@@ -237,11 +238,9 @@ struct clusterer {
 	struct hit *hits; /* HITS, of which the search uses 2^hit_bits */
 	uint32_t gen;
 	unsigned hit_bits;
-	uint32_t
-	    touched[(INDEX_TERMS + INDEX_NAMES + LSH_BANDS) * POSTINGS_READ];
+	uint32_t *touched; /* MAX_HITS */
 	size_t n_touched;
-	struct cand
-	    all[(INDEX_TERMS + INDEX_NAMES + LSH_BANDS) * POSTINGS_READ];
+	struct cand *all; /* MAX_HITS */
 	struct chorus_buf blob;
 	const char *const *split_keys; /* sorted */
 	size_t n_split;
@@ -1652,6 +1651,8 @@ static void clusterer_release(struct clusterer *cl)
 	free(cl->alias);
 	free(cl->merged);
 	free(cl->hits);
+	free(cl->touched);
+	free(cl->all);
 	free(cl->copies.keys);
 	free(cl->copies.vals);
 	free(cl->index_of_story.keys);
@@ -1684,7 +1685,9 @@ int chorus_cluster_run(struct chorus_store *st,
 	chorus_buf_init(&cl.blob, 0);
 	splits = calloc(opt->n_overrides + 1, sizeof(*splits));
 	cl.hits = calloc(HITS, sizeof(*cl.hits));
-	if (!splits || !cl.hits) {
+	cl.touched = malloc(MAX_HITS * sizeof(*cl.touched));
+	cl.all = malloc(MAX_HITS * sizeof(*cl.all));
+	if (!splits || !cl.hits || !cl.touched || !cl.all) {
 		free((void *)splits);
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
