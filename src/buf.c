@@ -137,3 +137,79 @@ char *chorus_strndup(const char *s, size_t n)
 	p[n] = '\0';
 	return p;
 }
+
+/*
+ * Does the word hold one of the bytes to escape? The classic "has a zero
+ * byte" test on w XOR each byte repeated: eight bytes per step where text
+ * has nothing to escape, which is most of it.
+ */
+static int word_needs_escape(uint64_t w, unsigned flags)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+	uint64_t a = w ^ (ones * '&'), b = w ^ (ones * '<'),
+		 c = w ^ (ones * '>');
+	uint64_t hit =
+	    ((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c);
+
+	if (flags & CHORUS_ESCAPE_QUOTE) {
+		uint64_t d = w ^ (ones * '"');
+
+		hit |= (d - ones) & ~d;
+	}
+	if (flags & CHORUS_ESCAPE_APOS) {
+		uint64_t e = w ^ (ones * '\'');
+
+		hit |= (e - ones) & ~e;
+	}
+	return !!(hit & highs);
+}
+
+int chorus_buf_add_escaped(struct chorus_buf *b, const char *s, size_t n,
+			   unsigned flags)
+{
+	size_t i = 0, start = 0;
+	int rc;
+
+	while (i < n) {
+		const char *rep;
+		uint64_t w;
+
+		if (n - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if (!word_needs_escape(w, flags)) {
+				i += 8;
+				continue;
+			}
+		}
+		switch (s[i]) {
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = flags & CHORUS_ESCAPE_QUOTE ? "&quot;" : NULL;
+			break;
+		case '\'':
+			rep = flags & CHORUS_ESCAPE_APOS ? "&#39;" : NULL;
+			break;
+		default:
+			rep = NULL;
+			break;
+		}
+		if (!rep) {
+			i++;
+			continue;
+		}
+		if ((rc = chorus_buf_add(b, s + start, i - start)) ||
+		    (rc = chorus_buf_adds(b, rep)))
+			return rc;
+		start = ++i;
+	}
+	return chorus_buf_add(b, s + start, n - start);
+}

@@ -328,6 +328,10 @@ static int on_key(void *user, const char *section, const char *name,
 			*(long *)((char *)&s->poll + longs[i].offset) = (long)v;
 			return 1;
 		}
+		if (!strcmp(name, "ca_file")) {
+			rc = set_str(&s->poll.ca_file, value);
+			goto done;
+		}
 		if (!strcmp(name, "max_feed_bytes")) {
 			if (parse_size(value, &s->poll.max_feed_bytes))
 				goto bad_number;
@@ -464,8 +468,16 @@ int chorus_site_load(struct chorus_site *site, const char *root,
 	if (resolve(&site->public_dir, root, "public") ||
 	    resolve(&site->seeds_dir, root, "seeds") ||
 	    resolve(&site->templates_dir, root, "templates") ||
-	    resolve(&site->state_dir, root, ".chorus"))
+	    resolve(&site->state_dir, root, ".chorus") ||
+	    (site->poll.ca_file && resolve(&site->poll.ca_file, root, NULL)))
 		goto nomem;
+	/* Named now, not as a TLS failure of every https feed at poll time. */
+	if (site->poll.ca_file && access(site->poll.ca_file, R_OK)) {
+		rc = chorus_err_set(
+		    err, CHORUS_ECONFIG, "%s: [poll] ca_file %s: %s",
+		    site->config_path, site->poll.ca_file, strerror(errno));
+		goto out;
+	}
 	goto out;
 nomem:
 	rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
@@ -496,6 +508,7 @@ void chorus_site_release(struct chorus_site *site)
 	free(site->seeds_dir);
 	free(site->templates_dir);
 	free(site->state_dir);
+	free(site->poll.ca_file);
 	for (i = 0; i < site->n_feeds; i++) {
 		free(site->feeds[i].url);
 		free(site->feeds[i].name);

@@ -392,61 +392,6 @@ fail:
 	return NULL;
 }
 
-/* Does the word hold '&', '<', '>' or '"'? */
-static int word_needs_escape(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t highs = 0x8080808080808080ULL;
-	uint64_t a = w ^ (ones * '&'), b = w ^ (ones * '<'),
-		 c = w ^ (ones * '>'), d = w ^ (ones * '"');
-
-	return !!((((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c) |
-		   ((d - ones) & ~d)) &
-		  highs);
-}
-
-int feed_escape_html(struct chorus_buf *out, const char *s, size_t n)
-{
-	size_t i = 0, start = 0;
-	int rc;
-
-	while (i < n) {
-		const char *rep;
-		uint64_t w;
-
-		/* eight bytes at a time where there is nothing to escape */
-		if (n - i >= 8) {
-			memcpy(&w, s + i, 8);
-			if (!word_needs_escape(w)) {
-				i += 8;
-				continue;
-			}
-		}
-		switch (s[i]) {
-		case '&':
-			rep = "&amp;";
-			break;
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '"':
-			rep = "&quot;";
-			break;
-		default:
-			i++;
-			continue;
-		}
-		if ((rc = chorus_buf_add(out, s + start, i - start)) ||
-		    (rc = chorus_buf_adds(out, rep)))
-			return rc;
-		start = ++i;
-	}
-	return chorus_buf_add(out, s + start, n - start);
-}
-
 int feed_looks_like_html(const char *s)
 {
 	const char *p;

@@ -197,7 +197,8 @@ char *chorus_feed_sanitize(const char *html, const char *base)
 	if (rc == CHORUS_EPARSE) {
 		/* Nothing libxml2 could read as HTML: keep it as text. */
 		chorus_buf_reset(&out);
-		rc = feed_escape_html(&out, html, strlen(html));
+		rc = chorus_buf_add_escaped(&out, html, strlen(html),
+					    CHORUS_ESCAPE_QUOTE);
 	}
 	if (rc) {
 		chorus_buf_release(&out);
@@ -215,7 +216,7 @@ char *feed_make_html(const struct feed_builder *b, const char *s,
 		return b->opt.raw_html ? chorus_strdup(s)
 				       : chorus_feed_sanitize(s, base);
 	chorus_buf_init(&out, 0);
-	if (feed_escape_html(&out, s, strlen(s))) {
+	if (chorus_buf_add_escaped(&out, s, strlen(s), CHORUS_ESCAPE_QUOTE)) {
 		chorus_buf_release(&out);
 		return NULL;
 	}

@@ -75,9 +75,6 @@ extern const unsigned short feed_cp1252[32];
  */
 char *feed_clean_decoded(const char *s, size_t n, int *repaired);
 
-/* Append s HTML-escaped (&, <, >, "). */
-int feed_escape_html(struct chorus_buf *out, const char *s, size_t n);
-
 /* rel resolved against base; a copy of rel when base is NULL or rel is
  * absolute; NULL on allocation failure. */
 char *feed_resolve_url(const char *base, const char *rel);

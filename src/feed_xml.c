@@ -977,7 +977,8 @@ static void ser_start(struct feed_xml *x, const xmlChar *name, int nattr,
 			char *v = feed_clean_text((const char *)a[3],
 						  (size_t)(a[4] - a[3]), NULL);
 
-			rc = v ? feed_escape_html(b, v, strlen(v))
+			rc = v ? chorus_buf_add_escaped(b, v, strlen(v),
+							CHORUS_ESCAPE_QUOTE)
 			       : CHORUS_ENOMEM;
 			free(v);
 		}
@@ -1091,9 +1092,9 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 			struct chorus_buf esc;
 
 			chorus_buf_init(&esc, 0);
-			if (feed_escape_html(&esc,
-					     c->buf.data ? c->buf.data : "",
-					     c->buf.len)) {
+			if (chorus_buf_add_escaped(
+				&esc, c->buf.data ? c->buf.data : "",
+				c->buf.len, CHORUS_ESCAPE_QUOTE)) {
 				fail(x, CHORUS_ENOMEM);
 				return;
 			}
@@ -1550,7 +1551,8 @@ static void on_chars(void *ctx, const xmlChar *ch, int len)
 	if (c->simple && (int)x->depth != c->depth)
 		return;
 	if (c->mode == CAP_XHTML)
-		rc = feed_escape_html(&c->buf, (const char *)ch, (size_t)len);
+		rc = chorus_buf_add_escaped(&c->buf, (const char *)ch,
+					    (size_t)len, CHORUS_ESCAPE_QUOTE);
 	else
 		rc = chorus_buf_add(&c->buf, ch, (size_t)len);
 	if (rc == CHORUS_ETOOBIG) {

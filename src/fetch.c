@@ -291,6 +291,12 @@ static int start(struct fetcher *f, struct xfer *x)
 		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 		curl_easy_setopt(e, CURLOPT_USERAGENT, f->user_agent);
+		/*
+		 * CAINFO names a bundle; the system's certificates stay
+		 * trusted through libcurl's CA path (/etc/ssl/certs).
+		 */
+		if (o->ca_file)
+			curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
 		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
 				 o->connect_timeout > 0 ? o->connect_timeout
@@ -464,6 +470,13 @@ static int hop_done(struct fetcher *f, struct xfer *x, CURLcode cc, int *fatal)
 		snprintf(cap, sizeof(cap), "%zu", f->max_bytes);
 		fail(x, CHORUS_ETOOBIG,
 		     "the body is over the size cap (%s bytes)", cap);
+		return 0;
+	}
+	if (cc == CURLE_PEER_FAILED_VERIFICATION) {
+		fail(x, CHORUS_ENET,
+		     "%s (served with a private CA? name its certificate in "
+		     "[poll] ca_file)",
+		     curl_easy_strerror(cc));
 		return 0;
 	}
 	if (cc != CURLE_OK) {

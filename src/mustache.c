@@ -840,43 +840,6 @@ static int emit_text(struct render *r, const char *s, size_t n)
 	return 0;
 }
 
-static int add_escaped(struct chorus_buf *b, const char *s, size_t n)
-{
-	size_t run = 0;
-	int rc;
-
-	for (size_t i = 0; i < n; i++) {
-		const char *rep;
-
-		switch (s[i]) {
-		case '&':
-			rep = "&amp;";
-			break;
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '"':
-			rep = "&quot;";
-			break;
-		case '\'':
-			rep = "&#39;";
-			break;
-		default:
-			continue;
-		}
-		rc = chorus_buf_add(b, s + run, i - run);
-		if (!rc)
-			rc = chorus_buf_adds(b, rep);
-		if (rc)
-			return rc;
-		run = i + 1;
-	}
-	return chorus_buf_add(b, s + run, n - run);
-}
-
 /* The shortest decimal form of d that reads back as d. */
 static void format_real(double d, char *buf, size_t cap)
 {
@@ -931,8 +894,10 @@ static int emit_value(struct render *r, json_t *v, bool escape)
 			return rc;
 	}
 	r->bol = false;
-	return escape ? add_escaped(r->out, s, n)
-		      : chorus_buf_add(r->out, s, n);
+	return escape
+		   ? chorus_buf_add_escaped(
+			 r->out, s, n, CHORUS_ESCAPE_QUOTE | CHORUS_ESCAPE_APOS)
+		   : chorus_buf_add(r->out, s, n);
 }
 
 /*

@@ -809,6 +809,7 @@ int chorus_poll(const struct chorus_site *site, struct chorus_store *st,
 	fo.connect_timeout = site->poll.connect_timeout;
 	fo.timeout = site->poll.timeout;
 	fo.max_bytes = site->poll.max_feed_bytes;
+	fo.ca_file = site->poll.ca_file;
 	rc = site->link ? chorus_buf_printf(&ua, "chorus/%s (+%s)",
 					    CHORUS_VERSION, site->link)
 			: chorus_buf_printf(&ua, "chorus/%s", CHORUS_VERSION);

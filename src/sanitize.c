@@ -1075,6 +1075,9 @@ static size_t utf8_char(const unsigned char *s, size_t n)
 /*
  * Append s escaped for text (& < >) or a double-quoted attribute (and ").
  * Bytes that are not UTF-8, and characters XML forbids, become U+FFFD.
+ * Not chorus_buf_add_escaped(): this one also repairs, character by
+ * character, because what libxml2's HTML parser hands back may hold
+ * anything, and the result goes into XML feeds as well as pages.
  */
 static int put_escaped(struct chorus_buf *b, const char *s, bool attr)
 {

@@ -481,14 +481,22 @@ static int compute_word(struct chorus_text_analyser *an, size_t li,
 	return 0;
 }
 
-static int word_lookup(struct chorus_text_analyser *an, size_t li,
-		       const char *w, size_t len, struct word_info *out)
+/* The cache key of word w in language li (never 0: 0 marks free). */
+static uint64_t word_key(size_t li, const char *w, size_t len)
 {
 	uint64_t key = XXH3_64bits_withSeed(w, len, (uint64_t)li + 1);
+
+	return key ? key : 1;
+}
+
+/* What word w (cache key key) gives, from the cache or worked out. */
+static int word_lookup_key(struct chorus_text_analyser *an, size_t li,
+			   const char *w, size_t len, uint64_t key,
+			   struct word_info *out)
+{
 	size_t s;
 	int rc;
 
-	key = key ? key : 1;
 	s = (size_t)key & (an->cap - 1);
 	while (an->cache[s].key) {
 		if (an->cache[s].key == key) {
@@ -511,6 +519,12 @@ static int word_lookup(struct chorus_text_analyser *an, size_t li,
 	an->cache[s] = *out;
 	an->n++;
 	return 0;
+}
+
+static int word_lookup(struct chorus_text_analyser *an, size_t li,
+		       const char *w, size_t len, struct word_info *out)
+{
+	return word_lookup_key(an, li, w, len, word_key(li, w, len), out);
 }
 
 static int push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
@@ -595,6 +609,178 @@ static void note_year(const char *w, struct year_counts *y)
 		y->n[v - 1900]++;
 }
 
+/*
+ * Dates: a year is part of one when a month name or a day and month in
+ * digits stand right before it ("May 3, 2013", "Sunday 23 Dec 2012",
+ * "27 / 09 / 2013", "September 2010") or a month and day in digits right
+ * after it ("2013-09-26"). A date names the time of an event; a lone year
+ * ("her 1999 film", "the 2008 season") as often names the background.
+ */
+struct date_counts {
+	uint16_t v[16]; /* year * 16 + month */
+	uint16_t n[16];
+	size_t k;
+};
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* The month (1-12) the English word or abbreviation w[0..len) names. */
+static int month_of(const char *w, size_t len)
+{
+	static const char *const months[] = {"january", "february", "march",
+					     "april",	"may",	    "june",
+					     "july",	"august",   "september",
+					     "october", "november", "december"};
+	char low[10];
+	size_t i;
+	int m;
+
+	if (len < 3 || len > 9)
+		return 0;
+	for (i = 0; i < len; i++)
+		low[i] = (char)(w[i] | 0x20);
+	for (m = 0; m < 12; m++)
+		if (!strncmp(months[m], low, len) &&
+		    (len == 3 || months[m][len] == '\0' ||
+		     (m == 8 && len == 4)))
+			return m + 1;
+	return 0;
+}
+
+/*
+ * Up to two numbers (1-31) before text[end], with only spaces and the
+ * separators in seps between them and after the last; the nearest into
+ * v[0]. Returns how many, and in *from where the first begins.
+ */
+static size_t numbers_before(const char *text, size_t end, const char *seps,
+			     int v[2], size_t *from)
+{
+	size_t i = end, n = 0;
+
+	while (n < 2) {
+		size_t j = i, d;
+		int x = 0, sep = 0;
+
+		while (j > 0 && (text[j - 1] == ' ' ||
+				 (text[j - 1] && strchr(seps, text[j - 1])))) {
+			sep |= text[j - 1] != ' ';
+			j--;
+		}
+		if (n && !sep)
+			break;
+		/* Ordinal suffixes: 3rd, 21st. */
+		if (j >= 3 && is_alpha(text[j - 1]) && is_alpha(text[j - 2]) &&
+		    is_digit(text[j - 3]))
+			j -= 2;
+		for (d = j; d > 0 && is_digit(text[d - 1]) && j - d < 2; d--)
+			;
+		if (d == j ||
+		    (d > 0 && (is_digit(text[d - 1]) || is_alpha(text[d - 1]))))
+			break;
+		for (i = d; i < j; i++)
+			x = x * 10 + (text[i] - '0');
+		if (x < 1 || x > 31)
+			break;
+		v[n++] = x;
+		i = d;
+	}
+	*from = i;
+	return n;
+}
+
+/* The date (year * 16 + month) the year at text[start..start+4) is in. */
+static int date_of_year(const char *text, size_t len, size_t start, int year)
+{
+	int v[2] = {0, 0};
+	size_t from, n, j, w;
+
+	/* A month name before it, maybe with a day between. */
+	n = numbers_before(text, start, ",.", v, &from);
+	j = from;
+	while (j > 0 &&
+	       (text[j - 1] == ' ' || text[j - 1] == '.' || text[j - 1] == ','))
+		j--;
+	for (w = j; w > 0 && is_alpha(text[w - 1]); w--)
+		;
+	if (j > w && month_of(text + w, j - w) && n <= 1)
+		return year * 16 + month_of(text + w, j - w);
+	/* Day and month in digits before it: "27 / 09 / 2013". */
+	if (numbers_before(text, start, "/.-", v, &from) == 2) {
+		if (v[1] <= 12 && v[0] > 12)
+			return year * 16 + v[1];
+		if (v[0] <= 12 && v[1] > 12)
+			return year * 16 + v[0];
+		return year * 16;
+	}
+	/* Month and day in digits after it: "2013-09-26", "2012. 08. 08". */
+	j = start + 4;
+	while (j < len && (text[j] == ' ' || text[j] == '-' || text[j] == '.'))
+		j++;
+	if (j > start + 4 && j + 1 < len && is_digit(text[j]) &&
+	    is_digit(text[j + 1])) {
+		int m = (text[j] - '0') * 10 + (text[j + 1] - '0');
+
+		j += 2;
+		while (j < len &&
+		       (text[j] == ' ' || text[j] == '-' || text[j] == '.'))
+			j++;
+		if (m >= 1 && m <= 12 && j < len && is_digit(text[j]))
+			return year * 16 + m;
+	}
+	return 0;
+}
+
+static void note_date(const char *text, size_t len, size_t start,
+		      struct date_counts *d)
+{
+	int y = 0, v, k;
+	size_t i;
+
+	for (k = 0; k < 4; k++)
+		y = y * 10 + (text[start + k] - '0');
+	if (y < 1900 || y >= 2100 || !(v = date_of_year(text, len, start, y)))
+		return;
+	for (i = 0; i < d->k && d->v[i] != v; i++)
+		;
+	if (i == d->k) {
+		if (d->k == N_OF(d->v))
+			return;
+		d->v[d->k] = (uint16_t)v;
+		d->n[d->k++] = 0;
+	}
+	if (d->n[i] < UINT16_MAX)
+		d->n[i]++;
+}
+
+/* The most named dates (ties: the first named), into out. */
+static void keep_dates(const struct date_counts *d,
+		       struct chorus_text_analysis *out)
+{
+	uint16_t taken[N_OF(d->v)] = {0};
+	size_t k, i;
+
+	out->n_dates = 0;
+	for (k = 0; k < CHORUS_DATES_MAX; k++) {
+		size_t best = d->k;
+
+		for (i = 0; i < d->k; i++)
+			if (!taken[i] && (best == d->k || d->n[i] > d->n[best]))
+				best = i;
+		if (best == d->k)
+			break;
+		taken[best] = 1;
+		out->dates[out->n_dates++] = d->v[best];
+	}
+}
+
 /* The most named years (ties: the later year), into out. */
 static void keep_years(const struct year_counts *y,
 		       struct chorus_text_analysis *out)
@@ -625,23 +811,42 @@ static void keep_years(const struct year_counts *y,
 static int analyse_text(struct chorus_text_analyser *an, size_t li,
 			const char *text, int is_head,
 			struct chorus_text_analysis *out, uint64_t *acc,
-			struct year_counts *years)
+			struct year_counts *years, struct date_counts *dates)
 {
 	const uint8_t *p = (const uint8_t *)text;
-	size_t len = strlen(text), i = 0, start, wlen;
+	size_t len = strlen(text), i = 0, start = 0, wlen = 0;
 	struct run r = {{0}, 0, 0, 0};
-	int boundary, sentence_start = 1, rc = 0;
+	int boundary = 0, sentence_start = 1, rc = 0, have;
+	uint64_t key = 0;
 
-	while (!rc && next_word(p, len, &i, &start, &wlen, &boundary)) {
+	have = next_word(p, len, &i, &start, &wlen, &boundary);
+	if (have)
+		key = word_key(li, text + start, wlen);
+	while (!rc && have) {
 		struct word_info wi;
+		size_t next_start = 0, next_wlen = 0;
+		int next_boundary = 0;
+		uint64_t next_key = 0;
+		int next = next_word(p, len, &i, &next_start, &next_wlen,
+				     &next_boundary);
 
+		/* The next word's cache slot is asked for now: in a big
+		 * vocabulary it is a miss, and this word's work hides it. */
+		if (next) {
+			next_key = word_key(li, text + next_start, next_wlen);
+			__builtin_prefetch(
+			    &an->cache[(size_t)next_key & (an->cap - 1)]);
+		}
 		sentence_start |= boundary;
-		rc = word_lookup(an, li, text + start, wlen, &wi);
+		rc = word_lookup_key(an, li, text + start, wlen, key, &wi);
 		if (rc)
 			break;
 		*acc = (*acc ^ wi.key) * 0x100000001b3ULL;
-		if (wlen == 4)
+		if (wlen == 4) {
 			note_year(text + start, years);
+			if (is_digit(text[start]))
+				note_date(text, len, start, dates);
+		}
 		if (wi.term) {
 			rc = push(&out->terms, &out->n_terms, &out->cap_terms,
 				  wi.term);
@@ -661,6 +866,11 @@ static int analyse_text(struct chorus_text_analyser *an, size_t li,
 			r.last_end = start + wlen;
 		}
 		sentence_start = 0;
+		have = next;
+		start = next_start;
+		wlen = next_wlen;
+		boundary = next_boundary;
+		key = next_key;
 	}
 	if (!rc)
 		rc = flush_run(&r, out);
@@ -722,20 +932,27 @@ int chorus_text_analyse(struct chorus_text_analyser *an, const char *lang,
 	int li = lang_index(lang);
 	uint64_t acc = 0xcbf29ce484222325ULL;
 	struct year_counts years;
+	struct date_counts dates;
 	int rc = 0;
 
 	memset(&years, 0, sizeof(years));
+	memset(&dates, 0, sizeof(dates));
 	out->n_terms = out->n_names = out->n_head = 0;
+	out->n_title_names = 0;
 	if (li < 0 && (rc = detect_cached(an, body ? body : "", &li)))
 		return rc;
 	memcpy(out->lang, lang_code((size_t)li), 3);
 	if (title)
-		rc = analyse_text(an, (size_t)li, title, 1, out, &acc, &years);
+		rc = analyse_text(an, (size_t)li, title, 1, out, &acc, &years,
+				  &dates);
+	out->n_title_names = out->n_names;
 	if (!rc && body)
-		rc = analyse_text(an, (size_t)li, body, 0, out, &acc, &years);
+		rc = analyse_text(an, (size_t)li, body, 0, out, &acc, &years,
+				  &dates);
 	if (rc)
 		return rc;
 	keep_years(&years, out);
+	keep_dates(&dates, out);
 	out->text_hash = XXH3_64bits(&acc, sizeof(acc));
 	fingerprint(an, out);
 	return 0;

@@ -35,6 +35,18 @@ int chorus_buf_addc(struct chorus_buf *b, char c);
 int chorus_buf_printf(struct chorus_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * Append s[0..n) escaped for HTML and XML text: & < > always, '"' with
+ * CHORUS_ESCAPE_QUOTE and '\'' (as &#39;) with CHORUS_ESCAPE_APOS. Bytes
+ * are copied as they are otherwise (callers that must repair UTF-8 do so
+ * first). The one escaper of chorus's text paths: feed text becoming HTML
+ * and Mustache's {{ }} interpolation.
+ */
+#define CHORUS_ESCAPE_QUOTE 1u
+#define CHORUS_ESCAPE_APOS 2u
+int chorus_buf_add_escaped(struct chorus_buf *b, const char *s, size_t n,
+			   unsigned flags);
+
 /* The contents as a C string ("" when empty); borrowed. */
 const char *chorus_buf_cstr(const struct chorus_buf *b);
 

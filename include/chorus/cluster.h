@@ -39,7 +39,9 @@ void chorus_story_id(const char *founder_key, char out[CHORUS_STORY_ID_LEN]);
  *   score = w_terms * cos(terms) + w_names * cos(names)
  *         + w_head * headline overlap - w_time * (time since the story's
  *           last report / window) - w_year * (both name years, none
- *           in common)
+ *           in common) - w_date * (one names dates, the other years,
+ *           none the year of one of those dates) - w_lead * (the title
+ *           names someone the story never names)
  */
 struct chorus_cluster_options {
 	double threshold;	/* minimum score to join a story */
@@ -48,6 +50,12 @@ struct chorus_cluster_options {
 	double w_terms, w_names, w_head, w_time;
 	double w_year;	  /* taken off when article and story name only
 			     different years */
+	double w_date;	  /* taken off when one dates itself (a year with
+			     its month or day) to a year the other, naming
+			     years, does not name */
+	double w_lead;	  /* taken off when the article's title names
+			     someone its body names too and no member of
+			     the story names */
 	double min_terms; /* below this cosine of words, no story is joined
 			     (names and headlines alone are not enough) */
 	int64_t window;	  /* seconds: a story older than this takes no one */
@@ -68,9 +76,13 @@ struct chorus_cluster_stats {
 /*
  * Assign every unassigned article in st to a story, founding stories as
  * needed, inside the caller's transaction; then apply the overrides.
- * Reads the articles from the store one at a time and keeps in memory
+ * Reads the articles from the store a batch at a time and keeps in memory
  * only the stories still inside the time window, so it runs in memory
- * bounded by the window, not by the store.
+ * bounded by the window, not by the store. A second thread, started and
+ * joined inside the call, reads and analyses the articles ahead of the
+ * clustering, through st (SQLite serialises it with this thread's
+ * writes): st must not be used by yet another thread meanwhile. The
+ * result does not depend on the threads' timing.
  */
 int chorus_cluster_run(struct chorus_store *st,
 		       const struct chorus_cluster_options *opt,

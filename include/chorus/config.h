@@ -9,7 +9,7 @@
  *   max_source_bytes = 33554432
  *   [poll]
  *   per_host = 2  parallel = 50  connect_timeout = 15  timeout = 60
- *   max_feed_bytes = 16777216
+ *   max_feed_bytes = 16777216   ca_file = certs/private-ca.pem
  *   [feed "https://example.org/feed.xml"]
  *   name = Example
  *   interval = 3600
@@ -44,6 +44,12 @@ struct chorus_poll_config {
 	long connect_timeout;  /* seconds to connect (15) */
 	long timeout;	       /* seconds for a whole transfer (60) */
 	size_t max_feed_bytes; /* a larger body is cut off, failed (16 MiB) */
+	/*
+	 * A PEM file of certificates to trust besides the system's, for
+	 * feeds served with a private CA (curl --cacert); resolved against
+	 * the site folder. NULL: the system's only.
+	 */
+	char *ca_file;
 };
 
 /* A [story] override: `merge = KEY KEY` or `split = KEY` (article keys). */

@@ -35,6 +35,7 @@ struct chorus_fetch_options {
 	long timeout;		/* seconds for the whole transfer; 0: 60 */
 	size_t max_bytes;	/* body cap after decoding; 0: 16 MiB */
 	const char *user_agent; /* NULL: "chorus/VERSION" */
+	const char *ca_file; /* PEM certificates trusted besides the system's */
 	/*
 	 * For a caller that works on bodies elsewhere (worker threads) and
 	 * must be woken for their results. Any may be NULL / -1:

@@ -104,6 +104,9 @@ const char *chorus_text_detect_language(const char *text);
 /* Distinct years kept per analysis (see struct chorus_text_analysis). */
 #define CHORUS_YEARS_MAX 4
 
+/* Distinct dates kept per analysis (see struct chorus_text_analysis). */
+#define CHORUS_DATES_MAX 4
+
 /* MinHash values per fingerprint (see struct chorus_text_analysis). */
 #define CHORUS_MINHASH_K 16
 
@@ -130,6 +133,15 @@ struct chorus_text_analysis {
 	uint16_t years[CHORUS_YEARS_MAX];
 	uint16_t year_counts[CHORUS_YEARS_MAX];
 	size_t n_years;
+	/*
+	 * Dates the text names, a year with a month or day ("May 3, 2013",
+	 * "27/09/2013", "2013-09-26", "September 2010"), as year * 16 +
+	 * month (1-12, 0 when the form leaves it open), most named first.
+	 */
+	uint16_t dates[CHORUS_DATES_MAX];
+	size_t n_dates;
+	/* The first n_title_names of names come from the title. */
+	size_t n_title_names;
 };
 
 void chorus_text_analysis_init(struct chorus_text_analysis *a);

@@ -7,9 +7,18 @@
  * worse of two shuffled orders, the second being the harness's). It calls the
  * library directly (a fresh store per run), the same code `chorus build` runs.
  *
- * usage: chorus_eval_tune DATA_DIR [w_names w_head threshold merge]...
- * With no combination given, the grid of the design comment.
+ * usage: chorus_eval_tune [--dump PREFIX] [--shuffles N] DATA_DIR
+ *                         [key=value,...]...
+ * Each argument after DATA_DIR is one combination: the defaults with the
+ * options it names changed (see set()).
+ * With no combination given, the grid of the design comment. --dump writes
+ * each run's clustering to PREFIX.N.tsv (N counts runs: fixed, shuffled,
+ * other shuffled, then the next combination), for errors.py; --shuffles
+ * adds the mean over N more shuffled orders, to tell a robust combination
+ * from a lucky one.
  */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +121,25 @@ static void scores(const int64_t *pred, double *pw, double *bc)
 	*bc = bp + br > 0 ? 2 * bp * br / (bp + br) : 0;
 }
 
+/* With --dump PREFIX, each run's clustering goes to PREFIX.N.tsv. */
+static const char *dump_prefix;
+static int dump_n;
+
+static void dump(const int64_t *pred)
+{
+	char path[4096];
+	FILE *f;
+	size_t k;
+
+	snprintf(path, sizeof(path), "%s.%d.tsv", dump_prefix, dump_n++);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	for (k = 0; k < n_items; k++)
+		fprintf(f, "%s\t%lld\n", items[k].id, (long long)pred[k]);
+	fclose(f);
+}
+
 static int run(const struct chorus_cluster_options *opt, const size_t *order,
 	       double *pw, double *bc)
 {
@@ -165,6 +193,8 @@ static int run(const struct chorus_cluster_options *opt, const size_t *order,
 					pred[k] = c.articles[i].story_id;
 		chorus_corpus_release(&c);
 		scores(pred, pw, bc);
+		if (dump_prefix)
+			dump(pred);
 	}
 	chorus_store_close(st);
 	unlink(db);
@@ -182,10 +212,36 @@ static int run(const struct chorus_cluster_options *opt, const size_t *order,
 
 static size_t *other; /* a second shuffled order, to check robustness */
 
+/* The combination being run, as given. */
+static const char *spec_now;
+
+/* With --shuffles N, N more shuffled orders (seeds 1001..1000+N) are averaged.
+ */
+static int n_more;
+
+static void shuffle(size_t *v, uint64_t x)
+{
+	size_t i;
+
+	for (i = 0; i < n_items; i++)
+		v[i] = i;
+	for (i = n_items - 1; i > 0; i--) {
+		size_t j, t;
+
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		j = (size_t)(x >> 33) % (i + 1);
+		t = v[i];
+		v[i] = v[j];
+		v[j] = t;
+	}
+}
+
 static void one(struct chorus_cluster_options *opt, const size_t *fixed,
 		const size_t *shuffled)
 {
 	double pw1 = 0, bc1 = 0, pw2 = 0, bc2 = 0, pw3 = 0, bc3 = 0;
+	double sum_pw = 0, sum_bc = 0, harness_pw, harness_bc;
+	int k;
 
 	opt->w_terms = 1.0 - opt->w_names - opt->w_head;
 	if (run(opt, fixed, &pw1, &bc1) || run(opt, shuffled, &pw2, &bc2) ||
@@ -193,30 +249,107 @@ static void one(struct chorus_cluster_options *opt, const size_t *fixed,
 		fprintf(stderr, "run failed\n");
 		exit(1);
 	}
-	/* The worse shuffled order is shown. */
+	for (k = 1; k <= n_more; k++) {
+		size_t *v = malloc(n_items * sizeof(*v));
+		double pw, bc;
+
+		if (!v) {
+			fprintf(stderr, "out of memory\n");
+			exit(1);
+		}
+		shuffle(v, 1000 + (uint64_t)k);
+		if (run(opt, v, &pw, &bc)) {
+			fprintf(stderr, "run failed\n");
+			exit(1);
+		}
+		free(v);
+		sum_pw += pw;
+		sum_bc += bc;
+	}
+	/* The worse shuffled order is shown, and the harness's apart. */
+	harness_pw = pw2;
+	harness_bc = bc2;
 	if (pw3 < pw2) {
 		pw2 = pw3;
 		bc2 = bc3;
 	}
-	printf("%.4f\t%.4f\t%.4f\t%.4f\t%.4f\tnames %.2f head %.2f "
-	       "threshold %.2f merge %.2f year %.2f min_terms %.2f\n",
+	printf("%.4f\t%.4f\t%.4f\t%.4f\t%.4f\tnames=%.2f,head=%.2f,"
+	       "threshold=%.2f,merge=%.2f,year=%.2f,date=%.2f,lead=%.2f,"
+	       "min_terms=%.2f",
 	       pw1 < pw2 ? pw1 : pw2, pw1, bc1, pw2, bc2, opt->w_names,
 	       opt->w_head, opt->threshold, opt->merge_threshold, opt->w_year,
-	       opt->min_terms);
+	       opt->w_date, opt->w_lead, opt->min_terms);
+	printf("\tharness shuffle: pw %.4f bc %.4f", harness_pw, harness_bc);
+	if (n_more)
+		printf("\tmean of %d more: pw %.4f bc %.4f", n_more,
+		       sum_pw / n_more, sum_bc / n_more);
+	if (spec_now)
+		printf("\t%s", spec_now);
+	printf("\n");
 	fflush(stdout);
+}
+
+/*
+ * Set the options named in spec, "key=value,key=value" with the keys
+ * names, head, threshold, merge, year, date, lead, min_terms (w_terms is what
+ * names and head leave); 0, or -1 on an unknown key.
+ */
+static int set(struct chorus_cluster_options *o, const char *spec)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+	    {"names", offsetof(struct chorus_cluster_options, w_names)},
+	    {"head", offsetof(struct chorus_cluster_options, w_head)},
+	    {"threshold", offsetof(struct chorus_cluster_options, threshold)},
+	    {"merge", offsetof(struct chorus_cluster_options, merge_threshold)},
+	    {"year", offsetof(struct chorus_cluster_options, w_year)},
+	    {"date", offsetof(struct chorus_cluster_options, w_date)},
+	    {"lead", offsetof(struct chorus_cluster_options, w_lead)},
+	    {"min_terms", offsetof(struct chorus_cluster_options, min_terms)},
+	};
+	const char *p = spec;
+
+	while (*p) {
+		size_t len = strcspn(p, "="), k;
+
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (strlen(keys[k].key) == len &&
+			    !strncmp(keys[k].key, p, len))
+				break;
+		if (k == sizeof(keys) / sizeof(keys[0]) || p[len] != '=')
+			return -1;
+		*(double *)((char *)o + keys[k].off) =
+		    strtod(p + len + 1, NULL);
+		p += len + 1;
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct chorus_cluster_options opt;
 	size_t *fixed, *shuffled, i;
-	uint64_t x = 20251119;
 	int a;
 
+	while (argc > 3 && !strncmp(argv[1], "--", 2)) {
+		if (!strcmp(argv[1], "--dump"))
+			dump_prefix = argv[2];
+		else if (!strcmp(argv[1], "--shuffles"))
+			n_more = (int)strtol(argv[2], NULL, 10);
+		else
+			break;
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2 || load(argv[1]) || !n_items) {
 		fprintf(stderr,
-			"usage: %s DATA_DIR [w_names w_head threshold "
-			"merge]...\n",
+			"usage: %s [--dump PREFIX] [--shuffles N] DATA_DIR "
+			"[key=value,...]...\n",
 			argv[0]);
 		return 2;
 	}
@@ -224,38 +357,21 @@ int main(int argc, char **argv)
 	shuffled = malloc(n_items * sizeof(*shuffled));
 	other = malloc(n_items * sizeof(*other));
 	for (i = 0; i < n_items; i++)
-		fixed[i] = shuffled[i] = other[i] = i;
-	x = 7;
-	for (i = n_items - 1; i > 0; i--) {
-		size_t j, t;
-
-		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-		j = (size_t)(x >> 33) % (i + 1);
-		t = other[i];
-		other[i] = other[j];
-		other[j] = t;
-	}
-	x = 20251119;
-	for (i = n_items - 1; i > 0; i--) {
-		size_t j, t;
-
-		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-		j = (size_t)(x >> 33) % (i + 1);
-		t = shuffled[i];
-		shuffled[i] = shuffled[j];
-		shuffled[j] = t;
-	}
+		fixed[i] = i;
+	shuffle(other, 7);
+	shuffle(shuffled, 20251119);
 	chorus_cluster_options_init(&opt);
 	printf(
 	    "min_pw\tpw_fixed\tbc_fixed\tpw_shuffled\tbc_shuffled\tparams\n");
 	if (argc > 2) {
-		for (a = 2; a + 5 < argc; a += 6) {
-			opt.w_names = strtod(argv[a], NULL);
-			opt.w_head = strtod(argv[a + 1], NULL);
-			opt.threshold = strtod(argv[a + 2], NULL);
-			opt.merge_threshold = strtod(argv[a + 3], NULL);
-			opt.w_year = strtod(argv[a + 4], NULL);
-			opt.min_terms = strtod(argv[a + 5], NULL);
+		for (a = 2; a < argc; a++) {
+			chorus_cluster_options_init(&opt);
+			if (set(&opt, argv[a])) {
+				fprintf(stderr, "bad combination: %s\n",
+					argv[a]);
+				return 2;
+			}
+			spec_now = argv[a];
 			one(&opt, fixed, shuffled);
 		}
 		return 0;

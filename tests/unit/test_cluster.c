@@ -1,8 +1,8 @@
 /*
  * Unit tests for clustering: story ids, assignment of the seeds, an
  * unrelated article founding its own story, the canonical view, feature
- * blobs, scoring of copies, id stability across runs, merges, overrides
- * and explanations.
+ * blobs, dates and lead names, scoring of copies, id stability across runs,
+ * merges, overrides and explanations.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -259,6 +259,8 @@ static void test_cluster_features_round_trip(void **state)
 	assert_true(f.n_terms > 8 && f.n_names >= 4 && f.n_head == 3);
 	assert_int_equal(f.n_years, 1);
 	assert_int_equal(f.years[0], 2025);
+	assert_int_equal(f.n_dates, 1);
+	assert_int_equal(f.dates[0], 2025 * 16 + 11);
 	/* Unit length, sorted by hash. */
 	{
 		double sum = 0;
@@ -291,6 +293,115 @@ static void test_cluster_features_round_trip(void **state)
 		df_release(&df2);
 		chorus_buf_release(&d);
 	}
+	chorus_buf_release(&blob);
+	df_release(&df);
+	chorus_text_analysis_release(&a);
+	chorus_text_analyser_free(an);
+}
+
+/*
+ * Dates: a year with a month name, or with day and month in digits, in
+ * the common orders; a lone year ("her 1999 film") is no date. Lead
+ * names: the title's names that the body names too.
+ */
+static void test_cluster_dates_and_lead_names(void **state)
+{
+	struct chorus_text_analyser *an;
+	struct chorus_text_analysis a;
+	struct article_features f, g;
+	struct chorus_buf blob = CHORUS_BUF_INIT;
+	struct df_table df;
+	uint32_t magic = 0x32464843u; /* "CHF2", before dates */
+
+	(void)state;
+	chorus_text_analysis_init(&a);
+	assert_int_equal(chorus_text_analyser_new(&an), 0);
+	assert_int_equal(
+	    chorus_text_analyse(an, "en", "Lohan checks into rehab",
+				"Posted May 3, 2013. The 2011-12 season and "
+				"her 1999 film aside, a hearing on 27 / 09 / "
+				"2013 follows those of 2012-08-08 and 23 Dec "
+				"2012.",
+				&a),
+	    0);
+	assert_int_equal(a.n_dates, 4);
+	assert_int_equal(a.dates[0], 2013 * 16 + 5);
+	assert_int_equal(a.dates[1], 2013 * 16 + 9);
+	assert_int_equal(a.dates[2], 2012 * 16 + 8);
+	assert_int_equal(a.dates[3], 2012 * 16 + 12);
+	/* The most named first; a day and month that could be either way
+	 * round leave the month open. */
+	assert_int_equal(chorus_text_analyse(an, "en", NULL,
+					     "She left in September 2010 and "
+					     "on Sept. 4th, 2011; the filing "
+					     "of 05/03/2013 (05/03/2013 in "
+					     "the court's own hand).",
+					     &a),
+			 0);
+	assert_int_equal(a.n_dates, 3);
+	assert_int_equal(a.dates[0], 2013 * 16);
+	assert_int_equal(a.dates[1], 2010 * 16 + 9);
+	assert_int_equal(a.dates[2], 2011 * 16 + 9);
+	assert_int_equal(chorus_text_analyse(an, "en", NULL,
+					     "Scores of 2008: the 1999 film, "
+					     "a 2006 arrest and March 2-3.",
+					     &a),
+			 0);
+	assert_int_equal(a.n_dates, 0);
+	assert_int_equal(a.n_years, 3);
+	/* A blob from before dates still reads, with none. */
+	assert_int_equal(
+	    chorus_text_analyse(an, "en", NULL,
+				"Filed on 27 / 09 / 2013 in Ashgabat.", &a),
+	    0);
+	assert_int_equal(df_init(&df, 16), 0);
+	assert_int_equal(features_from_analysis(&a, &df, 1, &f), 0);
+	assert_int_equal(f.n_dates, 1);
+	assert_int_equal(features_encode(&f, &blob), 0);
+	memcpy(blob.data, &magic, 4);
+	assert_int_equal(f.n_lead, 0);
+	assert_int_equal(features_decode(blob.data, blob.len - 4, &g), 0);
+	assert_int_equal(g.n_dates, 0);
+	assert_int_equal(g.n_terms, f.n_terms);
+	assert_int_equal(g.years[0], 2013);
+	assert_int_equal(features_decode(blob.data, blob.len, &g),
+			 CHORUS_EPARSE);
+	/* Lead names: of a Title Case title, the words the body names. */
+	assert_int_equal(
+	    chorus_text_analyse(an, "en",
+				"Saints Place Pierre Thomas On Injured Reserve",
+				"The New Orleans Saints placed running back "
+				"Pierre Thomas on injured reserve on "
+				"Wednesday, the team said.",
+				&a),
+	    0);
+	assert_int_equal(a.n_title_names, 7);
+	assert_int_equal(features_from_analysis(&a, &df, 1, &f), 0);
+	assert_int_equal(f.n_lead, 3);
+	{
+		uint32_t want[3];
+		size_t i, k;
+
+		for (i = 0; i < 3; i++) {
+			const char *w[] = {"Saints", "Pierre", "Thomas"};
+			struct chorus_buf key = CHORUS_BUF_INIT;
+			uint64_t h;
+
+			assert_int_equal(
+			    chorus_text_name_key(w[i], strlen(w[i]), &key), 0);
+			h = chorus_text_name_hash(key.data, key.len);
+			want[i] = (uint32_t)(h ^ (h >> 32));
+			chorus_buf_release(&key);
+		}
+		for (i = 0; i < 3; i++) {
+			for (k = 0; k < f.n_lead && f.lead[k] != want[i]; k++)
+				;
+			assert_true(k < f.n_lead);
+		}
+	}
+	assert_int_equal(features_encode(&f, &blob), 0);
+	assert_int_equal(features_decode(blob.data, blob.len, &g), 0);
+	assert_memory_equal(&f, &g, sizeof(f));
 	chorus_buf_release(&blob);
 	df_release(&df);
 	chorus_text_analysis_release(&a);
@@ -400,6 +511,101 @@ static void test_cluster_copies_join_and_strangers_do_not(void **state)
 	chorus_store_close(st);
 }
 
+static const char *const dui_first =
+    "Posted January 13, 2009. San Diego Chargers wide receiver Vincent "
+    "Jackson was arrested on suspicion of drunken driving early Tuesday on "
+    "state Route 52, the California Highway Patrol said. Jackson was "
+    "booked into county jail and released on bail. The Chargers play the "
+    "Pittsburgh Steelers on Sunday.";
+
+/*
+ * Cluster dui_first, then (title, text): *same is whether the second
+ * joined the first's story, and *score what it joined with.
+ */
+static void second_report(const struct chorus_cluster_options *opt,
+			  const char *title, const char *text, int *same,
+			  double *score)
+{
+	struct chorus_store *st;
+	struct chorus_corpus c;
+	size_t i;
+
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	put(st, "a", "Chargers receiver Vincent Jackson arrested on DUI charge",
+	    dui_first, NULL, 1000);
+	put(st, "b", title, text, NULL, 1060);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	run(st, opt, NULL);
+	*same = story_of(st, "a") == story_of(st, "b");
+	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+	for (i = 0; i < c.n_articles; i++)
+		if (!strcmp(c.articles[i].a.key, "b"))
+			*score = c.articles[i].score;
+	chorus_corpus_release(&c);
+	chorus_store_close(st);
+	teardown(NULL);
+}
+
+/*
+ * A title name the story never names (another player) and a date in a
+ * year the story never names each count against joining, by their
+ * weights; a report of the same arrest is not touched.
+ */
+static void test_cluster_dates_and_lead_names_count_against(void **state)
+{
+	static const char *const other_player =
+	    "San Diego Chargers lineman Jamal Williams was arrested on "
+	    "suspicion of drunken driving on state Route 94, the California "
+	    "Highway Patrol said early Sunday. Williams was booked into county "
+	    "jail and later released on bail.";
+	static const char *const same_arrest =
+	    "San Diego Chargers receiver Vincent Jackson was arrested on "
+	    "suspicion of drunken driving on state Route 52, the California "
+	    "Highway Patrol said early Tuesday. Jackson was booked into county "
+	    "jail and later released on bail before the playoff game against "
+	    "Pittsburgh.";
+	static const char *const two_years_on =
+	    "Posted February 3, 2011. San Diego Chargers receiver Vincent "
+	    "Jackson was arrested on suspicion of drunken driving on state "
+	    "Route 52, the California Highway Patrol said early Tuesday. "
+	    "Jackson was booked into county jail and later released on bail "
+	    "before the playoff game against Pittsburgh.";
+	const char *lead_title =
+	    "Chargers lineman Jamal Williams arrested on DUI charge";
+	const char *same_title = "Vincent Jackson arrested on suspicion of DUI";
+	struct chorus_cluster_options opt;
+	double s0, s1;
+	int same;
+
+	(void)state;
+	chorus_cluster_options_init(&opt);
+	opt.w_lead = opt.w_date = opt.w_year = 0;
+	second_report(&opt, lead_title, other_player, &same, &s0);
+	assert_true(same);
+	opt.w_lead = 0.05;
+	second_report(&opt, lead_title, other_player, &same, &s1);
+	assert_true(same);
+	assert_true(fabs(s0 - 0.05 - s1) < 1e-6);
+	opt.w_lead = 1;
+	second_report(&opt, lead_title, other_player, &same, &s1);
+	assert_false(same);
+	second_report(&opt, same_title, same_arrest, &same, &s1);
+	assert_true(same);
+	opt.w_lead = 0;
+	second_report(&opt, same_title, two_years_on, &same, &s0);
+	assert_true(same);
+	opt.w_date = 0.05;
+	second_report(&opt, same_title, two_years_on, &same, &s1);
+	assert_true(same);
+	assert_true(fabs(s0 - 0.05 - s1) < 1e-6);
+	opt.w_date = 1;
+	second_report(&opt, same_title, two_years_on, &same, &s1);
+	assert_false(same);
+	second_report(&opt, same_title, same_arrest, &same, &s1);
+	assert_true(same);
+}
+
 /* The seeds fed one per run give the stories and scores of one run. */
 static void test_cluster_ids_stable_one_run_or_many(void **state)
 {
@@ -449,6 +655,144 @@ static void test_cluster_ids_stable_one_run_or_many(void **state)
 	chorus_corpus_release(&one);
 	chorus_corpus_release(&many);
 	chorus_store_close(st);
+}
+
+/* A made-up word: three syllables drawn by x (a linear congruence). */
+static void word(uint32_t *x, int capital, struct chorus_buf *out)
+{
+	static const char *const syl[] = {
+	    "ka",  "lo",  "mi",	 "ne",	"ru",  "ta",  "vo",  "zi",  "bre",
+	    "dra", "fli", "gro", "plu", "sku", "tre", "wen", "yor", "xa",
+	};
+	size_t k;
+
+	for (k = 0; k < 3; k++) {
+		const char *sy;
+
+		*x = *x * 1103515245u + 12345u;
+		sy = syl[(*x >> 16) % (sizeof(syl) / sizeof(syl[0]))];
+		assert_int_equal(chorus_buf_addc(out, capital && !k
+							  ? (char)(sy[0] - 32)
+							  : sy[0]),
+				 0);
+		assert_int_equal(chorus_buf_adds(out, sy + 1), 0);
+	}
+}
+
+/*
+ * Article k of made-up story s: the story's own words and name in an
+ * order of the article's, among words every story uses.
+ */
+static void synthetic(size_t s, size_t k, struct chorus_buf *title,
+		      struct chorus_buf *text)
+{
+	static const char *const filler[] = {"officials", "report",
+					     "morning",	  "council",
+					     "announced", "residents"};
+	struct chorus_buf own[10];
+	uint32_t x = (uint32_t)s * 7919u + 17u, y = (uint32_t)(s * 4 + k);
+	size_t i;
+
+	for (i = 0; i < 10; i++) {
+		chorus_buf_init(&own[i], 0);
+		word(&x, i >= 8, &own[i]);
+	}
+	chorus_buf_reset(title);
+	chorus_buf_reset(text);
+	assert_int_equal(chorus_buf_printf(title, "%s %s in %s %s", own[0].data,
+					   own[1].data, own[8].data,
+					   own[9].data),
+			 0);
+	for (i = 0; i < 40; i++) {
+		y = y * 1103515245u + 12345u;
+		if (i % 8 == 3)
+			assert_int_equal(chorus_buf_printf(text, "%s %s said. ",
+							   own[8].data,
+							   own[9].data),
+					 0);
+		else if ((y >> 16) % 3)
+			assert_int_equal(
+			    chorus_buf_printf(text, "%s ",
+					      own[(y >> 8) % 8].data),
+			    0);
+		else
+			assert_int_equal(chorus_buf_printf(
+					     text, "%s ", filler[(y >> 8) % 6]),
+					 0);
+	}
+	for (i = 0; i < 10; i++)
+		chorus_buf_release(&own[i]);
+}
+
+/*
+ * More articles than the analysing thread's batches hold (1,000: four
+ * batches of 256, more than its ring of three) give in one run what they
+ * give fed in seven: the same story for each, the same score.
+ */
+static void test_cluster_batches_one_run_or_many(void **state)
+{
+	enum { STORIES = 250, EACH = 4, RUNS = 7 };
+	struct chorus_cluster_options opt;
+	struct chorus_corpus one, many;
+	struct chorus_buf title = CHORUS_BUF_INIT, text = CHORUS_BUF_INIT;
+	struct chorus_store *st;
+	char key[32];
+	size_t i, n = STORIES * EACH, r, shared = 0;
+
+	(void)state;
+	chorus_cluster_options_init(&opt);
+	for (r = 0; r < 2; r++) {
+		size_t runs = r ? RUNS : 1, done = 0, k;
+
+		if (r) {
+			teardown(NULL);
+			setup(NULL);
+		}
+		assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+		for (k = 0; k < runs; k++) {
+			size_t upto = n * (k + 1) / runs;
+
+			assert_int_equal(chorus_store_begin(st, NULL), 0);
+			/* Story by story, interleaved: i-th article of all. */
+			for (i = done; i < upto; i++) {
+				snprintf(key, sizeof(key), "a%04zu", i);
+				synthetic(i % STORIES, i / STORIES, &title,
+					  &text);
+				put(st, key, title.data, text.data, NULL,
+				    1763510400 + (int64_t)i * 60);
+			}
+			assert_int_equal(chorus_store_commit(st, NULL), 0);
+			run(st, &opt, NULL);
+			done = upto;
+		}
+		assert_int_equal(chorus_store_load(st, r ? &many : &one, NULL),
+				 0);
+		chorus_store_close(st);
+	}
+	assert_int_equal(one.n_articles, n);
+	assert_int_equal(many.n_articles, n);
+	assert_int_equal(one.n_stories, many.n_stories);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(one.articles[i].a.key,
+				    many.articles[i].a.key);
+		assert_true(one.articles[i].story_id ==
+			    many.articles[i].story_id);
+		assert_true(fabs(one.articles[i].score -
+				 many.articles[i].score) < 1e-9);
+	}
+	/* And the clustering found the made-up stories: a%04d and the article
+	 * STORIES later tell the same one; 249 stories, as stories 12 and 56
+	 * share their surname (Yoryorka), and little else tells them apart
+	 * in such short texts. */
+	assert_int_equal(one.n_stories, 249);
+	for (i = 0; i + STORIES < n; i++)
+		shared += one.articles[i].story_id ==
+			  one.articles[i + STORIES].story_id;
+	assert_int_equal(shared, n - STORIES);
+	chorus_corpus_release(&one);
+	chorus_corpus_release(&many);
+	chorus_buf_release(&title);
+	chorus_buf_release(&text);
 }
 
 static void test_cluster_overrides_beat_the_algorithm(void **state)
@@ -543,10 +887,16 @@ int main(void)
 		teardown),
 	    cmocka_unit_test(test_cluster_display_title_cuts_long_sentences),
 	    cmocka_unit_test(test_cluster_features_round_trip),
+	    cmocka_unit_test(test_cluster_dates_and_lead_names),
 	    cmocka_unit_test_setup_teardown(
 		test_cluster_copies_join_and_strangers_do_not, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
+		test_cluster_dates_and_lead_names_count_against, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(
 		test_cluster_ids_stable_one_run_or_many, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_batches_one_run_or_many, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_cluster_overrides_beat_the_algorithm, setup, teardown),
 	    cmocka_unit_test_setup_teardown(

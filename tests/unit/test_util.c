@@ -50,6 +50,41 @@ static void test_buf_cap_refuses_and_keeps(void **state)
 	chorus_buf_release(&b);
 }
 
+/*
+ * The escaper's word-at-a-time scan must find a special byte at every
+ * offset of an 8-byte word and across the tail, with each flag set.
+ */
+static void test_buf_escapes_html(void **state)
+{
+	struct chorus_buf b = CHORUS_BUF_INIT;
+	char in[32], want[64];
+
+	(void)state;
+	assert_int_equal(chorus_buf_add_escaped(&b, "a<b>&\"c'", 9, 0), 0);
+	assert_string_equal(chorus_buf_cstr(&b), "a&lt;b&gt;&amp;\"c'");
+	chorus_buf_reset(&b);
+	assert_int_equal(
+	    chorus_buf_add_escaped(&b, "a<b>&\"c'", 9,
+				   CHORUS_ESCAPE_QUOTE | CHORUS_ESCAPE_APOS),
+	    0);
+	assert_string_equal(chorus_buf_cstr(&b), "a&lt;b&gt;&amp;&quot;c&#39;");
+	for (size_t at = 0; at < 20; at++) {
+		memset(in, 'x', 20);
+		in[20] = '\0';
+		in[at] = '"';
+		snprintf(want, sizeof(want), "%.*s&quot;%s", (int)at, in,
+			 in + at + 1);
+		chorus_buf_reset(&b);
+		assert_int_equal(
+		    chorus_buf_add_escaped(&b, in, 20, CHORUS_ESCAPE_QUOTE), 0);
+		assert_string_equal(chorus_buf_cstr(&b), want);
+		chorus_buf_reset(&b);
+		assert_int_equal(chorus_buf_add_escaped(&b, in, 20, 0), 0);
+		assert_string_equal(chorus_buf_cstr(&b), in);
+	}
+	chorus_buf_release(&b);
+}
+
 static void test_err_formats_and_prefixes(void **state)
 {
 	struct chorus_err err = {0};
@@ -185,6 +220,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_buf_grows_and_detaches),
 	    cmocka_unit_test(test_buf_cap_refuses_and_keeps),
+	    cmocka_unit_test(test_buf_escapes_html),
 	    cmocka_unit_test(test_err_formats_and_prefixes),
 	    cmocka_unit_test(test_file_write_skips_identical_bytes),
 	    cmocka_unit_test(test_file_read_refuses_over_cap),
