@@ -320,16 +320,15 @@ static int render_page(struct render_ctx *ctx, struct template_set *ts,
 		       const char *template, const char *rel, json_t *data,
 		       struct chorus_err *err)
 {
-	struct chorus_buf out = CHORUS_BUF_INIT;
+	struct chorus_buf *out = template_set_scratch(ts);
 	int rc;
 
 	if (!data)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	rc = template_set_render(ts, template, data, &out, err);
+	rc = template_set_render(ts, template, data, out, err);
 	if (!rc)
 		rc =
-		    render_write(ctx, rel, chorus_buf_cstr(&out), out.len, err);
-	chorus_buf_release(&out);
+		    render_write(ctx, rel, chorus_buf_cstr(out), out->len, err);
 	json_decref(data);
 	return rc;
 }
@@ -1460,6 +1459,42 @@ static void json_memo_free(struct render_ctx *ctx)
 	ctx->json_memo = NULL;
 }
 
+/* The story data of a render, freed on a thread of its own. */
+struct memo_drop {
+	json_t **memo;
+	size_t n;
+	pthread_t thread;
+};
+
+static void *memo_drop_run(void *vd)
+{
+	struct memo_drop *d = vd;
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		json_decref(d->memo[i]);
+	free(d->memo);
+	return NULL;
+}
+
+/*
+ * Hand the story data to a thread that frees it (50,000 stories' trees
+ * cost most of a second) while this one flushes the files and saves the
+ * cache, which do not read it; 1 when it started, to be joined.
+ */
+static int json_memo_drop(struct render_ctx *ctx, struct memo_drop *d)
+{
+	d->memo = ctx->json_memo;
+	d->n = ctx->n_stories;
+	if (!d->memo || n_threads_for(d->n) < 2 ||
+	    pthread_create(&d->thread, NULL, memo_drop_run, d)) {
+		json_memo_free(ctx);
+		return 0;
+	}
+	ctx->json_memo = NULL;
+	return 1;
+}
+
 int chorus_render_site(const struct chorus_site *site,
 		       const struct chorus_corpus *c,
 		       struct chorus_render_stats *stats,
@@ -1482,8 +1517,9 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	const struct chorus_source **sources = NULL;
 	size_t *group_store = NULL;
 	char *cache_path = NULL;
+	struct memo_drop drop;
 	size_t i;
-	int rc;
+	int rc, dropping;
 
 	memset(stats, 0, sizeof(*stats));
 	memset(&ctx, 0, sizeof(ctx));
@@ -1538,13 +1574,15 @@ int chorus_render_site_archived(const struct chorus_site *site,
 		rc = render_flush(&ctx, err);
 	if (!rc)
 		rc = index_and_feeds(&ctx, err);
-	json_memo_free(&ctx);
+	dropping = json_memo_drop(&ctx, &drop);
 	if (!rc)
 		rc = render_flush(&ctx, err);
 	if (!rc && cache_path)
 		rc = chorus_file_mkdirs(site->state_dir, err);
 	if (!rc && cache_path)
 		rc = render_cache_save(&ctx, cache_path, err);
+	if (dropping)
+		pthread_join(drop.thread, NULL);
 out:
 	render_discard(&ctx);
 	free(ctx.pending);
