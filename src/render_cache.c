@@ -259,47 +259,46 @@ void render_cache_free(struct render_cache *c)
 
 /*
  * A list whose strings are borrowed from the cache's buffer (they are
- * NUL-terminated there): only the array of pointers is allocated.
+ * NUL-terminated there); its pointers go to *slots, which moves past them.
  */
-static int read_list(struct reader *r, struct chorus_strlist *l)
+static void read_list(struct reader *r, struct chorus_strlist *l, char ***slots)
 {
 	uint64_t n = rd_u64(r), i;
 
 	if (r->bad || n > (uint64_t)(r->end - r->p))
-		return 0;
-	l->v = malloc((size_t)(n + 1) * sizeof(*l->v));
-	if (!l->v)
-		return CHORUS_ENOMEM;
+		return;
+	l->v = *slots;
 	l->cap = (size_t)n + 1;
+	*slots += n + 1;
 	for (i = 0; i < n && !r->bad; i++) {
 		char *s = (char *)rd_str(r, NULL);
 
 		if (s)
 			l->v[l->n++] = s;
 	}
-	return 0;
 }
 
-static void drop_list(struct chorus_strlist *l)
+/* The strings of a list, skipped; how many there are (0 if bad). */
+static uint64_t count_list(struct reader *r)
 {
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	uint64_t n = rd_u64(r), i;
+
+	if (r->bad || n > (uint64_t)(r->end - r->p))
+		return 0;
+	for (i = 0; i < n && !r->bad; i++)
+		rd_str(r, NULL);
+	return r->bad ? 0 : n;
 }
 
 void render_view_release(struct render_story *rs)
 {
 	struct chorus_story_view *v = &rs->view;
-	size_t i;
 
 	if (!rs->borrowed) {
 		chorus_story_view_release(v);
 		return;
 	}
-	for (i = 0; i < v->n_members; i++)
-		drop_list(&v->members[i].only);
-	drop_list(&v->summary);
-	drop_list(&v->names);
-	free(v->members);
+	free(v->members); /* and the lists' pointers after them */
 	memset(v, 0, sizeof(*v));
 	rs->borrowed = 0;
 }
@@ -312,10 +311,10 @@ int render_cache_restore(const struct render_cache *c, int64_t story_id,
 	struct chorus_story_view *v = &rs->view;
 	struct cached_view key = {story_id, 0, 0, 0};
 	const struct cached_view *cv;
-	struct reader r;
-	uint64_t n;
+	struct reader r, scan;
+	uint64_t n, n_slots;
 	size_t i, j;
-	int rc = 0;
+	char **slots;
 
 	*hit = 0;
 	memset(v, 0, sizeof(*v));
@@ -331,18 +330,36 @@ int render_cache_restore(const struct render_cache *c, int64_t story_id,
 	n = rd_u64(&r);
 	if (r.bad || n == 0 || n > sub->n_articles)
 		return 0;
-	v->members = calloc((size_t)n, sizeof(*v->members));
+	/*
+	 * One allocation per view: the members, then the pointers of all its
+	 * lists (counted first, a list and its end slot each), so a render
+	 * of a large site does not make and free a few hundred thousand.
+	 */
+	scan = r;
+	rd_u64(&scan);
+	rd_u64(&scan);
+	rd_u64(&scan);
+	rd_str(&scan, NULL);
+	n_slots = count_list(&scan) + count_list(&scan) + 2;
+	for (i = 0; i < n && !scan.bad; i++) {
+		rd_u64(&scan);
+		n_slots += count_list(&scan) + 1;
+	}
+	if (scan.bad || n_slots > c->file.len)
+		return 0;
+	v->members = calloc(1, (size_t)n * sizeof(*v->members) +
+				   (size_t)n_slots * sizeof(char *));
 	if (!v->members)
 		return CHORUS_ENOMEM;
+	slots = (char **)(void *)(v->members + n);
 	v->first = (int64_t)rd_u64(&r);
 	v->last = (int64_t)rd_u64(&r);
 	v->n_sources = (size_t)rd_u64(&r);
 	v->headline = (char *)rd_str(&r, NULL);
-	rc = read_list(&r, &v->summary);
-	if (!rc)
-		rc = read_list(&r, &v->names);
+	read_list(&r, &v->summary, &slots);
+	read_list(&r, &v->names, &slots);
 	/* The members as they were chosen, by article id. */
-	for (i = 0; !rc && !r.bad && i < n; i++) {
+	for (i = 0; !r.bad && i < n; i++) {
 		int64_t id = (int64_t)rd_u64(&r);
 		struct chorus_story_member *m = &v->members[v->n_members++];
 
@@ -356,9 +373,9 @@ int render_cache_restore(const struct render_cache *c, int64_t story_id,
 		m->article = &sub->articles[j];
 		m->source = render_find_source(sources, sub->n_sources,
 					       m->article->source_id);
-		rc = read_list(&r, &m->only);
+		read_list(&r, &m->only, &slots);
 	}
-	if (!rc && !r.bad) {
+	if (!r.bad) {
 		v->story = NULL; /* set by the caller */
 		rs->borrowed = 1;
 		rs->cached_from = cv->offset;
@@ -367,13 +384,9 @@ int render_cache_restore(const struct render_cache *c, int64_t story_id,
 		return 0;
 	}
 	/* Undo what was filled in; the caller computes the view instead. */
-	for (i = 0; i < v->n_members; i++)
-		drop_list(&v->members[i].only);
-	drop_list(&v->summary);
-	drop_list(&v->names);
 	free(v->members);
 	memset(v, 0, sizeof(*v));
-	return rc;
+	return 0;
 }
 
 /* Pages rendered on several threads share ctx's bookkeeping: one lock. */
