@@ -1459,42 +1459,6 @@ static void json_memo_free(struct render_ctx *ctx)
 	ctx->json_memo = NULL;
 }
 
-/* The story data of a render, freed on a thread of its own. */
-struct memo_drop {
-	json_t **memo;
-	size_t n;
-	pthread_t thread;
-};
-
-static void *memo_drop_run(void *vd)
-{
-	struct memo_drop *d = vd;
-	size_t i;
-
-	for (i = 0; i < d->n; i++)
-		json_decref(d->memo[i]);
-	free(d->memo);
-	return NULL;
-}
-
-/*
- * Hand the story data to a thread that frees it (50,000 stories' trees
- * cost most of a second) while this one flushes the files and saves the
- * cache, which do not read it; 1 when it started, to be joined.
- */
-static int json_memo_drop(struct render_ctx *ctx, struct memo_drop *d)
-{
-	d->memo = ctx->json_memo;
-	d->n = ctx->n_stories;
-	if (!d->memo || n_threads_for(d->n) < 2 ||
-	    pthread_create(&d->thread, NULL, memo_drop_run, d)) {
-		json_memo_free(ctx);
-		return 0;
-	}
-	ctx->json_memo = NULL;
-	return 1;
-}
-
 int chorus_render_site(const struct chorus_site *site,
 		       const struct chorus_corpus *c,
 		       struct chorus_render_stats *stats,
@@ -1517,9 +1481,8 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	const struct chorus_source **sources = NULL;
 	size_t *group_store = NULL;
 	char *cache_path = NULL;
-	struct memo_drop drop;
 	size_t i;
-	int rc, dropping;
+	int rc;
 
 	memset(stats, 0, sizeof(*stats));
 	memset(&ctx, 0, sizeof(ctx));
@@ -1574,15 +1537,13 @@ int chorus_render_site_archived(const struct chorus_site *site,
 		rc = render_flush(&ctx, err);
 	if (!rc)
 		rc = index_and_feeds(&ctx, err);
-	dropping = json_memo_drop(&ctx, &drop);
+	json_memo_free(&ctx);
 	if (!rc)
 		rc = render_flush(&ctx, err);
 	if (!rc && cache_path)
 		rc = chorus_file_mkdirs(site->state_dir, err);
 	if (!rc && cache_path)
 		rc = render_cache_save(&ctx, cache_path, err);
-	if (dropping)
-		pthread_join(drop.thread, NULL);
 out:
 	render_discard(&ctx);
 	free(ctx.pending);
