@@ -139,6 +139,9 @@ void chorus_cluster_options_init(struct chorus_cluster_options *o)
 	o->w_lead = 0.03;
 	o->min_terms = 0.2;
 	o->window = 14 * 86400;
+	o->split_ratio = 0.85;
+	o->split_min_side = 3;
+	o->split_max = 64;
 }
 
 /* Story centroid caps and candidate search limits (see the top). */
@@ -209,7 +212,10 @@ struct clusterer {
 	struct chorus_buf body, blob;
 	const char *const *split_keys; /* sorted */
 	size_t n_split;
-	size_t pending; /* articles to assign in this run */
+	size_t pending;		   /* articles to assign in this run */
+	struct split_story *split; /* per story (src/cluster_split.c) */
+	size_t cap_split;
+	uint8_t *side;
 };
 
 /* *v (n entries) += a (na entries), keeping the max strongest. */
@@ -456,8 +462,8 @@ static void add_dates(struct story *sy, const uint16_t *dates, size_t n)
 	}
 }
 
-/* Add article features f (published t) to story s. */
-static int story_add(struct clusterer *cl, uint32_t s,
+/* Add article features f (published t) to story s's sums. */
+static int story_sum(struct clusterer *cl, uint32_t s,
 		     const struct article_features *f, int64_t t)
 {
 	struct story *sy = &cl->stories[s];
@@ -484,7 +490,17 @@ static int story_add(struct clusterer *cl, uint32_t s,
 	sy->n++;
 	if (t > sy->last)
 		sy->last = t;
-	rc = index_article(cl, f, s);
+	return 0;
+}
+
+/* Add article features f (published t) to story s and its index. */
+static int story_add(struct clusterer *cl, uint32_t s,
+		     const struct article_features *f, int64_t t)
+{
+	int rc = story_sum(cl, s, f, t);
+
+	if (!rc)
+		rc = index_article(cl, f, s);
 	if (!rc)
 		rc = hmap_put(&cl->copies, f->text_hash, s);
 	return rc;
@@ -809,6 +825,121 @@ static double story_similarity(const struct clusterer *cl,
 	return s / (o->w_terms + o->w_names);
 }
 
+/*
+ * The split step (src/cluster_split.c decides): the members of story s as
+ * it keeps them, grown with the stories; NULL when out of memory.
+ */
+static struct split_story *split_of(struct clusterer *cl, uint32_t s)
+{
+	if (s >= cl->cap_split) {
+		size_t cap = cl->cap_stories > s ? cl->cap_stories : s + 1;
+		struct split_story *v = realloc(cl->split, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		memset(v + cl->cap_split, 0,
+		       (cap - cl->cap_split) * sizeof(*v));
+		cl->split = v;
+		cl->cap_split = cap;
+	}
+	return &cl->split[s];
+}
+
+static int split_merge(struct clusterer *cl, uint32_t a, uint32_t b)
+{
+	if (!split_of(cl, a > b ? a : b))
+		return CHORUS_ENOMEM;
+	return split_story_merge(&cl->split[a], &cl->split[b], cl->opt);
+}
+
+/* Forget the members of stories past the window: they take no one. */
+static void split_sweep(struct clusterer *cl, int64_t t)
+{
+	size_t i;
+
+	for (i = 0; i < cl->cap_split && cl->opt->window > 0; i++)
+		if (cl->split[i].n && t - cl->stories[i].last > cl->opt->window)
+			split_story_release(&cl->split[i]);
+}
+
+/*
+ * Story s (a root) has just taken an article: when its members fall in
+ * two groups, the group without its founder leaves for a story of its own,
+ * named after its own earliest member, and both are summed again from
+ * their members in order, as a later run rebuilds them from the store.
+ */
+static int split_check(struct clusterer *cl, uint32_t s)
+{
+	struct split_story *ss = split_of(cl, s), out;
+	struct chorus_buf name = CHORUS_BUF_INIT;
+	char id[CHORUS_STORY_ID_LEN];
+	const struct split_member *founder;
+	struct story *sy;
+	int64_t sid, found = 0;
+	uint32_t ns, i;
+	int rc = 0, k;
+
+	if (!ss)
+		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
+	if (cl->stories[s].locked || !split_story_decide(ss, cl->opt, cl->side))
+		return 0;
+	if (split_story_divide(ss, cl->side, &out))
+		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
+	founder = &out.m[split_story_first(&out)];
+	/* Its founder's id, unless that was given before (then a fresh one). */
+	chorus_story_id(founder->key, id);
+	rc = chorus_store_story_find(cl->st, id, &found, cl->err);
+	for (k = 1; !rc && found; k++) {
+		chorus_buf_reset(&name);
+		if (chorus_buf_printf(&name, "%s#split-%d", founder->key, k))
+			rc = chorus_err_set(cl->err, CHORUS_ENOMEM,
+					    "out of memory");
+		if (!rc) {
+			chorus_story_id(name.data, id);
+			rc = chorus_store_story_find(cl->st, id, &found,
+						     cl->err);
+		}
+	}
+	chorus_buf_release(&name);
+	if (!rc)
+		rc = chorus_store_story_new(cl->st, id, founder->key,
+					    founder->key, &sid, cl->err);
+	for (i = 0; !rc && i < out.n; i++)
+		rc = chorus_store_article_assign(cl->st, out.m[i].article_id,
+						 sid, out.m[i].score, cl->err);
+	if (rc) {
+		split_story_release(&out);
+		return rc;
+	}
+	if (story_push(cl, sid, &ns) || !split_of(cl, ns)) {
+		split_story_release(&out);
+		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
+	}
+	cl->split[ns] = out;
+	sy = &cl->stories[s];
+	free(sy->terms);
+	free(sy->names);
+	free(sy->head);
+	sy->terms = sy->names = sy->head = NULL;
+	sy->n_terms = sy->n_names = sy->n_head = 0;
+	sy->n_years = sy->n_dates = 0;
+	sy->n = 0;
+	sy->last = 0;
+	ss = &cl->split[s];
+	for (i = 0; !rc && i < ss->n; i++)
+		rc = story_sum(cl, s, ss->m[i].f, ss->m[i].published);
+	ss = &cl->split[ns];
+	for (i = 0; !rc && i < ss->n; i++) {
+		rc = story_add(cl, ns, ss->m[i].f, ss->m[i].published);
+		if (!rc && ss->m[i].link_key)
+			rc = hmap_put(&cl->copies, ss->m[i].link_key, ns);
+	}
+	if (rc)
+		return chorus_err_set(cl->err, rc, "out of memory");
+	cl->stats->stories_new++;
+	return 0;
+}
+
 /* Merge story b into story a (both roots, a older) in memory and store. */
 static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 {
@@ -823,6 +954,8 @@ static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 	if (!rc)
 		rc = vec_add(&x->head, &x->n_head, y->head, y->n_head,
 			     STORY_HEAD, NULL);
+	if (!rc)
+		rc = split_merge(cl, a, b);
 	if (rc)
 		return chorus_err_set(cl->err, rc, "out of memory");
 	add_years(x, y->years, y->n_years);
@@ -950,6 +1083,11 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 	if (!rc && r->link &&
 	    (rc = hmap_put(&cl->copies, link_key(r->link), best)))
 		chorus_err_set(cl->err, rc, "out of memory");
+	if (!rc && (!split_of(cl, best) ||
+		    (rc = split_story_add(
+			 &cl->split[best], cl->opt, r->id, r->key, r->published,
+			 best_score, r->link ? link_key(r->link) : 0, &f))))
+		rc = chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
 	/* Scoring high with another story too: the two are one. */
 	for (i = 0; !rc && i < n; i++) {
 		uint32_t a = find_root(cl, best), b = find_root(cl, cands[i].s);
@@ -963,7 +1101,11 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 			 ? merge_stories(cl, a, b)
 			 : merge_stories(cl, b, a);
 	}
+	if (!rc)
+		rc = split_check(cl, find_root(cl, best));
 	cl->stats->articles++;
+	if (!(cl->stats->articles % 4096))
+		split_sweep(cl, r->published);
 	chorus_report_progress(cl->report, "clustering",
 			       (long)cl->stats->articles, (long)cl->pending);
 	return rc;
@@ -990,6 +1132,12 @@ static int replay_one(void *ctx, const struct chorus_store_row *r)
 	rc = story_add(cl, s, &f, r->published);
 	if (!rc && r->link)
 		rc = hmap_put(&cl->copies, link_key(r->link), s);
+	if (!rc && !split_of(cl, s))
+		rc = CHORUS_ENOMEM;
+	if (!rc)
+		rc = split_story_add(&cl->split[s], cl->opt, r->id, r->key,
+				     r->published, r->score,
+				     r->link ? link_key(r->link) : 0, &f);
 	return rc ? chorus_err_set(cl->err, rc, "out of memory") : 0;
 }
 
@@ -1095,6 +1243,10 @@ static void clusterer_release(struct clusterer *cl)
 		free(cl->stories[i].names);
 		free(cl->stories[i].head);
 	}
+	for (i = 0; i < cl->cap_split; i++)
+		split_story_release(&cl->split[i]);
+	free(cl->split);
+	free(cl->side);
 	for (i = 0; i < cl->index_cap; i++)
 		free(cl->index[i].v);
 	free(cl->index);
@@ -1138,7 +1290,9 @@ int chorus_cluster_run(struct chorus_store *st,
 	chorus_buf_init(&cl.body, 0);
 	chorus_buf_init(&cl.blob, 0);
 	splits = calloc(opt->n_overrides + 1, sizeof(*splits));
-	rc = splits ? chorus_text_analyser_new(&cl.an) : CHORUS_ENOMEM;
+	cl.side = calloc((size_t)opt->split_max + 1, sizeof(*cl.side));
+	rc = splits && cl.side ? chorus_text_analyser_new(&cl.an)
+			       : CHORUS_ENOMEM;
 	if (rc) {
 		free((void *)splits);
 		rc = chorus_err_set(err, rc, "out of memory");

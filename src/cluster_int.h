@@ -86,4 +86,46 @@ size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max);
 double feat_dot(const struct feat *a, size_t na, const struct feat *b,
 		size_t nb);
 
+/*
+ * The split step (src/cluster_split.c): the members of a story while it
+ * has at most split_max (options), with the similarity of every pair.
+ */
+struct split_member {
+	int64_t article_id, published;
+	double score;	   /* its score when it was assigned */
+	uint64_t link_key; /* of its link for the copy table; 0: none */
+	char *key;
+	struct article_features *f;
+};
+
+struct split_story {
+	struct split_member *m; /* in (published, key) order */
+	float *sim;		/* pair (i, j), j < i, at i * (i - 1) / 2 + j */
+	uint32_t n, cap;
+	uint8_t off; /* grew past split_max: no longer kept or checked */
+};
+
+void split_story_release(struct split_story *ss);
+/* Add a member (a copy of key and f) in its place; past split_max, drops. */
+int split_story_add(struct split_story *ss,
+		    const struct chorus_cluster_options *o, int64_t article_id,
+		    const char *key, int64_t published, double score,
+		    uint64_t link_key, const struct article_features *f);
+/* Move from's members into into (from is left empty and off). */
+int split_story_merge(struct split_story *into, struct split_story *from,
+		      const struct chorus_cluster_options *o);
+/*
+ * Should the story split? side[] (ss->n entries) receives 1 for the
+ * members of the group that leaves (never the founder's, the earliest
+ * member's); returns how many leave, 0 for no split.
+ */
+uint32_t split_story_decide(const struct split_story *ss,
+			    const struct chorus_cluster_options *o,
+			    uint8_t *side);
+/* Move the members with side[i] set into out, in order, with their pairs. */
+int split_story_divide(struct split_story *ss, const uint8_t *side,
+		       struct split_story *out);
+/* The index of the earliest member (by published, then key). */
+uint32_t split_story_first(const struct split_story *ss);
+
 #endif

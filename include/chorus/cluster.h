@@ -59,6 +59,12 @@ struct chorus_cluster_options {
 	double min_terms; /* below this cosine of words, no story is joined
 			     (names and headlines alone are not enough) */
 	int64_t window;	  /* seconds: a story older than this takes no one */
+	/* The split step: a story of at most split_max members whose members
+	 * fall in two groups of at least split_min_side each, the mean
+	 * similarity between them below split_ratio times that within the
+	 * less cohesive one, splits (split_ratio 0: never). */
+	double split_ratio;
+	uint32_t split_min_side, split_max;
 	/* chorus.ini [story] overrides, applied after each run (borrowed) */
 	const struct chorus_story_override *overrides;
 	size_t n_overrides;

@@ -240,7 +240,8 @@ static void one(struct chorus_cluster_options *opt, const size_t *fixed,
 		const size_t *shuffled)
 {
 	double pw1 = 0, bc1 = 0, pw2 = 0, bc2 = 0, pw3 = 0, bc3 = 0;
-	double sum_pw = 0, sum_bc = 0, harness_pw, harness_bc;
+	double sum_pw = 0, sum_bc = 0, harness_pw, harness_bc, third_pw,
+	       third_bc, lo = 1, hi = 0;
 	int k;
 
 	opt->w_terms = 1.0 - opt->w_names - opt->w_head;
@@ -263,12 +264,18 @@ static void one(struct chorus_cluster_options *opt, const size_t *fixed,
 			exit(1);
 		}
 		free(v);
+		if (k == 1 || pw < lo)
+			lo = pw;
+		if (k == 1 || pw > hi)
+			hi = pw;
 		sum_pw += pw;
 		sum_bc += bc;
 	}
 	/* The worse shuffled order is shown, and the harness's apart. */
 	harness_pw = pw2;
 	harness_bc = bc2;
+	third_pw = pw3;
+	third_bc = bc3;
 	if (pw3 < pw2) {
 		pw2 = pw3;
 		bc2 = bc3;
@@ -280,9 +287,22 @@ static void one(struct chorus_cluster_options *opt, const size_t *fixed,
 	       opt->w_head, opt->threshold, opt->merge_threshold, opt->w_year,
 	       opt->w_date, opt->w_lead, opt->min_terms);
 	printf("\tharness shuffle: pw %.4f bc %.4f", harness_pw, harness_bc);
-	if (n_more)
+	printf("\tthird: pw %.4f bc %.4f", third_pw, third_bc);
+	if (n_more) {
+		lo = lo < pw1 ? lo : pw1;
+		lo = lo < harness_pw ? lo : harness_pw;
+		lo = lo < third_pw ? lo : third_pw;
+		hi = hi > pw1 ? hi : pw1;
+		hi = hi > harness_pw ? hi : harness_pw;
+		hi = hi > third_pw ? hi : third_pw;
 		printf("\tmean of %d more: pw %.4f bc %.4f", n_more,
 		       sum_pw / n_more, sum_bc / n_more);
+		printf("\tall %d: mean pw %.4f bc %.4f, pw %.4f-%.4f",
+		       n_more + 3,
+		       (sum_pw + pw1 + harness_pw + third_pw) / (n_more + 3),
+		       (sum_bc + bc1 + harness_bc + third_bc) / (n_more + 3),
+		       lo, hi);
+	}
 	if (spec_now)
 		printf("\t%s", spec_now);
 	printf("\n");
@@ -308,12 +328,36 @@ static int set(struct chorus_cluster_options *o, const char *spec)
 	    {"date", offsetof(struct chorus_cluster_options, w_date)},
 	    {"lead", offsetof(struct chorus_cluster_options, w_lead)},
 	    {"min_terms", offsetof(struct chorus_cluster_options, min_terms)},
+	    {"split", offsetof(struct chorus_cluster_options, split_ratio)},
+	};
+	/* The split step's sizes are counts. */
+	static const struct {
+		const char *key;
+		size_t off;
+	} counts[] = {
+	    {"split_min",
+	     offsetof(struct chorus_cluster_options, split_min_side)},
+	    {"split_max", offsetof(struct chorus_cluster_options, split_max)},
 	};
 	const char *p = spec;
 
 	while (*p) {
 		size_t len = strcspn(p, "="), k;
 
+		for (k = 0; k < sizeof(counts) / sizeof(counts[0]); k++)
+			if (strlen(counts[k].key) == len &&
+			    !strncmp(counts[k].key, p, len) && p[len] == '=') {
+				*(uint32_t *)((char *)o + counts[k].off) =
+				    (uint32_t)strtoul(p + len + 1, NULL, 10);
+				break;
+			}
+		if (k < sizeof(counts) / sizeof(counts[0])) {
+			p += len + 1;
+			p += strcspn(p, ",");
+			if (*p == ',')
+				p++;
+			continue;
+		}
 		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 			if (strlen(keys[k].key) == len &&
 			    !strncmp(keys[k].key, p, len))
