@@ -2,7 +2,7 @@
  * Unit tests for clustering: story ids, assignment of the seeds, an
  * unrelated article founding its own story, the canonical view, feature
  * blobs, dates and lead names, scoring of copies, id stability across runs,
- * merges, overrides and explanations.
+ * merges, overrides, explanations and the split step.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -703,6 +703,168 @@ static void test_cluster_overrides_beat_the_algorithm(void **state)
 	chorus_store_close(st);
 }
 
+/* Two emergency patches of one browser, five years apart (as in ECB+). */
+static const char *const patch_keys[] = {"a1", "a2", "a3", "b1", "b2", "b3"};
+static const char *const patch_titles[] = {
+    "Microsoft rushes out emergency Internet Explorer patch",
+    "Emergency fix for Internet Explorer password flaw",
+    "Internet Explorer patched after attacks on gamers",
+    "Microsoft issues emergency Internet Explorer fix",
+    "Internet Explorer zero-day fixed after Japan attacks",
+    "Emergency Internet Explorer patch for targeted attacks",
+};
+static const char *const patch_texts[] = {
+    "December 17, 2008. Microsoft released an emergency patch for "
+    "Internet Explorer on Wednesday to fix a data binding flaw that "
+    "hackers used to steal passwords from online gamers. The XML bug let "
+    "malicious sites install password stealers on Windows computers.",
+    "December 17, 2008. Microsoft shipped an out of band update for "
+    "Internet Explorer fixing the data binding vulnerability. Criminals "
+    "had exploited the XML flaw on thousands of hacked sites to steal "
+    "gaming passwords from Windows users.",
+    "December 17, 2008. An emergency Internet Explorer update from "
+    "Microsoft closes the data binding hole behind the password stealing "
+    "attacks. Hacked Chinese sites had used the XML flaw to plant "
+    "password stealers aimed at online game players.",
+    "September 17, 2013. Microsoft released an emergency Fix it tool for "
+    "Internet Explorer after targeted attacks in Japan exploited a zero "
+    "day memory corruption flaw. The attackers lured government and "
+    "technology companies to booby trapped websites.",
+    "September 17, 2013. Microsoft warned of a zero day memory "
+    "corruption vulnerability in Internet Explorer used in targeted "
+    "attacks against Japanese organisations, and published a Fix it "
+    "workaround until a full security update ships.",
+    "September 17, 2013. A zero day flaw in Internet Explorer was "
+    "exploited in targeted attacks in Japan, Microsoft said, releasing "
+    "an emergency Fix it that blocks the memory corruption attack on "
+    "government and technology companies.",
+};
+
+/* Join anything: the split step alone keeps the two patches apart. */
+static void patch_options(struct chorus_cluster_options *opt)
+{
+	chorus_cluster_options_init(opt);
+	opt->threshold = 0.01;
+	opt->min_terms = 0.01;
+	opt->w_year = opt->w_date = opt->w_lead = opt->w_time = 0;
+}
+
+static void put_patches(struct chorus_store *st, size_t from, size_t to)
+{
+	size_t i;
+
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	for (i = from; i < to; i++)
+		put(st, patch_keys[i], patch_titles[i], patch_texts[i], NULL,
+		    1000 + 60 * (int64_t)i);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+}
+
+static const char *uuid_of(const struct chorus_corpus *c, int64_t story)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_stories; i++)
+		if (c->stories[i].id == story)
+			return c->stories[i].uuid;
+	return "";
+}
+
+/*
+ * The second patch's first reports join the first patch's story (nothing
+ * keeps them out here); once each side has three reports the story splits:
+ * the founder's side keeps it, the other side gets its own founder's id,
+ * and running again, or one article per run, changes nothing.
+ */
+static void test_cluster_split_two_events(void **state)
+{
+	struct chorus_cluster_options opt;
+	struct chorus_cluster_stats stats;
+	struct chorus_corpus one, many;
+	struct chorus_store *st;
+	char a1[CHORUS_STORY_ID_LEN], b1[CHORUS_STORY_ID_LEN];
+	size_t i;
+
+	(void)state;
+	patch_options(&opt);
+	chorus_story_id("a1", a1);
+	chorus_story_id("b1", b1);
+	/* Without the split step, the six are one story. */
+	opt.split_ratio = 0;
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	put_patches(st, 0, 6);
+	run(st, &opt, &stats);
+	for (i = 1; i < 6; i++)
+		assert_true(story_of(st, patch_keys[i]) == story_of(st, "a1"));
+	chorus_store_close(st);
+	teardown(NULL);
+
+	patch_options(&opt);
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	put_patches(st, 0, 6);
+	run(st, &opt, &stats);
+	assert_int_equal(stats.articles, 6);
+	assert_int_equal(stats.stories_new, 2);
+	assert_true(story_of(st, "a2") == story_of(st, "a1"));
+	assert_true(story_of(st, "a3") == story_of(st, "a1"));
+	assert_true(story_of(st, "b2") == story_of(st, "b1"));
+	assert_true(story_of(st, "b3") == story_of(st, "b1"));
+	assert_true(story_of(st, "b1") != story_of(st, "a1"));
+	assert_int_equal(chorus_store_load(st, &one, NULL), 0);
+	assert_string_equal(uuid_of(&one, story_of(st, "a1")), a1);
+	assert_string_equal(uuid_of(&one, story_of(st, "b1")), b1);
+	/* Nothing new: nothing moves. */
+	run(st, &opt, &stats);
+	assert_int_equal(stats.articles, 0);
+	assert_int_equal(stats.stories_new, 0);
+	chorus_store_close(st);
+	teardown(NULL);
+
+	/* One article per run: the same stories, the same ids. */
+	setup(NULL);
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	for (i = 0; i < 6; i++) {
+		put_patches(st, i, i + 1);
+		run(st, &opt, NULL);
+	}
+	assert_int_equal(chorus_store_load(st, &many, NULL), 0);
+	assert_int_equal(one.n_stories, many.n_stories);
+	for (i = 0; i < one.n_stories; i++)
+		assert_string_equal(one.stories[i].uuid, many.stories[i].uuid);
+	for (i = 0; i < one.n_articles; i++) {
+		assert_string_equal(one.articles[i].a.key,
+				    many.articles[i].a.key);
+		assert_true(one.articles[i].story_id ==
+			    many.articles[i].story_id);
+		assert_true(fabs(one.articles[i].score -
+				 many.articles[i].score) < 1e-9);
+	}
+	chorus_corpus_release(&one);
+	chorus_corpus_release(&many);
+	chorus_store_close(st);
+}
+
+/* A [story] merge override holding a1 and b2 together is never split. */
+static void test_cluster_split_respects_merge_override(void **state)
+{
+	struct chorus_story_override ov = {CHORUS_STORY_MERGE, (char *)"a1",
+					   (char *)"b2"};
+	struct chorus_cluster_options opt;
+	struct chorus_store *st;
+	size_t i;
+
+	(void)state;
+	patch_options(&opt);
+	opt.overrides = &ov;
+	opt.n_overrides = 1;
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	put_patches(st, 0, 6);
+	run(st, &opt, NULL);
+	for (i = 1; i < 6; i++)
+		assert_true(story_of(st, patch_keys[i]) == story_of(st, "a1"));
+	chorus_store_close(st);
+}
+
 static void test_cluster_explain_names_what_drove_the_merge(void **state)
 {
 	struct chorus_store *st;
@@ -762,6 +924,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_cluster_explain_names_what_drove_the_merge, setup,
 		teardown),
+	    cmocka_unit_test_setup_teardown(test_cluster_split_two_events,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_split_respects_merge_override, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
