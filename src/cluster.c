@@ -871,6 +871,7 @@ static void split_sweep(struct clusterer *cl, int64_t t)
 static int split_check(struct clusterer *cl, uint32_t s)
 {
 	struct split_story *ss = split_of(cl, s), out;
+	struct article_features f;
 	struct chorus_buf name = CHORUS_BUF_INIT;
 	char id[CHORUS_STORY_ID_LEN];
 	const struct split_member *founder;
@@ -926,11 +927,14 @@ static int split_check(struct clusterer *cl, uint32_t s)
 	sy->n = 0;
 	sy->last = 0;
 	ss = &cl->split[s];
-	for (i = 0; !rc && i < ss->n; i++)
-		rc = story_sum(cl, s, ss->m[i].f, ss->m[i].published);
+	for (i = 0; !rc && i < ss->n; i++) {
+		split_member_features(&ss->m[i], &f);
+		rc = story_sum(cl, s, &f, ss->m[i].published);
+	}
 	ss = &cl->split[ns];
 	for (i = 0; !rc && i < ss->n; i++) {
-		rc = story_add(cl, ns, ss->m[i].f, ss->m[i].published);
+		split_member_features(&ss->m[i], &f);
+		rc = story_add(cl, ns, &f, ss->m[i].published);
 		if (!rc && ss->m[i].link_key)
 			rc = hmap_put(&cl->copies, ss->m[i].link_key, ns);
 	}

@@ -88,20 +88,26 @@ double feat_dot(const struct feat *a, size_t na, const struct feat *b,
 
 /*
  * The split step (src/cluster_split.c): the members of a story while it
- * has at most split_max (options), with the similarity of every pair.
+ * has at most split_max (options), each packed to what the split reads
+ * (words, names, years, dates) and what rebuilding a story from it needs,
+ * and, once a split is worth asking about, the similarity of every pair.
  */
 struct split_member {
 	int64_t article_id, published;
 	double score;	   /* its score when it was assigned */
 	uint64_t link_key; /* of its link for the copy table; 0: none */
-	char *key;
-	struct article_features *f;
+	uint64_t text_hash;
+	char *key;	/* in mem, after the vectors */
+	struct feat *v; /* n_terms terms, n_names names, then head terms */
+	uint32_t minhash[CHORUS_MINHASH_K];
+	uint8_t n_terms, n_names, n_head, n_years, n_dates;
+	uint16_t years[CHORUS_YEARS_MAX], dates[CHORUS_DATES_MAX];
 };
 
 struct split_story {
 	struct split_member *m; /* in (published, key) order */
-	float *sim;		/* pair (i, j), j < i, at i * (i - 1) / 2 + j */
-	uint32_t n, cap;
+	float *sim; /* pair (i, j), j < i < n_sim, at i * (i - 1) / 2 + j */
+	uint32_t n, cap, n_sim;
 	uint8_t off; /* grew past split_max: no longer kept or checked */
 };
 
@@ -119,13 +125,16 @@ int split_story_merge(struct split_story *into, struct split_story *from,
  * members of the group that leaves (never the founder's, the earliest
  * member's); returns how many leave, 0 for no split.
  */
-uint32_t split_story_decide(const struct split_story *ss,
+uint32_t split_story_decide(struct split_story *ss,
 			    const struct chorus_cluster_options *o,
 			    uint8_t *side);
-/* Move the members with side[i] set into out, in order, with their pairs. */
+/* Move the members with side[i] set into out, in order. */
 int split_story_divide(struct split_story *ss, const uint8_t *side,
 		       struct split_story *out);
 /* The index of the earliest member (by published, then key). */
 uint32_t split_story_first(const struct split_story *ss);
+/* Member m's features as far as a story keeps them (no lead names). */
+void split_member_features(const struct split_member *m,
+			   struct article_features *f);
 
 #endif

@@ -1,37 +1,40 @@
 /*
  * The split step of the clusterer (src/cluster.c decides when it runs and
- * applies it): an online clusterer decides each article once, and the
+ * applies it). An online clusterer decides each article once, and the
  * first report of a second event often joins a story of the first while
  * that story is one or two reports old; later reports on each side show
  * two groups. This file keeps, for each story small enough to check, its
- * members' features and the similarity of every pair of members (worked
- * out once, when a member joins), and decides whether the members form two
- * well-separated groups: a 2-means bisection on the pair similarities,
- * split when the similarity between the groups is clearly below that
- * within each. Everything here is a function of the members and their
- * stored features, taken in (published, key) order, so a story rebuilt
- * from the store in a later run decides exactly as it did in memory.
+ * members packed small, and decides after each join whether they form two
+ * well-separated groups: a 2-means bisection on the similarities of the
+ * pairs of members, split when the similarity between the groups is
+ * clearly below that within each and the groups date themselves apart.
+ * The pair similarities are worked out only once a member names a date
+ * (without one no split can happen) and then kept. Everything here is a
+ * function of the members' stored features taken in (published, key)
+ * order, so a story rebuilt from the store in a later run decides exactly
+ * as it did in memory.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cluster_int.h"
 
-/* How alike two members are: words and names, weighed as in scoring. */
+/* The dot product of members a and b's words, then names. */
 static float member_similarity(const struct chorus_cluster_options *o,
-			       const struct article_features *a,
-			       const struct article_features *b)
+			       const struct split_member *a,
+			       const struct split_member *b)
 {
 	double w = o->w_terms + o->w_names, s;
 
 	if (w <= 0)
 		return 0;
-	s = o->w_terms * feat_dot(a->terms, a->n_terms, b->terms, b->n_terms) +
-	    o->w_names * feat_dot(a->names, a->n_names, b->names, b->n_names);
+	s = o->w_terms * feat_dot(a->v, a->n_terms, b->v, b->n_terms) +
+	    o->w_names * feat_dot(a->v + a->n_terms, a->n_names,
+				  b->v + b->n_terms, b->n_names);
 	return (float)(s / w);
 }
 
-/* The similarity of members i and j (i != j) of ss. */
+/* The similarity of members i and j (i != j, both below n_sim) of ss. */
 static float sim_at(const struct split_story *ss, uint32_t i, uint32_t j)
 {
 	if (i < j) {
@@ -45,8 +48,9 @@ static float sim_at(const struct split_story *ss, uint32_t i, uint32_t j)
 
 static void member_release(struct split_member *m)
 {
-	free(m->key);
-	free(m->f);
+	free(m->v);
+	m->v = NULL;
+	m->key = NULL;
 }
 
 void split_story_release(struct split_story *ss)
@@ -75,62 +79,55 @@ static int member_before(const struct split_member *a,
 	return strcmp(a->key, b->key) < 0;
 }
 
+void split_member_features(const struct split_member *m,
+			   struct article_features *f)
+{
+	uint32_t i;
+
+	f->text_hash = m->text_hash;
+	memcpy(f->minhash, m->minhash, sizeof(f->minhash));
+	f->n_terms = m->n_terms;
+	f->n_names = m->n_names;
+	f->n_head = m->n_head;
+	f->n_years = m->n_years;
+	f->n_dates = m->n_dates;
+	f->n_lead = 0;
+	memcpy(f->terms, m->v, m->n_terms * sizeof(*m->v));
+	memcpy(f->names, m->v + m->n_terms, m->n_names * sizeof(*m->v));
+	for (i = 0; i < m->n_head; i++)
+		f->head[i] = m->v[m->n_terms + m->n_names + i].h;
+	memcpy(f->years, m->years, m->n_years * sizeof(*m->years));
+	memcpy(f->dates, m->dates, m->n_dates * sizeof(*m->dates));
+}
+
 /*
  * Put member m (owned from now on, released on failure) into ss at its
- * place in (published, key) order, with its similarity to every other
- * member; the bisection reads the members in that order, so a story
- * rebuilt from the store decides as it did when it grew.
+ * place in (published, key) order; the similarities of the members from
+ * there on are worked out again when next asked for.
  */
-static int push(struct split_story *ss, const struct chorus_cluster_options *o,
-		struct split_member *m)
+static int push(struct split_story *ss, struct split_member *m)
 {
-	float *sim, *row;
-	uint32_t i, j, at = ss->n;
+	uint32_t at = ss->n;
 
 	if (ss->n == ss->cap) {
 		uint32_t cap = ss->cap ? ss->cap * 2 : 4;
 		struct split_member *v = realloc(ss->m, cap * sizeof(*v));
 
-		if (!v)
-			goto fail;
+		if (!v) {
+			member_release(m);
+			return CHORUS_ENOMEM;
+		}
 		ss->m = v;
 		ss->cap = cap;
 	}
-	sim = malloc(((size_t)ss->n * (ss->n + 1) / 2 + 1) * sizeof(*sim));
-	row = malloc((ss->n + 1) * sizeof(*row));
-	if (!sim || !row) {
-		free(sim);
-		free(row);
-		goto fail;
-	}
 	while (at > 0 && member_before(m, &ss->m[at - 1]))
 		at--;
-	for (i = 0; i < ss->n; i++)
-		row[i] = member_similarity(o, m->f, ss->m[i].f);
-	/* Row i of the new matrix; an old member's old index is i - (i > at).
-	 */
-	for (i = 1; i <= ss->n; i++)
-		for (j = 0; j < i; j++) {
-			float v;
-
-			if (i == at)
-				v = row[j];
-			else if (j == at)
-				v = row[i - 1];
-			else
-				v = sim_at(ss, i - (i > at), j - (j > at));
-			sim[(size_t)i * (i - 1) / 2 + j] = v;
-		}
 	memmove(&ss->m[at + 1], &ss->m[at], (ss->n - at) * sizeof(*ss->m));
 	ss->m[at] = *m;
-	free(ss->sim);
-	free(row);
-	ss->sim = sim;
 	ss->n++;
+	if (ss->n_sim > at)
+		ss->n_sim = at;
 	return 0;
-fail:
-	member_release(m);
-	return CHORUS_ENOMEM;
 }
 
 int split_story_add(struct split_story *ss,
@@ -139,6 +136,7 @@ int split_story_add(struct split_story *ss,
 		    uint64_t link_key, const struct article_features *f)
 {
 	struct split_member m;
+	size_t nv, klen = strlen(key), i;
 
 	if (ss->off)
 		return 0;
@@ -147,18 +145,32 @@ int split_story_add(struct split_story *ss,
 		return 0;
 	}
 	memset(&m, 0, sizeof(m));
-	m.key = strdup(key);
-	m.f = malloc(sizeof(*m.f));
-	if (!m.key || !m.f) {
-		member_release(&m);
+	nv = f->n_terms + f->n_names + f->n_head;
+	m.v = malloc(nv * sizeof(*m.v) + klen + 1);
+	if (!m.v)
 		return CHORUS_ENOMEM;
+	memcpy(m.v, f->terms, f->n_terms * sizeof(*m.v));
+	memcpy(m.v + f->n_terms, f->names, f->n_names * sizeof(*m.v));
+	for (i = 0; i < f->n_head; i++) {
+		m.v[f->n_terms + f->n_names + i].h = f->head[i];
+		m.v[f->n_terms + f->n_names + i].w = 1;
 	}
-	*m.f = *f;
+	m.key = (char *)(m.v + nv);
+	memcpy(m.key, key, klen + 1);
+	m.n_terms = (uint8_t)f->n_terms;
+	m.n_names = (uint8_t)f->n_names;
+	m.n_head = (uint8_t)f->n_head;
+	m.n_years = (uint8_t)f->n_years;
+	m.n_dates = (uint8_t)f->n_dates;
+	memcpy(m.years, f->years, sizeof(m.years));
+	memcpy(m.dates, f->dates, sizeof(m.dates));
+	memcpy(m.minhash, f->minhash, sizeof(m.minhash));
+	m.text_hash = f->text_hash;
 	m.article_id = article_id;
 	m.published = published;
 	m.score = score;
 	m.link_key = link_key;
-	return push(ss, o, &m);
+	return push(ss, &m);
 }
 
 int split_story_merge(struct split_story *into, struct split_story *from,
@@ -173,7 +185,7 @@ int split_story_merge(struct split_story *into, struct split_story *from,
 		return 0;
 	}
 	for (i = 0; i < from->n && !rc; i++)
-		rc = push(into, o, &from->m[i]);
+		rc = push(into, &from->m[i]);
 	/* The members moved (or a failed push released one): free the rest. */
 	for (; i < from->n; i++)
 		member_release(&from->m[i]);
@@ -185,51 +197,43 @@ int split_story_merge(struct split_story *into, struct split_story *from,
 int split_story_divide(struct split_story *ss, const uint8_t *side,
 		       struct split_story *out)
 {
-	struct split_story keep;
-	struct split_story *to[2];
-	uint32_t i, j, k[2] = {0, 0}, *at;
-	int rc = CHORUS_ENOMEM;
+	uint32_t i, k = 0;
 
-	memset(&keep, 0, sizeof(keep));
 	memset(out, 0, sizeof(*out));
-	to[0] = &keep;
-	to[1] = out;
-	at = malloc((ss->n + 1) * sizeof(*at));
-	if (!at)
-		return rc;
+	out->cap = ss->n;
+	out->m = malloc(out->cap * sizeof(*out->m));
+	if (!out->m)
+		return CHORUS_ENOMEM;
 	for (i = 0; i < ss->n; i++)
-		at[i] = k[side[i]]++;
-	for (j = 0; j < 2; j++) {
-		to[j]->cap = k[j] ? k[j] : 1;
-		to[j]->m = malloc(to[j]->cap * sizeof(*to[j]->m));
-		to[j]->sim = malloc(((size_t)k[j] * (k[j] + 1) / 2 + 1) *
-				    sizeof(*to[j]->sim));
-		if (!to[j]->m || !to[j]->sim)
-			goto out;
-	}
-	for (i = 0; i < ss->n; i++) {
-		struct split_story *t = to[side[i]];
+		if (side[i])
+			out->m[out->n++] = ss->m[i];
+		else
+			ss->m[k++] = ss->m[i];
+	ss->n = k;
+	ss->n_sim = 0;
+	return 0;
+}
 
-		t->m[t->n++] = ss->m[i];
+/* Work out the similarities of the pairs not known yet. */
+static int fill_sims(struct split_story *ss,
+		     const struct chorus_cluster_options *o)
+{
+	float *sim;
+	uint32_t i, j;
+
+	if (ss->n_sim == ss->n)
+		return 0;
+	sim = realloc(ss->sim,
+		      ((size_t)ss->n * (ss->n - 1) / 2 + 1) * sizeof(*sim));
+	if (!sim)
+		return CHORUS_ENOMEM;
+	ss->sim = sim;
+	for (i = ss->n_sim ? ss->n_sim : 1; i < ss->n; i++)
 		for (j = 0; j < i; j++)
-			if (side[j] == side[i])
-				t->sim[(size_t)at[i] * (at[i] - 1) / 2 +
-				       at[j]] = sim_at(ss, i, j);
-	}
-	free(ss->m);
-	free(ss->sim);
-	*ss = keep;
-	rc = 0;
-out:
-	if (rc) {
-		free(keep.m);
-		free(keep.sim);
-		free(out->m);
-		free(out->sim);
-		memset(out, 0, sizeof(*out));
-	}
-	free(at);
-	return rc;
+			sim[(size_t)i * (i - 1) / 2 + j] =
+			    member_similarity(o, &ss->m[i], &ss->m[j]);
+	ss->n_sim = ss->n;
+	return 0;
 }
 
 uint32_t split_story_first(const struct split_story *ss)
@@ -337,14 +341,14 @@ static int dated_apart(const struct split_story *ss, const uint8_t *side)
 	memset(y, 0, sizeof(y));
 	memset(d, 0, sizeof(d));
 	for (i = 0; i < ss->n; i++) {
-		when_add(&y[side[i]], ss->m[i].f->years, ss->m[i].f->n_years);
-		when_add(&d[side[i]], ss->m[i].f->dates, ss->m[i].f->n_dates);
+		when_add(&y[side[i]], ss->m[i].years, ss->m[i].n_years);
+		when_add(&d[side[i]], ss->m[i].dates, ss->m[i].n_dates);
 	}
 	return (d[0].n && y[1].n && !dated_in(&d[0], &y[1])) ||
 	       (d[1].n && y[0].n && !dated_in(&d[1], &y[0]));
 }
 
-uint32_t split_story_decide(const struct split_story *ss,
+uint32_t split_story_decide(struct split_story *ss,
 			    const struct chorus_cluster_options *o,
 			    uint8_t *side)
 {
@@ -356,9 +360,9 @@ uint32_t split_story_decide(const struct split_story *ss,
 	    ss->n < 2 * o->split_min_side)
 		return 0;
 	/* Without a date named, no two groups can date themselves apart. */
-	for (i = 0; i < ss->n && !ss->m[i].f->n_dates; i++)
+	for (i = 0; i < ss->n && !ss->m[i].n_dates; i++)
 		;
-	if (i == ss->n)
+	if (i == ss->n || fill_sims(ss, o))
 		return 0;
 	/* Seeds: the least alike pair. */
 	for (i = 1; i < ss->n; i++)
