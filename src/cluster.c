@@ -141,7 +141,7 @@ void chorus_cluster_options_init(struct chorus_cluster_options *o)
 	o->window = 14 * 86400;
 	o->split_ratio = 0.85;
 	o->split_min_side = 3;
-	o->split_max = 64;
+	o->split_max = 32;
 }
 
 /* Story centroid caps and candidate search limits (see the top). */

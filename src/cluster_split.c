@@ -327,11 +327,34 @@ static int dated_in(const struct when *dates, const struct when *years)
 	return 0;
 }
 
+/* Are two dates (year * 16 + month, month 0 when open) within two months? */
+static int dates_near(uint16_t a, uint16_t b)
+{
+	int ma = a % 16, mb = b % 16;
+
+	if (!ma || !mb)
+		return a / 16 == b / 16;
+	return abs((a / 16 * 12 + ma) - (b / 16 * 12 + mb)) <= 2;
+}
+
+/* Is one of a's dates within two months of one of b's? */
+static int dates_meet(const struct when *a, const struct when *b)
+{
+	size_t i, k;
+
+	for (i = 0; i < a->n; i++)
+		for (k = 0; k < b->n; k++)
+			if (dates_near(a->v[i], b->v[k]))
+				return 1;
+	return 0;
+}
+
 /*
- * Do the two sides date themselves apart? One names dates (the time of its
- * event) and the other years, none of them the year of one of those dates:
- * the conflict that scoring counts against an article joining a story
- * (src/cluster.c), here between the two groups.
+ * Do the two sides date themselves apart? Both name dates and none of one
+ * side's is within two months of one of the other's, or one names dates (the
+ * time of its event) and the other years, none of them the year of one of
+ * those dates: the conflict that scoring counts against an article joining
+ * a story (src/cluster.c), here between the two groups.
  */
 static int dated_apart(const struct split_story *ss, const uint8_t *side)
 {
@@ -344,7 +367,8 @@ static int dated_apart(const struct split_story *ss, const uint8_t *side)
 		when_add(&y[side[i]], ss->m[i].years, ss->m[i].n_years);
 		when_add(&d[side[i]], ss->m[i].dates, ss->m[i].n_dates);
 	}
-	return (d[0].n && y[1].n && !dated_in(&d[0], &y[1])) ||
+	return (d[0].n && d[1].n && !dates_meet(&d[0], &d[1])) ||
+	       (d[0].n && y[1].n && !dated_in(&d[0], &y[1])) ||
 	       (d[1].n && y[0].n && !dated_in(&d[1], &y[0]));
 }
 
