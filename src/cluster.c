@@ -128,14 +128,14 @@ void chorus_story_id(const char *founder_key, char out[CHORUS_STORY_ID_LEN])
 void chorus_cluster_options_init(struct chorus_cluster_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->threshold = 0.22;
+	o->threshold = 0.18;
 	o->merge_threshold = 0.9;
 	o->w_names = 0.3;
 	o->w_head = 0.15;
 	o->w_terms = 1.0 - o->w_names - o->w_head;
 	o->w_time = 0.1;
-	o->w_year = 0.05;
-	o->w_date = 0.1;
+	o->w_year = 0;
+	o->w_date = 0.07;
 	o->w_lead = 0.03;
 	o->min_terms = 0.2;
 	o->window = 14 * 86400;
