@@ -5,8 +5,9 @@
  * each one not yet assigned joins the best candidate story above a
  * threshold or founds a new one. An assignment, once stored, is only ever
  * changed by a merge (the older story absorbs the younger, which points to
- * it) or by an override, so story ids stay stable across runs; see
- * src/cluster.c for the method.
+ * it), a split (a group of a story's members that tells another event
+ * leaves for a story of its own) or an override, so story ids stay stable
+ * across runs; see src/cluster.c for the method.
  *
  * The view of a story (canonical headline, summary, what each source adds)
  * is computed from its members at render time, so it is a pure function of
