@@ -141,6 +141,8 @@
  * frequencies (cluster_state).
  */
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,18 +197,42 @@ void chorus_cluster_options_init(struct chorus_cluster_options *o)
 #define LSH_BANDS 4
 #define POSTINGS_READ 128
 #define CANDIDATES 10
+#define PREFETCH 8 /* index list entries read ahead */
 
-/* The fields the candidate search reads come first: one cache line. */
-struct story {
+/*
+ * What the candidate search asks of each story it meets, apart from the
+ * rest of the story (read once a story a search).
+ */
+struct hot {
 	int64_t last;	/* the newest member's time */
-	uint32_t alias; /* the story this one merged into; itself if alive */
-	uint32_t seen;	/* the last index list that counted it */
-	uint8_t bands;	/* fingerprint bands it shares with the article */
 	uint8_t locked; /* a split override: takes no one, merges with none */
+};
+
+/*
+ * A story met in one candidate search, in the search's own small table:
+ * it stays in the CPU's nearest caches however many stories there are.
+ */
+struct hit {
+	uint32_t s;    /* the story (a root) */
+	uint32_t gen;  /* the search it is of; another: a free slot */
+	float acc;     /* weight of the index keys it shares with the article */
+	uint16_t list; /* the last index list that counted it */
+	uint8_t bands; /* fingerprint bands it shares with the article */
+};
+
+#define HITS_BITS 13
+#define HITS (1u << HITS_BITS) /* > 1.5x the most a search can meet */
+#define MAX_HITS ((INDEX_TERMS + INDEX_NAMES + LSH_BANDS) * POSTINGS_READ)
+
+struct story {
 	uint16_t n_years;
-	uint32_t n;			   /* members */
-	int64_t id;			   /* stories.id */
-	struct feat *terms, *names, *head; /* sums, sorted by hash */
+	uint32_t n; /* members */
+	int64_t id; /* stories.id */
+	/* Sums, sorted by hash. The terms, read for every candidate scored,
+	 * are n_terms hashes then their weights in one block (story_w()):
+	 * the scoring reads the hashes and only the weights that match. */
+	uint32_t *terms;
+	struct feat *names, *head;
 	uint32_t n_terms, n_names, n_head;
 	uint16_t years[STORY_YEARS]; /* years its members name */
 	uint16_t dates[STORY_DATES]; /* dates its members name */
@@ -228,28 +254,37 @@ struct hmap {
 	size_t cap, n;
 };
 
+/* A candidate story of a search: its hits' weight, then its score. */
+struct cand {
+	uint32_t s;
+	float acc;
+	double score;
+};
+
 struct clusterer {
 	struct chorus_store *st;
 	const struct chorus_cluster_options *opt;
 	struct chorus_cluster_stats *stats;
 	struct chorus_report *report;
 	struct chorus_err *err;
-	struct chorus_text_analyser *an;
-	struct chorus_text_analysis analysis;
 	struct df_table df;
 	struct story *stories;
+	struct hot *hot;  /* by story, as stories */
+	uint32_t *alias;  /* by story: the story it merged into, or itself */
+	uint64_t *merged; /* a bit by story: merged into another */
 	size_t n_stories, cap_stories;
 	struct posting *index;
 	size_t index_cap, index_n;
 	struct hmap copies;
 	struct hmap index_of_story; /* stories.id -> index, while replaying */
-	/* per story scratch for candidate search */
-	uint32_t *stamp;
-	float *acc;
-	uint32_t *touched;
-	size_t n_touched, stamp_now;
-	uint32_t seen_now;
-	struct chorus_buf body, blob;
+	/* the current candidate search: its stories, the slots it used */
+	struct hit *hits; /* HITS, of which the search uses 2^hit_bits */
+	uint32_t gen;
+	unsigned hit_bits;
+	uint32_t *touched; /* MAX_HITS */
+	size_t n_touched;
+	struct cand *all; /* MAX_HITS */
+	struct chorus_buf blob;
 	const char *const *split_keys; /* sorted */
 	size_t n_split;
 	size_t pending;		   /* articles to assign in this run */
@@ -258,11 +293,18 @@ struct clusterer {
 	uint8_t *side;
 };
 
-/* *v (n entries) += a (na entries), keeping the max strongest. */
+/*
+ * *v (n entries) += a (na entries), keeping the max strongest. Merged on
+ * the stack (story vectors are capped: STORY_TERMS + FEAT_TERMS at most),
+ * then copied back, reallocating only when the vector grows.
+ */
 static int vec_add(struct feat **v, uint32_t *n, const struct feat *a,
 		   size_t na, size_t max, double *norm)
 {
-	struct feat *f = malloc((*n + na + 1) * sizeof(*f));
+	struct feat local[STORY_TERMS + FEAT_TERMS + 1];
+	struct feat *f = *n + na < sizeof(local) / sizeof(local[0])
+			     ? local
+			     : malloc((*n + na + 1) * sizeof(*f));
 	size_t i = 0, j = 0, k = 0;
 	double sum = 0;
 
@@ -282,11 +324,79 @@ static int vec_add(struct feat **v, uint32_t *n, const struct feat *a,
 	k = feat_keep_heaviest(f, k, max);
 	for (i = 0; i < k; i++)
 		sum += (double)f[i].w * f[i].w;
-	free(*v);
-	*v = f;
+	if (f != local) {
+		free(*v);
+		*v = f;
+	} else if (k > *n || !*v) {
+		struct feat *g = realloc(*v, (k + 1) * sizeof(*g));
+
+		if (!g)
+			return CHORUS_ENOMEM;
+		*v = g;
+	}
+	if (f == local)
+		memcpy(*v, f, k * sizeof(*f));
 	*n = (uint32_t)k;
 	if (norm)
 		*norm = sqrt(sum);
+	return 0;
+}
+
+/* The weights of a story's terms (after its hashes). */
+static float *story_w(const struct story *sy)
+{
+	return (float *)(sy->terms + sy->n_terms);
+}
+
+/* vec_add() for a story's terms, kept as hashes then weights. */
+static int terms_add(struct story *sy, const struct feat *a, size_t na,
+		     double *norm)
+{
+	struct feat local[STORY_TERMS + FEAT_TERMS + 1];
+	struct feat *f = sy->n_terms + na < sizeof(local) / sizeof(local[0])
+			     ? local
+			     : malloc((sy->n_terms + na + 1) * sizeof(*f));
+	const uint32_t *vh = sy->terms;
+	const float *vw = sy->terms ? story_w(sy) : NULL;
+	size_t i = 0, j = 0, k = 0, n = sy->n_terms;
+	double sum = 0;
+	uint32_t *block = sy->terms;
+
+	if (!f)
+		return CHORUS_ENOMEM;
+	while (i < n || j < na) {
+		if (j == na || (i < n && vh[i] < a[j].h)) {
+			f[k].h = vh[i];
+			f[k].w = vw[i++];
+		} else if (i == n || a[j].h < vh[i])
+			f[k] = a[j++];
+		else {
+			f[k].h = a[j].h;
+			f[k].w = vw[i++] + a[j++].w;
+		}
+		k++;
+	}
+	k = feat_keep_heaviest(f, k, STORY_TERMS);
+	for (i = 0; i < k; i++)
+		sum += (double)f[i].w * f[i].w;
+	if (k != n || !block) {
+		block = malloc((2 * k + 1) * sizeof(*block));
+		if (!block) {
+			if (f != local)
+				free(f);
+			return CHORUS_ENOMEM;
+		}
+		free(sy->terms);
+	}
+	sy->terms = block;
+	sy->n_terms = (uint32_t)k;
+	for (i = 0; i < k; i++) {
+		block[i] = f[i].h;
+		story_w(sy)[i] = f[i].w;
+	}
+	if (f != local)
+		free(f);
+	*norm = sqrt(sum);
 	return 0;
 }
 
@@ -294,12 +404,16 @@ static uint32_t find_root(struct clusterer *cl, uint32_t s)
 {
 	uint32_t r = s;
 
-	while (cl->stories[r].alias != r)
-		r = cl->stories[r].alias;
-	while (cl->stories[s].alias != r) {
-		uint32_t next = cl->stories[s].alias;
+	/* Most stories never merged: a bit says so, from a bitmap small
+	 * enough to stay in the nearest cache (the aliases would not). */
+	if (!(cl->merged[s / 64] & (1ULL << (s % 64))))
+		return s;
+	while (cl->alias[r] != r)
+		r = cl->alias[r];
+	while (cl->alias[s] != r) {
+		uint32_t next = cl->alias[s];
 
-		cl->stories[s].alias = r;
+		cl->alias[s] = r;
 		s = next;
 	}
 	return r;
@@ -364,6 +478,14 @@ static int hmap_get(const struct hmap *m, uint64_t key, uint32_t *val)
 	return 0;
 }
 
+/* Where the index's probe for key starts (key 0 is stored as 1). */
+static size_t index_pos(const struct clusterer *cl, uint64_t key)
+{
+	key = key ? key : 1;
+	return (size_t)(key * 0x9e3779b97f4a7c15ULL >> 20) &
+	       (cl->index_cap - 1);
+}
+
 static struct posting *index_slot(struct clusterer *cl, uint64_t key,
 				  int create)
 {
@@ -393,7 +515,7 @@ static struct posting *index_slot(struct clusterer *cl, uint64_t key,
 	}
 	if (!cl->index_cap)
 		return NULL;
-	i = (size_t)(key * 0x9e3779b97f4a7c15ULL >> 20) & (cl->index_cap - 1);
+	i = index_pos(cl, key);
 	while (cl->index[i].key && cl->index[i].key != key)
 		i = (i + 1) & (cl->index_cap - 1);
 	if (!cl->index[i].key) {
@@ -459,22 +581,53 @@ static int usable(const struct article_features *f)
 	return f->n_terms >= 8;
 }
 
-/* Post story s under f's strongest terms, its names and its bands. */
-static int index_article(struct clusterer *cl, const struct article_features *f,
-			 uint32_t s)
+/*
+ * The index keys of an article, with the weight each adds in a candidate
+ * search: its strongest terms, its strongest names, its fingerprint bands.
+ * Worked out once an article, for the search and then for its posting.
+ */
+struct index_keys {
+	uint64_t key[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
+	float w[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
+	uint8_t band[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
+	size_t n;
+};
+
+static void index_keys(const struct article_features *f, struct index_keys *k)
 {
 	struct feat top[FEAT_TERMS];
 	size_t n, i;
+
+	k->n = 0;
+	n = strongest(f->terms, f->n_terms, INDEX_TERMS, top);
+	for (i = 0; i < n; i++, k->n++) {
+		k->key[k->n] = key_term(top[i].h);
+		k->w[k->n] = top[i].w;
+		k->band[k->n] = 0;
+	}
+	n = strongest(f->names, f->n_names, INDEX_NAMES, top);
+	for (i = 0; i < n; i++, k->n++) {
+		k->key[k->n] = key_name(top[i].h);
+		k->w[k->n] = top[i].w;
+		k->band[k->n] = 0;
+	}
+	/* A band in common is strong evidence of a copy: weigh it high. */
+	for (i = 0; usable(f) && i < LSH_BANDS; i++, k->n++) {
+		k->key[k->n] = key_band(f, i);
+		k->w[k->n] = 1.0f;
+		k->band[k->n] = 1;
+	}
+}
+
+/* Post story s under an article's index keys. */
+static int index_article(struct clusterer *cl, const struct index_keys *k,
+			 uint32_t s)
+{
+	size_t i;
 	int rc = 0;
 
-	n = strongest(f->terms, f->n_terms, INDEX_TERMS, top);
-	for (i = 0; i < n && !rc; i++)
-		rc = post(cl, key_term(top[i].h), s);
-	n = strongest(f->names, f->n_names, INDEX_NAMES, top);
-	for (i = 0; i < n && !rc; i++)
-		rc = post(cl, key_name(top[i].h), s);
-	for (i = 0; usable(f) && i < LSH_BANDS && !rc; i++)
-		rc = post(cl, key_band(f, i), s);
+	for (i = 0; i < k->n && !rc; i++)
+		rc = post(cl, k->key[i], s);
 	return rc;
 }
 
@@ -515,8 +668,7 @@ static int story_sum(struct clusterer *cl, uint32_t s,
 		head[i].h = f->head[i];
 		head[i].w = 1;
 	}
-	rc = vec_add(&sy->terms, &sy->n_terms, f->terms, f->n_terms,
-		     STORY_TERMS, &sy->norm_terms);
+	rc = terms_add(sy, f->terms, f->n_terms, &sy->norm_terms);
 	if (!rc)
 		rc = vec_add(&sy->names, &sy->n_names, f->names, f->n_names,
 			     STORY_NAMES, &sy->norm_names);
@@ -528,19 +680,20 @@ static int story_sum(struct clusterer *cl, uint32_t s,
 	add_years(sy, f->years, f->n_years);
 	add_dates(sy, f->dates, f->n_dates);
 	sy->n++;
-	if (t > sy->last)
-		sy->last = t;
+	if (t > cl->hot[s].last)
+		cl->hot[s].last = t;
 	return 0;
 }
 
-/* Add article features f (published t) to story s and its index. */
+/* Add article features f (published t, index keys k) to story s. */
 static int story_add(struct clusterer *cl, uint32_t s,
-		     const struct article_features *f, int64_t t)
+		     const struct article_features *f,
+		     const struct index_keys *k, int64_t t)
 {
 	int rc = story_sum(cl, s, f, t);
 
 	if (!rc)
-		rc = index_article(cl, f, s);
+		rc = index_article(cl, k, s);
 	if (!rc)
 		rc = hmap_put(&cl->copies, f->text_hash, s);
 	return rc;
@@ -553,31 +706,33 @@ static int story_push(struct clusterer *cl, int64_t id, uint32_t *out)
 	if (cl->n_stories == cl->cap_stories) {
 		size_t cap = cl->cap_stories ? cl->cap_stories * 2 : 256;
 		struct story *v = realloc(cl->stories, cap * sizeof(*v));
-		uint32_t *stamp = realloc(cl->stamp, cap * sizeof(*stamp));
-		float *acc;
-		uint32_t *touched;
+		struct hot *hot = realloc(cl->hot, cap * sizeof(*hot));
+		uint32_t *alias;
+		uint64_t *merged;
 
 		if (v)
 			cl->stories = v;
-		if (stamp)
-			cl->stamp = stamp;
-		if (!v || !stamp)
+		if (hot)
+			cl->hot = hot;
+		if (!v || !hot)
 			return CHORUS_ENOMEM;
-		acc = realloc(cl->acc, cap * sizeof(*acc));
-		if (acc)
-			cl->acc = acc;
-		touched = realloc(cl->touched, cap * sizeof(*touched));
-		if (touched)
-			cl->touched = touched;
-		if (!acc || !touched)
+		alias = realloc(cl->alias, cap * sizeof(*alias));
+		if (!alias)
 			return CHORUS_ENOMEM;
+		cl->alias = alias;
+		merged = realloc(cl->merged, cap / 64 * sizeof(*merged));
+		if (!merged)
+			return CHORUS_ENOMEM;
+		memset(merged + cl->cap_stories / 64, 0,
+		       (cap - cl->cap_stories) / 64 * sizeof(*merged));
+		cl->merged = merged;
 		cl->cap_stories = cap;
 	}
 	sy = &cl->stories[cl->n_stories];
 	memset(sy, 0, sizeof(*sy));
 	sy->id = id;
-	sy->alias = (uint32_t)cl->n_stories;
-	cl->stamp[cl->n_stories] = 0;
+	memset(&cl->hot[cl->n_stories], 0, sizeof(cl->hot[0]));
+	cl->alias[cl->n_stories] = (uint32_t)cl->n_stories;
 	*out = (uint32_t)cl->n_stories++;
 	return 0;
 }
@@ -686,14 +841,15 @@ static double lead_conflict(const struct article_features *f,
 }
 
 static double score(const struct clusterer *cl,
-		    const struct article_features *f, int64_t t,
-		    const struct story *sy)
+		    const struct article_features *f, const struct feat_set *fs,
+		    int64_t t, uint32_t story)
 {
 	const struct chorus_cluster_options *o = cl->opt;
-	double s = 0, dt = (double)(t - sy->last), words = 0;
+	const struct story *sy = &cl->stories[story];
+	double s = 0, dt = (double)(t - cl->hot[story].last), words = 0;
 
 	if (sy->norm_terms > 0)
-		words = feat_dot(f->terms, f->n_terms, sy->terms, sy->n_terms) /
+		words = feat_set_dot(fs, sy->terms, story_w(sy), sy->n_terms) /
 			sy->norm_terms;
 	/* Names and headlines alone do not make one story. */
 	if (words < o->min_terms)
@@ -714,54 +870,68 @@ static double score(const struct clusterer *cl,
 
 static int alive(const struct clusterer *cl, uint32_t s, int64_t t)
 {
-	const struct story *sy = &cl->stories[s];
+	const struct hot *h = &cl->hot[s];
 
-	return !sy->locked &&
-	       (cl->opt->window <= 0 || t - sy->last <= cl->opt->window);
+	return !h->locked &&
+	       (cl->opt->window <= 0 || t - h->last <= cl->opt->window);
+}
+
+/* Where the search's table holds story s, or starts to look for it. */
+static size_t hit_slot(const struct clusterer *cl, uint32_t s)
+{
+	return (size_t)((s * 0x9e3779b1u) >> (32 - cl->hit_bits));
+}
+
+/* The search's entry for story s, made (empty) on first sight. */
+static struct hit *hit_get(struct clusterer *cl, uint32_t s)
+{
+	size_t i = hit_slot(cl, s);
+	struct hit *h;
+
+	while (cl->hits[i].gen == cl->gen && cl->hits[i].s != s)
+		i = (i + 1) & (((size_t)1 << cl->hit_bits) - 1);
+	h = &cl->hits[i];
+	if (h->gen != cl->gen) {
+		h->gen = cl->gen;
+		h->s = s;
+		h->acc = 0;
+		h->bands = 0;
+		h->list = UINT16_MAX;
+		cl->touched[cl->n_touched++] = (uint32_t)i;
+	}
+	return h;
 }
 
 /*
- * Accumulate weight w for the alive roots of the newest postings of key,
+ * Accumulate weight w for the roots of the newest postings of list k,
  * each story once however many of its members are posted there (else a
- * big story would outweigh a close one).
+ * big story would outweigh a close one). Whether a story is alive is
+ * asked once the lists are read (it cannot change meanwhile).
  */
-static void gather(struct clusterer *cl, uint64_t key, float w, int band,
-		   int64_t t)
+static void gather(struct clusterer *cl, const struct posting *p, size_t k,
+		   float w, int band)
 {
-	struct posting *p = index_slot(cl, key, 0);
 	uint32_t i, from;
 
 	if (!p)
 		return;
-	if (++cl->seen_now == UINT32_MAX) {
-		for (i = 0; i < cl->n_stories; i++)
-			cl->stories[i].seen = 0;
-		cl->seen_now = 1;
-	}
 	from = p->n > POSTINGS_READ ? p->n - POSTINGS_READ : 0;
 	for (i = p->n; i-- > from;) {
-		uint32_t s = find_root(cl, p->v[i]);
-		struct story *sy = &cl->stories[s];
+		struct hit *h;
 
-		if (sy->seen == cl->seen_now || !alive(cl, s, t))
+		/* Each entry is a slot read from anywhere in the search's
+		 * table: ask for it ahead, so the misses overlap. */
+		if (i >= from + PREFETCH)
+			__builtin_prefetch(
+			    &cl->hits[hit_slot(cl, p->v[i - PREFETCH])]);
+		h = hit_get(cl, find_root(cl, p->v[i]));
+		if (h->list == k)
 			continue;
-		sy->seen = cl->seen_now;
-		if (cl->stamp[s] != cl->stamp_now) {
-			cl->stamp[s] = (uint32_t)cl->stamp_now;
-			cl->acc[s] = 0;
-			sy->bands = 0;
-			cl->touched[cl->n_touched++] = s;
-		}
-		cl->acc[s] += w;
-		sy->bands += (uint8_t)band;
+		h->list = (uint16_t)k;
+		h->acc += w;
+		h->bands += (uint8_t)band;
 	}
 }
-
-struct cand {
-	uint32_t s;
-	float acc;
-	double score;
-};
 
 static int cmp_cand_acc(const void *a, const void *b)
 {
@@ -773,57 +943,119 @@ static int cmp_cand_acc(const void *a, const void *b)
 }
 
 /*
+ * Put the m best of a[0..n) (by cmp_cand_acc, a total order: stories are
+ * distinct) first, in any order: a quickselect, linear time.
+ */
+static void select_best(struct cand *a, size_t n, size_t m)
+{
+	size_t lo = 0, hi = n;
+
+	while (hi - lo > 1) {
+		struct cand pivot = a[lo + (hi - lo) / 2], tmp;
+		size_t at = lo, i;
+
+		for (i = lo; i < hi; i++)
+			if (cmp_cand_acc(&a[i], &pivot) < 0) {
+				tmp = a[i];
+				a[i] = a[at];
+				a[at++] = tmp;
+			}
+		for (i = at; i < hi; i++)
+			if (a[i].s == pivot.s) {
+				a[i] = a[at];
+				a[at] = pivot;
+				break;
+			}
+		/* a[lo..at) beat the pivot, a[at] is it, the rest lose */
+		if (at == m || at + 1 == m)
+			return;
+		if (at > m)
+			hi = at;
+		else
+			lo = at + 1;
+	}
+}
+
+/*
  * The candidates for f, strongest hits first, at most CANDIDATES; *copy
  * receives the story sharing the most fingerprint bands with f, two or
  * more (a near copy), else UINT32_MAX.
  */
-static size_t candidates(struct clusterer *cl, const struct article_features *f,
+static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 			 int64_t t, struct cand *out, uint32_t *copy)
 {
-	struct feat top[FEAT_TERMS];
-	size_t n, i, k;
+	struct posting *lists[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
+	struct cand *rest;
+	size_t i, k, n, postings = 0;
+	uint8_t copy_bands = 0;
 
-	cl->stamp_now++;
-	if (cl->stamp_now > UINT32_MAX - 1) {
-		memset(cl->stamp, 0, cl->n_stories * sizeof(*cl->stamp));
-		cl->stamp_now = 1;
+	if (++cl->gen == 0) {
+		memset(cl->hits, 0, HITS * sizeof(*cl->hits));
+		cl->gen = 1;
 	}
 	cl->n_touched = 0;
-	n = strongest(f->terms, f->n_terms, INDEX_TERMS, top);
-	for (i = 0; i < n; i++)
-		gather(cl, key_term(top[i].h), top[i].w, 0, t);
-	n = strongest(f->names, f->n_names, INDEX_NAMES, top);
-	for (i = 0; i < n; i++)
-		gather(cl, key_name(top[i].h), top[i].w, 0, t);
-	/* A band in common is strong evidence of a copy: weigh it high. */
-	for (i = 0; usable(f) && i < LSH_BANDS; i++)
-		gather(cl, key_band(f, i), 1.0f, 1, t);
+	/* The index slots, then the ends of their lists, are asked for
+	 * before they are read: each is a miss in a table of millions. */
+	for (i = 0; i < keys->n && cl->index_cap; i++)
+		__builtin_prefetch(&cl->index[index_pos(cl, keys->key[i])]);
+	for (i = 0; i < keys->n; i++) {
+		const struct posting *p = lists[i] =
+		    index_slot(cl, keys->key[i], 0);
+		uint32_t l;
+
+		for (l = 0; p && l < p->n && l < POSTINGS_READ; l += 16)
+			__builtin_prefetch(&p->v[p->n - 1 - l]);
+		if (p)
+			postings += p->n < POSTINGS_READ ? p->n : POSTINGS_READ;
+	}
+	/* A table no bigger than this search needs (at most 2/3 full) is
+	 * one the nearest caches hold: a small search stays in L1. */
+	for (cl->hit_bits = 6;
+	     cl->hit_bits < HITS_BITS &&
+	     ((size_t)1 << cl->hit_bits) < postings + postings / 2 + 1;
+	     cl->hit_bits++)
+		;
+	for (i = 0; i < keys->n; i++)
+		gather(cl, lists[i], i, keys->w[i], keys->band[i]);
+	/* A near copy: the alive story sharing the most bands (few do). */
 	*copy = UINT32_MAX;
-	k = 0;
 	for (i = 0; i < cl->n_touched; i++) {
-		struct cand c = {cl->touched[i], cl->acc[cl->touched[i]], 0};
-		const struct story *sy = &cl->stories[c.s];
+		const struct hit *h = &cl->hits[cl->touched[i]];
 
-		if (sy->bands >= 2 &&
-		    (*copy == UINT32_MAX ||
-		     sy->bands > cl->stories[*copy].bands ||
-		     (sy->bands == cl->stories[*copy].bands && c.s < *copy)))
-			*copy = c.s;
-
-		if (k < CANDIDATES) {
-			out[k++] = c;
-			continue;
+		if (h->bands >= 2 && alive(cl, h->s, t) &&
+		    (*copy == UINT32_MAX || h->bands > copy_bands ||
+		     (h->bands == copy_bands && h->s < *copy))) {
+			*copy = h->s;
+			copy_bands = h->bands;
 		}
-		/* Replace the weakest kept when this one is stronger. */
-		{
-			size_t w = 0, j;
+	}
+	/*
+	 * The strongest alive hits. Whether a story is alive is a miss in an
+	 * array of every story, so only the strongest are asked: select the
+	 * best still wanted among the rest, keep the alive ones, repeat until
+	 * enough are kept or none are left (once, unless stories expired).
+	 */
+	n = cl->n_touched;
+	for (i = 0; i < n; i++) {
+		const struct hit *h = &cl->hits[cl->touched[i]];
 
-			for (j = 1; j < k; j++)
-				if (cmp_cand_acc(&out[j], &out[w]) > 0)
-					w = j;
-			if (cmp_cand_acc(&c, &out[w]) < 0)
-				out[w] = c;
-		}
+		cl->all[i].s = h->s;
+		cl->all[i].acc = h->acc;
+		cl->all[i].score = 0;
+	}
+	k = 0;
+	rest = cl->all;
+	while (k < CANDIDATES && n) {
+		size_t want = CANDIDATES - k;
+
+		if (want > n)
+			want = n;
+		select_best(rest, n, want);
+		for (i = 0; i < want; i++)
+			if (alive(cl, rest[i].s, t))
+				out[k++] = rest[i];
+		rest += want;
+		n -= want;
 	}
 	qsort(out, k, sizeof(*out), cmp_cand_acc);
 	return k;
@@ -856,7 +1088,8 @@ static double story_similarity(const struct clusterer *cl,
 
 	if (x->norm_terms > 0 && y->norm_terms > 0)
 		s += o->w_terms *
-		     feat_dot(x->terms, x->n_terms, y->terms, y->n_terms) /
+		     feat_dot_split(x->terms, story_w(x), x->n_terms, y->terms,
+				    story_w(y), y->n_terms) /
 		     (x->norm_terms * y->norm_terms);
 	if (x->norm_names > 0 && y->norm_names > 0)
 		s += o->w_names *
@@ -898,7 +1131,7 @@ static void split_sweep(struct clusterer *cl, int64_t t)
 	size_t i;
 
 	for (i = 0; i < cl->cap_split && cl->opt->window > 0; i++)
-		if (cl->split[i].n && t - cl->stories[i].last > cl->opt->window)
+		if (cl->split[i].n && t - cl->hot[i].last > cl->opt->window)
 			split_story_release(&cl->split[i]);
 }
 
@@ -912,6 +1145,7 @@ static int split_check(struct clusterer *cl, uint32_t s)
 {
 	struct split_story *ss = split_of(cl, s), out;
 	struct article_features f;
+	struct index_keys keys;
 	struct chorus_buf name = CHORUS_BUF_INIT;
 	char id[CHORUS_STORY_ID_LEN];
 	const struct split_member *founder;
@@ -922,7 +1156,7 @@ static int split_check(struct clusterer *cl, uint32_t s)
 
 	if (!ss)
 		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
-	if (cl->stories[s].locked || !split_story_decide(ss, cl->opt, cl->side))
+	if (cl->hot[s].locked || !split_story_decide(ss, cl->opt, cl->side))
 		return 0;
 	if (split_story_divide(ss, cl->side, &out))
 		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
@@ -961,11 +1195,12 @@ static int split_check(struct clusterer *cl, uint32_t s)
 	free(sy->terms);
 	free(sy->names);
 	free(sy->head);
-	sy->terms = sy->names = sy->head = NULL;
+	sy->terms = NULL;
+	sy->names = sy->head = NULL;
 	sy->n_terms = sy->n_names = sy->n_head = 0;
 	sy->n_years = sy->n_dates = 0;
 	sy->n = 0;
-	sy->last = 0;
+	cl->hot[s].last = 0;
 	ss = &cl->split[s];
 	for (i = 0; !rc && i < ss->n; i++) {
 		split_member_features(&ss->m[i], &f);
@@ -974,7 +1209,8 @@ static int split_check(struct clusterer *cl, uint32_t s)
 	ss = &cl->split[ns];
 	for (i = 0; !rc && i < ss->n; i++) {
 		split_member_features(&ss->m[i], &f);
-		rc = story_add(cl, ns, &f, ss->m[i].published);
+		index_keys(&f, &keys);
+		rc = story_add(cl, ns, &f, &keys, ss->m[i].published);
 		if (!rc && ss->m[i].link_key)
 			rc = hmap_put(&cl->copies, ss->m[i].link_key, ns);
 	}
@@ -988,10 +1224,16 @@ static int split_check(struct clusterer *cl, uint32_t s)
 static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 {
 	struct story *x = &cl->stories[a], *y = &cl->stories[b];
+	struct feat yt[STORY_TERMS];
+	uint32_t i;
 	int rc;
 
-	rc = vec_add(&x->terms, &x->n_terms, y->terms, y->n_terms, STORY_TERMS,
-		     &x->norm_terms);
+	/* y's terms as pairs, to be added like an article's. */
+	for (i = 0; i < y->n_terms; i++) {
+		yt[i].h = y->terms[i];
+		yt[i].w = story_w(y)[i];
+	}
+	rc = terms_add(x, yt, y->n_terms, &x->norm_terms);
 	if (!rc)
 		rc = vec_add(&x->names, &x->n_names, y->names, y->n_names,
 			     STORY_NAMES, &x->norm_names);
@@ -1005,13 +1247,15 @@ static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 	add_years(x, y->years, y->n_years);
 	add_dates(x, y->dates, y->n_dates);
 	x->n += y->n;
-	if (y->last > x->last)
-		x->last = y->last;
-	y->alias = a;
+	if (cl->hot[b].last > cl->hot[a].last)
+		cl->hot[a].last = cl->hot[b].last;
+	cl->alias[b] = a;
+	cl->merged[b / 64] |= 1ULL << (b % 64);
 	free(y->terms);
 	free(y->names);
 	free(y->head);
-	y->terms = y->names = y->head = NULL;
+	y->terms = NULL;
+	y->names = y->head = NULL;
 	y->n_terms = y->n_names = y->n_head = 0;
 	cl->stats->merges++;
 	return chorus_store_story_merge(cl->st, y->id, x->id, cl->err);
@@ -1049,44 +1293,54 @@ static uint64_t link_key(const char *link)
 	return XXH3_64bits_withSeed(link, strlen(link), 0x6c);
 }
 
-/* One unassigned article: score, join or found, maybe merge. */
-static int assign_one(void *ctx, const struct chorus_store_row *r)
+/* One unassigned article, analysed: score, join or found, maybe merge. */
+static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
+		      const struct chorus_text_analysis *an,
+		      const struct feat_sorted *sorted)
 {
-	struct clusterer *cl = ctx;
 	struct article_features f;
+	struct index_keys keys;
+	struct feat_set fset;
 	struct cand cands[CANDIDATES];
 	size_t n = 0, i;
 	uint32_t best = UINT32_MAX, copy, near = UINT32_MAX;
 	double best_score = 0;
 	int rc, locked = is_split(cl, r->key);
 
-	chorus_buf_reset(&cl->body);
-	rc = chorus_buf_printf(&cl->body, "%s\n%s",
-			       r->subtitle ? r->subtitle : "",
-			       r->text ? r->text : "");
-	if (!rc)
-		rc = chorus_text_analyse(cl->an, r->language, r->title,
-					 cl->body.data, &cl->analysis);
-	if (!rc)
-		rc = features_from_analysis(&cl->analysis, &cl->df, 1, &f);
+	rc = features_from_sorted(an, sorted, &cl->df, 1, &f);
 	if (rc)
 		return chorus_err_set(cl->err, rc, "out of memory");
+	index_keys(&f, &keys);
 	/* Exact copies: the same link or the same words. */
 	if (!locked &&
 	    ((r->link && hmap_get(&cl->copies, link_key(r->link), &copy)) ||
 	     (usable(&f) && hmap_get(&cl->copies, f.text_hash, &copy)))) {
 		copy = find_root(cl, copy);
-		if (!cl->stories[copy].locked) {
+		if (!cl->hot[copy].locked) {
 			best = copy;
 			best_score = 1;
 			cl->stats->copies++;
 		}
 	}
 	if (best == UINT32_MAX && !locked) {
-		n = candidates(cl, &f, r->published, cands, &near);
+		n = candidates(cl, &keys, r->published, cands, &near);
+		feat_set_init(&fset, f.terms, f.n_terms);
+		/* The candidates' vectors are misses too: ask for all of
+		 * them before the first is scored. */
+		for (i = 0; i < n; i++)
+			__builtin_prefetch(&cl->stories[cands[i].s]);
 		for (i = 0; i < n; i++) {
-			cands[i].score = score(cl, &f, r->published,
-					       &cl->stories[cands[i].s]);
+			const struct story *sy = &cl->stories[cands[i].s];
+			size_t l;
+
+			for (l = 0; l < sy->n_terms; l += 16)
+				__builtin_prefetch(&sy->terms[l]);
+			for (l = 0; l < sy->n_names; l += 16)
+				__builtin_prefetch(&sy->names[l]);
+		}
+		for (i = 0; i < n; i++) {
+			cands[i].score =
+			    score(cl, &f, &fset, r->published, cands[i].s);
 			if (cands[i].score > best_score ||
 			    (cands[i].score == best_score &&
 			     best != UINT32_MAX && cands[i].s < best)) {
@@ -1096,8 +1350,7 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 		}
 		if (near != UINT32_MAX) {
 			/* A near copy joins its original's story. */
-			double sc =
-			    score(cl, &f, r->published, &cl->stories[near]);
+			double sc = score(cl, &f, &fset, r->published, near);
 
 			best = near;
 			best_score =
@@ -1111,7 +1364,7 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 		rc = found_story(cl, r, &best);
 		best_score = 1;
 		if (!rc)
-			cl->stories[best].locked = (uint8_t)locked;
+			cl->hot[best].locked = (uint8_t)locked;
 	}
 	if (!rc)
 		rc = chorus_store_article_assign(
@@ -1122,7 +1375,7 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 		rc = chorus_store_features_put(cl->st, r->id, r->hash,
 					       cl->blob.data, cl->blob.len,
 					       cl->err);
-	if (!rc && (rc = story_add(cl, best, &f, r->published)))
+	if (!rc && (rc = story_add(cl, best, &f, &keys, r->published)))
 		chorus_err_set(cl->err, rc, "out of memory");
 	if (!rc && r->link &&
 	    (rc = hmap_put(&cl->copies, link_key(r->link), best)))
@@ -1137,7 +1390,7 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 		uint32_t a = find_root(cl, best), b = find_root(cl, cands[i].s);
 
 		if (a == b || cands[i].score < cl->opt->threshold ||
-		    cl->stories[a].locked || cl->stories[b].locked ||
+		    cl->hot[a].locked || cl->hot[b].locked ||
 		    story_similarity(cl, &cl->stories[a], &cl->stories[b]) <
 			cl->opt->merge_threshold)
 			continue;
@@ -1155,11 +1408,308 @@ static int assign_one(void *ctx, const struct chorus_store_row *r)
 	return rc;
 }
 
+/*
+ * The analysis pipeline. Reading an article from the store and reading its
+ * words (tokens, folding, stemming, names, fingerprint: src/text_analyse.c)
+ * depend on nothing but the article, so a second thread does both, batches
+ * ahead of the clustering, which stays on the calling thread and takes the
+ * articles one at a time in their order, exactly as without the thread:
+ * the result cannot depend on the threads' timing. The second thread reads
+ * through a chorus_store_reader of its own (SQLite serialises it with the
+ * clustering's writes on the connection) and copies each row into the
+ * batch's arena (SQLite's pointers die at the next row).
+ */
+#define BATCH 256
+#define N_BATCHES 3
+
+enum batch_state { BATCH_FREE, BATCH_QUEUED, BATCH_DONE };
+
+struct job {
+	struct chorus_store_row row; /* strings point into the batch arena */
+	size_t off[5];	/* key, title, body, link, language; SIZE_MAX: NULL */
+	size_t text_at; /* where the text starts in the body */
+	struct chorus_text_analysis an;
+	struct feat_sorted sorted; /* an's hashes, ready to weigh */
+	int found;		   /* the row was there */
+	int rc;
+};
+
+struct batch {
+	struct job jobs[BATCH];
+	const int64_t *ids; /* the articles, in order */
+	size_t n;
+	struct chorus_buf arena;
+	enum batch_state state;
+};
+
+struct pipeline {
+	struct clusterer *cl;
+	struct chorus_store_reader *reader; /* the analysing thread's */
+	struct chorus_text_analyser *an;    /* the analysing thread's */
+	struct batch *b;		    /* N_BATCHES, a ring */
+	size_t fill;			    /* the next batch to queue */
+	size_t next;			    /* the oldest batch in flight */
+	size_t in_flight;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int sync;     /* mu and cv were made */
+	int threaded; /* else batches are worked as they are queued */
+	int quit;
+};
+
+/* Copy s (may be NULL) with its NUL into the arena; *off its place. */
+static int arena_add(struct chorus_buf *a, const char *s, size_t *off)
+{
+	*off = SIZE_MAX;
+	if (!s)
+		return 0;
+	*off = a->len;
+	return chorus_buf_add(a, s, strlen(s) + 1);
+}
+
+struct copy_ctx {
+	struct batch *b;
+	struct job *j;
+};
+
+/* One row from the store into its job: copied into the batch arena. */
+static int job_copy(void *ctx, const struct chorus_store_row *r)
+{
+	struct copy_ctx *c = ctx;
+	struct chorus_buf *arena = &c->b->arena;
+	struct job *j = c->j;
+	const char *sub = r->subtitle ? r->subtitle : "";
+	int rc;
+
+	j->row = *r;
+	j->row.features = NULL;
+	j->row.n_features = 0;
+	/* The body analysed is the subtitle, a line break, the text. */
+	j->off[2] = arena->len;
+	j->text_at = strlen(sub) + 1;
+	rc = chorus_buf_add(arena, sub, j->text_at - 1);
+	if (!rc)
+		rc = chorus_buf_addc(arena, '\n');
+	if (!rc)
+		rc = chorus_buf_add(arena, r->text ? r->text : "",
+				    r->text ? strlen(r->text) + 1 : 1);
+	if (!rc)
+		rc = arena_add(arena, r->key, &j->off[0]);
+	if (!rc)
+		rc = arena_add(arena, r->title, &j->off[1]);
+	if (!rc)
+		rc = arena_add(arena, r->link, &j->off[3]);
+	if (!rc)
+		rc = arena_add(arena, r->language, &j->off[4]);
+	return rc;
+}
+
+/* Read and analyse the articles of batch b (on the analysing thread). */
+static void batch_work(struct pipeline *p, struct batch *b)
+{
+	size_t i, k;
+
+	chorus_buf_reset(&b->arena);
+	for (i = 0; i < b->n; i++) {
+		struct copy_ctx c = {b, &b->jobs[i]};
+		int rc =
+		    chorus_store_reader_row(p->reader, b->ids[i], job_copy, &c);
+
+		b->jobs[i].found = rc != CHORUS_ENOTFOUND;
+		b->jobs[i].rc = rc == CHORUS_ENOTFOUND ? 0 : rc;
+	}
+	/* The arena has stopped moving: point the rows into it. */
+	for (i = 0; i < b->n; i++) {
+		struct job *j = &b->jobs[i];
+		const char **f[5] = {&j->row.key, &j->row.title, &j->row.text,
+				     &j->row.link, &j->row.language};
+
+		if (!j->found || j->rc)
+			continue;
+		for (k = 0; k < 5; k++)
+			*f[k] = j->off[k] == SIZE_MAX
+				    ? NULL
+				    : b->arena.data + j->off[k];
+		j->row.subtitle = NULL; /* read only as part of the body */
+		j->row.text += j->text_at;
+		j->rc =
+		    chorus_text_analyse(p->an, j->row.language, j->row.title,
+					b->arena.data + j->off[2], &j->an);
+		if (!j->rc)
+			j->rc = features_sort(&j->an, &j->sorted);
+	}
+}
+
+static void *pipeline_main(void *arg)
+{
+	struct pipeline *p = arg;
+	size_t w = 0;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->quit && p->b[w].state != BATCH_QUEUED)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->quit)
+			break;
+		pthread_mutex_unlock(&p->mu);
+		batch_work(p, &p->b[w]);
+		pthread_mutex_lock(&p->mu);
+		p->b[w].state = BATCH_DONE;
+		pthread_cond_broadcast(&p->cv);
+		w = (w + 1) % N_BATCHES;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static int pipeline_start(struct pipeline *p, struct clusterer *cl)
+{
+	size_t i;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->cl = cl;
+	p->b = calloc(N_BATCHES, sizeof(*p->b));
+	if (!p->b)
+		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
+	for (i = 0; i < N_BATCHES; i++)
+		chorus_buf_init(&p->b[i].arena, 0);
+	if (pthread_mutex_init(&p->mu, NULL))
+		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
+	if (pthread_cond_init(&p->cv, NULL)) {
+		pthread_mutex_destroy(&p->mu);
+		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
+	}
+	p->sync = 1;
+	rc = chorus_text_analyser_new(&p->an);
+	if (rc)
+		return chorus_err_set(cl->err, rc, "out of memory");
+	rc = chorus_store_reader_new(cl->st, &p->reader, cl->err);
+	if (rc)
+		return rc;
+	/* No thread to be had (or no SQLite to share between two): the
+	 * same work, in turn, on this one. */
+	p->threaded = chorus_store_reader_shareable(p->reader) &&
+		      !pthread_create(&p->thread, NULL, pipeline_main, p);
+	return 0;
+}
+
+/* Stop the thread (if any) and free everything; p may be half started. */
+static void pipeline_stop(struct pipeline *p)
+{
+	size_t i, k;
+
+	if (!p->b)
+		return;
+	if (p->threaded) {
+		pthread_mutex_lock(&p->mu);
+		p->quit = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->thread, NULL);
+	}
+	if (p->sync) {
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
+	}
+	for (i = 0; i < N_BATCHES; i++) {
+		for (k = 0; k < BATCH; k++) {
+			chorus_text_analysis_release(&p->b[i].jobs[k].an);
+			features_sorted_release(&p->b[i].jobs[k].sorted);
+		}
+		chorus_buf_release(&p->b[i].arena);
+	}
+	free(p->b);
+	chorus_store_reader_free(p->reader);
+	chorus_text_analyser_free(p->an);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Cluster the oldest batch in flight once it is read and analysed. */
+static int pipeline_drain_one(struct pipeline *p)
+{
+	struct batch *b = &p->b[p->next];
+	size_t i;
+	int rc = 0;
+
+	if (p->threaded) {
+		pthread_mutex_lock(&p->mu);
+		while (b->state != BATCH_DONE)
+			pthread_cond_wait(&p->cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+	}
+	for (i = 0; i < b->n && !rc; i++) {
+		struct job *j = &b->jobs[i];
+
+		if (j->rc == CHORUS_EDB)
+			rc = chorus_err_set(p->cl->err, j->rc,
+					    "reading an article to cluster "
+					    "failed");
+		else if (j->rc)
+			rc = chorus_err_set(p->cl->err, j->rc, "out of memory");
+		else if (j->found)
+			rc = assign_one(p->cl, &j->row, &j->an, &j->sorted);
+	}
+	b->n = 0;
+	if (p->threaded)
+		pthread_mutex_lock(&p->mu);
+	b->state = BATCH_FREE;
+	if (p->threaded)
+		pthread_mutex_unlock(&p->mu);
+	p->next = (p->next + 1) % N_BATCHES;
+	p->in_flight--;
+	return rc;
+}
+
+/* Queue the n articles ids for reading; cluster the oldest batch when
+ * none is free. */
+static int pipeline_queue(struct pipeline *p, const int64_t *ids, size_t n)
+{
+	struct batch *b = &p->b[p->fill];
+
+	b->ids = ids;
+	b->n = n;
+	if (p->threaded) {
+		pthread_mutex_lock(&p->mu);
+		b->state = BATCH_QUEUED;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	} else {
+		batch_work(p, b);
+		b->state = BATCH_DONE;
+	}
+	p->fill = (p->fill + 1) % N_BATCHES;
+	p->in_flight++;
+	return p->in_flight == N_BATCHES ? pipeline_drain_one(p) : 0;
+}
+
+/* Every unassigned article through the pipeline, in the store's order. */
+static int assign_pending(struct clusterer *cl)
+{
+	struct pipeline p;
+	int64_t *ids = NULL;
+	size_t n = 0, i;
+	int rc = chorus_store_pending_ids(cl->st, &ids, &n, cl->err);
+
+	memset(&p, 0, sizeof(p));
+	if (!rc)
+		rc = pipeline_start(&p, cl);
+	for (i = 0; !rc && i < n; i += BATCH)
+		rc = pipeline_queue(&p, ids + i, n - i < BATCH ? n - i : BATCH);
+	while (!rc && p.in_flight)
+		rc = pipeline_drain_one(&p);
+	pipeline_stop(&p);
+	free(ids);
+	return rc;
+}
+
 /* One stored member of a live story: rebuild the story in memory. */
 static int replay_one(void *ctx, const struct chorus_store_row *r)
 {
 	struct clusterer *cl = ctx;
 	struct article_features f;
+	struct index_keys keys;
 	uint32_t s;
 	int rc;
 
@@ -1173,7 +1723,8 @@ static int replay_one(void *ctx, const struct chorus_store_row *r)
 		if (rc)
 			return chorus_err_set(cl->err, rc, "out of memory");
 	}
-	rc = story_add(cl, s, &f, r->published);
+	index_keys(&f, &keys);
+	rc = story_add(cl, s, &f, &keys, r->published);
 	if (!rc && r->link)
 		rc = hmap_put(&cl->copies, link_key(r->link), s);
 	if (!rc && !split_of(cl, s))
@@ -1205,7 +1756,7 @@ static int lock_split(struct clusterer *cl)
 		if (!rc && story &&
 		    hmap_get(&cl->index_of_story, (uint64_t)story, &s) &&
 		    cl->stories[s].n == 1)
-			cl->stories[s].locked = 1;
+			cl->hot[s].locked = 1;
 	}
 	return rc;
 }
@@ -1295,18 +1846,18 @@ static void clusterer_release(struct clusterer *cl)
 		free(cl->index[i].v);
 	free(cl->index);
 	free(cl->stories);
-	free(cl->stamp);
-	free(cl->acc);
+	free(cl->hot);
+	free(cl->alias);
+	free(cl->merged);
+	free(cl->hits);
 	free(cl->touched);
+	free(cl->all);
 	free(cl->copies.keys);
 	free(cl->copies.vals);
 	free(cl->index_of_story.keys);
 	free(cl->index_of_story.vals);
 	free((void *)cl->split_keys);
 	df_release(&cl->df);
-	chorus_text_analysis_release(&cl->analysis);
-	chorus_text_analyser_free(cl->an);
-	chorus_buf_release(&cl->body);
 	chorus_buf_release(&cl->blob);
 }
 
@@ -1330,16 +1881,15 @@ int chorus_cluster_run(struct chorus_store *st,
 	cl.stats = stats;
 	cl.report = report;
 	cl.err = err;
-	chorus_text_analysis_init(&cl.analysis);
-	chorus_buf_init(&cl.body, 0);
 	chorus_buf_init(&cl.blob, 0);
 	splits = calloc(opt->n_overrides + 1, sizeof(*splits));
+	cl.hits = calloc(HITS, sizeof(*cl.hits));
+	cl.touched = malloc(MAX_HITS * sizeof(*cl.touched));
+	cl.all = malloc(MAX_HITS * sizeof(*cl.all));
 	cl.side = calloc((size_t)opt->split_max + 1, sizeof(*cl.side));
-	rc = splits && cl.side ? chorus_text_analyser_new(&cl.an)
-			       : CHORUS_ENOMEM;
-	if (rc) {
+	if (!splits || !cl.hits || !cl.touched || !cl.all || !cl.side) {
 		free((void *)splits);
-		rc = chorus_err_set(err, rc, "out of memory");
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < opt->n_overrides; i++)
@@ -1363,8 +1913,7 @@ int chorus_cluster_run(struct chorus_store *st,
 		if (!rc)
 			rc = lock_split(&cl);
 		if (!rc)
-			rc =
-			    chorus_store_scan_pending(st, assign_one, &cl, err);
+			rc = assign_pending(&cl);
 		if (!rc && (rc = df_encode(&cl.df, &cl.blob)))
 			chorus_err_set(err, rc, "out of memory");
 		if (!rc)

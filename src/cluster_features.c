@@ -231,15 +231,18 @@ static int outweighs(const struct feat *a, const struct feat *b)
 	return a->w > b->w || (a->w == b->w && a->h < b->h);
 }
 
+/* Room for the copy on the stack: story vectors are at most 256 + 128. */
+#define N_LOCAL 512
+
 size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max)
 {
-	struct feat *w, pivot;
+	struct feat local[N_LOCAL], *w, pivot;
 	size_t lo = 0, hi, k = max, i, j, kept;
 
 	if (n <= max)
 		return n;
 	/* Quickselect the max-th heaviest (by outweighs) on a copy. */
-	w = malloc(n * sizeof(*w));
+	w = n <= N_LOCAL ? local : malloc(n * sizeof(*w));
 	if (!w) {
 		/* No room: fall back to sorting in place. */
 		qsort(fs, n, sizeof(*fs), cmp_feat_w);
@@ -277,7 +280,8 @@ size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max)
 		lo = store + 1;
 		k--;
 	}
-	free(w);
+	if (w != local)
+		free(w);
 	/* Keep what does not fall below the pivot, in hash order. */
 	for (i = 0, j = 0, kept = 0; i < n; i++)
 		if (!outweighs(&pivot, &fs[i])) {
@@ -292,36 +296,107 @@ size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max)
  * unit-normalised features, sorted by hash, into out; counts each distinct
  * hash into df when count is set. scratch holds 2n entries.
  */
-static int weigh(const uint64_t *hs, size_t n, struct df_table *df, int count,
-		 uint32_t *scratch, struct feat *fs, struct feat *out,
-		 size_t max, uint32_t *n_out)
+/* Fold hs[0..n) to 32 bits into *v (grown as needed) and sort it. */
+static int fold_sort(const uint64_t *hs, size_t n, uint32_t **v, size_t *cap,
+		     uint32_t **tmp, size_t *tmp_cap)
 {
+	size_t i;
+
+	if (!n)
+		return 0;
+	if (n > *cap) {
+		uint32_t *p = realloc(*v, n * sizeof(*p));
+
+		if (!p)
+			return CHORUS_ENOMEM;
+		*v = p;
+		*cap = n;
+	}
+	if (n > *tmp_cap) {
+		uint32_t *p = realloc(*tmp, n * sizeof(*p));
+
+		if (!p)
+			return CHORUS_ENOMEM;
+		*tmp = p;
+		*tmp_cap = n;
+	}
+	for (i = 0; i < n; i++)
+		(*v)[i] = fold32(hs[i]);
+	radix_u32(*v, *tmp, n);
+	return 0;
+}
+
+int features_sort(const struct chorus_text_analysis *an, struct feat_sorted *s)
+{
+	int rc = fold_sort(an->terms, an->n_terms, &s->terms, &s->cap_terms,
+			   &s->tmp, &s->cap_tmp);
+
+	if (!rc)
+		rc = fold_sort(an->names, an->n_names, &s->names, &s->cap_names,
+			       &s->tmp, &s->cap_tmp);
+	s->n_terms = rc ? 0 : an->n_terms;
+	s->n_names = rc ? 0 : an->n_names;
+	return rc;
+}
+
+void features_sorted_release(struct feat_sorted *s)
+{
+	free(s->terms);
+	free(s->names);
+	free(s->tmp);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Distinct features weighed on the stack up to this many, else malloc. */
+#define WEIGH_LOCAL 1024
+
+/*
+ * Weigh the sorted hashes hs[0..n) (repeats counted) into at most max
+ * unit-normalised features, sorted by hash, into out; counts each distinct
+ * hash into df when count is set.
+ */
+static int weigh(const uint32_t *hs, size_t n, struct df_table *df, int count,
+		 struct feat *out, size_t max, uint32_t *n_out)
+{
+	struct feat local[WEIGH_LOCAL], *fs = local;
 	size_t i, j, k = 0;
 	double sum = 0, norm;
 
 	*n_out = 0;
-	for (i = 0; i < n; i++)
-		scratch[i] = fold32(hs[i]);
-	radix_u32(scratch, scratch + n, n);
+	if (n > WEIGH_LOCAL && !(fs = malloc(n * sizeof(*fs))))
+		return CHORUS_ENOMEM;
+	/* Each distinct hash is a miss in a table of millions: ask for
+	 * them all before the first is counted. */
+	for (i = 0; i < n && df->cap; i++) {
+		size_t slot = (size_t)(hs[i] * 0x9e3779b1u) & (df->cap - 1);
+
+		__builtin_prefetch(&df->keys[slot]);
+		__builtin_prefetch(&df->counts[slot]);
+	}
 	for (i = 0; i < n; i = j) {
-		for (j = i; j < n && scratch[j] == scratch[i]; j++)
+		for (j = i; j < n && hs[j] == hs[i]; j++)
 			;
-		if (count && df_add(df, scratch[i]))
+		if (count && df_add(df, hs[i])) {
+			if (fs != local)
+				free(fs);
 			return CHORUS_ENOMEM;
-		fs[k].h = scratch[i];
-		fs[k].w = (float)((1.0 + log((double)(j - i))) *
-				  df_idf(df, scratch[i]));
+		}
+		fs[k].h = hs[i];
+		fs[k].w =
+		    (float)((1.0 + log((double)(j - i))) * df_idf(df, hs[i]));
 		sum += (double)fs[k].w * fs[k].w;
 		k++;
 	}
-	if (!k)
-		return 0;
-	norm = sqrt(sum);
-	for (i = 0; i < k; i++)
-		fs[i].w = (float)(fs[i].w / norm);
-	k = feat_keep_heaviest(fs, k, max);
-	memcpy(out, fs, k * sizeof(*fs));
-	*n_out = (uint32_t)k;
+	if (k) {
+		norm = sqrt(sum);
+		for (i = 0; i < k; i++)
+			fs[i].w = (float)(fs[i].w / norm);
+		k = feat_keep_heaviest(fs, k, max);
+		memcpy(out, fs, k * sizeof(*fs));
+		*n_out = (uint32_t)k;
+	}
+	if (fs != local)
+		free(fs);
 	return 0;
 }
 
@@ -350,14 +425,12 @@ static void lead_names(const struct chorus_text_analysis *an,
 	}
 }
 
-int features_from_analysis(const struct chorus_text_analysis *an,
-			   struct df_table *df, int count,
-			   struct article_features *out)
+int features_from_sorted(const struct chorus_text_analysis *an,
+			 const struct feat_sorted *sorted, struct df_table *df,
+			 int count, struct article_features *out)
 {
-	size_t n = an->n_terms > an->n_names ? an->n_terms : an->n_names, i, k;
-	uint32_t *scratch = malloc((2 * n + 1) * sizeof(*scratch));
-	struct feat *fs = malloc((n + 1) * sizeof(*fs));
-	int rc = scratch && fs ? 0 : CHORUS_ENOMEM;
+	size_t i, k;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->text_hash = an->text_hash;
@@ -367,13 +440,12 @@ int features_from_analysis(const struct chorus_text_analysis *an,
 	memcpy(out->dates, an->dates, an->n_dates * sizeof(out->dates[0]));
 	memcpy(out->minhash, an->minhash, sizeof(out->minhash));
 	/* Every article counts as a document, even one without words. */
-	if (!rc && count)
+	if (count)
 		df->docs++;
+	rc = weigh(sorted->terms, sorted->n_terms, df, count, out->terms,
+		   FEAT_TERMS, &out->n_terms);
 	if (!rc)
-		rc = weigh(an->terms, an->n_terms, df, count, scratch, fs,
-			   out->terms, FEAT_TERMS, &out->n_terms);
-	if (!rc)
-		rc = weigh(an->names, an->n_names, df, count, scratch, fs,
+		rc = weigh(sorted->names, sorted->n_names, df, count,
 			   out->names, FEAT_NAMES, &out->n_names);
 	for (i = 0; !rc && i < an->n_head; i++) {
 		uint32_t h = fold32(an->head[i]);
@@ -386,8 +458,23 @@ int features_from_analysis(const struct chorus_text_analysis *an,
 	if (out->n_head)
 		qsort(out->head, out->n_head, sizeof(out->head[0]), cmp_u32);
 	lead_names(an, out);
-	free(scratch);
-	free(fs);
+	return rc;
+}
+
+int features_from_analysis(const struct chorus_text_analysis *an,
+			   struct df_table *df, int count,
+			   struct article_features *out)
+{
+	struct feat_sorted sorted;
+	int rc;
+
+	memset(&sorted, 0, sizeof(sorted));
+	rc = features_sort(an, &sorted);
+	if (!rc)
+		rc = features_from_sorted(an, &sorted, df, count, out);
+	else
+		memset(out, 0, sizeof(*out));
+	features_sorted_release(&sorted);
 	return rc;
 }
 
@@ -397,13 +484,72 @@ double feat_dot(const struct feat *a, size_t na, const struct feat *b,
 	size_t i = 0, j = 0;
 	double s = 0;
 
+	/* Branch-free steps: which side moves is data, not a jump the CPU
+	 * must guess (scoring runs this some 4,000 times an article). The
+	 * products are summed in hash order, as before. */
 	while (i < na && j < nb) {
-		if (a[i].h < b[j].h)
-			i++;
-		else if (a[i].h > b[j].h)
-			j++;
-		else
-			s += (double)a[i++].w * b[j++].w;
+		uint32_t x = a[i].h, y = b[j].h;
+
+		if (x == y)
+			s += (double)a[i].w * b[j].w;
+		i += x <= y;
+		j += y <= x;
+	}
+	return s;
+}
+
+void feat_set_init(struct feat_set *s, const struct feat *v, size_t n)
+{
+	size_t i;
+
+	memset(s->bits, 0, sizeof(s->bits));
+	for (i = 0; i < n; i++)
+		s->bits[(v[i].h >> 6) % FEAT_SET_WORDS] |= 1ULL
+							   << (v[i].h & 63);
+	s->v = v;
+	s->n = n;
+}
+
+double feat_set_dot(const struct feat_set *s, const uint32_t *bh,
+		    const float *bw, size_t nb)
+{
+	double sum = 0;
+	size_t j;
+
+	/* In b's (hash) order, as feat_dot() sums: the same double. */
+	for (j = 0; j < nb; j++) {
+		uint32_t h = bh[j];
+		size_t lo = 0, hi = s->n;
+
+		if (!(s->bits[(h >> 6) % FEAT_SET_WORDS] & (1ULL << (h & 63))))
+			continue;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (s->v[mid].h < h)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < s->n && s->v[lo].h == h)
+			sum += (double)s->v[lo].w * bw[j];
+	}
+	return sum;
+}
+
+double feat_dot_split(const uint32_t *ah, const float *aw, size_t na,
+		      const uint32_t *bh, const float *bw, size_t nb)
+{
+	size_t i = 0, j = 0;
+	double s = 0;
+
+	while (i < na && j < nb) {
+		uint32_t x = ah[i], y = bh[j];
+
+		if (x == y)
+			s += (double)aw[i] * bw[j];
+		i += x <= y;
+		j += y <= x;
 	}
 	return s;
 }

@@ -76,6 +76,22 @@ int features_from_analysis(const struct chorus_text_analysis *an,
 			   struct article_features *out);
 
 /*
+ * The same in two steps, the first needing no df (so it can run on another
+ * thread): an analysis's term and name hashes folded to 32 bits and sorted,
+ * repeats kept; then weighed. features_from_analysis() is both.
+ */
+struct feat_sorted {
+	uint32_t *terms, *names, *tmp;
+	size_t n_terms, n_names, cap_terms, cap_names, cap_tmp;
+};
+
+int features_sort(const struct chorus_text_analysis *an, struct feat_sorted *s);
+void features_sorted_release(struct feat_sorted *s);
+int features_from_sorted(const struct chorus_text_analysis *an,
+			 const struct feat_sorted *sorted, struct df_table *df,
+			 int count, struct article_features *out);
+
+/*
  * Keep the max heaviest of the n hash-sorted features fs (ties: the lower
  * hash), in place and still sorted by hash; returns how many are kept.
  * Linear time: a selection, not a sort.
@@ -85,6 +101,27 @@ size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max);
 /* The sparse dot product of two hash-sorted feature arrays. */
 double feat_dot(const struct feat *a, size_t na, const struct feat *b,
 		size_t nb);
+
+/* feat_dot() of arrays kept as hashes and weights apart (h[i], w[i]). */
+double feat_dot_split(const uint32_t *ah, const float *aw, size_t na,
+		      const uint32_t *bh, const float *bw, size_t nb);
+
+/*
+ * One feature array made ready to be multiplied with many: a bitmap of its
+ * hashes turns most of the other side's features away with one bit test.
+ * feat_set_dot(s, b's hashes, b's weights) is feat_dot(s's array, b), to
+ * the last bit.
+ */
+#define FEAT_SET_WORDS 64 /* 4,096 bits for at most 128 features */
+struct feat_set {
+	uint64_t bits[FEAT_SET_WORDS];
+	const struct feat *v; /* borrowed */
+	size_t n;
+};
+
+void feat_set_init(struct feat_set *s, const struct feat *v, size_t n);
+double feat_set_dot(const struct feat_set *s, const uint32_t *bh,
+		    const float *bw, size_t nb);
 
 /*
  * The split step (src/cluster_split.c): the members of a story while it

@@ -209,7 +209,10 @@ int chorus_store_open(struct chorus_store **out, const char *path,
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	}
 	if (sqlite3_open_v2(path, &st->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				/* serialised: a chorus_store_reader may
+				 * read on another thread */
+				SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK) {
 		rc = st->db
 			 ? db_fail(st, err, "open")
@@ -982,17 +985,16 @@ static void read_row(sqlite3_stmt *q, struct chorus_store_row *row)
 	row->hash = sqlite3_column_int64(q, 12);
 }
 
-int chorus_store_scan_pending(struct chorus_store *st,
-			      int (*fn)(void *ctx,
-					const struct chorus_store_row *row),
-			      void *ctx, struct chorus_err *err)
+int chorus_store_pending_ids(struct chorus_store *st, int64_t **out,
+			     size_t *n_out, struct chorus_err *err)
 {
 	int64_t *ids = NULL;
-	size_t n = 0, cap = 0, i;
+	size_t n = 0, cap = 0;
 	sqlite3_stmt *q = NULL;
 	int rc;
 
-	/* Ids first: fn writes assignments, which must not move the scan. */
+	*out = NULL;
+	*n_out = 0;
 	rc = prepare(st,
 		     "SELECT id FROM articles WHERE story_id IS NULL "
 		     "ORDER BY published, key",
@@ -1011,17 +1013,95 @@ int chorus_store_scan_pending(struct chorus_store *st,
 		free(ids);
 		return rc < 0 ? rc : db_fail(st, err, "read");
 	}
-	rc = 0;
+	*out = ids;
+	*n_out = n;
+	return 0;
+}
+
+/* Columns as read_row() takes them; an unassigned article has no
+ * features yet (they are stored with its assignment): no join. */
+static const char pending_row_sql[] =
+    "SELECT a.id, 0, a.published, a.score, a.key, a.title, a.subtitle,"
+    " a.text, a.link, a.language, NULL, 0, a.hash FROM articles a"
+    " WHERE a.id = ?";
+
+struct chorus_store_reader {
+	sqlite3_stmt *q;
+};
+
+int chorus_store_reader_new(struct chorus_store *st,
+			    struct chorus_store_reader **out,
+			    struct chorus_err *err)
+{
+	struct chorus_store_reader *r = calloc(1, sizeof(*r));
+	int rc;
+
+	*out = NULL;
+	if (!r)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	rc = prepare(st, pending_row_sql, &r->q, err);
+	if (rc) {
+		free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+int chorus_store_reader_row(struct chorus_store_reader *r, int64_t id,
+			    int (*fn)(void *ctx,
+				      const struct chorus_store_row *row),
+			    void *ctx)
+{
+	struct chorus_store_row row;
+	int rc;
+
+	sqlite3_bind_int64(r->q, 1, id);
+	rc = sqlite3_step(r->q);
+	if (rc == SQLITE_ROW) {
+		read_row(r->q, &row);
+		rc = fn(ctx, &row);
+	} else {
+		/* No sqlite3_errmsg() here: another thread may be using the
+		 * connection, and its message with it. */
+		rc = rc == SQLITE_DONE ? CHORUS_ENOTFOUND : CHORUS_EDB;
+	}
+	sqlite3_reset(r->q);
+	return rc;
+}
+
+int chorus_store_reader_shareable(const struct chorus_store_reader *r)
+{
+	(void)r;
+	/* 0: an SQLite built without mutexes; the connection cannot be
+	 * shared. Otherwise it was opened serialised (FULLMUTEX). */
+	return sqlite3_threadsafe() != 0;
+}
+
+void chorus_store_reader_free(struct chorus_store_reader *r)
+{
+	if (!r)
+		return;
+	sqlite3_finalize(r->q);
+	free(r);
+}
+
+int chorus_store_scan_pending(struct chorus_store *st,
+			      int (*fn)(void *ctx,
+					const struct chorus_store_row *row),
+			      void *ctx, struct chorus_err *err)
+{
+	int64_t *ids = NULL;
+	size_t n = 0, i;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	/* Ids first: fn writes assignments, which must not move the scan. */
+	rc = chorus_store_pending_ids(st, &ids, &n, err);
 	for (i = 0; i < n && !rc; i++) {
 		struct chorus_store_row row;
 
-		rc = cached(st, STMT_PENDING_ROW,
-			    "SELECT a.id, 0, a.published, a.score, a.key,"
-			    " a.title, a.subtitle, a.text, a.link, a.language,"
-			    " f.data, f.hash, a.hash FROM articles a"
-			    " LEFT JOIN article_features f"
-			    " ON f.article_id = a.id WHERE a.id = ?",
-			    &q, err);
+		rc = cached(st, STMT_PENDING_ROW, pending_row_sql, &q, err);
 		if (rc)
 			break;
 		sqlite3_bind_int64(q, 1, ids[i]);

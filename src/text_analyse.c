@@ -481,14 +481,22 @@ static int compute_word(struct chorus_text_analyser *an, size_t li,
 	return 0;
 }
 
-static int word_lookup(struct chorus_text_analyser *an, size_t li,
-		       const char *w, size_t len, struct word_info *out)
+/* The cache key of word w in language li (never 0: 0 marks free). */
+static uint64_t word_key(size_t li, const char *w, size_t len)
 {
 	uint64_t key = XXH3_64bits_withSeed(w, len, (uint64_t)li + 1);
+
+	return key ? key : 1;
+}
+
+/* What word w (cache key key) gives, from the cache or worked out. */
+static int word_lookup_key(struct chorus_text_analyser *an, size_t li,
+			   const char *w, size_t len, uint64_t key,
+			   struct word_info *out)
+{
 	size_t s;
 	int rc;
 
-	key = key ? key : 1;
 	s = (size_t)key & (an->cap - 1);
 	while (an->cache[s].key) {
 		if (an->cache[s].key == key) {
@@ -511,6 +519,12 @@ static int word_lookup(struct chorus_text_analyser *an, size_t li,
 	an->cache[s] = *out;
 	an->n++;
 	return 0;
+}
+
+static int word_lookup(struct chorus_text_analyser *an, size_t li,
+		       const char *w, size_t len, struct word_info *out)
+{
+	return word_lookup_key(an, li, w, len, word_key(li, w, len), out);
 }
 
 static int push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
@@ -800,15 +814,31 @@ static int analyse_text(struct chorus_text_analyser *an, size_t li,
 			struct year_counts *years, struct date_counts *dates)
 {
 	const uint8_t *p = (const uint8_t *)text;
-	size_t len = strlen(text), i = 0, start, wlen;
+	size_t len = strlen(text), i = 0, start = 0, wlen = 0;
 	struct run r = {{0}, 0, 0, 0};
-	int boundary, sentence_start = 1, rc = 0;
+	int boundary = 0, sentence_start = 1, rc = 0, have;
+	uint64_t key = 0;
 
-	while (!rc && next_word(p, len, &i, &start, &wlen, &boundary)) {
+	have = next_word(p, len, &i, &start, &wlen, &boundary);
+	if (have)
+		key = word_key(li, text + start, wlen);
+	while (!rc && have) {
 		struct word_info wi;
+		size_t next_start = 0, next_wlen = 0;
+		int next_boundary = 0;
+		uint64_t next_key = 0;
+		int next = next_word(p, len, &i, &next_start, &next_wlen,
+				     &next_boundary);
 
+		/* The next word's cache slot is asked for now: in a big
+		 * vocabulary it is a miss, and this word's work hides it. */
+		if (next) {
+			next_key = word_key(li, text + next_start, next_wlen);
+			__builtin_prefetch(
+			    &an->cache[(size_t)next_key & (an->cap - 1)]);
+		}
 		sentence_start |= boundary;
-		rc = word_lookup(an, li, text + start, wlen, &wi);
+		rc = word_lookup_key(an, li, text + start, wlen, key, &wi);
 		if (rc)
 			break;
 		*acc = (*acc ^ wi.key) * 0x100000001b3ULL;
@@ -836,6 +866,11 @@ static int analyse_text(struct chorus_text_analyser *an, size_t li,
 			r.last_end = start + wlen;
 		}
 		sentence_start = 0;
+		have = next;
+		start = next_start;
+		wlen = next_wlen;
+		boundary = next_boundary;
+		key = next_key;
 	}
 	if (!rc)
 		rc = flush_run(&r, out);

@@ -83,9 +83,13 @@ struct chorus_cluster_stats {
 /*
  * Assign every unassigned article in st to a story, founding stories as
  * needed, inside the caller's transaction; then apply the overrides.
- * Reads the articles from the store one at a time and keeps in memory
+ * Reads the articles from the store a batch at a time and keeps in memory
  * only the stories still inside the time window, so it runs in memory
- * bounded by the window, not by the store.
+ * bounded by the window, not by the store. A second thread, started and
+ * joined inside the call, reads and analyses the articles ahead of the
+ * clustering, through st (SQLite serialises it with this thread's
+ * writes): st must not be used by yet another thread meanwhile. The
+ * result does not depend on the threads' timing.
  */
 int chorus_cluster_run(struct chorus_store *st,
 		       const struct chorus_cluster_options *opt,

@@ -288,12 +288,44 @@ struct chorus_store_row {
 /*
  * Call fn for each unassigned article in (published, key) order; a
  * non-zero return from fn stops the scan and is returned. fn may write
- * to the store (the rows are read one by one by id).
+ * to the store (the rows are read one by one by id). The rows carry no
+ * features (an article's are stored when it is assigned).
  */
 int chorus_store_scan_pending(struct chorus_store *st,
 			      int (*fn)(void *ctx,
 					const struct chorus_store_row *row),
 			      void *ctx, struct chorus_err *err);
+
+/* The ids of the unassigned articles in (published, key) order (caller
+ * frees *ids), for reading them with a chorus_store_reader. */
+int chorus_store_pending_ids(struct chorus_store *st, int64_t **ids, size_t *n,
+			     struct chorus_err *err);
+
+/*
+ * A reader of unassigned articles by id with a statement of its own, so
+ * that a second thread can read them while the thread that owns the store
+ * goes on writing (SQLite serialises the two on the connection; rows read
+ * see that thread's writes). One thread uses a reader at a time; it is
+ * made and freed by the store's thread.
+ */
+struct chorus_store_reader;
+int chorus_store_reader_new(struct chorus_store *st,
+			    struct chorus_store_reader **out,
+			    struct chorus_err *err);
+/*
+ * Call fn with the unassigned article id (as chorus_store_scan_pending()
+ * would; strings valid during the call) and return what it returns;
+ * CHORUS_ENOTFOUND when there is no such article, CHORUS_EDB when SQLite
+ * failed (no message: it could belong to the other thread).
+ */
+int chorus_store_reader_row(struct chorus_store_reader *r, int64_t id,
+			    int (*fn)(void *ctx,
+				      const struct chorus_store_row *row),
+			    void *ctx);
+/* May r be used on another thread than the store's (SQLite built with its
+ * mutexes)? Else use it on the store's thread only. */
+int chorus_store_reader_shareable(const struct chorus_store_reader *r);
+void chorus_store_reader_free(struct chorus_store_reader *r);
 
 /*
  * Call fn for each assigned article of a story that has a member

@@ -657,6 +657,144 @@ static void test_cluster_ids_stable_one_run_or_many(void **state)
 	chorus_store_close(st);
 }
 
+/* A made-up word: three syllables drawn by x (a linear congruence). */
+static void word(uint32_t *x, int capital, struct chorus_buf *out)
+{
+	static const char *const syl[] = {
+	    "ka",  "lo",  "mi",	 "ne",	"ru",  "ta",  "vo",  "zi",  "bre",
+	    "dra", "fli", "gro", "plu", "sku", "tre", "wen", "yor", "xa",
+	};
+	size_t k;
+
+	for (k = 0; k < 3; k++) {
+		const char *sy;
+
+		*x = *x * 1103515245u + 12345u;
+		sy = syl[(*x >> 16) % (sizeof(syl) / sizeof(syl[0]))];
+		assert_int_equal(chorus_buf_addc(out, capital && !k
+							  ? (char)(sy[0] - 32)
+							  : sy[0]),
+				 0);
+		assert_int_equal(chorus_buf_adds(out, sy + 1), 0);
+	}
+}
+
+/*
+ * Article k of made-up story s: the story's own words and name in an
+ * order of the article's, among words every story uses.
+ */
+static void synthetic(size_t s, size_t k, struct chorus_buf *title,
+		      struct chorus_buf *text)
+{
+	static const char *const filler[] = {"officials", "report",
+					     "morning",	  "council",
+					     "announced", "residents"};
+	struct chorus_buf own[10];
+	uint32_t x = (uint32_t)s * 7919u + 17u, y = (uint32_t)(s * 4 + k);
+	size_t i;
+
+	for (i = 0; i < 10; i++) {
+		chorus_buf_init(&own[i], 0);
+		word(&x, i >= 8, &own[i]);
+	}
+	chorus_buf_reset(title);
+	chorus_buf_reset(text);
+	assert_int_equal(chorus_buf_printf(title, "%s %s in %s %s", own[0].data,
+					   own[1].data, own[8].data,
+					   own[9].data),
+			 0);
+	for (i = 0; i < 40; i++) {
+		y = y * 1103515245u + 12345u;
+		if (i % 8 == 3)
+			assert_int_equal(chorus_buf_printf(text, "%s %s said. ",
+							   own[8].data,
+							   own[9].data),
+					 0);
+		else if ((y >> 16) % 3)
+			assert_int_equal(
+			    chorus_buf_printf(text, "%s ",
+					      own[(y >> 8) % 8].data),
+			    0);
+		else
+			assert_int_equal(chorus_buf_printf(
+					     text, "%s ", filler[(y >> 8) % 6]),
+					 0);
+	}
+	for (i = 0; i < 10; i++)
+		chorus_buf_release(&own[i]);
+}
+
+/*
+ * More articles than the analysing thread's batches hold (1,000: four
+ * batches of 256, more than its ring of three) give in one run what they
+ * give fed in seven: the same story for each, the same score.
+ */
+static void test_cluster_batches_one_run_or_many(void **state)
+{
+	enum { STORIES = 250, EACH = 4, RUNS = 7 };
+	struct chorus_cluster_options opt;
+	struct chorus_corpus one, many;
+	struct chorus_buf title = CHORUS_BUF_INIT, text = CHORUS_BUF_INIT;
+	struct chorus_store *st;
+	char key[32];
+	size_t i, n = STORIES * EACH, r, shared = 0;
+
+	(void)state;
+	chorus_cluster_options_init(&opt);
+	for (r = 0; r < 2; r++) {
+		size_t runs = r ? RUNS : 1, done = 0, k;
+
+		if (r) {
+			teardown(NULL);
+			setup(NULL);
+		}
+		assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+		for (k = 0; k < runs; k++) {
+			size_t upto = n * (k + 1) / runs;
+
+			assert_int_equal(chorus_store_begin(st, NULL), 0);
+			/* Story by story, interleaved: i-th article of all. */
+			for (i = done; i < upto; i++) {
+				snprintf(key, sizeof(key), "a%04zu", i);
+				synthetic(i % STORIES, i / STORIES, &title,
+					  &text);
+				put(st, key, title.data, text.data, NULL,
+				    1763510400 + (int64_t)i * 60);
+			}
+			assert_int_equal(chorus_store_commit(st, NULL), 0);
+			run(st, &opt, NULL);
+			done = upto;
+		}
+		assert_int_equal(chorus_store_load(st, r ? &many : &one, NULL),
+				 0);
+		chorus_store_close(st);
+	}
+	assert_int_equal(one.n_articles, n);
+	assert_int_equal(many.n_articles, n);
+	assert_int_equal(one.n_stories, many.n_stories);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(one.articles[i].a.key,
+				    many.articles[i].a.key);
+		assert_true(one.articles[i].story_id ==
+			    many.articles[i].story_id);
+		assert_true(fabs(one.articles[i].score -
+				 many.articles[i].score) < 1e-9);
+	}
+	/* And the clustering found the made-up stories: a%04d and the article
+	 * STORIES later tell the same one; 249 stories, as stories 12 and 56
+	 * share their surname (Yoryorka), and little else tells them apart
+	 * in such short texts. */
+	assert_int_equal(one.n_stories, 249);
+	for (i = 0; i + STORIES < n; i++)
+		shared += one.articles[i].story_id ==
+			  one.articles[i + STORIES].story_id;
+	assert_int_equal(shared, n - STORIES);
+	chorus_corpus_release(&one);
+	chorus_corpus_release(&many);
+	chorus_buf_release(&title);
+	chorus_buf_release(&text);
+}
+
 static void test_cluster_overrides_beat_the_algorithm(void **state)
 {
 	struct chorus_story_override ov[2];
@@ -919,6 +1057,8 @@ int main(void)
 		teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_cluster_ids_stable_one_run_or_many, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_batches_one_run_or_many, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_cluster_overrides_beat_the_algorithm, setup, teardown),
 	    cmocka_unit_test_setup_teardown(

@@ -1,7 +1,9 @@
 /*
  * Unit tests for the SQLite store: schema version, article upserts,
- * unique slugs, file records, loading.
+ * unique slugs, file records, loading, reading unassigned articles from a
+ * second thread.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -174,6 +176,103 @@ static void test_store_file_records(void **state)
 	chorus_store_close(st);
 }
 
+/* What the reading thread saw of each unassigned article. */
+struct seen {
+	struct chorus_store_reader *r;
+	const int64_t *ids;
+	size_t n;
+	char keys[3][8], texts[3][16];
+	int rc[3];
+	size_t at;
+};
+
+static int copy_row(void *ctx, const struct chorus_store_row *row)
+{
+	struct seen *s = ctx;
+
+	snprintf(s->keys[s->at], sizeof(s->keys[0]), "%s", row->key);
+	snprintf(s->texts[s->at], sizeof(s->texts[0]), "%s", row->text);
+	return row->features ? -100 : 0; /* pending rows carry none */
+}
+
+static void *read_all(void *arg)
+{
+	struct seen *s = arg;
+
+	for (s->at = 0; s->at < s->n; s->at++)
+		s->rc[s->at] =
+		    chorus_store_reader_row(s->r, s->ids[s->at], copy_row, s);
+	return NULL;
+}
+
+static void test_store_reader_reads_pending_on_another_thread(void **state)
+{
+	static const char *const keys[] = {"late", "early", "middle"};
+	static const int64_t times[] = {300, 100, 200};
+	struct chorus_store *st;
+	struct seen seen;
+	pthread_t th;
+	int64_t src, *ids = NULL, story;
+	size_t n = 0, i;
+
+	(void)state;
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(
+	    chorus_store_source_get(st, "Outlet", NULL, &src, NULL), 0);
+	/* Put in this (uncommitted) transaction: the reader sees them. */
+	for (i = 0; i < 3; i++) {
+		struct chorus_article a;
+		char text[16];
+
+		chorus_article_init(&a);
+		snprintf(text, sizeof(text), "Text of %s.", keys[i]);
+		a.key = (char *)keys[i];
+		a.text = text;
+		a.published = a.updated = times[i];
+		assert_int_equal(
+		    chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+	}
+	assert_int_equal(chorus_store_pending_ids(st, &ids, &n, NULL), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(chorus_store_reader_new(st, &seen.r, NULL), 0);
+	/* Debian's SQLite has its mutexes: the reader may go to a thread. */
+	assert_true(chorus_store_reader_shareable(seen.r));
+	seen.ids = ids;
+	seen.n = n;
+	assert_int_equal(pthread_create(&th, NULL, read_all, &seen), 0);
+	/* Meanwhile this thread writes through the same store. */
+	assert_int_equal(chorus_store_story_new(st, "urn:uuid:1", "Story",
+						"early", &story, NULL),
+			 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(
+		    chorus_store_article_assign(st, ids[i], story, 1, NULL), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	/* In (published, key) order, whole. */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(seen.rc[i], 0);
+	assert_string_equal(seen.keys[0], "early");
+	assert_string_equal(seen.keys[1], "middle");
+	assert_string_equal(seen.keys[2], "late");
+	assert_string_equal(seen.texts[0], "Text of early.");
+	assert_string_equal(seen.texts[2], "Text of late.");
+	/* An id that is not there. */
+	seen.at = 0;
+	assert_int_equal(
+	    chorus_store_reader_row(seen.r, ids[2] + 1000, copy_row, &seen),
+	    CHORUS_ENOTFOUND);
+	chorus_store_reader_free(seen.r);
+	free(ids);
+	/* All assigned now: nothing is pending. */
+	assert_int_equal(chorus_store_pending_ids(st, &ids, &n, NULL), 0);
+	assert_int_equal(n, 0);
+	assert_null(ids);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	chorus_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +284,9 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_store_file_records, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_store_reader_reads_pending_on_another_thread, setup,
+		teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,10 +6,14 @@
 # usage: tests/bench/cluster/run.sh BUILD_DIR [N...]    (default: 50000 500000)
 # Needs a Release build (cmake -DCMAKE_BUILD_TYPE=Release); writes its
 # corpora and states under ${BENCH_DIR:-/tmp/chorus-bench-cluster}.
+# REPEAT=R clusters each stored corpus R times (from a copy of the same
+# state) and prints the median run; the machine is shared, so single runs
+# say little.
 set -eu
 build=${1:?usage: run.sh BUILD_DIR [N...]}
 shift
 sizes=${*:-50000 500000}
+repeat=${REPEAT:-1}
 here=$(cd "$(dirname "$0")" && pwd)
 shared=${CHORUS_SHARED:-$here/../../../../shared}
 [ -d "$shared/bench" ] || { echo "shared/ not found: set CHORUS_SHARED" >&2; exit 2; }
@@ -20,10 +24,20 @@ for n in $sizes; do
 	items=$dir/items_$n.tsv
 	[ -s "$items" ] || python3 "$shared/bench/gen_corpus.py" --out "$dir" --text-only "$n" >/dev/null
 	db=$dir/state_$n.db
-	rm -f "$db" "$db-wal" "$db-shm"
+	rm -f "$db" "$db-wal" "$db-shm" "$db.stored"
 	/usr/bin/time -v "$bench" ingest "$db" "$items" 2>"$dir/ingest_$n.time"
-	/usr/bin/time -v "$bench" cluster "$db" 2>"$dir/cluster_$n.time" | tee "$dir/cluster_$n.out"
-	echo "  peak RSS (cluster): $(awk '/Maximum resident/ {printf "%.0f MB", $6/1024}' "$dir/cluster_$n.time"); ingest: $(awk '/Maximum resident/ {printf "%.0f MB", $6/1024}' "$dir/ingest_$n.time")"
+	cp "$db" "$db.stored"
+	: >"$dir/cluster_$n.runs"
+	for r in $(seq "$repeat"); do
+		cp "$db.stored" "$db"
+		rm -f "$db-wal" "$db-shm"
+		/usr/bin/time -v "$bench" cluster "$db" 2>"$dir/cluster_$n.time" >"$dir/cluster_$n.out"
+		# seconds, the output line, peak RSS in MB, load average
+		echo "$(sed 's/.* in \([0-9.]*\) s:.*/\1/' "$dir/cluster_$n.out") $(cat "$dir/cluster_$n.out") RSS $(awk '/Maximum resident/ {printf "%.0f", $6/1024}' "$dir/cluster_$n.time") MB, load $(cut -d' ' -f1 /proc/loadavg)" >>"$dir/cluster_$n.runs"
+	done
+	sort -n "$dir/cluster_$n.runs" | cut -d' ' -f2- | sed 's/^/  /'
+	echo "median: $(sort -n "$dir/cluster_$n.runs" | sed -n "$(((repeat + 1) / 2))p" | cut -d' ' -f2-)"
+	rm -f "$db.stored"
 	cut -f1,2 "$items" >"$dir/truth_$n.tsv"
 	python3 - "$db" >"$dir/pred_$n.tsv" <<'PY'
 import sqlite3, sys
