@@ -7,15 +7,16 @@
  * worse of two shuffled orders, the second being the harness's). It calls the
  * library directly (a fresh store per run), the same code `chorus build` runs.
  *
- * usage: chorus_eval_tune [--dump PREFIX] [--shuffles N] DATA_DIR
- *                         [key=value,...]...
+ * usage: chorus_eval_tune [--dump PREFIX] [--shuffles N] [--builds N]
+ *                         DATA_DIR [key=value,...]...
  * Each argument after DATA_DIR is one combination: the defaults with the
  * options it names changed (see set()).
  * With no combination given, the grid of the design comment. --dump writes
  * each run's clustering to PREFIX.N.tsv (N counts runs: fixed, shuffled,
  * other shuffled, then the next combination), for errors.py; --shuffles
  * adds the mean over N more shuffled orders, to tell a robust combination
- * from a lucky one.
+ * from a lucky one; --builds clusters each order in N runs (N = the number
+ * of articles: one per run), which must give what one run gives.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -140,6 +141,8 @@ static void dump(const int64_t *pred)
 	fclose(f);
 }
 
+static size_t n_builds = 1; /* --builds: runs the articles are split in */
+
 static int run(const struct chorus_cluster_options *opt, const size_t *order,
 	       double *pw, double *bc)
 {
@@ -163,6 +166,16 @@ static int run(const struct chorus_cluster_options *opt, const size_t *order,
 		struct chorus_article a;
 		int64_t src;
 
+		/* --builds: cluster what is stored so far, as a build would. */
+		if (k && k % ((n_items + n_builds - 1) / n_builds) == 0) {
+			rc = chorus_cluster_run(st, opt, NULL, NULL, NULL);
+			if (!rc)
+				rc = chorus_store_commit(st, NULL);
+			if (!rc)
+				rc = chorus_store_begin(st, NULL);
+			if (rc)
+				break;
+		}
 		chorus_article_init(&a);
 		chorus_buf_printf(&t, "Date: @%zu\n%s%s%s\n\n%s\n", k,
 				  it->url ? "Link: " : "",
@@ -385,14 +398,18 @@ int main(int argc, char **argv)
 			dump_prefix = argv[2];
 		else if (!strcmp(argv[1], "--shuffles"))
 			n_more = (int)strtol(argv[2], NULL, 10);
-		else
+		else if (!strcmp(argv[1], "--builds")) {
+			n_builds = (size_t)strtoul(argv[2], NULL, 10);
+			n_builds = n_builds ? n_builds : 1;
+		} else
 			break;
 		argc -= 2;
 		argv += 2;
 	}
 	if (argc < 2 || load(argv[1]) || !n_items) {
 		fprintf(stderr,
-			"usage: %s [--dump PREFIX] [--shuffles N] DATA_DIR "
+			"usage: %s [--dump PREFIX] [--shuffles N] [--builds N] "
+			"DATA_DIR "
 			"[key=value,...]...\n",
 			argv[0]);
 		return 2;
