@@ -11,6 +11,12 @@
  * and HTML content (summary, what each outlet adds, the sources) rendered
  * from the atom-content.mustache template.
  *
+ * An outlet's feed (sources/SLUG.atom) holds its 20 newest stories (fewer
+ * with a smaller feed_size) as short entries: the summary and a link to
+ * the story page (atom-outlet-content.mustache), no related link per
+ * outlet. A story is in the feed of each of its outlets: its entry is
+ * written once and its bytes copied into each.
+ *
  * Links are absolute when [site] link is set. Without it they are relative
  * to the document that holds them, which RFC 4287 allows (resolved against
  * the document's own URL) but some readers do not follow; the build warns.
@@ -155,8 +161,8 @@ int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
 		return chorus_buf_add(out, m->html, m->len)
 			   ? chorus_err_set(err, CHORUS_ENOMEM, "out of memory")
 			   : 0;
-	data =
-	    json_pack("{s:o}", "story", render_story_json(ctx, rs, from_dir));
+	data = json_pack("{s:o}", "story",
+			 render_story_json_memo(ctx, rs, from_dir));
 	if (!data)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	rc = template_set_render(ctx->templates, "atom-content.mustache", data,
@@ -181,9 +187,44 @@ int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
 	return rc;
 }
 
+/*
+ * An outlet's feed entry carries the summary and a link to the story page
+ * (atom-outlet-content.mustache), not the whole story nor a related link
+ * per outlet: a story is in the feed of each of its outlets, and the story
+ * page, one click away, has all of it.
+ */
+static int outlet_html(struct render_ctx *ctx, const struct render_story *rs,
+		       const char *from_dir, struct chorus_buf *out,
+		       struct chorus_err *err)
+{
+	const struct chorus_story_view *v = &rs->view;
+	char *url = render_feed_url(ctx->site, from_dir, rs->page);
+	json_t *summary = json_array(), *data = NULL;
+	size_t i;
+	int rc = url && summary ? 0 : CHORUS_ENOMEM;
+
+	for (i = 0; !rc && i < v->summary.n; i++)
+		if (json_array_append_new(
+			summary, json_pack("{s:s}", "text", v->summary.v[i])))
+			rc = CHORUS_ENOMEM;
+	if (!rc)
+		data = json_pack(
+		    "{s:{s:O, s:s, s:s, s:I, s:b}}", "story", "summary",
+		    summary, "headline", v->headline, "url", url, "n_sources",
+		    (json_int_t)v->n_sources, "many_sources", v->n_sources > 1);
+	json_decref(summary);
+	free(url);
+	if (!data)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	rc = template_set_render(ctx->templates, "atom-outlet-content.mustache",
+				 data, out, err);
+	json_decref(data);
+	return rc;
+}
+
 static int write_entry(struct render_ctx *ctx, xmlTextWriterPtr w,
 		       const char *from_dir, const struct render_story *rs,
-		       struct chorus_err *err)
+		       int outlet, struct chorus_err *err)
 {
 	const struct chorus_story_view *v = &rs->view;
 	struct chorus_buf content = CHORUS_BUF_INIT;
@@ -192,7 +233,8 @@ static int write_entry(struct render_ctx *ctx, xmlTextWriterPtr w,
 	int rc;
 
 	/* Links in the content must work from wherever it is read. */
-	rc = render_story_html(ctx, rs, from_dir, &content, err);
+	rc = outlet ? outlet_html(ctx, rs, from_dir, &content, err)
+		    : render_story_html(ctx, rs, from_dir, &content, err);
 	if (rc)
 		goto out;
 	summary = render_summary_text(v);
@@ -207,7 +249,8 @@ static int write_entry(struct render_ctx *ctx, xmlTextWriterPtr w,
 	W(write_date(w, "updated", v->last));
 	W(write_rel_link(ctx->site, w, from_dir, "alternate", rs->page,
 			 "text/html"));
-	for (i = 0; i < v->n_members; i++) {
+	/* An outlet's entry links the story page only, which lists all. */
+	for (i = 0; !outlet && i < v->n_members; i++) {
 		const struct chorus_story_member *m = &v->members[i];
 		char *url = m->source
 				? render_article_url(ctx->site, m->article,
@@ -333,7 +376,13 @@ int render_atom_doc(struct render_ctx *ctx, const struct atom_doc *d,
 				      BAD_CAST ctx->site->language));
 	W(write_head(ctx, w, d, from_dir));
 	for (i = 0; i < d->n_stories && !rc; i++)
-		rc = write_entry(ctx, w, from_dir, d->stories[i], err);
+		if (d->entries)
+			W(xmlTextWriterWriteRawLen(w,
+						   BAD_CAST d->entries[i].data,
+						   (int)d->entries[i].len));
+		else
+			rc = write_entry(ctx, w, from_dir, d->stories[i], 0,
+					 err);
 	if (rc) {
 		chorus_err_prefix(err, d->rel);
 		goto out;
@@ -358,7 +407,6 @@ out:
 	return rc;
 }
 
-/* sources/SLUG.atom: the newest stories each outlet took part in. */
 /*
  * The stories of each outlet, newest first, at most max each: lists[i]
  * for c->sources[i] (one pass over the stories, not one per outlet).
@@ -395,18 +443,74 @@ static int source_story_lists(struct render_ctx *ctx, size_t max,
 	return 0;
 }
 
+/*
+ * The bytes of rs's entry in an outlet's feed, as they stand in the
+ * document (indented inside <feed>): written once, by a writer of its own
+ * at the same depth, and then copied into each of its outlets' feeds.
+ */
+static int outlet_entry(struct render_ctx *ctx, const struct render_story *rs,
+			struct chorus_buf *out, struct chorus_err *err)
+{
+	xmlBufferPtr xb = xmlBufferCreate();
+	xmlTextWriterPtr w = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
+	const char *p, *start, *end;
+	int rc = 0;
+
+	if (!w) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
+	W(xmlTextWriterSetIndent(w, 1));
+	W(xmlTextWriterSetIndentString(w, BAD_CAST "  "));
+	W(xmlTextWriterStartElement(w, BAD_CAST "feed"));
+	rc = write_entry(ctx, w, "sources/", rs, 1, err);
+	if (rc)
+		goto out;
+	W(xmlTextWriterEndElement(w));
+	xmlFreeTextWriter(w);
+	w = NULL;
+	/* "<feed>\n" ENTRY "</feed>\n": keep ENTRY. */
+	p = (const char *)xmlBufferContent(xb);
+	start = strchr(p, '\n');
+	end = p + xmlBufferLength(xb);
+	if (!start || end - start < 9 || memcmp(end - 8, "</feed>\n", 8))
+		goto fail;
+	if (chorus_buf_add(out, start + 1, (size_t)(end - 8 - start - 1)))
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	goto out;
+fail:
+	rc = chorus_err_set(err, CHORUS_EIO, "cannot write the entry of %s",
+			    rs->view.story->uuid);
+out:
+	if (w)
+		xmlFreeTextWriter(w);
+	if (xb)
+		xmlBufferFree(xb);
+	return rc;
+}
+
+/* An outlet's feed holds at most this many stories (or feed_size). */
+#define OUTLET_FEED_MAX 20
+
 int render_source_feeds(struct render_ctx *ctx, struct chorus_err *err)
 {
 	const struct chorus_corpus *c = ctx->corpus;
 	size_t max = ctx->site->feed_page_size ? ctx->site->feed_page_size : 50;
 	const struct render_story ***lists;
+	struct chorus_buf *entries = NULL; /* by story, made when needed */
+	struct atom_entry *doc_entries = NULL;
 	size_t *counts;
 	size_t i, k, n;
 	int rc = 0;
 
+	if (max > OUTLET_FEED_MAX)
+		max = OUTLET_FEED_MAX;
 	lists = calloc(c->n_sources + 1, sizeof(*lists));
 	counts = calloc(c->n_sources + 1, sizeof(*counts));
-	if (!lists || !counts || source_story_lists(ctx, max, lists, counts)) {
+	entries = calloc(ctx->n_stories + 1, sizeof(*entries));
+	doc_entries = calloc(max + 1, sizeof(*doc_entries));
+	if (!lists || !counts || !entries || !doc_entries ||
+	    source_story_lists(ctx, max, lists, counts)) {
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -451,6 +555,16 @@ int render_source_feeds(struct render_ctx *ctx, struct chorus_err *err)
 		d.n_stories = n;
 		d.updated = ctx->now;
 		d.alternate = page;
+		d.entries = doc_entries;
+		for (k = 0; !rc && !same && k < n; k++) {
+			size_t at = (size_t)(lists[i][k] - ctx->stories);
+			struct chorus_buf *e = &entries[at];
+
+			if (!e->len)
+				rc = outlet_entry(ctx, lists[i][k], e, err);
+			doc_entries[k].data = chorus_buf_cstr(e);
+			doc_entries[k].len = e->len;
+		}
 		if (!rc && !same)
 			rc = render_atom_doc(ctx, &d, &body, err);
 		if (!rc && !same)
@@ -468,6 +582,10 @@ int render_source_feeds(struct render_ctx *ctx, struct chorus_err *err)
 out:
 	for (i = 0; lists && i < c->n_sources; i++)
 		free(lists[i]);
+	for (i = 0; entries && i < ctx->n_stories; i++)
+		chorus_buf_release(&entries[i]);
+	free(entries);
+	free(doc_entries);
 	free(lists);
 	free(counts);
 	return rc;

@@ -106,7 +106,10 @@ out:
 	return rc;
 }
 
-/* Close the page of stories (newest first) and store it. */
+/*
+ * Close the page of stories (newest first) and store it, inside the
+ * caller's transaction.
+ */
 static int close_page(struct render_ctx *ctx, const char *feed_id, int64_t page,
 		      const struct render_story *const *stories, size_t n,
 		      struct chorus_archive_page *out, struct chorus_err *err)
@@ -134,14 +137,7 @@ static int close_page(struct render_ctx *ctx, const char *feed_id, int64_t page,
 			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	}
 	if (!rc)
-		rc = chorus_store_begin(ctx->store, err);
-	if (!rc) {
 		rc = chorus_store_archive_close(ctx->store, out, err);
-		if (!rc)
-			rc = chorus_store_commit(ctx->store, err);
-		else
-			chorus_store_rollback(ctx->store);
-	}
 	chorus_buf_release(&body);
 	return rc;
 }
@@ -200,7 +196,7 @@ int render_atom_archived(struct render_ctx *ctx,
 	size_t n_pages = 0, n_closed = 0, n_live = 0, n_cur, n_rest, i;
 	char *feed_id = render_feed_id(site, NULL), *prev = NULL;
 	struct atom_doc d = {0};
-	int rc = 0;
+	int rc = 0, in_tx = 0;
 
 	*current = NULL;
 	*n_current = 0;
@@ -237,8 +233,17 @@ int render_atom_archived(struct render_ctx *ctx,
 	n_rest = n_live - n_cur;
 	k = n_pages ? pages[n_pages - 1].page : 0;
 
-	/* Close the oldest pages whose stories have all settled. */
-	while (ctx->store && n_rest >= per &&
+	/*
+	 * Close the oldest pages whose stories have all settled, all in one
+	 * transaction (a first build of a large site closes hundreds): a run
+	 * that fails stores none, and the next closes them, the same bytes.
+	 */
+	if (ctx->store && n_rest >= per &&
+	    live[n_cur + n_rest - per]->view.last <= settled) {
+		rc = chorus_store_begin(ctx->store, err);
+		in_tx = !rc;
+	}
+	while (in_tx && !rc && n_rest >= per &&
 	       live[n_cur + n_rest - per]->view.last <= settled) {
 		struct chorus_archive_page *grown, p;
 
@@ -254,13 +259,19 @@ int render_atom_archived(struct render_ctx *ctx,
 			if (!rc)
 				rc = chorus_err_set(err, CHORUS_ENOMEM,
 						    "out of memory");
-			goto out;
+			break;
 		}
 		pages = grown;
 		pages[n_pages++] = p;
 		k++;
 		n_rest -= per;
 	}
+	if (in_tx && !rc)
+		rc = chorus_store_commit(ctx->store, err);
+	else if (in_tx)
+		chorus_store_rollback(ctx->store);
+	if (rc)
+		goto out;
 
 	/* Closed pages, from their stored bytes. */
 	for (i = 0; i < n_pages && !rc; i++) {

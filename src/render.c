@@ -21,17 +21,21 @@
  */
 #include <dirent.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+
 #include "chorus/date.h"
 #include "chorus/file.h"
 #include "chorus/sanitize.h"
 #include "chorus/text.h"
 #include "render_int.h"
+#include "story_int.h"
 
 char *render_href(const char *from_dir, const char *rel)
 {
@@ -311,16 +315,17 @@ static json_t *page_json(struct render_ctx *ctx, const char *rel,
 	return o;
 }
 
-/* Render template into public/REL; takes data. */
-static int render_page(struct render_ctx *ctx, const char *template,
-		       const char *rel, json_t *data, struct chorus_err *err)
+/* Render template (from ts) into public/REL; takes data. */
+static int render_page(struct render_ctx *ctx, struct template_set *ts,
+		       const char *template, const char *rel, json_t *data,
+		       struct chorus_err *err)
 {
 	struct chorus_buf out = CHORUS_BUF_INIT;
 	int rc;
 
 	if (!data)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	rc = template_set_render(ctx->templates, template, data, &out, err);
+	rc = template_set_render(ts, template, data, &out, err);
 	if (!rc)
 		rc =
 		    render_write(ctx, rel, chorus_buf_cstr(&out), out.len, err);
@@ -355,64 +360,180 @@ static int page_hasher(struct render_ctx *ctx, struct render_hasher *h,
 	return 0;
 }
 
-static int story_pages(struct render_ctx *ctx, struct chorus_err *err)
+/*
+ * Pages that do not depend on one another are rendered on every processor
+ * (at most MAX_THREADS): fn(ctx, ts, arg, i, err) renders page i of n
+ * with the template set ts of its thread. The pages' bookkeeping in ctx
+ * is shared under ctx->lock; the files are the same whichever thread
+ * wrote them.
+ */
+#define MAX_THREADS 8
+typedef int (*page_fn)(struct render_ctx *ctx, struct template_set *ts,
+		       void *arg, size_t i, struct chorus_err *err);
+
+struct page_worker {
+	struct render_ctx *ctx;
+	struct template_set *ts;
+	page_fn fn;
+	void *arg;
+	const char *what; /* progress, reported by the first thread only */
+	size_t n;
+	atomic_size_t *next; /* the next page no thread has taken */
+	int rc;
+	struct chorus_err err;
+	pthread_t thread;
+};
+
+/*
+ * Threads take pages a few at a time from a shared counter, so that one
+ * the machine keeps waiting does not hold the others back.
+ */
+#define CHUNK 16
+
+static void *pages_some(void *vw)
 {
-	size_t i;
+	struct page_worker *w = vw;
+	size_t lo, i;
+
+	while (!w->rc && (lo = atomic_fetch_add(w->next, CHUNK)) < w->n)
+		for (i = lo; i < lo + CHUNK && i < w->n && !w->rc; i++) {
+			w->rc = w->fn(w->ctx, w->ts, w->arg, i, &w->err);
+			if (w->what)
+				chorus_report_progress(w->ctx->report, w->what,
+						       (long)i + 1, (long)w->n);
+		}
+	return NULL;
+}
+
+static size_t n_threads_for(size_t n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t t = cpus > 1 ? (size_t)cpus : 1;
+
+	if (n < 64)
+		return 1; /* not worth a thread */
+	return t > MAX_THREADS ? MAX_THREADS : t;
+}
+
+static int each_page(struct render_ctx *ctx, struct template_set *ts,
+		     int threads, size_t n, page_fn fn, void *arg,
+		     const char *what, struct chorus_err *err)
+{
+	struct page_worker w[MAX_THREADS];
+	pthread_mutex_t lock;
+	atomic_size_t next;
+	size_t t, n_threads = threads ? n_threads_for(n) : 1, started = 0;
 	int rc = 0;
 
-	for (i = 0; i < ctx->n_stories && !rc; i++) {
-		const struct render_story *rs = &ctx->stories[i];
-		struct render_hasher h;
-		uint64_t hash;
-		int same;
-		json_t *data;
-
-		if (page_hasher(ctx, &h, "story"))
-			return chorus_err_set(err, CHORUS_ENOMEM,
-					      "out of memory");
-		render_hasher_i64(&h, (int64_t)rs->hash);
-		hash = render_hasher_done(&h);
-		rc = render_page_unchanged(ctx, rs->page, hash, &same);
-		if (rc || same)
-			goto next;
-		/* A description for link previews even without a summary. */
-		data = page_json(ctx, rs->page, "stories/", rs->view.headline,
-				 rs->view.summary.n ? rs->view.summary.v[0]
-						    : rs->view.headline);
-		data =
-		    with(data, "story", render_story_json(ctx, rs, "stories/"));
-		rc = render_page(ctx, "story.mustache", rs->page, data, err);
-		if (!rc)
-			rc = render_page_done(ctx, rs->page, hash);
-	next:
-		if (rc == CHORUS_ENOMEM)
-			rc = chorus_err_set(err, rc, "out of memory");
-		chorus_report_progress(ctx->report, "rendering stories",
-				       (long)i + 1, (long)ctx->n_stories);
+	memset(w, 0, sizeof(w));
+	atomic_init(&next, 0);
+	for (t = 0; t < n_threads; t++) {
+		w[t].ctx = ctx;
+		w[t].ts = ts;
+		w[t].fn = fn;
+		w[t].arg = arg;
+		w[t].what = t ? NULL : what;
+		w[t].n = n;
+		w[t].next = &next;
 	}
+	if (n_threads > 1 && pthread_mutex_init(&lock, NULL))
+		n_threads = 1;
+	if (n_threads == 1) {
+		pages_some(&w[0]);
+		goto out;
+	}
+	ctx->lock = &lock;
+	/* libxml2 (the sanitiser) is set up once, before any thread uses it. */
+	xmlInitParser();
+	/* A template set is not shared between threads: one each. */
+	for (t = 1; t < n_threads; t++) {
+		if (template_set_new(&w[t].ts, ctx->site->templates_dir,
+				     &w[t].err) ||
+		    pthread_create(&w[t].thread, NULL, pages_some, &w[t]))
+			break;
+		started = t;
+	}
+	/* Threads that could not start leave their pages to the others. */
+	pages_some(&w[0]);
+	for (t = 1; t <= started; t++)
+		pthread_join(w[t].thread, NULL);
+	ctx->lock = NULL;
+	pthread_mutex_destroy(&lock);
+	for (t = 1; t < n_threads; t++)
+		template_set_free(w[t].ts);
+out:
+	for (t = 0; t <= started && !rc; t++)
+		if (w[t].rc)
+			rc = chorus_err_set(err, w[t].rc, "%s", w[t].err.msg);
 	return rc;
 }
 
-static int cmp_story_id(const void *a, const void *b)
+static int story_page(struct render_ctx *ctx, struct template_set *ts,
+		      void *arg, size_t i, struct chorus_err *err)
 {
-	int64_t x = (*(const struct render_story *const *)a)->view.story->id;
-	int64_t y = (*(const struct render_story *const *)b)->view.story->id;
+	const struct render_story *rs = &ctx->stories[i];
+	struct render_hasher h;
+	uint64_t hash;
+	int same, rc;
+	json_t *data, *story;
+
+	(void)arg;
+	if (page_hasher(ctx, &h, "story"))
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	render_hasher_i64(&h, (int64_t)rs->hash);
+	hash = render_hasher_done(&h);
+	rc = render_page_unchanged(ctx, rs->page, hash, &same);
+	if (rc || same)
+		goto out;
+	/* A description for link previews even without a summary. */
+	data = page_json(ctx, rs->page, "stories/", rs->view.headline,
+			 rs->view.summary.n ? rs->view.summary.v[0]
+					    : rs->view.headline);
+	story = render_story_json(ctx, rs, "stories/");
+	if (story && ctx->json_memo)
+		ctx->json_memo[i] = json_incref(story);
+	data = with(data, "story", story);
+	rc = render_page(ctx, ts, "story.mustache", rs->page, data, err);
+	if (!rc)
+		rc = render_page_done(ctx, rs->page, hash);
+out:
+	if (rc == CHORUS_ENOMEM)
+		rc = chorus_err_set(err, rc, "out of memory");
+	return rc;
+}
+
+static int story_pages(struct render_ctx *ctx, struct chorus_err *err)
+{
+	return each_page(ctx, ctx->templates, 1, ctx->n_stories, story_page,
+			 NULL, "rendering stories", err);
+}
+
+/*
+ * The published stories by id, the id kept beside the pointer so that a
+ * search reads one array (it runs for every article of every source page).
+ */
+struct story_ref {
+	int64_t id;
+	const struct render_story *rs;
+};
+
+static int cmp_story_ref(const void *a, const void *b)
+{
+	int64_t x = ((const struct story_ref *)a)->id;
+	int64_t y = ((const struct story_ref *)b)->id;
 
 	return x < y ? -1 : x > y;
 }
 
-/* The published story with id story_id, or NULL (ctx->by_id is sorted). */
-static const struct render_story *story_of(const struct render_story **by_id,
+/* The published story with id story_id, or NULL (by_id is sorted). */
+static const struct render_story *story_of(const struct story_ref *by_id,
 					   size_t n, int64_t story_id)
 {
-	struct chorus_story key_story = {0};
-	struct render_story key = {0};
-	const struct render_story *kp = &key, *const * found;
+	struct story_ref key = {story_id, NULL};
+	const struct story_ref *found =
+	    n ? bsearch(&key, by_id, n, sizeof(*by_id), cmp_story_ref) : NULL;
 
-	key_story.id = story_id;
-	key.view.story = &key_story;
-	found = n ? bsearch(&kp, by_id, n, sizeof(*by_id), cmp_story_id) : NULL;
-	return found ? *found : NULL;
+	return found ? found->rs : NULL;
 }
 
 /* The article's feed summary, sanitised for a page; NULL when it has none. */
@@ -442,7 +563,7 @@ struct source_group {
 
 static json_t *source_articles_json(struct render_ctx *ctx,
 				    const struct source_group *g,
-				    const struct render_story **by_id)
+				    const struct story_ref *by_id)
 {
 	json_t *arr = json_array();
 	size_t i;
@@ -486,7 +607,7 @@ static json_t *source_articles_json(struct render_ctx *ctx,
 static int source_page_hash(struct render_ctx *ctx,
 			    const struct chorus_source *src,
 			    const struct source_group *g,
-			    const struct render_story **by_id, uint64_t *out)
+			    const struct story_ref *by_id, uint64_t *out)
 {
 	struct render_hasher h;
 	size_t i;
@@ -502,13 +623,12 @@ static int source_page_hash(struct render_ctx *ctx,
 		const struct render_story *rs =
 		    story_of(by_id, ctx->n_stories, a->story_id);
 
-		render_hasher_str(&h, a->a.key);
-		render_hasher_str(&h, a->a.title);
-		render_hasher_str(&h, a->a.title ? NULL : a->a.text);
-		render_hasher_str(&h, a->a.link);
-		render_hasher_str(&h, a->a.author);
-		render_hasher_str(&h, a->a.summary);
-		render_hasher_i64(&h, a->a.published);
+		/* All the article holds, hashed once with its story's view. */
+		uint64_t ah =
+		    ctx->article_hash ? ctx->article_hash[g->idx[i]] : 0;
+
+		render_hasher_i64(&h,
+				  (int64_t)(ah ? ah : render_hash_article(a)));
 		render_hasher_str(&h, rs ? rs->page : NULL);
 		render_hasher_str(&h, rs ? rs->view.headline : NULL);
 	}
@@ -590,56 +710,62 @@ static int group_by_source(const struct chorus_corpus *c,
 	return 0;
 }
 
-static int source_pages(struct render_ctx *ctx,
-			const struct render_story **by_id,
+struct source_pages_arg {
+	const struct story_ref *by_id;
+	const struct source_group *groups;
+};
+
+static int source_page(struct render_ctx *ctx, struct template_set *ts,
+		       void *varg, size_t i, struct chorus_err *err)
+{
+	const struct source_pages_arg *arg = varg;
+	const struct chorus_source *src = &ctx->corpus->sources[i];
+	char *page = render_source_page(src);
+	struct chorus_buf desc = CHORUS_BUF_INIT;
+	uint64_t hash = 0;
+	int same = 0, rc = 0;
+	json_t *data;
+
+	if (!page ||
+	    chorus_buf_printf(&desc,
+			      "Every article from %s "
+			      "and the story it joined.",
+			      src->name) ||
+	    source_page_hash(ctx, src, &arg->groups[i], arg->by_id, &hash)) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = render_page_unchanged(ctx, page, hash, &same);
+	if (rc || same)
+		goto out;
+	data = page_json(ctx, page, "sources/", src->name, desc.data);
+	data = with(data, "source",
+		    json_pack("{s:s, s:s?, s:s+, s:I, s:b}", "name", src->name,
+			      "url", web_url(src->url) ? src->url : NULL,
+			      "feed_url", src->slug, ".atom", "n_articles",
+			      (json_int_t)arg->groups[i].n, "many",
+			      arg->groups[i].n != 1));
+	data = with(data, "articles",
+		    source_articles_json(ctx, &arg->groups[i], arg->by_id));
+	rc = render_page(ctx, ts, "source.mustache", page, data, err);
+	if (!rc)
+		rc = render_page_done(ctx, page, hash);
+out:
+	if (rc == CHORUS_ENOMEM)
+		rc = chorus_err_set(err, rc, "out of memory");
+	chorus_buf_release(&desc);
+	free(page);
+	return rc;
+}
+
+static int source_pages(struct render_ctx *ctx, const struct story_ref *by_id,
 			const struct source_group *groups,
 			struct chorus_err *err)
 {
-	const struct chorus_corpus *c = ctx->corpus;
-	size_t i;
-	int rc = 0;
+	struct source_pages_arg arg = {by_id, groups};
 
-	for (i = 0; i < c->n_sources && !rc; i++) {
-		const struct chorus_source *src = &c->sources[i];
-		char *page = render_source_page(src);
-		struct chorus_buf desc = CHORUS_BUF_INIT;
-		uint64_t hash = 0;
-		int same = 0;
-		json_t *data;
-
-		if (!page ||
-		    chorus_buf_printf(&desc,
-				      "Every article from %s "
-				      "and the story it joined.",
-				      src->name) ||
-		    source_page_hash(ctx, src, &groups[i], by_id, &hash)) {
-			rc =
-			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-			goto next;
-		}
-		rc = render_page_unchanged(ctx, page, hash, &same);
-		if (rc || same)
-			goto next;
-		data = page_json(ctx, page, "sources/", src->name, desc.data);
-		data = with(data, "source",
-			    json_pack("{s:s, s:s?, s:s+, s:I, s:b}", "name",
-				      src->name, "url",
-				      web_url(src->url) ? src->url : NULL,
-				      "feed_url", src->slug, ".atom",
-				      "n_articles", (json_int_t)groups[i].n,
-				      "many", groups[i].n != 1));
-		data = with(data, "articles",
-			    source_articles_json(ctx, &groups[i], by_id));
-		rc = render_page(ctx, "source.mustache", page, data, err);
-		if (!rc)
-			rc = render_page_done(ctx, page, hash);
-	next:
-		if (rc == CHORUS_ENOMEM)
-			rc = chorus_err_set(err, rc, "out of memory");
-		chorus_buf_release(&desc);
-		free(page);
-	}
-	return rc;
+	return each_page(ctx, ctx->templates, 1, ctx->corpus->n_sources,
+			 source_page, &arg, NULL, err);
 }
 
 /* Archive order: by when the story broke, oldest first. */
@@ -655,11 +781,33 @@ static int cmp_broke(const void *a, const void *b)
 		   : x->view.story->id > y->view.story->id;
 }
 
+/* The number of folders in dir: links from dir start with as many "../". */
+static size_t depth(const char *dir)
+{
+	size_t n = 0;
+
+	for (; *dir; dir++)
+		n += *dir == '/';
+	return n;
+}
+
+json_t *render_story_json_memo(struct render_ctx *ctx,
+			       const struct render_story *rs, const char *dir)
+{
+	size_t i = (size_t)(rs - ctx->stories);
+
+	if (ctx->json_memo && i < ctx->n_stories && ctx->json_memo[i] &&
+	    depth(dir) == depth("stories/"))
+		return json_incref(ctx->json_memo[i]);
+	return render_story_json(ctx, rs, dir);
+}
+
 /*
  * One index page: "index.html" (the latest) or "page/N.html"; stories
  * newest first; newer/older the pager's links relative to the page.
  */
-static int index_page(struct render_ctx *ctx, const char *rel,
+static int index_page(struct render_ctx *ctx, struct template_set *ts,
+		      const char *rel,
 		      const struct render_story *const *stories, size_t n,
 		      const char *newer, const char *older, int archive,
 		      struct chorus_err *err)
@@ -692,7 +840,7 @@ static int index_page(struct render_ctx *ctx, const char *rel,
 		return rc ? chorus_err_set(err, rc, "out of memory") : 0;
 	}
 	for (i = 0; i < n; i++)
-		if (push(arr, render_story_json(ctx, stories[i], dir))) {
+		if (push(arr, render_story_json_memo(ctx, stories[i], dir))) {
 			json_decref(arr);
 			return chorus_err_set(err, CHORUS_ENOMEM,
 					      "out of memory");
@@ -712,7 +860,7 @@ static int index_page(struct render_ctx *ctx, const char *rel,
 		data = with(
 		    data, "pager",
 		    json_pack("{s:s?, s:s?}", "newer", newer, "older", older));
-	rc = render_page(ctx, "index.mustache", rel, data, err);
+	rc = render_page(ctx, ts, "index.mustache", rel, data, err);
 	if (!rc && render_page_done(ctx, rel, hash))
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	return rc;
@@ -723,15 +871,60 @@ static int index_page(struct render_ctx *ctx, const char *rel,
  * page/1.html … page/P.html hold every story by when it broke, page_size
  * to a page from the oldest, so a full page never changes its stories.
  */
-static int index_pages(struct render_ctx *ctx, struct chorus_err *err)
+struct index_pages_arg {
+	const struct render_story **order; /* by when they broke */
+	size_t per, pages;
+};
+
+/* page/N.html for N = i + 1: the Nth group of per stories from the oldest. */
+static int archive_index_page(struct render_ctx *ctx, struct template_set *ts,
+			      void *varg, size_t i, struct chorus_err *err)
+{
+	const struct index_pages_arg *arg = varg;
+	struct chorus_buf rel = CHORUS_BUF_INIT, newer = CHORUS_BUF_INIT,
+			  older = CHORUS_BUF_INIT;
+	size_t p = i + 1, k, lo = i * arg->per,
+	       hi = p * arg->per < ctx->n_stories ? p * arg->per
+						  : ctx->n_stories;
+	const struct render_story **order = arg->order;
+	int rc;
+
+	/* Newest first on the page (each page its own part of order). */
+	for (k = 0; k < (hi - lo) / 2; k++) {
+		const struct render_story *t = order[lo + k];
+
+		order[lo + k] = order[hi - 1 - k];
+		order[hi - 1 - k] = t;
+	}
+	if (chorus_buf_printf(&rel, "page/%zu.html", p) ||
+	    (p == arg->pages ? chorus_buf_adds(&newer, "../index.html")
+			     : chorus_buf_printf(&newer, "%zu.html", p + 1)) ||
+	    (p > 1 && chorus_buf_printf(&older, "%zu.html", p - 1)))
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	else
+		rc = index_page(ctx, ts, rel.data, order + lo, hi - lo,
+				newer.data, older.data, 1, err);
+	chorus_buf_release(&rel);
+	chorus_buf_release(&newer);
+	chorus_buf_release(&older);
+	return rc;
+}
+
+/*
+ * index.html shows the page_size latest stories; when there are more,
+ * page/1.html … page/P.html hold every story by when it broke, page_size
+ * to a page from the oldest, so a full page never changes its stories.
+ */
+static int index_pages(struct render_ctx *ctx, struct template_set *ts,
+		       struct chorus_err *err)
 {
 	size_t per =
 	    ctx->site->index_page_size ? ctx->site->index_page_size : 30;
 	size_t n = ctx->n_stories, pages = n > per ? (n + per - 1) / per : 0;
 	const struct render_story **order = NULL, **front = NULL;
-	struct chorus_buf rel = CHORUS_BUF_INIT, newer = CHORUS_BUF_INIT,
-			  older = CHORUS_BUF_INIT;
-	size_t p, i, lo, hi;
+	struct chorus_buf older = CHORUS_BUF_INIT;
+	struct index_pages_arg arg;
+	size_t i;
 	int rc = 0;
 
 	order = calloc(n + 1, sizeof(*order));
@@ -743,46 +936,19 @@ static int index_pages(struct render_ctx *ctx, struct chorus_err *err)
 	for (i = 0; i < n; i++)
 		front[i] = order[i] = &ctx->stories[i];
 	qsort(order, n, sizeof(*order), cmp_broke);
-	for (p = 1; p <= pages && !rc; p++) {
-		chorus_buf_reset(&rel);
-		chorus_buf_reset(&newer);
-		chorus_buf_reset(&older);
-		lo = (p - 1) * per;
-		hi = p * per < n ? p * per : n;
-		/* Newest first on the page. */
-		for (i = 0; i < (hi - lo) / 2; i++) {
-			const struct render_story *t = order[lo + i];
-
-			order[lo + i] = order[hi - 1 - i];
-			order[hi - 1 - i] = t;
-		}
-		if (chorus_buf_printf(&rel, "page/%zu.html", p) ||
-		    (p == pages
-			 ? chorus_buf_adds(&newer, "../index.html")
-			 : chorus_buf_printf(&newer, "%zu.html", p + 1)) ||
-		    (p > 1 && chorus_buf_printf(&older, "%zu.html", p - 1))) {
-			rc =
-			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-			break;
-		}
-		rc = index_page(ctx, rel.data, order + lo, hi - lo, newer.data,
-				older.data, 1, err);
-	}
-	if (!rc) {
-		chorus_buf_reset(&older);
-		if (pages && chorus_buf_printf(&older, "page/%zu.html", pages))
-			rc =
-			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	}
+	arg.order = order;
+	arg.per = per;
+	arg.pages = pages;
+	rc = each_page(ctx, ts, 0, pages, archive_index_page, &arg, NULL, err);
+	if (!rc && pages && chorus_buf_printf(&older, "page/%zu.html", pages))
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	/* ctx->stories is newest first already. */
 	if (!rc)
-		rc = index_page(ctx, "index.html", front, n < per ? n : per,
+		rc = index_page(ctx, ts, "index.html", front, n < per ? n : per,
 				NULL, pages ? older.data : NULL, 0, err);
 out:
 	free(order);
 	free(front);
-	chorus_buf_release(&rel);
-	chorus_buf_release(&newer);
 	chorus_buf_release(&older);
 	return rc;
 }
@@ -894,7 +1060,8 @@ static int about_page(struct render_ctx *ctx, const struct source_group *groups,
 	data = with(data, "many_articles", json_boolean(c->n_articles != 1));
 	if (ctx->n_stories)
 		data = with(data, "newest", render_date_json(newest));
-	return render_page(ctx, "about.mustache", "about.html", data, err);
+	return render_page(ctx, ctx->templates, "about.mustache", "about.html",
+			   data, err);
 }
 
 static int static_files(struct render_ctx *ctx, struct chorus_err *err)
@@ -1015,29 +1182,66 @@ struct view_job {
 	const struct chorus_story *story;
 	struct render_story *rs;
 	struct chorus_corpus sub;
+	const struct chorus_stored_article *const *members; /* of sub */
+	uint64_t *hashes;	/* of the members, room for sub.n_articles */
+	uint64_t *article_hash; /* ctx->article_hash */
+	const struct chorus_stored_article *base; /* the corpus's articles */
+	const struct render_cache *cache;
+	const struct chorus_source *const *sources; /* by id */
 	int rc;
 	struct chorus_err err;
 };
 
 struct view_worker {
 	struct view_job *jobs;
-	size_t n, first, step; /* jobs first, first + step, … */
+	size_t n;
+	atomic_size_t *next; /* the next job no thread has taken */
 	pthread_t thread;
 };
 
+/*
+ * A story's view: the cached one when its members are as then, else
+ * summarised, with one analyser per thread (made at the first story to
+ * summarise), whose word cache then serves all the thread's stories.
+ */
 static void *summarise_some(void *arg)
 {
 	struct view_worker *w = arg;
-	size_t i;
+	struct chorus_text_analyser *ta = NULL;
+	size_t i, k, lo;
+	int failed = 0;
 
-	for (i = w->first; i < w->n; i += w->step) {
-		struct view_job *j = &w->jobs[i];
+	while (!failed && (lo = atomic_fetch_add(w->next, CHUNK)) < w->n)
+		for (i = lo; i < lo + CHUNK && i < w->n && !failed; i++) {
+			struct view_job *j = &w->jobs[i];
+			int hit = 0;
 
-		j->rc = chorus_story_view_compute(&j->sub, j->story,
-						  &j->rs->view, &j->err);
-		if (j->rc)
-			break;
-	}
+			for (k = 0; k < j->sub.n_articles; k++) {
+				uint64_t h = render_hash_article(j->members[k]);
+
+				j->hashes[k] = h;
+				if (j->article_hash)
+					j->article_hash[j->members[k] -
+							j->base] = h;
+			}
+			j->rs->fp =
+			    render_hash_story(j->hashes, j->sub.n_articles);
+			j->rc = render_cache_restore(j->cache, j->story->id,
+						     j->rs->fp, &j->sub,
+						     j->sources, j->rs, &hit);
+			j->rs->view.story = j->story;
+			if (!j->rc && !hit && !ta &&
+			    chorus_text_analyser_new(&ta))
+				j->rc = CHORUS_ENOMEM;
+			if (!j->rc && !hit)
+				j->rc =
+				    story_view_compute(ta, &j->sub, j->story,
+						       &j->rs->view, &j->err);
+			else if (j->rc)
+				chorus_err_set(&j->err, j->rc, "out of memory");
+			failed = j->rc != 0;
+		}
+	chorus_text_analyser_free(ta);
 	return NULL;
 }
 
@@ -1046,35 +1250,26 @@ static void *summarise_some(void *arg)
  * only, so the work is shared between threads (one per processor, at most
  * MAX_THREADS); the results do not depend on how it was shared.
  */
-#define MAX_THREADS 8
 static int summarise(struct render_ctx *ctx, struct view_job *jobs, size_t n,
 		     struct chorus_err *err)
 {
 	struct view_worker w[MAX_THREADS];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t t, n_threads = cpus > 1 ? (size_t)cpus : 1, started = 0, i;
+	atomic_size_t next;
+	size_t t, n_threads = n_threads_for(n), started = 0, i;
 	int rc = 0;
 
-	if (n_threads > MAX_THREADS)
-		n_threads = MAX_THREADS;
-	if (n < 64)
-		n_threads = 1; /* not worth a thread */
+	atomic_init(&next, 0);
 	for (t = 0; t < n_threads; t++) {
 		w[t].jobs = jobs;
 		w[t].n = n;
-		w[t].first = t;
-		w[t].step = n_threads;
+		w[t].next = &next;
 	}
 	for (t = 1; t < n_threads; t++)
 		if (!pthread_create(&w[t].thread, NULL, summarise_some, &w[t]))
 			started = t;
 		else
 			break;
-	/* Threads that could not start: their share runs here. */
-	for (t = started + 1; t < n_threads; t++) {
-		w[t].first = t;
-		summarise_some(&w[t]);
-	}
+	/* Threads that could not start leave their stories to the others. */
 	summarise_some(&w[0]);
 	for (t = 1; t <= started; t++)
 		pthread_join(w[t].thread, NULL);
@@ -1105,6 +1300,7 @@ static int compute_views(struct render_ctx *ctx,
 	size_t *start = NULL, *fill = NULL, i, k;
 	size_t *story_of_article = NULL;
 	struct view_job *jobs = NULL;
+	uint64_t *hashes = NULL;
 	size_t n_jobs = 0;
 	int rc = 0;
 
@@ -1113,7 +1309,11 @@ static int compute_views(struct render_ctx *ctx,
 	start = calloc(c->n_stories + 2, sizeof(*start));
 	fill = calloc(c->n_stories + 1, sizeof(*fill));
 	story_of_article = calloc(c->n_articles + 1, sizeof(*story_of_article));
-	if (!*grouped || !ptrs || !start || !fill || !story_of_article) {
+	hashes = calloc(c->n_articles + 1, sizeof(*hashes));
+	ctx->article_hash =
+	    calloc(c->n_articles + 1, sizeof(*ctx->article_hash));
+	if (!*grouped || !ptrs || !start || !fill || !story_of_article ||
+	    !hashes || !ctx->article_hash) {
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -1147,12 +1347,11 @@ static int compute_views(struct render_ctx *ctx,
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
-	/* Views from the cache; the others are summarised below. */
+	/* Each published story: its view, from the cache or summarised. */
 	for (k = 0; k < c->n_stories && !rc; k++) {
 		const struct chorus_story *s = &c->stories[k];
 		struct render_story *rs = &ctx->stories[ctx->n_stories];
 		size_t n = start[k + 1] - start[k];
-		int hit = 0;
 
 		if (s->merged_into || !n)
 			continue;
@@ -1161,16 +1360,14 @@ static int compute_views(struct render_ctx *ctx,
 		jobs[n_jobs].sub = *c;
 		jobs[n_jobs].sub.articles = *grouped + start[k];
 		jobs[n_jobs].sub.n_articles = n;
-		rs->fp = render_hash_story(ptrs + start[k], n);
-		rc = render_cache_restore(ctx->cache, s->id, rs->fp,
-					  &jobs[n_jobs].sub, sources, rs, &hit);
+		jobs[n_jobs].members = ptrs + start[k];
+		jobs[n_jobs].hashes = hashes + start[k];
+		jobs[n_jobs].article_hash = ctx->article_hash;
+		jobs[n_jobs].base = c->articles;
+		jobs[n_jobs].cache = ctx->cache;
+		jobs[n_jobs].sources = sources;
 		rs->view.story = s;
-		if (rc) {
-			rc = chorus_err_set(err, rc, "out of memory");
-			break;
-		}
-		if (!hit)
-			n_jobs++;
+		n_jobs++;
 		ctx->n_stories++;
 	}
 	if (!rc)
@@ -1197,7 +1394,70 @@ out:
 	free(start);
 	free(fill);
 	free(story_of_article);
+	free(hashes);
 	return rc;
+}
+
+struct index_job {
+	struct render_ctx *ctx;
+	struct template_set *ts;
+	int rc;
+	struct chorus_err err;
+};
+
+static void *index_thread(void *vj)
+{
+	struct index_job *j = vj;
+
+	j->rc = index_pages(j->ctx, j->ts, &j->err);
+	return NULL;
+}
+
+/*
+ * The index pages and the feeds: both come after the pages they link to
+ * and depend on nothing of each other, so the index pages render on a
+ * thread of their own (with their own templates) while the feeds render
+ * here.
+ */
+static int index_and_feeds(struct render_ctx *ctx, struct chorus_err *err)
+{
+	struct index_job j = {ctx, NULL, 0, {0}};
+	pthread_mutex_t lock;
+	pthread_t thread;
+	int rc;
+
+	if (n_threads_for(ctx->n_stories) < 2 ||
+	    template_set_new(&j.ts, ctx->site->templates_dir, NULL) ||
+	    pthread_mutex_init(&lock, NULL)) {
+		template_set_free(j.ts);
+		rc = index_pages(ctx, ctx->templates, err);
+		return rc ? rc : render_feeds(ctx, err);
+	}
+	ctx->lock = &lock;
+	if (pthread_create(&thread, NULL, index_thread, &j)) {
+		index_thread(&j);
+		rc = render_feeds(ctx, err);
+	} else {
+		rc = render_feeds(ctx, err); /* src/atom_feeds.c */
+		pthread_join(thread, NULL);
+	}
+	ctx->lock = NULL;
+	pthread_mutex_destroy(&lock);
+	template_set_free(j.ts);
+	if (!rc && j.rc)
+		rc = chorus_err_set(err, j.rc, "%s", j.err.msg);
+	return rc;
+}
+
+/* Drop the story data kept for the index pages. */
+static void json_memo_free(struct render_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; ctx->json_memo && i < ctx->n_stories; i++)
+		json_decref(ctx->json_memo[i]);
+	free(ctx->json_memo);
+	ctx->json_memo = NULL;
 }
 
 int chorus_render_site(const struct chorus_site *site,
@@ -1217,7 +1477,7 @@ int chorus_render_site_archived(const struct chorus_site *site,
 {
 	struct render_ctx ctx;
 	struct chorus_stored_article *grouped = NULL;
-	const struct render_story **by_id = NULL;
+	struct story_ref *by_id = NULL;
 	struct source_group *groups = NULL;
 	const struct chorus_source **sources = NULL;
 	size_t *group_store = NULL;
@@ -1260,9 +1520,11 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	qsort(ctx.stories, ctx.n_stories, sizeof(*ctx.stories), cmp_story);
 	/* Allocated after the sort: the memo is indexed by final position. */
 	ctx.html_memo = calloc(ctx.n_stories + 1, sizeof(*ctx.html_memo));
+	ctx.json_memo = calloc(ctx.n_stories + 1, sizeof(*ctx.json_memo));
 	for (i = 0; i < ctx.n_stories; i++)
-		by_id[i] = &ctx.stories[i];
-	qsort(by_id, ctx.n_stories, sizeof(*by_id), cmp_story_id);
+		by_id[i] = (struct story_ref){ctx.stories[i].view.story->id,
+					      &ctx.stories[i]};
+	qsort(by_id, ctx.n_stories, sizeof(*by_id), cmp_story_ref);
 	stats->stories = ctx.n_stories;
 	rc = static_files(&ctx, err);
 	if (!rc)
@@ -1275,9 +1537,8 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	if (!rc)
 		rc = render_flush(&ctx, err);
 	if (!rc)
-		rc = index_pages(&ctx, err);
-	if (!rc)
-		rc = render_feeds(&ctx, err); /* src/atom_feeds.c */
+		rc = index_and_feeds(&ctx, err);
+	json_memo_free(&ctx);
 	if (!rc)
 		rc = render_flush(&ctx, err);
 	if (!rc && cache_path)
@@ -1287,6 +1548,9 @@ int chorus_render_site_archived(const struct chorus_site *site,
 out:
 	render_discard(&ctx);
 	free(ctx.pending);
+	for (i = 0; i < ctx.n_dirs; i++)
+		free(ctx.dirs[i]);
+	free(ctx.dirs);
 	for (i = 0; i < ctx.n_pages; i++)
 		free(ctx.pages[i].rel);
 	free(ctx.pages);
@@ -1299,6 +1563,8 @@ out:
 		}
 	}
 	free(ctx.html_memo);
+	free(ctx.article_hash);
+	json_memo_free(&ctx);
 	free(ctx.stories);
 	free(grouped);
 	free(by_id);

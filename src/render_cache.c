@@ -18,15 +18,17 @@
  * Staged writes: a changed file goes to a temporary file in
  * public/.chorus-staging/ without an fsync of its own; render_flush()
  * makes them all durable with one syncfs() and then renames them into
- * place in the order they were written. A run killed before the flush
- * leaves every old file in place, and the staging folder, which the next
- * run empties first; one fsync per file would cost more than the
+ * place in the order they were written. A new file (nothing there yet)
+ * is written in place: nothing links to it before the flush. A run killed
+ * before the flush leaves every old file in place, and the staging folder,
+ * which the next run empties first; one fsync per file would cost more than the
  * rendering of a large site.
  */
 #define _GNU_SOURCE /* syncfs() */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,7 +39,7 @@
 #include "chorus/file.h"
 #include "render_int.h"
 
-#define CACHE_MAGIC "chorus-render-cache-2\n"
+#define CACHE_MAGIC "chorus-render-cache-3\n"
 #define CACHE_MAX ((size_t)1 << 30)
 /* Flush after this many staged files, to bound the temporary files. */
 #define MAX_PENDING 8192
@@ -146,6 +148,19 @@ static int cmp_page(const void *a, const void *b)
 		      ((const struct cached_page *)b)->rel);
 }
 
+/* Is v (n elements of size) in cmp's order? */
+static int sorted(const void *v, size_t n, size_t size,
+		  int (*cmp)(const void *, const void *))
+{
+	const char *p = v;
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (cmp(p + (i - 1) * size, p + i * size) > 0)
+			return 0;
+	return 1;
+}
+
 /* Index the file; 0 when it is not a cache we can read. */
 static int parse(struct render_cache *c)
 {
@@ -202,8 +217,11 @@ static int parse(struct render_cache *c)
 	c->n_pages = (size_t)n;
 	if (r.bad)
 		return 0;
-	qsort(c->views, c->n_views, sizeof(*c->views), cmp_view);
-	qsort(c->pages, c->n_pages, sizeof(*c->pages), cmp_page);
+	/* Saved in order already (render_cache_save): sorted only if not. */
+	if (!sorted(c->views, c->n_views, sizeof(*c->views), cmp_view))
+		qsort(c->views, c->n_views, sizeof(*c->views), cmp_view);
+	if (!sorted(c->pages, c->n_pages, sizeof(*c->pages), cmp_page))
+		qsort(c->pages, c->n_pages, sizeof(*c->pages), cmp_page);
 	return 1;
 }
 
@@ -356,6 +374,19 @@ int render_cache_restore(const struct render_cache *c, int64_t story_id,
 	return rc;
 }
 
+/* Pages rendered on several threads share ctx's bookkeeping: one lock. */
+static void lock(struct render_ctx *ctx)
+{
+	if (ctx->lock)
+		pthread_mutex_lock(ctx->lock);
+}
+
+static void unlock(struct render_ctx *ctx)
+{
+	if (ctx->lock)
+		pthread_mutex_unlock(ctx->lock);
+}
+
 static int stat_page(struct render_ctx *ctx, const char *rel, int64_t *mtime,
 		     int64_t *size)
 {
@@ -407,6 +438,7 @@ int render_page_unchanged(struct render_ctx *ctx, const char *rel,
 	struct cached_page key = {rel, 0, 0, 0};
 	const struct cached_page *p;
 	int64_t mtime, size;
+	int rc;
 
 	*unchanged = 0;
 	p = ctx->cache && ctx->cache->n_pages
@@ -417,13 +449,22 @@ int render_page_unchanged(struct render_ctx *ctx, const char *rel,
 	    mtime != p->mtime_ns || size != p->size)
 		return 0;
 	*unchanged = 1;
+	lock(ctx);
 	ctx->stats->unchanged++;
-	return remember_page(ctx, rel, hash, mtime, size);
+	rc = remember_page(ctx, rel, hash, mtime, size);
+	unlock(ctx);
+	return rc;
 }
 
 int render_page_done(struct render_ctx *ctx, const char *rel, uint64_t hash)
 {
-	return remember_page(ctx, rel, hash, -1, 0);
+	int rc;
+
+	lock(ctx);
+	rc = remember_page(ctx, rel, hash, -1, 0);
+	ctx->pages_done++;
+	unlock(ctx);
+	return rc;
 }
 
 static int write_tmp(const char *tmp, const char *data, size_t len);
@@ -450,6 +491,12 @@ static int write_cache(const char *path, const struct chorus_buf *b,
 	return rc;
 }
 
+static int cmp_rec(const void *a, const void *b)
+{
+	return strcmp(((const struct render_page_rec *)a)->rel,
+		      ((const struct render_page_rec *)b)->rel);
+}
+
 int render_cache_save(struct render_ctx *ctx, const char *path,
 		      struct chorus_err *err)
 {
@@ -457,6 +504,25 @@ int render_cache_save(struct render_ctx *ctx, const char *path,
 	size_t i, k, kept = 0;
 	int rc;
 
+	/*
+	 * Nothing rendered, every view from the cache, as many of each as
+	 * then: the cache would be written as it is.
+	 */
+	if (!ctx->pages_done && ctx->cache &&
+	    ctx->n_pages == ctx->cache->n_pages &&
+	    ctx->n_stories == ctx->cache->n_views) {
+		for (i = 0; i < ctx->n_stories && ctx->stories[i].borrowed; i++)
+			;
+		if (i == ctx->n_stories)
+			return 0;
+	}
+	/*
+	 * Pages are remembered in the order threads finished them: sorted,
+	 * the same run writes the same bytes (and an unchanged cache is not
+	 * written again).
+	 */
+	if (ctx->n_pages)
+		qsort(ctx->pages, ctx->n_pages, sizeof(*ctx->pages), cmp_rec);
 	chorus_buf_init(&b, CACHE_MAX);
 	rc = chorus_buf_adds(&b, CACHE_MAGIC);
 	if (!rc)
@@ -531,12 +597,24 @@ int render_cache_save(struct render_ctx *ctx, const char *path,
 
 /* Fingerprints. */
 
+/*
+ * s with its NUL; read once, a block at a time while it is in the cache
+ * (an article's text is the bulk of what a render hashes).
+ */
 static void h_str(XXH64_state_t *h, const char *s)
 {
-	if (s)
-		XXH64_update(h, s, strlen(s) + 1);
-	else
+	size_t n;
+
+	if (!s) {
 		XXH64_update(h, "\x01", 1); /* NULL differs from "" */
+		return;
+	}
+	do {
+		n = strnlen(s, 4096);
+		XXH64_update(h, s, n);
+		s += n;
+	} while (n == 4096);
+	XXH64_update(h, "", 1);
 }
 
 static void h_i64(XXH64_state_t *h, int64_t v)
@@ -544,8 +622,36 @@ static void h_i64(XXH64_state_t *h, int64_t v)
 	XXH64_update(h, &v, sizeof(v));
 }
 
-uint64_t render_hash_story(const struct chorus_stored_article *const *m,
-			   size_t n)
+uint64_t render_hash_article(const struct chorus_stored_article *m)
+{
+	const struct chorus_article *a = &m->a;
+	XXH64_state_t *h = XXH64_createState();
+	uint64_t out;
+
+	if (!h)
+		return 0;
+	XXH64_reset(h, 0);
+	h_str(h, "article " CHORUS_VERSION);
+	h_i64(h, m->id);
+	h_i64(h, m->source_id);
+	h_i64(h, a->published);
+	h_i64(h, a->updated);
+	h_i64(h, a->date_known);
+	h_str(h, a->key);
+	h_str(h, a->source);
+	h_str(h, a->title);
+	h_str(h, a->subtitle);
+	h_str(h, a->link);
+	h_str(h, a->author);
+	h_str(h, a->language);
+	h_str(h, a->summary);
+	h_str(h, a->text);
+	out = XXH64_digest(h);
+	XXH64_freeState(h);
+	return out ? out : 1; /* 0 means "no fingerprint" */
+}
+
+uint64_t render_hash_story(const uint64_t *article_hashes, size_t n)
 {
 	XXH64_state_t *h = XXH64_createState();
 	uint64_t out;
@@ -555,24 +661,8 @@ uint64_t render_hash_story(const struct chorus_stored_article *const *m,
 		return 0;
 	XXH64_reset(h, 0);
 	h_str(h, "view " CHORUS_VERSION);
-	for (i = 0; i < n; i++) {
-		const struct chorus_article *a = &m[i]->a;
-
-		h_i64(h, m[i]->id);
-		h_i64(h, m[i]->source_id);
-		h_i64(h, a->published);
-		h_i64(h, a->updated);
-		h_i64(h, a->date_known);
-		h_str(h, a->key);
-		h_str(h, a->source);
-		h_str(h, a->title);
-		h_str(h, a->subtitle);
-		h_str(h, a->link);
-		h_str(h, a->author);
-		h_str(h, a->language);
-		h_str(h, a->summary);
-		h_str(h, a->text);
-	}
+	for (i = 0; i < n; i++)
+		h_i64(h, (int64_t)article_hashes[i]);
 	out = XXH64_digest(h);
 	XXH64_freeState(h);
 	return out ? out : 1; /* 0 means "no fingerprint" */
@@ -656,6 +746,7 @@ void render_staging_reset(struct render_ctx *ctx)
 	ctx->n_staged = 0;
 }
 
+/* Does path hold data (1), other bytes (0), or nothing at all (-1)? */
 static int same_bytes(const char *path, const char *data, size_t len)
 {
 	struct stat sb;
@@ -665,7 +756,7 @@ static int same_bytes(const char *path, const char *data, size_t len)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return errno == ENOENT ? -1 : 0;
 	same = !fstat(fd, &sb) && S_ISREG(sb.st_mode) &&
 	       (uint64_t)sb.st_size == (uint64_t)len;
 	while (same && off < len) {
@@ -704,47 +795,101 @@ static int write_tmp(const char *tmp, const char *data, size_t len)
 	return close(fd);
 }
 
+/*
+ * Make the folder dir (and its parents) once per run: a site's files are
+ * in a handful of folders, and a mkdir per file and parent would cost
+ * more than the write.
+ */
+static int make_dir(struct render_ctx *ctx, const char *dir,
+		    struct chorus_err *err)
+{
+	size_t i;
+	char **p, *copy;
+	int known = 0, rc;
+
+	lock(ctx);
+	for (i = 0; i < ctx->n_dirs && !known; i++)
+		known = !strcmp(ctx->dirs[i], dir);
+	unlock(ctx);
+	if (known)
+		return 0;
+	rc = chorus_file_mkdirs(dir, err);
+	if (rc)
+		return rc;
+	copy = chorus_strdup(dir);
+	lock(ctx);
+	p = copy ? realloc(ctx->dirs, (ctx->n_dirs + 1) * sizeof(*p)) : NULL;
+	if (p) {
+		ctx->dirs = p;
+		ctx->dirs[ctx->n_dirs++] = copy;
+	} else {
+		free(copy); /* only an optimisation */
+	}
+	unlock(ctx);
+	return 0;
+}
+
+/*
+ * The file goes to a staging name reserved under the lock and is written
+ * outside it, so threads rendering pages write at once. While they run
+ * (ctx->lock set) nothing is flushed: the caller flushes after them.
+ */
 int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 		 size_t len, struct chorus_err *err)
 {
 	char *path = chorus_path_join(ctx->site->public_dir, rel);
 	struct chorus_buf tmp = CHORUS_BUF_INIT;
 	struct render_pending *p;
+	size_t staged;
 	char *slash;
-	int rc = 0;
+	int rc = 0, state;
 
 	if (!path)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	if (same_bytes(path, data, len)) {
+	state = same_bytes(path, data, len);
+	if (state > 0) {
+		lock(ctx);
 		ctx->stats->unchanged++;
+		unlock(ctx);
 		goto out;
 	}
 	slash = strrchr(path, '/');
 	if (slash) {
 		*slash = '\0';
-		rc = chorus_file_mkdirs(path, err);
+		rc = make_dir(ctx, path, err);
 		*slash = '/';
 		if (rc)
 			goto out;
 	}
-	if (ctx->n_pending == ctx->cap_pending) {
-		size_t cap = ctx->cap_pending ? ctx->cap_pending * 2 : 256;
-
-		p = realloc(ctx->pending, cap * sizeof(*p));
-		if (!p) {
-			rc =
-			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	/*
+	 * A new file replaces nothing and nothing links to it yet: it is
+	 * written in place, made durable by the next flush's syncfs, before
+	 * the pages that link to it are published. Should the run stop
+	 * half-way, the next one finds it unknown to the cache and writes it
+	 * again.
+	 */
+	if (state < 0) {
+		if (write_tmp(path, data, len)) {
+			rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", path,
+					    strerror(errno));
+			unlink(path);
 			goto out;
 		}
-		ctx->pending = p;
-		ctx->cap_pending = cap;
+		lock(ctx);
+		ctx->stats->written++;
+		ctx->n_direct++;
+		unlock(ctx);
+		goto out;
 	}
+	lock(ctx);
 	if (!ctx->n_pending && !ctx->n_staged)
 		rc = staging_open(ctx, err);
+	staged = ctx->n_staged++;
+	unlock(ctx);
 	if (rc)
 		goto out;
 	if (chorus_buf_printf(&tmp, "%s/%s/%zu.tmp", ctx->site->public_dir,
-			      STAGING, ctx->n_staged++)) {
+			      STAGING, staged)) {
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -754,12 +899,28 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 		unlink(tmp.data);
 		goto out;
 	}
+	lock(ctx);
+	if (ctx->n_pending == ctx->cap_pending) {
+		size_t cap = ctx->cap_pending ? ctx->cap_pending * 2 : 256;
+
+		p = realloc(ctx->pending, cap * sizeof(*p));
+		if (!p) {
+			unlock(ctx);
+			unlink(tmp.data);
+			rc =
+			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+			goto out;
+		}
+		ctx->pending = p;
+		ctx->cap_pending = cap;
+	}
 	p = &ctx->pending[ctx->n_pending++];
 	p->tmp = chorus_buf_detach(&tmp, NULL);
 	p->path = path;
 	path = NULL;
 	ctx->stats->written++;
-	if (ctx->n_pending >= MAX_PENDING)
+	unlock(ctx);
+	if (!ctx->lock && ctx->n_pending >= MAX_PENDING)
 		rc = render_flush(ctx, err);
 out:
 	chorus_buf_release(&tmp);
@@ -772,8 +933,9 @@ int render_flush(struct render_ctx *ctx, struct chorus_err *err)
 	size_t i;
 	int fd, rc = 0;
 
-	if (!ctx->n_pending)
+	if (!ctx->n_pending && !ctx->n_direct)
 		return 0;
+	ctx->n_direct = 0;
 	fd = open(ctx->site->public_dir, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || syncfs(fd))
 		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s",

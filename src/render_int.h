@@ -5,6 +5,7 @@
 #ifndef CHORUS_RENDER_INT_H
 #define CHORUS_RENDER_INT_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -56,13 +57,29 @@ struct render_ctx {
 	uint64_t config_hash;	    /* site settings, templates, version */
 	struct render_page_rec *pages;
 	size_t n_pages, cap_pages;
+	size_t pages_done; /* pages rendered (not kept) in this run */
 	struct render_pending *pending;
 	size_t n_pending, cap_pending;
 	size_t n_staged; /* temporary files named so far in this batch */
+	size_t n_direct; /* new files written in place since the last flush */
+	char **dirs;	 /* folders of public/ made in this run */
+	size_t n_dirs;
 	struct render_html_memo *html_memo; /* per story, or NULL */
+	/* Per article of the corpus: render_hash_article(), 0 if not yet. */
+	uint64_t *article_hash;
+	/*
+	 * Per story, or NULL: its JSON data as its story page had it (links
+	 * from "stories/"), kept for the index pages, which are as deep.
+	 */
+	json_t **json_memo;
 	/* Feeds (src/atom*.c, src/jsonfeed.c, src/opml_write.c). */
 	struct chorus_store *store; /* for the closed archives; may be NULL */
 	int64_t now; /* the build's time: the newest article's date */
+	/*
+	 * Set while pages render on several threads (render.c): it guards
+	 * the bookkeeping above (stats, pages, pending, n_staged).
+	 */
+	pthread_mutex_t *lock;
 };
 
 /*
@@ -121,9 +138,11 @@ int render_page_unchanged(struct render_ctx *ctx, const char *rel,
 /* Remember that public/REL was rendered from inputs hashing to hash. */
 int render_page_done(struct render_ctx *ctx, const char *rel, uint64_t hash);
 
-/* The fingerprint of a story's members, in order (never 0). */
-uint64_t render_hash_story(const struct chorus_stored_article *const *m,
-			   size_t n);
+/* The hash of all an article holds (never 0; 0 when out of memory). */
+uint64_t render_hash_article(const struct chorus_stored_article *m);
+
+/* The fingerprint of a story's members from their hashes, in order. */
+uint64_t render_hash_story(const uint64_t *article_hashes, size_t n);
 
 /* A running hash of page inputs. */
 struct render_hasher {
@@ -170,11 +189,25 @@ json_t *render_story_json(struct render_ctx *ctx, const struct render_story *rs,
 			  const char *from_dir);
 
 /*
+ * The same, taken from ctx->json_memo (a new reference) when the story
+ * page's data is kept there and from_dir is as deep as "stories/".
+ */
+json_t *render_story_json_memo(struct render_ctx *ctx,
+			       const struct render_story *rs,
+			       const char *from_dir);
+
+/*
  * Feeds. render_feeds() writes feed.atom with its RFC 5005 archives
  * (archive/N.atom), feed.json, sources/SLUG.atom and sources.opml; it runs
  * last, after the pages its entries link to.
  */
 int render_feeds(struct render_ctx *ctx, struct chorus_err *err);
+
+/* An entry already written, as it stands in a document. */
+struct atom_entry {
+	const char *data;
+	size_t len;
+};
 
 /* One Atom document: the feed, an archive page or an outlet's feed. */
 struct atom_doc {
@@ -189,6 +222,8 @@ struct atom_doc {
 	int archive;	       /* an RFC 5005 archive document: fh:archive */
 	/* RFC 5005 links, relative to public/, or NULL. */
 	const char *current, *prev_archive, *next_archive;
+	/* The entries of stories already written, or NULL: write them. */
+	const struct atom_entry *entries;
 };
 
 int render_atom_doc(struct render_ctx *ctx, const struct atom_doc *d,

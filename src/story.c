@@ -10,14 +10,18 @@
  * no other member has. An exact copy of a member (same link or same text)
  * is one article with it and is shown once. All of it is a pure function of the
  * members, so two builds of the same state write the same pages.
+ *
+ * Terms and names come from the text analyser the clusterer uses
+ * (chorus_text_analyse_terms(): its stemming and its word cache, one
+ * analyser per thread), a sentence at a time, in the language of each
+ * member; how many members hold each term is counted once per story, in
+ * one table. A story of one report needs only its first full sentences.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <xxhash.h>
-
-#include "chorus/cluster.h"
+#include "story_int.h"
 
 /* A sentence of a member, with its distinct term hashes (sorted). */
 struct sentence {
@@ -32,61 +36,108 @@ struct sentence {
 	int chosen;
 };
 
-struct analysis {
-	struct chorus_strlist *sentences; /* per member */
-	struct sentence *s;
-	size_t n_s;
-	uint64_t **member_terms; /* per member, sorted distinct */
-	size_t *member_n;
-	size_t n_members;
+struct term_count {
+	uint64_t h;
+	size_t n;      /* members holding h; 0: an empty slot */
+	size_t member; /* the last member counted */
 };
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+struct analysis {
+	struct chorus_strlist *sentences; /* per member */
+	struct chorus_strlist *names;	  /* per member, when two or more */
+	struct sentence *s;
+	size_t n_s;
+	uint64_t **head_terms; /* per member: its headline's, sorted distinct */
+	size_t *head_n;
+	size_t n_members;
+	/* Every term of the story with how many members hold it (a table). */
+	struct term_count *slots;
+	size_t mask;
+};
 
-	return x < y ? -1 : x > y;
+/*
+ * Sort term hashes: insertion sort for short runs, else quicksort on the
+ * median of three; no comparison callback (this sorts every sentence).
+ */
+static void sort_u64(uint64_t *v, size_t n)
+{
+	while (n > 16) {
+		uint64_t a = v[0], b = v[n / 2], c = v[n - 1], pivot, t;
+		size_t i = 0, j = n - 1;
+
+		pivot = a < b ? (b < c ? b : (a < c ? c : a))
+			      : (a < c ? a : (b < c ? c : b));
+		for (;;) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i >= j)
+				break;
+			t = v[i];
+			v[i++] = v[j];
+			v[j--] = t;
+		}
+		/* v[0..j] <= pivot <= v[j+1..n): recurse on the smaller. */
+		if (j + 1 < n - j - 1) {
+			sort_u64(v, j + 1);
+			v += j + 1;
+			n -= j + 1;
+		} else {
+			sort_u64(v + j + 1, n - j - 1);
+			n = j + 1;
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		uint64_t x = v[i];
+		size_t j = i;
+
+		for (; j && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/* Is h in v, sorted? */
+static int has(const uint64_t *v, size_t n, uint64_t h)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo] == h;
 }
 
 static size_t dedup(uint64_t *v, size_t n)
 {
 	size_t i, k = 0;
 
-	qsort(v, n, sizeof(*v), cmp_u64);
+	sort_u64(v, n);
 	for (i = 0; i < n; i++)
 		if (!k || v[k - 1] != v[i])
 			v[k++] = v[i];
 	return k;
 }
 
-static int has(const uint64_t *v, size_t n, uint64_t h)
+/* The distinct values of v[0..n), sorted, into a new array (NULL if n 0). */
+static int distinct(const uint64_t *v, size_t n, uint64_t **out, size_t *n_out)
 {
-	return bsearch(&h, v, n, sizeof(*v), cmp_u64) != NULL;
-}
-
-/* Distinct stemmed term hashes of text, into a new array. */
-static int term_set(struct chorus_stemmer *stemmer, const char *text,
-		    uint64_t **out, size_t *n)
-{
-	struct chorus_strlist terms;
-	size_t i;
-	int rc;
-
-	chorus_strlist_init(&terms);
 	*out = NULL;
-	*n = 0;
-	rc = chorus_text_terms(stemmer, text, &terms);
-	if (!rc) {
-		*out = malloc((terms.n + 1) * sizeof(**out));
-		if (!*out)
-			rc = CHORUS_ENOMEM;
-	}
-	for (i = 0; !rc && i < terms.n; i++)
-		(*out)[i] = XXH64(terms.v[i], strlen(terms.v[i]), 0);
-	if (!rc)
-		*n = dedup(*out, terms.n);
-	chorus_strlist_release(&terms);
-	return rc;
+	*n_out = 0;
+	if (!n)
+		return 0;
+	*out = malloc(n * sizeof(**out));
+	if (!*out)
+		return CHORUS_ENOMEM;
+	memcpy(*out, v, n * sizeof(**out));
+	*n_out = dedup(*out, n);
+	return 0;
 }
 
 static size_t count_words(const char *s)
@@ -125,38 +176,113 @@ static void analysis_release(struct analysis *an)
 {
 	size_t i;
 
-	for (i = 0; i < an->n_s; i++)
+	for (i = 0; an->s && i < an->n_s; i++)
 		free(an->s[i].terms);
 	for (i = 0; i < an->n_members; i++) {
 		if (an->sentences)
 			chorus_strlist_release(&an->sentences[i]);
-		if (an->member_terms)
-			free(an->member_terms[i]);
+		if (an->names)
+			chorus_strlist_release(&an->names[i]);
+		if (an->head_terms)
+			free(an->head_terms[i]);
 	}
 	free(an->sentences);
+	free(an->names);
 	free(an->s);
-	free(an->member_terms);
-	free(an->member_n);
+	free(an->head_terms);
+	free(an->head_n);
+	free(an->slots);
 }
 
-static int analyse(const struct chorus_story_view *v, struct analysis *an)
+/*
+ * The language member a is stemmed in, and its headline's terms: its own
+ * language tag when the analyser knows it, else the one its text shows.
+ * Every sentence of a member is then read in that one language, so a
+ * short sentence is never guessed into another.
+ */
+static int member_language(struct chorus_text_analyser *ta,
+			   const struct chorus_article *a,
+			   struct chorus_text_analysis *out, char lang[4])
 {
-	struct chorus_stemmer *stemmer = NULL;
-	size_t i, j, total = 0, cap = 0;
-	int rc;
+	int rc = chorus_text_analyse(ta, a->language, a->title, NULL, out);
+
+	if (!rc && !(a->language && (a->language[0] | 0x20) == out->lang[0] &&
+		     (a->language[1] | 0x20) == out->lang[1] &&
+		     (!a->language[2] || a->language[2] == '-' ||
+		      a->language[2] == '_')))
+		rc = chorus_text_analyse(ta, NULL, a->title,
+					 a->text ? a->text : "", out);
+	memcpy(lang, out->lang, 4);
+	lang[3] = '\0';
+	return rc;
+}
+
+/*
+ * Every term the story's members hold, with how many members hold it: an
+ * open-addressing table filled from the sentences' sets (a slot counts a
+ * member once: sentences come member by member), so "how many others say
+ * this" is one probe, not one search per member.
+ */
+static int count_terms(struct analysis *an)
+{
+	size_t i, k, total = 0, cap = 16;
+
+	for (i = 0; i < an->n_s; i++)
+		total += an->s[i].n_terms;
+	while (cap < total * 2)
+		cap *= 2;
+	an->slots = calloc(cap, sizeof(*an->slots));
+	if (!an->slots)
+		return CHORUS_ENOMEM;
+	an->mask = cap - 1;
+	for (i = 0; i < an->n_s; i++)
+		for (k = 0; k < an->s[i].n_terms; k++) {
+			uint64_t h = an->s[i].terms[k];
+			size_t at = (size_t)h & an->mask;
+
+			while (an->slots[at].n && an->slots[at].h != h)
+				at = (at + 1) & an->mask;
+			if (an->slots[at].n &&
+			    an->slots[at].member == an->s[i].member)
+				continue;
+			an->slots[at].h = h;
+			an->slots[at].member = an->s[i].member;
+			an->slots[at].n++;
+		}
+	return 0;
+}
+
+/* Sentences of a lone report read for its summary (of 2, some alike). */
+#define LONE_READ 6
+
+static int analyse(struct chorus_text_analyser *ta,
+		   const struct chorus_story_view *v, struct analysis *an)
+{
+	size_t lone_read = 0;
+	struct chorus_text_analysis one;
+	size_t i, j, total = 0;
+	int rc = 0;
 
 	memset(an, 0, sizeof(*an));
+	chorus_text_analysis_init(&one);
 	an->n_members = v->n_members;
 	an->sentences = calloc(v->n_members + 1, sizeof(*an->sentences));
-	an->member_terms = calloc(v->n_members + 1, sizeof(*an->member_terms));
-	an->member_n = calloc(v->n_members + 1, sizeof(*an->member_n));
-	if (!an->sentences || !an->member_terms || !an->member_n)
+	an->head_terms = calloc(v->n_members + 1, sizeof(*an->head_terms));
+	an->head_n = calloc(v->n_members + 1, sizeof(*an->head_n));
+	if (!an->sentences || !an->head_terms || !an->head_n)
 		return CHORUS_ENOMEM;
-	rc = chorus_stemmer_new(&stemmer, NULL);
+	/* Names are shown when members share them: two members or more. */
+	if (v->n_members > 1 &&
+	    !(an->names = calloc(v->n_members + 1, sizeof(*an->names))))
+		return CHORUS_ENOMEM;
+	for (i = 0; i < v->n_members; i++) {
+		chorus_strlist_init(&an->sentences[i]);
+		if (an->names)
+			chorus_strlist_init(&an->names[i]);
+	}
 	for (i = 0; !rc && i < v->n_members; i++) {
 		const struct chorus_article *a = &v->members[i].article->a;
 
-		chorus_strlist_init(&an->sentences[i]);
 		rc = chorus_text_sentences(a->text ? a->text : "",
 					   &an->sentences[i]);
 		total += an->sentences[i].n;
@@ -164,9 +290,13 @@ static int analyse(const struct chorus_story_view *v, struct analysis *an)
 	if (!rc && !(an->s = calloc(total + 1, sizeof(*an->s))))
 		rc = CHORUS_ENOMEM;
 	for (i = 0; !rc && i < v->n_members; i++) {
-		uint64_t *all = NULL;
-		size_t n_all = 0;
+		const struct chorus_article *a = &v->members[i].article->a;
+		char lang[4];
 
+		rc = member_language(ta, a, &one, lang);
+		if (!rc)
+			rc = distinct(one.head, one.n_head, &an->head_terms[i],
+				      &an->head_n[i]);
 		for (j = 0; !rc && j < an->sentences[i].n; j++) {
 			struct sentence *s = &an->s[an->n_s++];
 
@@ -176,40 +306,41 @@ static int analyse(const struct chorus_story_view *v, struct analysis *an)
 			s->words = count_words(s->text);
 			s->eligible =
 			    closes(s->text) && s->words >= 6 && s->words <= 60;
-			rc = term_set(stemmer, s->text, &s->terms, &s->n_terms);
-			if (!rc && n_all + s->n_terms > cap) {
-				uint64_t *p;
-
-				cap = (n_all + s->n_terms) * 2;
-				p = realloc(all, cap * sizeof(*p));
-				if (!p)
-					rc = CHORUS_ENOMEM;
-				else
-					all = p;
-			}
-			if (!rc && s->n_terms) {
-				memcpy(all + n_all, s->terms,
-				       s->n_terms * sizeof(*all));
-				n_all += s->n_terms;
-			}
+			/*
+			 * A lone report's summary is its first full
+			 * sentences, and nothing else reads its terms: only
+			 * the first few eligible ones are read.
+			 */
+			if (v->n_members == 1 &&
+			    (!s->eligible || ++lone_read > LONE_READ))
+				continue;
+			rc = chorus_text_analyse_terms(ta, lang, s->text, &one,
+						       an->names ? &an->names[i]
+								 : NULL);
+			if (!rc)
+				rc = distinct(one.terms, one.n_terms, &s->terms,
+					      &s->n_terms);
 		}
-		cap = 0;
-		an->member_terms[i] = all;
-		an->member_n[i] = all ? dedup(all, n_all) : 0;
 	}
-	chorus_stemmer_free(stemmer);
+	if (!rc)
+		rc = count_terms(an);
+	chorus_text_analysis_release(&one);
 	return rc;
 }
 
-/* How many members other than `except` hold term h. */
+/*
+ * How many members other than `except` hold term h; `except` holds it
+ * (a term of one of its sentences), or is (size_t)-1 for none.
+ */
 static size_t holders(const struct analysis *an, uint64_t h, size_t except)
 {
-	size_t i, n = 0;
+	size_t at = (size_t)h & an->mask, n;
 
-	for (i = 0; i < an->n_members; i++)
-		if (i != except && has(an->member_terms[i], an->member_n[i], h))
-			n++;
-	return n;
+	while (an->slots[at].n && an->slots[at].h != h)
+		at = (at + 1) & an->mask;
+	n = an->slots[at].n;
+
+	return except == (size_t)-1 || !n ? n : n - 1;
 }
 
 static double jaccard(const struct sentence *a, const struct sentence *b)
@@ -225,6 +356,7 @@ static double jaccard(const struct sentence *a, const struct sentence *b)
 
 static int pick_summary(struct chorus_story_view *v, struct analysis *an)
 {
+	struct sentence *picked[3];
 	size_t i, k, chosen = 0, want = v->n_members > 1 ? 3 : 2;
 	int rc = 0;
 
@@ -253,18 +385,18 @@ static int pick_summary(struct chorus_story_view *v, struct analysis *an)
 
 			if (!s->eligible || s->chosen || s->score <= 0)
 				continue;
-			for (k = 0; k < an->n_s && !similar; k++)
-				similar = an->s[k].chosen &&
-					  jaccard(s, &an->s[k]) >= 0.4;
-			if (similar)
+			/* Cheap test first: only a better one is compared. */
+			if (best && s->score <= best->score)
 				continue;
-			if (!best || s->score > best->score)
+			for (k = 0; k < chosen && !similar; k++)
+				similar = jaccard(s, picked[k]) >= 0.4;
+			if (!similar)
 				best = s;
 		}
 		if (!best)
 			break;
 		best->chosen = 1;
-		chosen++;
+		picked[chosen++] = best;
 		rc = chorus_strlist_push(&v->summary, best->text,
 					 strlen(best->text));
 	}
@@ -318,26 +450,20 @@ static int pick_only(struct chorus_story_view *v, struct analysis *an)
 
 static int pick_headline(struct chorus_story_view *v, struct analysis *an)
 {
-	struct chorus_stemmer *stemmer = NULL;
 	double best_score = -1;
 	const char *best = NULL;
 	size_t m, k;
-	int rc = chorus_stemmer_new(&stemmer, NULL);
 
-	for (m = 0; m < v->n_members && !rc; m++) {
+	for (m = 0; m < v->n_members; m++) {
 		const struct chorus_article *a = &v->members[m].article->a;
-		uint64_t *terms = NULL;
-		size_t n = 0;
+		size_t n = an->head_n[m];
 		double sum = 0, score;
 
-		if (!a->title)
+		if (!a->title || !n)
 			continue;
-		rc = term_set(stemmer, a->title, &terms, &n);
-		for (k = 0; !rc && k < n; k++)
-			sum += (double)(holders(an, terms[k], (size_t)-1));
-		free(terms);
-		if (rc || !n)
-			continue;
+		for (k = 0; k < n; k++)
+			sum += (double)holders(an, an->head_terms[m][k],
+					       (size_t)-1);
 		/* Mean coverage, mildly favouring informative headlines. */
 		score = sum / (double)n / (double)v->n_members *
 			log(2.0 + (double)n);
@@ -346,9 +472,6 @@ static int pick_headline(struct chorus_story_view *v, struct analysis *an)
 			best = a->title;
 		}
 	}
-	chorus_stemmer_free(stemmer);
-	if (rc)
-		return rc;
 	v->headline =
 	    best ? chorus_strdup(best)
 		 : chorus_article_display_title(&v->members[0].article->a);
@@ -369,22 +492,25 @@ static int cmp_name_count(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* Names that at least half the members (and two or more) mention. */
-static int pick_names(struct chorus_story_view *v)
+/*
+ * Names of two words or more that at least half the members (and two or
+ * more) mention; each member's names were found with its terms.
+ */
+static int pick_names(struct chorus_story_view *v, struct analysis *an)
 {
-	struct chorus_strlist *per = calloc(v->n_members + 1, sizeof(*per));
+	const struct chorus_strlist *per = an->names;
 	struct name_count *counts = NULL;
 	size_t n_counts = 0, cap = 0, m, i, k, need;
-	int rc = per ? 0 : CHORUS_ENOMEM;
+	int rc = 0;
 
+	if (v->n_members < 2 || !per)
+		return 0; /* a name needs two members */
 	for (m = 0; !rc && m < v->n_members; m++) {
-		const struct chorus_article *a = &v->members[m].article->a;
-
-		chorus_strlist_init(&per[m]);
-		rc = chorus_text_names(a->text ? a->text : "", &per[m]);
 		for (i = 0; !rc && i < per[m].n; i++) {
 			int seen = 0;
 
+			if (!strchr(per[m].v[i], ' '))
+				continue; /* one word: never shown */
 			for (k = 0; k < i && !seen; k++)
 				seen = !strcmp(per[m].v[k], per[m].v[i]);
 			if (seen)
@@ -419,9 +545,6 @@ static int pick_names(struct chorus_story_view *v)
 		if (counts[k].count >= need && strchr(counts[k].name, ' '))
 			rc = chorus_strlist_push(&v->names, counts[k].name,
 						 strlen(counts[k].name));
-	for (m = 0; per && m < v->n_members; m++)
-		chorus_strlist_release(&per[m]);
-	free(per);
 	free(counts);
 	return rc;
 }
@@ -450,6 +573,22 @@ int chorus_story_view_compute(const struct chorus_corpus *c,
 			      const struct chorus_story *s,
 			      struct chorus_story_view *out,
 			      struct chorus_err *err)
+{
+	struct chorus_text_analyser *ta = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (chorus_text_analyser_new(&ta))
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	rc = story_view_compute(ta, c, s, out, err);
+	chorus_text_analyser_free(ta);
+	return rc;
+}
+
+int story_view_compute(struct chorus_text_analyser *ta,
+		       const struct chorus_corpus *c,
+		       const struct chorus_story *s,
+		       struct chorus_story_view *out, struct chorus_err *err)
 {
 	struct analysis an;
 	size_t i, k, n = 0;
@@ -490,7 +629,7 @@ int chorus_story_view_compute(const struct chorus_corpus *c,
 			       out->members[i].article->source_id;
 		out->n_sources += !seen;
 	}
-	rc = analyse(out, &an);
+	rc = analyse(ta, out, &an);
 	if (!rc)
 		rc = pick_summary(out, &an);
 	if (!rc)
@@ -498,7 +637,7 @@ int chorus_story_view_compute(const struct chorus_corpus *c,
 	if (!rc)
 		rc = pick_headline(out, &an);
 	if (!rc)
-		rc = pick_names(out);
+		rc = pick_names(out, &an);
 	analysis_release(&an);
 	if (!rc)
 		return 0;

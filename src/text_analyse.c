@@ -966,3 +966,69 @@ double chorus_text_minhash_similarity(const uint32_t *a, const uint32_t *b)
 		same += a[k] == b[k];
 	return (double)same / CHORUS_MINHASH_K;
 }
+
+/* A name run of chorus_text_analyse_terms(), gathered folded. */
+struct name_run {
+	struct chorus_buf text;
+	size_t words, last_end;
+	int at_sentence_start;
+};
+
+/* As chorus_text_names(): a lone capital opening a sentence is no name. */
+static int flush_name_run(struct name_run *r, struct chorus_strlist *out)
+{
+	int rc = 0;
+
+	if (r->words >= 2 || (r->words == 1 && !r->at_sentence_start))
+		rc = chorus_strlist_push(out, chorus_buf_cstr(&r->text),
+					 r->text.len);
+	chorus_buf_reset(&r->text);
+	r->words = 0;
+	return rc;
+}
+
+int chorus_text_analyse_terms(struct chorus_text_analyser *an, const char *lang,
+			      const char *text,
+			      struct chorus_text_analysis *out,
+			      struct chorus_strlist *names)
+{
+	const uint8_t *p = (const uint8_t *)text;
+	size_t len = strlen(text), i = 0, start, wlen;
+	struct name_run r = {CHORUS_BUF_INIT, 0, 0, 0};
+	int li = lang_index(lang), boundary, sentence_start = 1, rc = 0;
+
+	if (li < 0)
+		li = 0;
+	out->n_terms = 0;
+	while (!rc && next_word(p, len, &i, &start, &wlen, &boundary)) {
+		struct word_info wi;
+
+		sentence_start |= boundary;
+		rc = word_lookup(an, (size_t)li, text + start, wlen, &wi);
+		if (!rc && wi.term)
+			rc = push(&out->terms, &out->n_terms, &out->cap_terms,
+				  wi.term);
+		if (!rc && names && r.words &&
+		    (!wi.capital || !joined(text, r.last_end, start)))
+			rc = flush_name_run(&r, names);
+		/* "The", "In" open sentences, not names. */
+		if (!rc && names && wi.capital && (r.words || !wi.stop)) {
+			if (!r.words)
+				r.at_sentence_start = sentence_start;
+			else
+				rc = chorus_buf_addc(&r.text, ' ');
+			if (!rc)
+				rc = fold_word(text + start, wlen, &an->fold);
+			if (!rc)
+				rc = chorus_buf_add(&r.text, an->fold.data,
+						    an->fold.len);
+			r.words++;
+			r.last_end = start + wlen;
+		}
+		sentence_start = 0;
+	}
+	if (!rc && names && r.words)
+		rc = flush_name_run(&r, names);
+	chorus_buf_release(&r.text);
+	return rc;
+}

@@ -165,6 +165,19 @@ int chorus_text_analyse(struct chorus_text_analyser *an, const char *lang,
 			const char *title, const char *body,
 			struct chorus_text_analysis *out);
 
+/*
+ * Only the terms of text (out->terms, n_terms; the rest of out is left as
+ * it was), as chorus_text_analyse() gives them, in language lang (NULL or
+ * unknown: English): for a caller that reads a text piece by piece, such
+ * as the summariser sentence by sentence. With names, also the proper
+ * names of text as chorus_text_names() finds them (folded runs of
+ * capitalised words), appended, through the analyser's word cache.
+ */
+int chorus_text_analyse_terms(struct chorus_text_analyser *an, const char *lang,
+			      const char *text,
+			      struct chorus_text_analysis *out,
+			      struct chorus_strlist *names);
+
 /* The hash the analyser gives the stem s (for tests and explanations). */
 uint64_t chorus_text_term_hash(const char *stem, size_t len);
 /* The hash the analyser gives the name key k. */

@@ -18,6 +18,7 @@
 #include "chorus/config.h"
 #include "chorus/file.h"
 #include "chorus/render.h"
+#include "chorus/text.h"
 
 static char dir[64];
 
@@ -190,10 +191,203 @@ static void test_render_writes_site_and_skips_unchanged(void **state)
 	free(db);
 }
 
+/* A made-up word of 5 to 8 letters, different for each (n, k). */
+static void word(unsigned n, unsigned k, char *out)
+{
+	static const char letters[] = "bcdfghklmnprstvz";
+	static const char vowels[] = "aeiou";
+	uint32_t x = n * 2654435761u ^ (k + 1) * 40503u;
+	size_t len = 5 + x % 4, i;
+
+	for (i = 0; i < len; i++) {
+		x = x * 1103515245u + 12345u;
+		out[i] =
+		    i % 2 ? vowels[(x >> 16) % 5] : letters[(x >> 16) % 16];
+	}
+	out[0] = (char)(out[0] - 32); /* a name: capitalised */
+	out[len] = '\0';
+}
+
+static char *file_of(const char *root, const char *rel)
+{
+	struct chorus_buf b = CHORUS_BUF_INIT;
+	char *path = chorus_path_join(root, rel);
+
+	assert_int_equal(chorus_file_read(path, 0, &b, NULL), 0);
+	free(path);
+	return chorus_buf_detach(&b, NULL);
+}
+
+static size_t count(const char *s, const char *what)
+{
+	size_t n = 0;
+
+	while ((s = strstr(s, what))) {
+		n++;
+		s += strlen(what);
+	}
+	return n;
+}
+
+/*
+ * Enough stories that pages render on several threads: two sites built
+ * from the same store are the same, byte for byte; an outlet's feed holds
+ * its 20 newest stories as short entries (summary, link to the story
+ * page); a render with nothing new writes nothing and leaves the render
+ * cache as it was.
+ */
+static void test_render_many_stories(void **state)
+{
+	struct chorus_cluster_options opt;
+	struct chorus_render_stats stats;
+	struct chorus_store *st;
+	struct chorus_corpus c;
+	struct chorus_site a, b;
+	char *db = chorus_path_join(dir, "many.db");
+	char *site_a = chorus_path_join(dir, "a"),
+	     *site_b = chorus_path_join(dir, "b");
+	char *feed, *other, *cache1, *cache2;
+	unsigned i, k;
+
+	(void)state;
+	assert_int_equal(chorus_store_open(&st, db, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	for (i = 0; i < 90; i++) {
+		char key[16], w[6][12], text[512];
+
+		for (k = 0; k < 6; k++)
+			word(i, k, w[k]);
+		snprintf(key, sizeof(key), "m%02u", i);
+		snprintf(text, sizeof(text),
+			 "Title: %s %s opens in %s\nSource: %s\n"
+			 "Date: 2025-11-%02uT%02u:00:00Z\n\n"
+			 "%s %s opened the %s hall in %s on Monday, "
+			 "officials said. Visitors from %s queued for hours "
+			 "to see the %s collection.\n",
+			 w[0], w[1], w[2], i < 30 ? "Big Desk" : "Small Desk",
+			 1 + i % 28, i % 24, w[0], w[1], w[3], w[2], w[4],
+			 w[5]);
+		add_article(st, key, text);
+	}
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	chorus_cluster_options_init(&opt);
+	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(chorus_cluster_assign(st, &c, &opt, NULL, NULL, NULL),
+			 0);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	chorus_corpus_release(&c);
+	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+	assert_true(c.n_stories >= 64);
+
+	assert_int_equal(chorus_file_mkdirs(site_a, NULL), 0);
+	assert_int_equal(chorus_file_mkdirs(site_b, NULL), 0);
+	assert_int_equal(chorus_site_load(&a, site_a, NULL, NULL), 0);
+	assert_int_equal(chorus_site_load(&b, site_b, NULL, NULL), 0);
+	a.source_date_epoch = b.source_date_epoch = 1763510400;
+	assert_int_equal(chorus_render_site(&a, &c, &stats, NULL, NULL), 0);
+	assert_int_equal(stats.stories, c.n_stories);
+	assert_int_equal(chorus_render_site(&b, &c, &stats, NULL, NULL), 0);
+
+	/* The same files, whichever thread wrote what. */
+	for (i = 0; i < c.n_stories; i++) {
+		char rel[200];
+
+		snprintf(rel, sizeof(rel), "public/stories/%s.html",
+			 c.stories[i].slug);
+		feed = file_of(site_a, rel);
+		other = file_of(site_b, rel);
+		assert_string_equal(feed, other);
+		free(feed);
+		free(other);
+	}
+	feed = file_of(site_a, "public/index.html");
+	other = file_of(site_b, "public/index.html");
+	assert_string_equal(feed, other);
+	free(feed);
+	free(other);
+	feed = file_of(site_a, "public/page/1.html");
+	free(feed);
+
+	/* An outlet's feed: its 20 newest stories, short entries. */
+	feed = file_of(site_a, "public/sources/big-desk.atom");
+	other = file_of(site_b, "public/sources/big-desk.atom");
+	assert_string_equal(feed, other);
+	assert_int_equal(count(feed, "<entry>"), 20);
+	assert_int_equal(count(feed, "rel=\"related\""), 0);
+	assert_int_equal(count(feed, "the whole story"), 20);
+	assert_int_equal(count(feed, "href=&quot;../stories/"), 20);
+	free(feed);
+	free(other);
+	/* feed.atom keeps whole entries: a related link per outlet. */
+	feed = file_of(site_a, "public/feed.atom");
+	assert_true(count(feed, "rel=\"related\"") >= 50);
+	assert_non_null(strstr(feed, "Sources:"));
+	free(feed);
+
+	/* Nothing new: nothing written, the cache kept as it was. */
+	cache1 = file_of(site_a, ".chorus/render.cache");
+	assert_int_equal(chorus_render_site(&a, &c, &stats, NULL, NULL), 0);
+	assert_int_equal(stats.written, 0);
+	cache2 = file_of(site_a, ".chorus/render.cache");
+	assert_string_equal(cache1, cache2);
+	free(cache1);
+	free(cache2);
+
+	chorus_corpus_release(&c);
+	chorus_store_close(st);
+	chorus_site_release(&a);
+	chorus_site_release(&b);
+	free(site_a);
+	free(site_b);
+	free(db);
+}
+
+/* The summariser's names (found with its terms) are chorus_text_names'. */
+static void test_render_names_as_text_names(void **state)
+{
+	static const char *const texts[] = {
+	    "The envoy Steve Witkoff met Kirill Dmitriev in Miami. In Kyiv, "
+	    "President Volodymyr Zelensky said the plan of the White House "
+	    "was a start; Steve Witkoff's team agreed.\nNew York: the "
+	    "United Nations Security Council met on Monday.",
+	    "Storm Ophelia brought winds to Cork and Kerry. ESB Networks "
+	    "crews worked through the night in West Cork.",
+	    "Le président Emmanuel Macron a reçu Olaf Scholz à l'Élysée.",
+	};
+	struct chorus_text_analyser *an;
+	struct chorus_text_analysis out;
+	size_t i, k;
+
+	(void)state;
+	assert_int_equal(chorus_text_analyser_new(&an), 0);
+	chorus_text_analysis_init(&out);
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct chorus_strlist want, got;
+
+		chorus_strlist_init(&want);
+		chorus_strlist_init(&got);
+		assert_int_equal(chorus_text_names(texts[i], &want), 0);
+		assert_int_equal(
+		    chorus_text_analyse_terms(an, "en", texts[i], &out, &got),
+		    0);
+		assert_true(out.n_terms > 5);
+		assert_int_equal(got.n, want.n);
+		for (k = 0; k < want.n; k++)
+			assert_string_equal(got.v[k], want.v[k]);
+		chorus_strlist_release(&want);
+		chorus_strlist_release(&got);
+	}
+	chorus_text_analysis_release(&out);
+	chorus_text_analyser_free(an);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_render_writes_site_and_skips_unchanged),
+	    cmocka_unit_test(test_render_many_stories),
+	    cmocka_unit_test(test_render_names_as_text_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
