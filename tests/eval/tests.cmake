@@ -11,7 +11,7 @@ target_link_libraries(chorus_eval_tune PRIVATE chorus_lib PkgConfig::JANSSON)
 # (the clustering is the same however the articles are split between builds,
 # so this equals feeding them one per build; ecbplus.py --builds 0 does that,
 # in minutes). The minimums are the issue's targets (README.md, "Clustering
-# quality": 0.911/0.929 fixed, 0.922/0.926 shuffled).
+# quality": 0.918/0.931 fixed, 0.926/0.929 shuffled).
 find_package(Python3 COMPONENTS Interpreter)
 if(Python3_FOUND AND EXISTS ${CHORUS_SHARED_DIR}/eval/ecbplus-dev/articles.jsonl)
 	add_test(NAME eval/ecbplus COMMAND ${Python3_EXECUTABLE}
