@@ -841,6 +841,101 @@ static void test_cluster_overrides_beat_the_algorithm(void **state)
 	chorus_store_close(st);
 }
 
+/* A synthetic member: terms base..base+7 (equal weights), one date. */
+static void member_features(struct article_features *f, uint32_t base,
+			    uint16_t date)
+{
+	uint32_t i;
+
+	memset(f, 0, sizeof(*f));
+	f->n_terms = 8;
+	for (i = 0; i < 8; i++) {
+		f->terms[i].h = base + i;
+		f->terms[i].w = (float)(1 / sqrt(8.0));
+	}
+	f->n_dates = 1;
+	f->dates[0] = date;
+	f->n_years = 1;
+	f->years[0] = (uint16_t)(date / 16);
+}
+
+/*
+ * The split step's own rules, on members made by hand: members are kept in
+ * (published, key) order whatever order they come in, two groups of three
+ * that share no words and date themselves five years apart split with the
+ * earliest member's group staying, and a story past split_max is no longer
+ * kept.
+ */
+static void test_cluster_split_story_rules(void **state)
+{
+	static const char *const keys[] = {"k4", "k1", "k6", "k3", "k2", "k5"};
+	static const int64_t when[] = {400, 100, 600, 300, 200, 500};
+	struct chorus_cluster_options opt;
+	struct split_story ss, out;
+	struct article_features f;
+	uint8_t side[8];
+	uint32_t i;
+
+	(void)state;
+	chorus_cluster_options_init(&opt);
+	memset(&ss, 0, sizeof(ss));
+	/* k1-k3 one event (December 2008), k4-k6 another (September 2013). */
+	for (i = 0; i < 6; i++) {
+		int other = keys[i][1] >= '4';
+
+		member_features(
+		    &f, other ? 1000 : 2000,
+		    (uint16_t)(other ? 2013 * 16 + 9 : 2008 * 16 + 12));
+		assert_int_equal(split_story_add(&ss, &opt, (int64_t)i + 1,
+						 keys[i], when[i], 0.5, 0, &f),
+				 0);
+	}
+	assert_int_equal(ss.n, 6);
+	for (i = 0; i < 6; i++)
+		assert_true(ss.m[i].published == 100 * ((int64_t)i + 1));
+	assert_int_equal(split_story_first(&ss), 0);
+	assert_string_equal(ss.m[0].key, "k1");
+	/* The same groups dated the same month are one event told twice. */
+	{
+		struct split_story same;
+
+		memset(&same, 0, sizeof(same));
+		for (i = 0; i < 6; i++) {
+			member_features(&f, i < 3 ? 2000 : 1000,
+					(uint16_t)(2008 * 16 + 12));
+			assert_int_equal(split_story_add(&same, &opt, 1,
+							 keys[i], when[i], 0.5,
+							 0, &f),
+					 0);
+		}
+		assert_int_equal(split_story_decide(&same, &opt, side), 0);
+		split_story_release(&same);
+	}
+	assert_int_equal(split_story_decide(&ss, &opt, side), 3);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(side[i], i >= 3);
+	assert_int_equal(split_story_divide(&ss, side, &out), 0);
+	assert_int_equal(ss.n, 3);
+	assert_int_equal(out.n, 3);
+	assert_string_equal(out.m[split_story_first(&out)].key, "k4");
+	split_member_features(&out.m[0], &f);
+	assert_int_equal(f.n_terms, 8);
+	assert_int_equal(f.terms[0].h, 1000);
+	/* Merged back, then grown past split_max: no longer kept. */
+	assert_int_equal(split_story_merge(&ss, &out, &opt), 0);
+	assert_int_equal(ss.n, 6);
+	assert_true(out.off);
+	opt.split_max = 6;
+	member_features(&f, 3000, (uint16_t)(2020 * 16 + 1));
+	assert_int_equal(split_story_add(&ss, &opt, 7, "k7", 700, 0.5, 0, &f),
+			 0);
+	assert_true(ss.off);
+	assert_int_equal(ss.n, 0);
+	assert_int_equal(split_story_decide(&ss, &opt, side), 0);
+	split_story_release(&ss);
+	split_story_release(&out);
+}
+
 /* Two emergency patches of one browser, five years apart (as in ECB+). */
 static const char *const patch_keys[] = {"a1", "a2", "a3", "b1", "b2", "b3"};
 static const char *const patch_titles[] = {
@@ -1064,6 +1159,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_cluster_explain_names_what_drove_the_merge, setup,
 		teardown),
+	    cmocka_unit_test(test_cluster_split_story_rules),
 	    cmocka_unit_test_setup_teardown(test_cluster_split_two_events,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(
