@@ -123,4 +123,55 @@ void feat_set_init(struct feat_set *s, const struct feat *v, size_t n);
 double feat_set_dot(const struct feat_set *s, const uint32_t *bh,
 		    const float *bw, size_t nb);
 
+/*
+ * The split step (src/cluster_split.c): the members of a story while it
+ * has at most split_max (options), each packed to what the split reads
+ * (words, names, years, dates) and what rebuilding a story from it needs,
+ * and, once a split is worth asking about, the similarity of every pair.
+ */
+struct split_member {
+	int64_t article_id, published;
+	double score;	   /* its score when it was assigned */
+	uint64_t link_key; /* of its link for the copy table; 0: none */
+	uint64_t text_hash;
+	char *key;	/* in mem, after the vectors */
+	struct feat *v; /* n_terms terms, n_names names, then head terms */
+	uint32_t minhash[CHORUS_MINHASH_K];
+	uint8_t n_terms, n_names, n_head, n_years, n_dates;
+	uint16_t years[CHORUS_YEARS_MAX], dates[CHORUS_DATES_MAX];
+};
+
+struct split_story {
+	struct split_member *m; /* in (published, key) order */
+	float *sim; /* pair (i, j), j < i < n_sim, at i * (i - 1) / 2 + j */
+	uint32_t n, cap, n_sim;
+	uint8_t off; /* grew past split_max: no longer kept or checked */
+};
+
+void split_story_release(struct split_story *ss);
+/* Add a member (a copy of key and f) in its place; past split_max, drops. */
+int split_story_add(struct split_story *ss,
+		    const struct chorus_cluster_options *o, int64_t article_id,
+		    const char *key, int64_t published, double score,
+		    uint64_t link_key, const struct article_features *f);
+/* Move from's members into into (from is left empty and off). */
+int split_story_merge(struct split_story *into, struct split_story *from,
+		      const struct chorus_cluster_options *o);
+/*
+ * Should the story split? side[] (ss->n entries) receives 1 for the
+ * members of the group that leaves (never the founder's, the earliest
+ * member's); returns how many leave, 0 for no split.
+ */
+uint32_t split_story_decide(struct split_story *ss,
+			    const struct chorus_cluster_options *o,
+			    uint8_t *side);
+/* Move the members with side[i] set into out, in order. */
+int split_story_divide(struct split_story *ss, const uint8_t *side,
+		       struct split_story *out);
+/* The index of the earliest member (by published, then key). */
+uint32_t split_story_first(const struct split_story *ss);
+/* Member m's features as far as a story keeps them (no lead names). */
+void split_member_features(const struct split_member *m,
+			   struct article_features *f);
+
 #endif

@@ -5,8 +5,9 @@
  * each one not yet assigned joins the best candidate story above a
  * threshold or founds a new one. An assignment, once stored, is only ever
  * changed by a merge (the older story absorbs the younger, which points to
- * it) or by an override, so story ids stay stable across runs; see
- * src/cluster.c for the method.
+ * it), a split (a group of a story's members that tells another event
+ * leaves for a story of its own) or an override, so story ids stay stable
+ * across runs; see src/cluster.c for the method.
  *
  * The view of a story (canonical headline, summary, what each source adds)
  * is computed from its members at render time, so it is a pure function of
@@ -59,6 +60,12 @@ struct chorus_cluster_options {
 	double min_terms; /* below this cosine of words, no story is joined
 			     (names and headlines alone are not enough) */
 	int64_t window;	  /* seconds: a story older than this takes no one */
+	/* The split step: a story of at most split_max members whose members
+	 * fall in two groups of at least split_min_side each, the mean
+	 * similarity between them below split_ratio times that within the
+	 * less cohesive one, splits (split_ratio 0: never). */
+	double split_ratio;
+	uint32_t split_min_side, split_max;
 	/* chorus.ini [story] overrides, applied after each run (borrowed) */
 	const struct chorus_story_override *overrides;
 	size_t n_overrides;

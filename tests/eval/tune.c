@@ -7,15 +7,16 @@
  * worse of two shuffled orders, the second being the harness's). It calls the
  * library directly (a fresh store per run), the same code `chorus build` runs.
  *
- * usage: chorus_eval_tune [--dump PREFIX] [--shuffles N] DATA_DIR
- *                         [key=value,...]...
+ * usage: chorus_eval_tune [--dump PREFIX] [--shuffles N] [--builds N]
+ *                         DATA_DIR [key=value,...]...
  * Each argument after DATA_DIR is one combination: the defaults with the
  * options it names changed (see set()).
  * With no combination given, the grid of the design comment. --dump writes
  * each run's clustering to PREFIX.N.tsv (N counts runs: fixed, shuffled,
  * other shuffled, then the next combination), for errors.py; --shuffles
  * adds the mean over N more shuffled orders, to tell a robust combination
- * from a lucky one.
+ * from a lucky one; --builds clusters each order in N runs (N = the number
+ * of articles: one per run), which must give what one run gives.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -140,6 +141,8 @@ static void dump(const int64_t *pred)
 	fclose(f);
 }
 
+static size_t n_builds = 1; /* --builds: runs the articles are split in */
+
 static int run(const struct chorus_cluster_options *opt, const size_t *order,
 	       double *pw, double *bc)
 {
@@ -163,6 +166,16 @@ static int run(const struct chorus_cluster_options *opt, const size_t *order,
 		struct chorus_article a;
 		int64_t src;
 
+		/* --builds: cluster what is stored so far, as a build would. */
+		if (k && k % ((n_items + n_builds - 1) / n_builds) == 0) {
+			rc = chorus_cluster_run(st, opt, NULL, NULL, NULL);
+			if (!rc)
+				rc = chorus_store_commit(st, NULL);
+			if (!rc)
+				rc = chorus_store_begin(st, NULL);
+			if (rc)
+				break;
+		}
 		chorus_article_init(&a);
 		chorus_buf_printf(&t, "Date: @%zu\n%s%s%s\n\n%s\n", k,
 				  it->url ? "Link: " : "",
@@ -240,7 +253,8 @@ static void one(struct chorus_cluster_options *opt, const size_t *fixed,
 		const size_t *shuffled)
 {
 	double pw1 = 0, bc1 = 0, pw2 = 0, bc2 = 0, pw3 = 0, bc3 = 0;
-	double sum_pw = 0, sum_bc = 0, harness_pw, harness_bc;
+	double sum_pw = 0, sum_bc = 0, harness_pw, harness_bc, third_pw,
+	       third_bc, lo = 1, hi = 0;
 	int k;
 
 	opt->w_terms = 1.0 - opt->w_names - opt->w_head;
@@ -263,12 +277,18 @@ static void one(struct chorus_cluster_options *opt, const size_t *fixed,
 			exit(1);
 		}
 		free(v);
+		if (k == 1 || pw < lo)
+			lo = pw;
+		if (k == 1 || pw > hi)
+			hi = pw;
 		sum_pw += pw;
 		sum_bc += bc;
 	}
 	/* The worse shuffled order is shown, and the harness's apart. */
 	harness_pw = pw2;
 	harness_bc = bc2;
+	third_pw = pw3;
+	third_bc = bc3;
 	if (pw3 < pw2) {
 		pw2 = pw3;
 		bc2 = bc3;
@@ -280,9 +300,22 @@ static void one(struct chorus_cluster_options *opt, const size_t *fixed,
 	       opt->w_head, opt->threshold, opt->merge_threshold, opt->w_year,
 	       opt->w_date, opt->w_lead, opt->min_terms);
 	printf("\tharness shuffle: pw %.4f bc %.4f", harness_pw, harness_bc);
-	if (n_more)
+	printf("\tthird: pw %.4f bc %.4f", third_pw, third_bc);
+	if (n_more) {
+		lo = lo < pw1 ? lo : pw1;
+		lo = lo < harness_pw ? lo : harness_pw;
+		lo = lo < third_pw ? lo : third_pw;
+		hi = hi > pw1 ? hi : pw1;
+		hi = hi > harness_pw ? hi : harness_pw;
+		hi = hi > third_pw ? hi : third_pw;
 		printf("\tmean of %d more: pw %.4f bc %.4f", n_more,
 		       sum_pw / n_more, sum_bc / n_more);
+		printf("\tall %d: mean pw %.4f bc %.4f, pw %.4f-%.4f",
+		       n_more + 3,
+		       (sum_pw + pw1 + harness_pw + third_pw) / (n_more + 3),
+		       (sum_bc + bc1 + harness_bc + third_bc) / (n_more + 3),
+		       lo, hi);
+	}
 	if (spec_now)
 		printf("\t%s", spec_now);
 	printf("\n");
@@ -308,12 +341,36 @@ static int set(struct chorus_cluster_options *o, const char *spec)
 	    {"date", offsetof(struct chorus_cluster_options, w_date)},
 	    {"lead", offsetof(struct chorus_cluster_options, w_lead)},
 	    {"min_terms", offsetof(struct chorus_cluster_options, min_terms)},
+	    {"split", offsetof(struct chorus_cluster_options, split_ratio)},
+	};
+	/* The split step's sizes are counts. */
+	static const struct {
+		const char *key;
+		size_t off;
+	} counts[] = {
+	    {"split_min",
+	     offsetof(struct chorus_cluster_options, split_min_side)},
+	    {"split_max", offsetof(struct chorus_cluster_options, split_max)},
 	};
 	const char *p = spec;
 
 	while (*p) {
 		size_t len = strcspn(p, "="), k;
 
+		for (k = 0; k < sizeof(counts) / sizeof(counts[0]); k++)
+			if (strlen(counts[k].key) == len &&
+			    !strncmp(counts[k].key, p, len) && p[len] == '=') {
+				*(uint32_t *)((char *)o + counts[k].off) =
+				    (uint32_t)strtoul(p + len + 1, NULL, 10);
+				break;
+			}
+		if (k < sizeof(counts) / sizeof(counts[0])) {
+			p += len + 1;
+			p += strcspn(p, ",");
+			if (*p == ',')
+				p++;
+			continue;
+		}
 		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 			if (strlen(keys[k].key) == len &&
 			    !strncmp(keys[k].key, p, len))
@@ -341,14 +398,18 @@ int main(int argc, char **argv)
 			dump_prefix = argv[2];
 		else if (!strcmp(argv[1], "--shuffles"))
 			n_more = (int)strtol(argv[2], NULL, 10);
-		else
+		else if (!strcmp(argv[1], "--builds")) {
+			n_builds = (size_t)strtoul(argv[2], NULL, 10);
+			n_builds = n_builds ? n_builds : 1;
+		} else
 			break;
 		argc -= 2;
 		argv += 2;
 	}
 	if (argc < 2 || load(argv[1]) || !n_items) {
 		fprintf(stderr,
-			"usage: %s [--dump PREFIX] [--shuffles N] DATA_DIR "
+			"usage: %s [--dump PREFIX] [--shuffles N] [--builds N] "
+			"DATA_DIR "
 			"[key=value,...]...\n",
 			argv[0]);
 		return 2;

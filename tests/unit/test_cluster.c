@@ -2,7 +2,7 @@
  * Unit tests for clustering: story ids, assignment of the seeds, an
  * unrelated article founding its own story, the canonical view, feature
  * blobs, dates and lead names, scoring of copies, id stability across runs,
- * merges, overrides and explanations.
+ * merges, overrides, explanations and the split step.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -841,6 +841,263 @@ static void test_cluster_overrides_beat_the_algorithm(void **state)
 	chorus_store_close(st);
 }
 
+/* A synthetic member: terms base..base+7 (equal weights), one date. */
+static void member_features(struct article_features *f, uint32_t base,
+			    uint16_t date)
+{
+	uint32_t i;
+
+	memset(f, 0, sizeof(*f));
+	f->n_terms = 8;
+	for (i = 0; i < 8; i++) {
+		f->terms[i].h = base + i;
+		f->terms[i].w = (float)(1 / sqrt(8.0));
+	}
+	f->n_dates = 1;
+	f->dates[0] = date;
+	f->n_years = 1;
+	f->years[0] = (uint16_t)(date / 16);
+}
+
+/*
+ * The split step's own rules, on members made by hand: members are kept in
+ * (published, key) order whatever order they come in, two groups of three
+ * that share no words and date themselves five years apart split with the
+ * earliest member's group staying, and a story past split_max is no longer
+ * kept.
+ */
+static void test_cluster_split_story_rules(void **state)
+{
+	static const char *const keys[] = {"k4", "k1", "k6", "k3", "k2", "k5"};
+	static const int64_t when[] = {400, 100, 600, 300, 200, 500};
+	struct chorus_cluster_options opt;
+	struct split_story ss, out;
+	struct article_features f;
+	uint8_t side[8];
+	uint32_t i;
+
+	(void)state;
+	chorus_cluster_options_init(&opt);
+	memset(&ss, 0, sizeof(ss));
+	/* k1-k3 one event (December 2008), k4-k6 another (September 2013). */
+	for (i = 0; i < 6; i++) {
+		int other = keys[i][1] >= '4';
+
+		member_features(
+		    &f, other ? 1000 : 2000,
+		    (uint16_t)(other ? 2013 * 16 + 9 : 2008 * 16 + 12));
+		assert_int_equal(split_story_add(&ss, &opt, (int64_t)i + 1,
+						 keys[i], when[i], 0.5, 0, &f),
+				 0);
+	}
+	assert_int_equal(ss.n, 6);
+	for (i = 0; i < 6; i++)
+		assert_true(ss.m[i].published == 100 * ((int64_t)i + 1));
+	assert_int_equal(split_story_first(&ss), 0);
+	assert_string_equal(ss.m[0].key, "k1");
+	/* The same groups dated the same month are one event told twice. */
+	{
+		struct split_story same;
+
+		memset(&same, 0, sizeof(same));
+		for (i = 0; i < 6; i++) {
+			member_features(&f, i < 3 ? 2000 : 1000,
+					(uint16_t)(2008 * 16 + 12));
+			assert_int_equal(split_story_add(&same, &opt, 1,
+							 keys[i], when[i], 0.5,
+							 0, &f),
+					 0);
+		}
+		assert_int_equal(split_story_decide(&same, &opt, side), 0);
+		split_story_release(&same);
+	}
+	assert_int_equal(split_story_decide(&ss, &opt, side), 3);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(side[i], i >= 3);
+	assert_int_equal(split_story_divide(&ss, side, &out), 0);
+	assert_int_equal(ss.n, 3);
+	assert_int_equal(out.n, 3);
+	assert_string_equal(out.m[split_story_first(&out)].key, "k4");
+	split_member_features(&out.m[0], &f);
+	assert_int_equal(f.n_terms, 8);
+	assert_int_equal(f.terms[0].h, 1000);
+	/* Merged back, then grown past split_max: no longer kept. */
+	assert_int_equal(split_story_merge(&ss, &out, &opt), 0);
+	assert_int_equal(ss.n, 6);
+	assert_true(out.off);
+	opt.split_max = 6;
+	member_features(&f, 3000, (uint16_t)(2020 * 16 + 1));
+	assert_int_equal(split_story_add(&ss, &opt, 7, "k7", 700, 0.5, 0, &f),
+			 0);
+	assert_true(ss.off);
+	assert_int_equal(ss.n, 0);
+	assert_int_equal(split_story_decide(&ss, &opt, side), 0);
+	split_story_release(&ss);
+	split_story_release(&out);
+}
+
+/* Two emergency patches of one browser, five years apart (as in ECB+). */
+static const char *const patch_keys[] = {"a1", "a2", "a3", "b1", "b2", "b3"};
+static const char *const patch_titles[] = {
+    "Microsoft rushes out emergency Internet Explorer patch",
+    "Emergency fix for Internet Explorer password flaw",
+    "Internet Explorer patched after attacks on gamers",
+    "Microsoft issues emergency Internet Explorer fix",
+    "Internet Explorer zero-day fixed after Japan attacks",
+    "Emergency Internet Explorer patch for targeted attacks",
+};
+static const char *const patch_texts[] = {
+    "December 17, 2008. Microsoft released an emergency patch for "
+    "Internet Explorer on Wednesday to fix a data binding flaw that "
+    "hackers used to steal passwords from online gamers. The XML bug let "
+    "malicious sites install password stealers on Windows computers.",
+    "December 17, 2008. Microsoft shipped an out of band update for "
+    "Internet Explorer fixing the data binding vulnerability. Criminals "
+    "had exploited the XML flaw on thousands of hacked sites to steal "
+    "gaming passwords from Windows users.",
+    "December 17, 2008. An emergency Internet Explorer update from "
+    "Microsoft closes the data binding hole behind the password stealing "
+    "attacks. Hacked Chinese sites had used the XML flaw to plant "
+    "password stealers aimed at online game players.",
+    "September 17, 2013. Microsoft released an emergency Fix it tool for "
+    "Internet Explorer after targeted attacks in Japan exploited a zero "
+    "day memory corruption flaw. The attackers lured government and "
+    "technology companies to booby trapped websites.",
+    "September 17, 2013. Microsoft warned of a zero day memory "
+    "corruption vulnerability in Internet Explorer used in targeted "
+    "attacks against Japanese organisations, and published a Fix it "
+    "workaround until a full security update ships.",
+    "September 17, 2013. A zero day flaw in Internet Explorer was "
+    "exploited in targeted attacks in Japan, Microsoft said, releasing "
+    "an emergency Fix it that blocks the memory corruption attack on "
+    "government and technology companies.",
+};
+
+/* Join anything: the split step alone keeps the two patches apart. */
+static void patch_options(struct chorus_cluster_options *opt)
+{
+	chorus_cluster_options_init(opt);
+	opt->threshold = 0.01;
+	opt->min_terms = 0.01;
+	opt->w_year = opt->w_date = opt->w_lead = opt->w_time = 0;
+}
+
+static void put_patches(struct chorus_store *st, size_t from, size_t to)
+{
+	size_t i;
+
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	for (i = from; i < to; i++)
+		put(st, patch_keys[i], patch_titles[i], patch_texts[i], NULL,
+		    1000 + 60 * (int64_t)i);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+}
+
+static const char *uuid_of(const struct chorus_corpus *c, int64_t story)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_stories; i++)
+		if (c->stories[i].id == story)
+			return c->stories[i].uuid;
+	return "";
+}
+
+/*
+ * The second patch's first reports join the first patch's story (nothing
+ * keeps them out here); once each side has three reports the story splits:
+ * the founder's side keeps it, the other side gets its own founder's id,
+ * and running again, or one article per run, changes nothing.
+ */
+static void test_cluster_split_two_events(void **state)
+{
+	struct chorus_cluster_options opt;
+	struct chorus_cluster_stats stats;
+	struct chorus_corpus one, many;
+	struct chorus_store *st;
+	char a1[CHORUS_STORY_ID_LEN], b1[CHORUS_STORY_ID_LEN];
+	size_t i;
+
+	(void)state;
+	patch_options(&opt);
+	chorus_story_id("a1", a1);
+	chorus_story_id("b1", b1);
+	/* Without the split step, the six are one story. */
+	opt.split_ratio = 0;
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	put_patches(st, 0, 6);
+	run(st, &opt, &stats);
+	for (i = 1; i < 6; i++)
+		assert_true(story_of(st, patch_keys[i]) == story_of(st, "a1"));
+	chorus_store_close(st);
+	teardown(NULL);
+
+	patch_options(&opt);
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	put_patches(st, 0, 6);
+	run(st, &opt, &stats);
+	assert_int_equal(stats.articles, 6);
+	assert_int_equal(stats.stories_new, 2);
+	assert_true(story_of(st, "a2") == story_of(st, "a1"));
+	assert_true(story_of(st, "a3") == story_of(st, "a1"));
+	assert_true(story_of(st, "b2") == story_of(st, "b1"));
+	assert_true(story_of(st, "b3") == story_of(st, "b1"));
+	assert_true(story_of(st, "b1") != story_of(st, "a1"));
+	assert_int_equal(chorus_store_load(st, &one, NULL), 0);
+	assert_string_equal(uuid_of(&one, story_of(st, "a1")), a1);
+	assert_string_equal(uuid_of(&one, story_of(st, "b1")), b1);
+	/* Nothing new: nothing moves. */
+	run(st, &opt, &stats);
+	assert_int_equal(stats.articles, 0);
+	assert_int_equal(stats.stories_new, 0);
+	chorus_store_close(st);
+	teardown(NULL);
+
+	/* One article per run: the same stories, the same ids. */
+	setup(NULL);
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	for (i = 0; i < 6; i++) {
+		put_patches(st, i, i + 1);
+		run(st, &opt, NULL);
+	}
+	assert_int_equal(chorus_store_load(st, &many, NULL), 0);
+	assert_int_equal(one.n_stories, many.n_stories);
+	for (i = 0; i < one.n_stories; i++)
+		assert_string_equal(one.stories[i].uuid, many.stories[i].uuid);
+	for (i = 0; i < one.n_articles; i++) {
+		assert_string_equal(one.articles[i].a.key,
+				    many.articles[i].a.key);
+		assert_true(one.articles[i].story_id ==
+			    many.articles[i].story_id);
+		assert_true(fabs(one.articles[i].score -
+				 many.articles[i].score) < 1e-9);
+	}
+	chorus_corpus_release(&one);
+	chorus_corpus_release(&many);
+	chorus_store_close(st);
+}
+
+/* A [story] merge override holding a1 and b2 together is never split. */
+static void test_cluster_split_respects_merge_override(void **state)
+{
+	struct chorus_story_override ov = {CHORUS_STORY_MERGE, (char *)"a1",
+					   (char *)"b2"};
+	struct chorus_cluster_options opt;
+	struct chorus_store *st;
+	size_t i;
+
+	(void)state;
+	patch_options(&opt);
+	opt.overrides = &ov;
+	opt.n_overrides = 1;
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	put_patches(st, 0, 6);
+	run(st, &opt, NULL);
+	for (i = 1; i < 6; i++)
+		assert_true(story_of(st, patch_keys[i]) == story_of(st, "a1"));
+	chorus_store_close(st);
+}
+
 static void test_cluster_explain_names_what_drove_the_merge(void **state)
 {
 	struct chorus_store *st;
@@ -902,6 +1159,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_cluster_explain_names_what_drove_the_merge, setup,
 		teardown),
+	    cmocka_unit_test(test_cluster_split_story_rules),
+	    cmocka_unit_test_setup_teardown(test_cluster_split_two_events,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_split_respects_merge_override, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
