@@ -320,16 +320,15 @@ static int render_page(struct render_ctx *ctx, struct template_set *ts,
 		       const char *template, const char *rel, json_t *data,
 		       struct chorus_err *err)
 {
-	struct chorus_buf out = CHORUS_BUF_INIT;
+	struct chorus_buf *out = template_set_scratch(ts);
 	int rc;
 
 	if (!data)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	rc = template_set_render(ts, template, data, &out, err);
+	rc = template_set_render(ts, template, data, out, err);
 	if (!rc)
 		rc =
-		    render_write(ctx, rel, chorus_buf_cstr(&out), out.len, err);
-	chorus_buf_release(&out);
+		    render_write(ctx, rel, chorus_buf_cstr(out), out->len, err);
 	json_decref(data);
 	return rc;
 }

@@ -34,8 +34,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <xxhash.h>
-
 #include "chorus/file.h"
 #include "render_int.h"
 
@@ -48,6 +46,7 @@ struct cached_view {
 	int64_t story_id;
 	uint64_t fp;
 	size_t offset; /* of the view's strings in the file */
+	size_t end;    /* … and where they end */
 };
 
 struct cached_page {
@@ -198,6 +197,7 @@ static int parse(struct render_cache *c)
 			rd_u64(&r); /* the member's article id */
 			skip_list(&r);
 		}
+		v->end = (size_t)(r.p - r.start);
 	}
 	c->n_views = (size_t)n;
 	n = rd_u64(&r);
@@ -259,47 +259,46 @@ void render_cache_free(struct render_cache *c)
 
 /*
  * A list whose strings are borrowed from the cache's buffer (they are
- * NUL-terminated there): only the array of pointers is allocated.
+ * NUL-terminated there); its pointers go to *slots, which moves past them.
  */
-static int read_list(struct reader *r, struct chorus_strlist *l)
+static void read_list(struct reader *r, struct chorus_strlist *l, char ***slots)
 {
 	uint64_t n = rd_u64(r), i;
 
 	if (r->bad || n > (uint64_t)(r->end - r->p))
-		return 0;
-	l->v = malloc((size_t)(n + 1) * sizeof(*l->v));
-	if (!l->v)
-		return CHORUS_ENOMEM;
+		return;
+	l->v = *slots;
 	l->cap = (size_t)n + 1;
+	*slots += n + 1;
 	for (i = 0; i < n && !r->bad; i++) {
 		char *s = (char *)rd_str(r, NULL);
 
 		if (s)
 			l->v[l->n++] = s;
 	}
-	return 0;
 }
 
-static void drop_list(struct chorus_strlist *l)
+/* The strings of a list, skipped; how many there are (0 if bad). */
+static uint64_t count_list(struct reader *r)
 {
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	uint64_t n = rd_u64(r), i;
+
+	if (r->bad || n > (uint64_t)(r->end - r->p))
+		return 0;
+	for (i = 0; i < n && !r->bad; i++)
+		rd_str(r, NULL);
+	return r->bad ? 0 : n;
 }
 
 void render_view_release(struct render_story *rs)
 {
 	struct chorus_story_view *v = &rs->view;
-	size_t i;
 
 	if (!rs->borrowed) {
 		chorus_story_view_release(v);
 		return;
 	}
-	for (i = 0; i < v->n_members; i++)
-		drop_list(&v->members[i].only);
-	drop_list(&v->summary);
-	drop_list(&v->names);
-	free(v->members);
+	free(v->members); /* and the lists' pointers after them */
 	memset(v, 0, sizeof(*v));
 	rs->borrowed = 0;
 }
@@ -310,12 +309,12 @@ int render_cache_restore(const struct render_cache *c, int64_t story_id,
 			 struct render_story *rs, int *hit)
 {
 	struct chorus_story_view *v = &rs->view;
-	struct cached_view key = {story_id, 0, 0};
+	struct cached_view key = {story_id, 0, 0, 0};
 	const struct cached_view *cv;
-	struct reader r;
-	uint64_t n;
+	struct reader r, scan;
+	uint64_t n, n_slots;
 	size_t i, j;
-	int rc = 0;
+	char **slots;
 
 	*hit = 0;
 	memset(v, 0, sizeof(*v));
@@ -331,18 +330,36 @@ int render_cache_restore(const struct render_cache *c, int64_t story_id,
 	n = rd_u64(&r);
 	if (r.bad || n == 0 || n > sub->n_articles)
 		return 0;
-	v->members = calloc((size_t)n, sizeof(*v->members));
+	/*
+	 * One allocation per view: the members, then the pointers of all its
+	 * lists (counted first, a list and its end slot each), so a render
+	 * of a large site does not make and free a few hundred thousand.
+	 */
+	scan = r;
+	rd_u64(&scan);
+	rd_u64(&scan);
+	rd_u64(&scan);
+	rd_str(&scan, NULL);
+	n_slots = count_list(&scan) + count_list(&scan) + 2;
+	for (i = 0; i < n && !scan.bad; i++) {
+		rd_u64(&scan);
+		n_slots += count_list(&scan) + 1;
+	}
+	if (scan.bad || n_slots > c->file.len)
+		return 0;
+	v->members = calloc(1, (size_t)n * sizeof(*v->members) +
+				   (size_t)n_slots * sizeof(char *));
 	if (!v->members)
 		return CHORUS_ENOMEM;
+	slots = (char **)(void *)(v->members + n);
 	v->first = (int64_t)rd_u64(&r);
 	v->last = (int64_t)rd_u64(&r);
 	v->n_sources = (size_t)rd_u64(&r);
 	v->headline = (char *)rd_str(&r, NULL);
-	rc = read_list(&r, &v->summary);
-	if (!rc)
-		rc = read_list(&r, &v->names);
+	read_list(&r, &v->summary, &slots);
+	read_list(&r, &v->names, &slots);
 	/* The members as they were chosen, by article id. */
-	for (i = 0; !rc && !r.bad && i < n; i++) {
+	for (i = 0; !r.bad && i < n; i++) {
 		int64_t id = (int64_t)rd_u64(&r);
 		struct chorus_story_member *m = &v->members[v->n_members++];
 
@@ -356,22 +373,20 @@ int render_cache_restore(const struct render_cache *c, int64_t story_id,
 		m->article = &sub->articles[j];
 		m->source = render_find_source(sources, sub->n_sources,
 					       m->article->source_id);
-		rc = read_list(&r, &m->only);
+		read_list(&r, &m->only, &slots);
 	}
-	if (!rc && !r.bad) {
+	if (!r.bad) {
 		v->story = NULL; /* set by the caller */
 		rs->borrowed = 1;
+		rs->cached_from = cv->offset;
+		rs->cached_to = cv->end;
 		*hit = 1;
 		return 0;
 	}
 	/* Undo what was filled in; the caller computes the view instead. */
-	for (i = 0; i < v->n_members; i++)
-		drop_list(&v->members[i].only);
-	drop_list(&v->summary);
-	drop_list(&v->names);
 	free(v->members);
 	memset(v, 0, sizeof(*v));
-	return rc;
+	return 0;
 }
 
 /* Pages rendered on several threads share ctx's bookkeeping: one lock. */
@@ -534,6 +549,18 @@ int render_cache_save(struct render_ctx *ctx, const char *path,
 		rc = wr_u64(&b, (uint64_t)v->story->id);
 		if (!rc)
 			rc = wr_u64(&b, rs->fp);
+		/*
+		 * A view from the cache is written as it was read: the same
+		 * bytes, one copy instead of a write per field (a render of
+		 * a few new articles keeps all the other views).
+		 */
+		if (!rc && rs->borrowed && rs->cached_to > rs->cached_from &&
+		    rs->cached_to <= ctx->cache->file.len) {
+			rc = chorus_buf_add(
+			    &b, ctx->cache->file.data + rs->cached_from,
+			    rs->cached_to - rs->cached_from);
+			continue;
+		}
 		if (!rc)
 			rc = wr_u64(&b, v->n_members);
 		if (!rc)
@@ -625,11 +652,9 @@ static void h_i64(XXH64_state_t *h, int64_t v)
 uint64_t render_hash_article(const struct chorus_stored_article *m)
 {
 	const struct chorus_article *a = &m->a;
-	XXH64_state_t *h = XXH64_createState();
+	XXH64_state_t state, *h = &state;
 	uint64_t out;
 
-	if (!h)
-		return 0;
 	XXH64_reset(h, 0);
 	h_str(h, "article " CHORUS_VERSION);
 	h_i64(h, m->id);
@@ -639,60 +664,62 @@ uint64_t render_hash_article(const struct chorus_stored_article *m)
 	h_i64(h, a->date_known);
 	h_str(h, a->key);
 	h_str(h, a->source);
-	h_str(h, a->title);
-	h_str(h, a->subtitle);
-	h_str(h, a->link);
-	h_str(h, a->author);
-	h_str(h, a->language);
-	h_str(h, a->summary);
-	h_str(h, a->text);
+	if (m->hash) {
+		/*
+		 * The store's hash covers the rest (title to text), and is
+		 * kept with the row: a render with nothing new reads none of
+		 * the 140,000 texts of a large site. date_known and the
+		 * outlet's name are not in it, and are hashed above.
+		 */
+		h_str(h, "stored");
+		h_i64(h, m->hash);
+	} else {
+		h_str(h, a->title);
+		h_str(h, a->subtitle);
+		h_str(h, a->link);
+		h_str(h, a->author);
+		h_str(h, a->language);
+		h_str(h, a->summary);
+		h_str(h, a->text);
+	}
 	out = XXH64_digest(h);
-	XXH64_freeState(h);
 	return out ? out : 1; /* 0 means "no fingerprint" */
 }
 
 uint64_t render_hash_story(const uint64_t *article_hashes, size_t n)
 {
-	XXH64_state_t *h = XXH64_createState();
+	XXH64_state_t state, *h = &state;
 	uint64_t out;
 	size_t i;
 
-	if (!h)
-		return 0;
 	XXH64_reset(h, 0);
 	h_str(h, "view " CHORUS_VERSION);
 	for (i = 0; i < n; i++)
 		h_i64(h, (int64_t)article_hashes[i]);
 	out = XXH64_digest(h);
-	XXH64_freeState(h);
 	return out ? out : 1; /* 0 means "no fingerprint" */
 }
 
 int render_hasher_init(struct render_hasher *rh, uint64_t seed)
 {
-	rh->state = XXH64_createState();
-	if (!rh->state)
-		return CHORUS_ENOMEM;
-	XXH64_reset(rh->state, seed);
+	XXH64_reset(&rh->state, seed);
 	return 0;
 }
 
 void render_hasher_str(struct render_hasher *rh, const char *s)
 {
-	h_str(rh->state, s);
+	h_str(&rh->state, s);
 }
 
 void render_hasher_i64(struct render_hasher *rh, int64_t v)
 {
-	h_i64(rh->state, v);
+	h_i64(&rh->state, v);
 }
 
 uint64_t render_hasher_done(struct render_hasher *rh)
 {
-	uint64_t out = XXH64_digest(rh->state);
+	uint64_t out = XXH64_digest(&rh->state);
 
-	XXH64_freeState(rh->state);
-	rh->state = NULL;
 	return out ? out : 1;
 }
 

@@ -9,6 +9,9 @@
 #include <stdint.h>
 
 #include <jansson.h>
+/* The layout of XXH64_state_t, for struct render_hasher. */
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
 
 #include "chorus/buf.h"
 #include "chorus/cluster.h"
@@ -21,6 +24,8 @@ struct render_story {
 	uint64_t fp;   /* fingerprint of the members (render_hash_story) */
 	uint64_t hash; /* of all a page shows of the story (render.c) */
 	int borrowed;  /* the view's strings are the render cache's */
+	/* When borrowed: the view's record in the cache file (after its fp). */
+	size_t cached_from, cached_to;
 };
 
 /* A file staged by render_write(), renamed into place by render_flush(). */
@@ -144,9 +149,9 @@ uint64_t render_hash_article(const struct chorus_stored_article *m);
 /* The fingerprint of a story's members from their hashes, in order. */
 uint64_t render_hash_story(const uint64_t *article_hashes, size_t n);
 
-/* A running hash of page inputs. */
+/* A running hash of page inputs, kept in place (no allocation per page). */
 struct render_hasher {
-	void *state;
+	XXH64_state_t state;
 };
 int render_hasher_init(struct render_hasher *rh, uint64_t seed);
 void render_hasher_str(struct render_hasher *rh, const char *s);

@@ -692,6 +692,7 @@ static int fill_article(sqlite3_stmt *q, struct load_ctx *ctx)
 	s->a.updated = sqlite3_column_int64(q, 13);
 	s->a.date_known = sqlite3_column_int(q, 14);
 	s->a.source = col_dup(q, 15, &oom);
+	s->hash = sqlite3_column_int64(q, 16);
 	return oom ? CHORUS_ENOMEM : 0;
 }
 
@@ -725,7 +726,7 @@ static int load_articles(struct chorus_store *st, struct chorus_corpus *c,
 			 "SELECT id, source_id, story_id, score, key, title,"
 			 " subtitle, link, author, language, summary, text,"
 			 " published, updated, date_known, (SELECT name FROM"
-			 " sources WHERE sources.id = source_id)"
+			 " sources WHERE sources.id = source_id), hash"
 			 " FROM articles ORDER BY published, key",
 			 fill_article, &ctx, err);
 }

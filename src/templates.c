@@ -25,6 +25,7 @@ struct template_set {
 	char *site_dir;
 	struct loaded *files;
 	struct chorus_err last_err; /* a loader cannot return errors */
+	struct chorus_buf scratch;  /* template_set_scratch() */
 };
 
 int template_set_new(struct template_set **out, const char *site_dir,
@@ -57,7 +58,14 @@ void template_set_free(struct template_set *ts)
 		free(l);
 	}
 	free(ts->site_dir);
+	chorus_buf_release(&ts->scratch);
 	free(ts);
+}
+
+struct chorus_buf *template_set_scratch(struct template_set *ts)
+{
+	chorus_buf_reset(&ts->scratch);
+	return &ts->scratch;
 }
 
 static struct loaded *find_or_load(struct template_set *ts, const char *name,

@@ -44,4 +44,12 @@ const char *template_set_source(struct template_set *ts, const char *name,
 int template_set_render(struct template_set *ts, const char *name, json_t *data,
 			struct chorus_buf *out, struct chorus_err *err);
 
+/*
+ * An empty buffer owned by the set, for a page rendered with it: one
+ * thread renders tens of thousands of pages through a set, and one buffer
+ * that keeps its memory spares a page the reallocations of growing its
+ * own. Valid until the next call or template_set_free().
+ */
+struct chorus_buf *template_set_scratch(struct template_set *ts);
+
 #endif

@@ -38,6 +38,13 @@ struct chorus_stored_article {
 	int64_t story_id; /* 0 while unassigned */
 	double score;	  /* how strongly it joined its story */
 	struct chorus_article a;
+	/*
+	 * chorus_store_load(): the stored hash of what a reader could see of
+	 * the article (title, subtitle, link, author, language, summary,
+	 * text, dates, outlet), kept when it is stored, so that a render can
+	 * tell a changed article without reading its text; 0 when unknown.
+	 */
+	int64_t hash;
 };
 
 /* A story: a group of articles with a stable identity. */
