@@ -43,7 +43,6 @@ enum cached_stmt {
 	STMT_SLUG_STORIES,
 	STMT_STORY_NEW,
 	STMT_FEATURES_PUT,
-	STMT_PENDING_ROW,
 	STMT_ARTICLE_HASH,
 	STMT_ARTICLE_INSERT,
 	STMT_ARTICLE_UPDATE,
@@ -1085,38 +1084,6 @@ void chorus_store_reader_free(struct chorus_store_reader *r)
 		return;
 	sqlite3_finalize(r->q);
 	free(r);
-}
-
-int chorus_store_scan_pending(struct chorus_store *st,
-			      int (*fn)(void *ctx,
-					const struct chorus_store_row *row),
-			      void *ctx, struct chorus_err *err)
-{
-	int64_t *ids = NULL;
-	size_t n = 0, i;
-	sqlite3_stmt *q = NULL;
-	int rc;
-
-	/* Ids first: fn writes assignments, which must not move the scan. */
-	rc = chorus_store_pending_ids(st, &ids, &n, err);
-	for (i = 0; i < n && !rc; i++) {
-		struct chorus_store_row row;
-
-		rc = cached(st, STMT_PENDING_ROW, pending_row_sql, &q, err);
-		if (rc)
-			break;
-		sqlite3_bind_int64(q, 1, ids[i]);
-		rc = sqlite3_step(q);
-		if (rc != SQLITE_ROW) {
-			rc = rc == SQLITE_DONE ? 0 : db_fail(st, err, "read");
-			continue;
-		}
-		read_row(q, &row);
-		rc = fn(ctx, &row);
-		sqlite3_reset(q);
-	}
-	free(ids);
-	return rc;
 }
 
 int chorus_store_scan_live(struct chorus_store *st, int64_t since,

@@ -292,17 +292,6 @@ struct chorus_store_row {
 	int64_t hash;	   /* the article's hash now */
 };
 
-/*
- * Call fn for each unassigned article in (published, key) order; a
- * non-zero return from fn stops the scan and is returned. fn may write
- * to the store (the rows are read one by one by id). The rows carry no
- * features (an article's are stored when it is assigned).
- */
-int chorus_store_scan_pending(struct chorus_store *st,
-			      int (*fn)(void *ctx,
-					const struct chorus_store_row *row),
-			      void *ctx, struct chorus_err *err);
-
 /* The ids of the unassigned articles in (published, key) order (caller
  * frees *ids), for reading them with a chorus_store_reader. */
 int chorus_store_pending_ids(struct chorus_store *st, int64_t **ids, size_t *n,
@@ -320,8 +309,9 @@ int chorus_store_reader_new(struct chorus_store *st,
 			    struct chorus_store_reader **out,
 			    struct chorus_err *err);
 /*
- * Call fn with the unassigned article id (as chorus_store_scan_pending()
- * would; strings valid during the call) and return what it returns;
+ * Call fn with the unassigned article id (the row carries no features:
+ * an article's are stored when it is assigned; strings valid during the
+ * call) and return what it returns;
  * CHORUS_ENOTFOUND when there is no such article, CHORUS_EDB when SQLite
  * failed (no message: it could belong to the other thread).
  */
