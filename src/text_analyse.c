@@ -19,6 +19,9 @@
 #include <string.h>
 
 #include <utf8proc.h>
+/* xxhash inlined: a word's hash is a few instructions for a short word,
+ * less than the call into the shared library costs. Same hashes. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "chorus/text.h"
@@ -143,66 +146,128 @@ static int ascii_word(unsigned char c)
 	       (c >= '0' && c <= '9');
 }
 
+/* What a byte is to the word scanner: ASCII classes, or a lead byte. */
+enum byte_class { B_OTHER, B_WORD, B_END, B_HIGH };
+
+#define W_ B_WORD
+#define E_ B_END
+#define H_ B_HIGH
+static const uint8_t byte_class[256] = {
+    0,	0,  0,	0,  0,	0,  0,	0,  0,	0,  E_, 0,  0,	0,  0,	0,  /* 0x00 */
+    0,	0,  0,	0,  0,	0,  0,	0,  0,	0,  0,	0,  0,	0,  0,	0,  /* 0x10 */
+    0,	E_, 0,	0,  0,	0,  0,	0,  0,	0,  0,	0,  0,	0,  E_, 0,  /* 0x20 */
+    W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, E_, E_, 0,	0,  0,	E_, /* 0x30 */
+    0,	W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, /* 0x40 */
+    W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, 0,  0,	0,  0,	0,  /* 0x50 */
+    0,	W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, /* 0x60 */
+    W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, 0,  0,	0,  0,	0,  /* 0x70 */
+    H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+    H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+    H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+    H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+    H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+    H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+    H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+};
+#undef W_
+#undef E_
+#undef H_
+
+/* Code points U+0080-U+07FF (two UTF-8 bytes: accented Latin, Greek,
+ * Cyrillic, Hebrew, Arabic) that make words, one bit each. */
+#define WORD2_BITS 0x800
+
 /*
- * The next word of p[*i..len): sets *start and *wlen and returns 1, or 0
- * at the end. *boundary receives 1 when a sentence (or line) ended
- * between the previous word and this one, and *gap the bytes between.
+ * Does the non-ASCII character at p[i] make a word? Returns its length in
+ * bytes, or -1 where the bytes are no valid UTF-8 (as utf8proc_iterate()
+ * decides). word2 (may be NULL) answers for two-byte characters without
+ * asking utf8proc.
  */
-static int next_word(const uint8_t *p, size_t len, size_t *i, size_t *start,
-		     size_t *wlen, int *boundary)
+static int high_char(const uint8_t *p, size_t len, size_t i,
+		     const uint8_t *word2, int *is_word)
 {
 	utf8proc_int32_t cp;
 	utf8proc_ssize_t n;
 
-	*boundary = 0;
-	while (*i < len) {
-		if (p[*i] < 0x80) {
-			uint8_t c = p[*i];
+	if (word2 && p[i] >= 0xC2 && p[i] <= 0xDF && i + 1 < len &&
+	    (p[i + 1] & 0xC0) == 0x80) {
+		unsigned v = ((unsigned)(p[i] & 0x1F) << 6) | (p[i + 1] & 0x3F);
 
-			if (ascii_word(c))
-				break;
-			if (c == '.' || c == '!' || c == '?' || c == '\n' ||
-			    c == ':' || c == ';')
-				*boundary = 1;
-			(*i)++;
+		*is_word = (word2[v >> 3] >> (v & 7)) & 1;
+		return 2;
+	}
+	n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+	if (n < 0)
+		return -1;
+	*is_word = text_is_word_cp(cp);
+	return (int)n;
+}
+
+/*
+ * The next word of p[*io..len): sets *start and *wlen and returns 1, or 0
+ * at the end. *boundary receives 1 when a sentence (or line) ended
+ * between the previous word and this one. word2: see high_char().
+ */
+static int next_word(const uint8_t *p, size_t len, size_t *io, size_t *start,
+		     size_t *wlen, int *boundary, const uint8_t *word2)
+{
+	size_t i = *io;
+	int b = 0, n, w;
+
+	for (;;) {
+		uint8_t cls;
+
+		if (i >= len) {
+			*io = i;
+			*boundary = b;
+			return 0;
+		}
+		cls = byte_class[p[i]];
+		if (cls == B_WORD)
+			break;
+		if (cls != B_HIGH) {
+			b |= cls == B_END;
+			i++;
 			continue;
 		}
-		n = utf8proc_iterate(p + *i, (utf8proc_ssize_t)(len - *i), &cp);
+		n = high_char(p, len, i, word2, &w);
 		if (n < 0) {
-			(*i)++;
+			i++;
 			continue;
 		}
-		if (text_is_word_cp(cp))
+		if (w)
 			break;
-		*i += (size_t)n;
+		i += (size_t)n;
 	}
-	if (*i >= len)
-		return 0;
-	*start = *i;
-	while (*i < len) {
-		if (p[*i] < 0x80) {
-			if (!ascii_word(p[*i]))
-				break;
-			(*i)++;
-			continue;
-		}
-		n = utf8proc_iterate(p + *i, (utf8proc_ssize_t)(len - *i), &cp);
-		if (n < 0 || !text_is_word_cp(cp))
-			break;
-		*i += (size_t)n;
-	}
-	*wlen = *i - *start;
-	/* A possessive 's is not part of the word: "Trump's" is "Trump". */
-	if (*i + 1 < len && (p[*i] == '\'' || p[*i] == 0xE2)) {
-		size_t j = *i + (p[*i] == '\'' ? 1 : 3);
+	*boundary = b;
+	*start = i;
+	while (i < len) {
+		uint8_t cls = byte_class[p[i]];
 
-		if (p[*i] == 0xE2 &&
-		    !(*i + 2 < len && p[*i + 1] == 0x80 && p[*i + 2] == 0x99))
+		if (cls == B_WORD) {
+			i++;
+			continue;
+		}
+		if (cls != B_HIGH)
+			break;
+		n = high_char(p, len, i, word2, &w);
+		if (n < 0 || !w)
+			break;
+		i += (size_t)n;
+	}
+	*wlen = i - *start;
+	*io = i;
+	/* A possessive 's is not part of the word: "Trump's" is "Trump". */
+	if (i + 1 < len && (p[i] == '\'' || p[i] == 0xE2)) {
+		size_t j = i + (p[i] == '\'' ? 1 : 3);
+
+		if (p[i] == 0xE2 &&
+		    !(i + 2 < len && p[i + 1] == 0x80 && p[i + 2] == 0x99))
 			return 1;
 		if (j < len && (p[j] == 's' || p[j] == 'S') &&
 		    (j + 1 >= len ||
 		     (p[j + 1] < 0x80 && !ascii_word(p[j + 1]))))
-			*i = j + 1;
+			*io = j + 1;
 	}
 	return 1;
 }
@@ -309,7 +374,7 @@ const char *chorus_text_detect_language(const char *text)
 	size_t best = 0;
 
 	while (words < DETECT_WORDS &&
-	       next_word(p, len, &i, &start, &wlen, &boundary)) {
+	       next_word(p, len, &i, &start, &wlen, &boundary, NULL)) {
 		words++;
 		if (wlen > 12 || fold_word(text + start, wlen, &f))
 			continue;
@@ -343,11 +408,26 @@ struct word_info {
 	uint64_t name; /* its name key's hash */
 	uint8_t capital;
 	uint8_t stop;
-	uint16_t langs; /* detection namespace only: lists holding the word */
+	uint8_t has_langs; /* langs worked out (English entries only) */
+	uint16_t langs;	   /* the detection lists holding the word */
 };
 
-/* At most this many cached words (40 bytes each): beyond, no caching. */
+/* At most this many cached words (32 bytes each): beyond, no caching. */
 #define CACHE_MAX ((size_t)1 << 22)
+
+/*
+ * Words are read a batch at a time: the batch's cache slots are all
+ * asked of memory before the first is looked at, so in a big vocabulary
+ * their misses overlap instead of following one another.
+ */
+#define BATCH 32
+
+/* A word found in the text, and its cache key. */
+struct token {
+	size_t start, len;
+	uint64_t key;
+	int boundary;
+};
 
 struct chorus_text_analyser {
 	struct chorus_stemmer *stemmers[N_LANG];
@@ -355,6 +435,11 @@ struct chorus_text_analyser {
 	size_t cap, n; /* cap a power of two */
 	struct chorus_buf fold, key;
 	uint64_t mh_a[CHORUS_MINHASH_K], mh_b[CHORUS_MINHASH_K];
+	uint8_t word2[WORD2_BITS / 8]; /* see high_char() */
+	/* The body's first words, read (and looked up in English) to detect
+	 * its language, kept for its analysis. */
+	struct token det[DETECT_WORDS];
+	struct word_info det_wi[DETECT_WORDS];
 };
 
 static uint64_t splitmix64(uint64_t *x)
@@ -387,6 +472,9 @@ int chorus_text_analyser_new(struct chorus_text_analyser **out)
 		an->mh_a[k] = splitmix64(&seed) | 1;
 		an->mh_b[k] = splitmix64(&seed);
 	}
+	for (k = 0x80; k < WORD2_BITS; k++)
+		if (text_is_word_cp((utf8proc_int32_t)k))
+			an->word2[k >> 3] |= (uint8_t)(1u << (k & 7));
 	*out = an;
 	return 0;
 }
@@ -428,9 +516,23 @@ static int cache_grow(struct chorus_text_analyser *an)
 	return 0;
 }
 
-/* Fold, stop-check, stem and name-key one word into *wi. */
+/* The detection lists holding word w (its folding in an->fold). */
+static uint16_t word_langs(const struct chorus_text_analyser *an, size_t len)
+{
+	uint16_t m = 0;
+	size_t l;
+
+	for (l = 0; len <= 12 && l < N_OF(langs); l++)
+		if (in_list(&langs[l], an->fold.data, an->fold.len))
+			m |= (uint16_t)(1u << l);
+	return m;
+}
+
+/* Fold, stop-check, stem and name-key one word into *wi; with want_langs
+ * (English only), also the detection lists holding it. */
 static int compute_word(struct chorus_text_analyser *an, size_t li,
-			const char *w, size_t len, struct word_info *wi)
+			const char *w, size_t len, int want_langs,
+			struct word_info *wi)
 {
 	utf8proc_int32_t cp = 0;
 	const char *stem;
@@ -443,18 +545,8 @@ static int compute_word(struct chorus_text_analyser *an, size_t li,
 	rc = fold_word(w, len, &an->fold);
 	if (rc)
 		return rc;
-	wi->langs = 0;
-	/* The detection namespace: only which lists hold the word. */
-	if (li == N_LANG) {
-		size_t l;
-
-		for (l = 0; len <= 12 && l < N_OF(langs); l++)
-			if (in_list(&langs[l], an->fold.data, an->fold.len))
-				wi->langs |= (uint16_t)(1u << l);
-		wi->stop = 1;
-		wi->term = wi->name = 0;
-		return 0;
-	}
+	wi->has_langs = (uint8_t)want_langs;
+	wi->langs = want_langs ? word_langs(an, len) : 0;
 	wi->stop = (uint8_t)is_stop(li, an->fold.data, an->fold.len);
 	wi->term = 0;
 	if (!wi->stop) {
@@ -489,24 +581,33 @@ static uint64_t word_key(size_t li, const char *w, size_t len)
 	return key ? key : 1;
 }
 
-/* What word w (cache key key) gives, from the cache or worked out. */
+/*
+ * What word w (cache key key, in language li) gives, from the cache or
+ * worked out; with want_langs, with its detection lists too.
+ */
 static int word_lookup_key(struct chorus_text_analyser *an, size_t li,
 			   const char *w, size_t len, uint64_t key,
-			   struct word_info *out)
+			   int want_langs, struct word_info *out)
 {
-	size_t s;
+	size_t mask = an->cap - 1, s = (size_t)key & mask;
 	int rc;
 
-	s = (size_t)key & (an->cap - 1);
 	while (an->cache[s].key) {
 		if (an->cache[s].key == key) {
+			if (want_langs && !an->cache[s].has_langs) {
+				rc = fold_word(w, len, &an->fold);
+				if (rc)
+					return rc;
+				an->cache[s].langs = word_langs(an, len);
+				an->cache[s].has_langs = 1;
+			}
 			*out = an->cache[s];
 			return 0;
 		}
-		s = (s + 1) & (an->cap - 1);
+		s = (s + 1) & mask;
 	}
 	out->key = key;
-	rc = compute_word(an, li, w, len, out);
+	rc = compute_word(an, li, w, len, want_langs, out);
 	if (rc || an->n >= CACHE_MAX)
 		return rc;
 	if ((an->n + 1) * 2 > an->cap) {
@@ -521,10 +622,25 @@ static int word_lookup_key(struct chorus_text_analyser *an, size_t li,
 	return 0;
 }
 
-static int word_lookup(struct chorus_text_analyser *an, size_t li,
-		       const char *w, size_t len, struct word_info *out)
+/*
+ * Up to max words of p[*i..len) into t, their cache keys in language li,
+ * and their cache slots fetched. Returns how many.
+ */
+static size_t read_words(const struct chorus_text_analyser *an, size_t li,
+			 const uint8_t *p, size_t len, size_t *i,
+			 struct token *t, size_t max)
 {
-	return word_lookup_key(an, li, w, len, word_key(li, w, len), out);
+	size_t k;
+
+	for (k = 0; k < max; k++) {
+		if (!next_word(p, len, i, &t[k].start, &t[k].len,
+			       &t[k].boundary, an->word2))
+			break;
+		t[k].key = word_key(li, (const char *)p + t[k].start, t[k].len);
+		__builtin_prefetch(
+		    &an->cache[(size_t)t[k].key & (an->cap - 1)]);
+	}
+	return k;
 }
 
 static int push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
@@ -808,72 +924,89 @@ static void keep_years(const struct year_counts *y,
 	}
 }
 
-static int analyse_text(struct chorus_text_analyser *an, size_t li,
-			const char *text, int is_head,
-			struct chorus_text_analysis *out, uint64_t *acc,
-			struct year_counts *years, struct date_counts *dates)
+/* What one text (title or body) is being read into. */
+struct reading {
+	const char *text;
+	size_t len;
+	int is_head;
+	int sentence_start;
+	struct run r;
+	struct chorus_text_analysis *out;
+	uint64_t acc;
+	struct year_counts years;
+	struct date_counts dates;
+};
+
+/* Take one word of the text, and what the cache says of it. */
+static int take_word(struct reading *rd, const struct token *t,
+		     const struct word_info *wi)
 {
-	const uint8_t *p = (const uint8_t *)text;
-	size_t len = strlen(text), i = 0, start = 0, wlen = 0;
-	struct run r = {{0}, 0, 0, 0};
-	int boundary = 0, sentence_start = 1, rc = 0, have;
-	uint64_t key = 0;
+	struct chorus_text_analysis *out = rd->out;
+	struct run *r = &rd->r;
+	int rc = 0;
 
-	have = next_word(p, len, &i, &start, &wlen, &boundary);
-	if (have)
-		key = word_key(li, text + start, wlen);
-	while (!rc && have) {
-		struct word_info wi;
-		size_t next_start = 0, next_wlen = 0;
-		int next_boundary = 0;
-		uint64_t next_key = 0;
-		int next = next_word(p, len, &i, &next_start, &next_wlen,
-				     &next_boundary);
-
-		/* The next word's cache slot is asked for now: in a big
-		 * vocabulary it is a miss, and this word's work hides it. */
-		if (next) {
-			next_key = word_key(li, text + next_start, next_wlen);
-			__builtin_prefetch(
-			    &an->cache[(size_t)next_key & (an->cap - 1)]);
-		}
-		sentence_start |= boundary;
-		rc = word_lookup_key(an, li, text + start, wlen, key, &wi);
-		if (rc)
-			break;
-		*acc = (*acc ^ wi.key) * 0x100000001b3ULL;
-		if (wlen == 4) {
-			note_year(text + start, years);
-			if (is_digit(text[start]))
-				note_date(text, len, start, dates);
-		}
-		if (wi.term) {
-			rc = push(&out->terms, &out->n_terms, &out->cap_terms,
-				  wi.term);
-			if (!rc && is_head)
-				rc = push(&out->head, &out->n_head,
-					  &out->cap_head, wi.term);
-		}
-		if (!rc && r.n &&
-		    (!wi.capital || !joined(text, r.last_end, start)))
-			rc = flush_run(&r, out);
-		/* "The", "In" open sentences, not names. */
-		if (!rc && wi.capital && (r.n || !wi.stop) &&
-		    r.n < N_OF(r.keys)) {
-			if (!r.n)
-				r.at_sentence_start = sentence_start;
-			r.keys[r.n++] = wi.name;
-			r.last_end = start + wlen;
-		}
-		sentence_start = 0;
-		have = next;
-		start = next_start;
-		wlen = next_wlen;
-		boundary = next_boundary;
-		key = next_key;
+	rd->sentence_start |= t->boundary;
+	rd->acc = (rd->acc ^ wi->key) * 0x100000001b3ULL;
+	if (t->len == 4) {
+		note_year(rd->text + t->start, &rd->years);
+		if (is_digit(rd->text[t->start]))
+			note_date(rd->text, rd->len, t->start, &rd->dates);
 	}
+	if (wi->term) {
+		rc =
+		    push(&out->terms, &out->n_terms, &out->cap_terms, wi->term);
+		if (!rc && rd->is_head)
+			rc = push(&out->head, &out->n_head, &out->cap_head,
+				  wi->term);
+	}
+	if (!rc && r->n &&
+	    (!wi->capital || !joined(rd->text, r->last_end, t->start)))
+		rc = flush_run(r, out);
+	/* "The", "In" open sentences, not names. */
+	if (!rc && wi->capital && (r->n || !wi->stop) && r->n < N_OF(r->keys)) {
+		if (!r->n)
+			r->at_sentence_start = rd->sentence_start;
+		r->keys[r->n++] = wi->name;
+		r->last_end = t->start + t->len;
+	}
+	rd->sentence_start = 0;
+	return rc;
+}
+
+/* Start reading text (title when is_head) into rd->out. */
+static void reading_start(struct reading *rd, const char *text, int is_head)
+{
+	rd->text = text;
+	rd->len = strlen(text);
+	rd->is_head = is_head;
+	rd->sentence_start = 1;
+	rd->r.n = 0;
+	rd->r.at_sentence_start = 0;
+	rd->r.last_end = 0;
+}
+
+/* Read the words of rd's text from byte *i on, a batch at a time. */
+static int read_rest(struct chorus_text_analyser *an, size_t li,
+		     struct reading *rd, size_t i)
+{
+	const uint8_t *p = (const uint8_t *)rd->text;
+	struct token t[BATCH];
+	size_t n, k;
+	int rc = 0;
+
+	do {
+		n = read_words(an, li, p, rd->len, &i, t, BATCH);
+		for (k = 0; k < n && !rc; k++) {
+			struct word_info wi;
+
+			rc = word_lookup_key(an, li, rd->text + t[k].start,
+					     t[k].len, t[k].key, 0, &wi);
+			if (!rc)
+				rc = take_word(rd, &t[k], &wi);
+		}
+	} while (!rc && n == BATCH);
 	if (!rc)
-		rc = flush_run(&r, out);
+		rc = flush_run(&rd->r, rd->out);
 	return rc;
 }
 
@@ -900,28 +1033,36 @@ static void fingerprint(const struct chorus_text_analyser *an,
 	}
 }
 
-/* chorus_text_detect_language() through the word cache. */
-static int detect_cached(struct chorus_text_analyser *an, const char *text,
-			 int *li)
+/*
+ * chorus_text_detect_language() through the word cache, on the first
+ * words of body: they are looked up as English words (the language most
+ * texts turn out to be in), their entries telling the lists holding them
+ * too, and are kept in an->det for the body's analysis. Sets *li, *n_det
+ * and *resume (where reading the body goes on after them).
+ */
+static int detect_cached(struct chorus_text_analyser *an, const char *body,
+			 int *li, size_t *n_det, size_t *resume)
 {
-	const uint8_t *p = (const uint8_t *)text;
-	size_t len = strlen(text), i = 0, start, wlen, words = 0, l, best = 0;
+	const uint8_t *p = (const uint8_t *)body;
+	size_t len = strlen(body), i = 0, words, k, l, best = 0;
 	size_t hits[N_OF(langs)] = {0};
-	int boundary, rc = 0;
+	int rc = 0;
 
-	while (!rc && words < DETECT_WORDS &&
-	       next_word(p, len, &i, &start, &wlen, &boundary)) {
-		struct word_info wi;
+	words = read_words(an, 0, p, len, &i, an->det, DETECT_WORDS);
+	for (k = 0; k < words && !rc; k++) {
+		struct word_info *wi = &an->det_wi[k];
 
-		words++;
-		rc = word_lookup(an, N_LANG, text + start, wlen, &wi);
-		for (l = 0; !rc && wi.langs && l < N_OF(langs); l++)
-			hits[l] += (wi.langs >> l) & 1;
+		rc = word_lookup_key(an, 0, body + an->det[k].start,
+				     an->det[k].len, an->det[k].key, 1, wi);
+		for (l = 0; !rc && wi->langs && l < N_OF(langs); l++)
+			hits[l] += (wi->langs >> l) & 1;
 	}
 	for (l = 1; l < N_OF(langs); l++)
 		if (hits[l] > hits[best])
 			best = l;
 	*li = hits[best] < 3 || hits[best] * 20 < words ? 0 : (int)best;
+	*n_det = words;
+	*resume = i;
 	return rc;
 }
 
@@ -929,31 +1070,50 @@ int chorus_text_analyse(struct chorus_text_analyser *an, const char *lang,
 			const char *title, const char *body,
 			struct chorus_text_analysis *out)
 {
-	int li = lang_index(lang);
-	uint64_t acc = 0xcbf29ce484222325ULL;
-	struct year_counts years;
-	struct date_counts dates;
-	int rc = 0;
+	int li = lang_index(lang), rc = 0;
+	struct reading rd;
+	size_t n_det = 0, resume = 0, k;
 
-	memset(&years, 0, sizeof(years));
-	memset(&dates, 0, sizeof(dates));
+	memset(&rd.years, 0, sizeof(rd.years));
+	memset(&rd.dates, 0, sizeof(rd.dates));
+	rd.out = out;
+	rd.acc = 0xcbf29ce484222325ULL;
 	out->n_terms = out->n_names = out->n_head = 0;
 	out->n_title_names = 0;
-	if (li < 0 && (rc = detect_cached(an, body ? body : "", &li)))
+	if (li < 0 &&
+	    (rc = detect_cached(an, body ? body : "", &li, &n_det, &resume)))
 		return rc;
 	memcpy(out->lang, lang_code((size_t)li), 3);
-	if (title)
-		rc = analyse_text(an, (size_t)li, title, 1, out, &acc, &years,
-				  &dates);
+	if (title) {
+		reading_start(&rd, title, 1);
+		rc = read_rest(an, (size_t)li, &rd, 0);
+	}
 	out->n_title_names = out->n_names;
-	if (!rc && body)
-		rc = analyse_text(an, (size_t)li, body, 0, out, &acc, &years,
-				  &dates);
+	if (!rc && body) {
+		reading_start(&rd, body, 0);
+		/* The words detection read: in English, already looked up. */
+		for (k = 0; k < n_det && !rc; k++) {
+			struct token *t = &an->det[k];
+			struct word_info wi;
+
+			if (li == 0) {
+				rc = take_word(&rd, t, &an->det_wi[k]);
+				continue;
+			}
+			t->key = word_key((size_t)li, body + t->start, t->len);
+			rc = word_lookup_key(an, (size_t)li, body + t->start,
+					     t->len, t->key, 0, &wi);
+			if (!rc)
+				rc = take_word(&rd, t, &wi);
+		}
+		if (!rc)
+			rc = read_rest(an, (size_t)li, &rd, resume);
+	}
 	if (rc)
 		return rc;
-	keep_years(&years, out);
-	keep_dates(&dates, out);
-	out->text_hash = XXH3_64bits(&acc, sizeof(acc));
+	keep_years(&rd.years, out);
+	keep_dates(&rd.dates, out);
+	out->text_hash = XXH3_64bits(&rd.acc, sizeof(rd.acc));
 	fingerprint(an, out);
 	return 0;
 }
@@ -1000,11 +1160,14 @@ int chorus_text_analyse_terms(struct chorus_text_analyser *an, const char *lang,
 	if (li < 0)
 		li = 0;
 	out->n_terms = 0;
-	while (!rc && next_word(p, len, &i, &start, &wlen, &boundary)) {
+	while (!rc &&
+	       next_word(p, len, &i, &start, &wlen, &boundary, an->word2)) {
 		struct word_info wi;
 
 		sentence_start |= boundary;
-		rc = word_lookup(an, (size_t)li, text + start, wlen, &wi);
+		rc = word_lookup_key(an, (size_t)li, text + start, wlen,
+				     word_key((size_t)li, text + start, wlen),
+				     0, &wi);
 		if (!rc && wi.term)
 			rc = push(&out->terms, &out->n_terms, &out->cap_terms,
 				  wi.term);
