@@ -185,8 +185,8 @@ const char *chorus_stemmer_stem(struct chorus_stemmer *s, const char *w,
 	return (const char *)stem;
 }
 
-/* Sorted for bsearch. */
-static const char *const stopwords[] = {
+/* Sorted for bsearch; text_analyse.c reads it too (text_int.h). */
+const char *const chorus_text_stopword_list[] = {
     "a",	"about",      "above",	"after",   "again",	"against",
     "all",	"also",	      "am",	"an",	   "and",	"any",
     "are",	"as",	      "at",	"be",	   "because",	"been",
@@ -211,6 +211,8 @@ static const char *const stopwords[] = {
     "will",	"with",	      "would",	"you",	   "your",	"yours",
     "yourself", "yourselves",
 };
+const size_t chorus_text_stopword_count =
+    sizeof(chorus_text_stopword_list) / sizeof(chorus_text_stopword_list[0]);
 
 static int cmp_word(const void *key, const void *elem)
 {
@@ -227,8 +229,9 @@ int chorus_text_is_stopword(const char *w, size_t len)
 		return 0;
 	memcpy(tmp, w, len);
 	tmp[len] = '\0';
-	return bsearch(tmp, stopwords, sizeof(stopwords) / sizeof(stopwords[0]),
-		       sizeof(stopwords[0]), cmp_word) != NULL;
+	return bsearch(tmp, chorus_text_stopword_list,
+		       chorus_text_stopword_count,
+		       sizeof(chorus_text_stopword_list[0]), cmp_word) != NULL;
 }
 
 static int is_upper_cp(utf8proc_int32_t cp)

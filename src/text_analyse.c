@@ -109,14 +109,6 @@ static int in_list(const struct lang *l, const char *w, size_t len)
 	       NULL;
 }
 
-/* Is folded word w a stop word of language li? */
-static int is_stop(size_t li, const char *w, size_t len)
-{
-	if (li == 0 || li >= N_OF(langs))
-		return chorus_text_is_stopword(w, len);
-	return len < 2 || in_list(&langs[li], w, len);
-}
-
 /* The index of language tag lang in langs/stem_only, or -1. */
 static int lang_index(const char *lang)
 {
@@ -146,32 +138,40 @@ static int ascii_word(unsigned char c)
 	       (c >= '0' && c <= '9');
 }
 
-/* What a byte is to the word scanner: ASCII classes, or a lead byte. */
-enum byte_class { B_OTHER, B_WORD, B_END, B_HIGH };
+/* What a byte is to the word scanner: ASCII classes (B_END: a sentence
+ * or line ends), a lead byte, or the NUL that ends the text. */
+enum byte_class { B_OTHER, B_WORD, B_END, B_HIGH, B_NUL };
 
+/* clang-format off */
+#define O_ B_OTHER
 #define W_ B_WORD
 #define E_ B_END
 #define H_ B_HIGH
+#define N_ B_NUL
 static const uint8_t byte_class[256] = {
-    0,	0,  0,	0,  0,	0,  0,	0,  0,	0,  E_, 0,  0,	0,  0,	0,  /* 0x00 */
-    0,	0,  0,	0,  0,	0,  0,	0,  0,	0,  0,	0,  0,	0,  0,	0,  /* 0x10 */
-    0,	E_, 0,	0,  0,	0,  0,	0,  0,	0,  0,	0,  0,	0,  E_, 0,  /* 0x20 */
-    W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, E_, E_, 0,	0,  0,	E_, /* 0x30 */
-    0,	W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, /* 0x40 */
-    W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, 0,  0,	0,  0,	0,  /* 0x50 */
-    0,	W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, /* 0x60 */
-    W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, 0,  0,	0,  0,	0,  /* 0x70 */
-    H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
-    H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
-    H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
-    H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
-    H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
-    H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
-    H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+	N_, O_, O_, O_, O_, O_, O_, O_, O_, O_, E_, O_, O_, O_, O_, O_,
+	O_, O_, O_, O_, O_, O_, O_, O_, O_, O_, O_, O_, O_, O_, O_, O_,
+	O_, E_, O_, O_, O_, O_, O_, O_, O_, O_, O_, O_, O_, O_, E_, O_,
+	W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, E_, E_, O_, O_, O_, E_,
+	O_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_,
+	W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, O_, O_, O_, O_, O_,
+	O_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_,
+	W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, O_, O_, O_, O_, O_,
+	H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+	H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+	H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+	H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+	H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+	H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+	H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+	H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_,
 };
+#undef O_
+#undef N_
 #undef W_
 #undef E_
 #undef H_
+/* clang-format on */
 
 /* Code points U+0080-U+07FF (two UTF-8 bytes: accented Latin, Greek,
  * Cyrillic, Hebrew, Arabic) that make words, one bit each. */
@@ -206,29 +206,30 @@ static int high_char(const uint8_t *p, size_t len, size_t i,
 /*
  * The next word of p[*io..len): sets *start and *wlen and returns 1, or 0
  * at the end. *boundary receives 1 when a sentence (or line) ended
- * between the previous word and this one. word2: see high_char().
+ * between the previous word and this one. word2: see high_char(). p is a
+ * C string of length len: its NUL, and only that, stops the scanning.
  */
-static int next_word(const uint8_t *p, size_t len, size_t *io, size_t *start,
-		     size_t *wlen, int *boundary, const uint8_t *word2)
+static inline int next_word(const uint8_t *p, size_t len, size_t *io,
+			    size_t *start, size_t *wlen, int *boundary,
+			    const uint8_t *word2)
 {
 	size_t i = *io;
 	int b = 0, n, w;
+	uint8_t cls;
 
 	for (;;) {
-		uint8_t cls;
-
-		if (i >= len) {
-			*io = i;
-			*boundary = b;
-			return 0;
-		}
 		cls = byte_class[p[i]];
 		if (cls == B_WORD)
 			break;
-		if (cls != B_HIGH) {
+		if (cls < B_HIGH) {
 			b |= cls == B_END;
 			i++;
 			continue;
+		}
+		if (cls == B_NUL) {
+			*io = i;
+			*boundary = b;
+			return 0;
 		}
 		n = high_char(p, len, i, word2, &w);
 		if (n < 0) {
@@ -241,14 +242,10 @@ static int next_word(const uint8_t *p, size_t len, size_t *io, size_t *start,
 	}
 	*boundary = b;
 	*start = i;
-	while (i < len) {
-		uint8_t cls = byte_class[p[i]];
-
-		if (cls == B_WORD) {
+	for (;;) {
+		while (byte_class[p[i]] == B_WORD)
 			i++;
-			continue;
-		}
-		if (cls != B_HIGH)
+		if (byte_class[p[i]] != B_HIGH)
 			break;
 		n = high_char(p, len, i, word2, &w);
 		if (n < 0 || !w)
@@ -258,7 +255,7 @@ static int next_word(const uint8_t *p, size_t len, size_t *io, size_t *start,
 	*wlen = i - *start;
 	*io = i;
 	/* A possessive 's is not part of the word: "Trump's" is "Trump". */
-	if (i + 1 < len && (p[i] == '\'' || p[i] == 0xE2)) {
+	if ((p[i] == '\'' || p[i] == 0xE2) && i + 1 < len) {
 		size_t j = i + (p[i] == '\'' ? 1 : 3);
 
 		if (p[i] == 0xE2 &&
@@ -401,6 +398,63 @@ uint64_t chorus_text_name_hash(const char *key, size_t len)
 	return XXH3_64bits_withSeed(key, len, 0x6e); /* 'n' */
 }
 
+/*
+ * The short words of every list (langs[], and English stop words) in one
+ * open-addressing table: one probe tells which lists hold a folded word,
+ * where a binary search per list took a dozen strcmp() calls.
+ */
+#define FW_SLOTS 1024 /* a power of two, four times the words */
+#define FW_LEN 15     /* the longest list word, in bytes, fits */
+#define FW_STOP_EN (1u << N_OF(langs)) /* chorus_text_stopword_list */
+
+struct function_word {
+	uint16_t mask; /* lists holding it: bit l for langs[l]; 0: free */
+	uint8_t len;
+	char w[FW_LEN];
+};
+
+static size_t fw_slot(const char *w, size_t len)
+{
+	return (size_t)XXH3_64bits(w, len) & (FW_SLOTS - 1);
+}
+
+/* The lists holding folded word w. */
+static unsigned fw_mask(const struct function_word *fw, const char *w,
+			size_t len)
+{
+	size_t s;
+
+	if (len > FW_LEN)
+		return 0;
+	for (s = fw_slot(w, len); fw[s].mask; s = (s + 1) & (FW_SLOTS - 1))
+		if (fw[s].len == len && !memcmp(fw[s].w, w, len))
+			return fw[s].mask;
+	return 0;
+}
+
+static void fw_add(struct function_word *fw, const char *w, unsigned bit)
+{
+	size_t len = strlen(w), s;
+
+	for (s = fw_slot(w, len); fw[s].mask; s = (s + 1) & (FW_SLOTS - 1))
+		if (fw[s].len == len && !memcmp(fw[s].w, w, len))
+			break;
+	fw[s].mask |= (uint16_t)bit;
+	fw[s].len = (uint8_t)len;
+	memcpy(fw[s].w, w, len);
+}
+
+static void fw_build(struct function_word *fw)
+{
+	size_t l, k;
+
+	for (l = 0; l < N_OF(langs); l++)
+		for (k = 0; k < langs[l].n; k++)
+			fw_add(fw, langs[l].words[k], 1u << l);
+	for (k = 0; k < chorus_text_stopword_count; k++)
+		fw_add(fw, chorus_text_stopword_list[k], FW_STOP_EN);
+}
+
 /* What one distinct word (raw bytes, in one language) gave. */
 struct word_info {
 	uint64_t key;  /* hash of the raw bytes and language; 0: empty slot */
@@ -436,6 +490,7 @@ struct chorus_text_analyser {
 	struct chorus_buf fold, key;
 	uint64_t mh_a[CHORUS_MINHASH_K], mh_b[CHORUS_MINHASH_K];
 	uint8_t word2[WORD2_BITS / 8]; /* see high_char() */
+	struct function_word fw[FW_SLOTS];
 	/* The body's first words, read (and looked up in English) to detect
 	 * its language, kept for its analysis. */
 	struct token det[DETECT_WORDS];
@@ -472,6 +527,7 @@ int chorus_text_analyser_new(struct chorus_text_analyser **out)
 		an->mh_a[k] = splitmix64(&seed) | 1;
 		an->mh_b[k] = splitmix64(&seed);
 	}
+	fw_build(an->fw);
 	for (k = 0x80; k < WORD2_BITS; k++)
 		if (text_is_word_cp((utf8proc_int32_t)k))
 			an->word2[k >> 3] |= (uint8_t)(1u << (k & 7));
@@ -516,16 +572,27 @@ static int cache_grow(struct chorus_text_analyser *an)
 	return 0;
 }
 
-/* The detection lists holding word w (its folding in an->fold). */
-static uint16_t word_langs(const struct chorus_text_analyser *an, size_t len)
+/* The lists holding word w (raw length len, folded in an->fold). */
+static unsigned word_lists(const struct chorus_text_analyser *an)
 {
-	uint16_t m = 0;
-	size_t l;
+	return fw_mask(an->fw, an->fold.data, an->fold.len);
+}
 
-	for (l = 0; len <= 12 && l < N_OF(langs); l++)
-		if (in_list(&langs[l], an->fold.data, an->fold.len))
-			m |= (uint16_t)(1u << l);
-	return m;
+/* The detection lists (langs[]) of w, from its lists: short words only. */
+static uint16_t word_langs(unsigned lists, size_t len)
+{
+	return len <= 12 ? (uint16_t)(lists & ((1u << N_OF(langs)) - 1)) : 0;
+}
+
+/* Is w (folded length flen, lists its lists) a stop word of language li?
+ * English, and the languages only stemmed, take the English stop words. */
+static int stop_of(size_t li, unsigned lists, size_t flen)
+{
+	if (flen < 2)
+		return 1;
+	if (li == 0 || li >= N_OF(langs))
+		return (lists & FW_STOP_EN) != 0;
+	return (lists >> li) & 1;
 }
 
 /* Fold, stop-check, stem and name-key one word into *wi; with want_langs
@@ -537,6 +604,7 @@ static int compute_word(struct chorus_text_analyser *an, size_t li,
 	utf8proc_int32_t cp = 0;
 	const char *stem;
 	size_t slen;
+	unsigned lists;
 	int rc;
 
 	utf8proc_iterate((const uint8_t *)w, (utf8proc_ssize_t)len, &cp);
@@ -545,9 +613,10 @@ static int compute_word(struct chorus_text_analyser *an, size_t li,
 	rc = fold_word(w, len, &an->fold);
 	if (rc)
 		return rc;
+	lists = word_lists(an);
 	wi->has_langs = (uint8_t)want_langs;
-	wi->langs = want_langs ? word_langs(an, len) : 0;
-	wi->stop = (uint8_t)is_stop(li, an->fold.data, an->fold.len);
+	wi->langs = want_langs ? word_langs(lists, len) : 0;
+	wi->stop = (uint8_t)stop_of(li, lists, an->fold.len);
 	wi->term = 0;
 	if (!wi->stop) {
 		if (!an->stemmers[li]) {
@@ -598,7 +667,8 @@ static int word_lookup_key(struct chorus_text_analyser *an, size_t li,
 				rc = fold_word(w, len, &an->fold);
 				if (rc)
 					return rc;
-				an->cache[s].langs = word_langs(an, len);
+				an->cache[s].langs =
+				    word_langs(word_lists(an), len);
 				an->cache[s].has_langs = 1;
 			}
 			*out = an->cache[s];

@@ -5,7 +5,13 @@
 #ifndef CHORUS_TEXT_INT_H
 #define CHORUS_TEXT_INT_H
 
+#include <stddef.h>
+
 #include <utf8proc.h>
+
+/* The English stop words of chorus_text_is_stopword(), sorted. */
+extern const char *const chorus_text_stopword_list[];
+extern const size_t chorus_text_stopword_count;
 
 /* Letters, combining marks and digits of any script make words. */
 static inline int text_is_word_cp(utf8proc_int32_t cp)
