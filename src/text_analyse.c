@@ -273,21 +273,18 @@ static inline int next_word(const uint8_t *p, size_t len, size_t *io,
 static int fold_word(const char *w, size_t len, struct chorus_buf *out)
 {
 	size_t k;
+	int rc;
 
 	chorus_buf_reset(out);
 	for (k = 0; k < len && (unsigned char)w[k] < 0x80; k++)
 		;
 	if (k < len)
 		return chorus_text_fold(w, len, out);
-	for (k = 0; k < len; k++) {
-		char c = w[k];
-		int rc = chorus_buf_addc(
-		    out, c >= 'A' && c <= 'Z' ? (char)(c + 32) : c);
-
-		if (rc)
-			return rc;
-	}
-	return 0;
+	rc = chorus_buf_add(out, w, len);
+	for (k = 0; !rc && k < len; k++)
+		if (out->data[k] >= 'A' && out->data[k] <= 'Z')
+			out->data[k] = (char)(out->data[k] + 32);
+	return rc;
 }
 
 static int is_vowel(char c)
@@ -971,26 +968,24 @@ static void keep_dates(const struct date_counts *d,
 static void keep_years(const struct year_counts *y,
 		       struct chorus_text_analysis *out)
 {
-	size_t k, i;
+	uint16_t named[N_OF(y->n)];
+	size_t n = 0, k, i;
 
+	for (i = 0; i < N_OF(y->n); i++)
+		if (y->n[i])
+			named[n++] = (uint16_t)i;
 	out->n_years = 0;
-	for (k = 0; k < CHORUS_YEARS_MAX; k++) {
-		int best = -1;
+	for (k = 0; k < CHORUS_YEARS_MAX && n; k++) {
+		size_t best = 0;
 
-		for (i = 0; i < 200; i++) {
-			size_t j;
-			int taken = 0;
-
-			for (j = 0; j < out->n_years; j++)
-				taken |= out->years[j] == 1900 + i;
-			if (y->n[i] && !taken &&
-			    (best < 0 || y->n[i] >= y->n[best]))
-				best = (int)i;
-		}
-		if (best < 0)
-			break;
-		out->years[out->n_years] = (uint16_t)(1900 + best);
-		out->year_counts[out->n_years++] = y->n[best];
+		for (i = 1; i < n; i++)
+			if (y->n[named[i]] > y->n[named[best]] ||
+			    (y->n[named[i]] == y->n[named[best]] &&
+			     named[i] > named[best]))
+				best = i;
+		out->years[out->n_years] = (uint16_t)(1900 + named[best]);
+		out->year_counts[out->n_years++] = y->n[named[best]];
+		named[best] = named[--n];
 	}
 }
 
@@ -1103,6 +1098,13 @@ static void fingerprint(const struct chorus_text_analyser *an,
 	}
 }
 
+/* The four bits of a nibble spread to the low bits of four bytes. */
+static const uint64_t nibble_bytes[16] = {
+    0x00000000, 0x00000001, 0x00000100, 0x00000101, 0x00010000, 0x00010001,
+    0x00010100, 0x00010101, 0x01000000, 0x01000001, 0x01000100, 0x01000101,
+    0x01010000, 0x01010001, 0x01010100, 0x01010101,
+};
+
 /*
  * chorus_text_detect_language() through the word cache, on the first
  * words of body: they are looked up as English words (the language most
@@ -1115,7 +1117,11 @@ static int detect_cached(struct chorus_text_analyser *an, const char *body,
 {
 	const uint8_t *p = (const uint8_t *)body;
 	size_t len = strlen(body), i = 0, words, k, l, best = 0;
-	size_t hits[N_OF(langs)] = {0};
+	size_t hits[N_OF(langs)];
+	uint64_t packed = 0;
+
+	_Static_assert(DETECT_WORDS < 256 && N_OF(langs) == 8,
+		       "detection counts are packed a byte each");
 	int rc = 0;
 
 	words = read_words(an, 0, p, len, &i, an->det, DETECT_WORDS);
@@ -1124,9 +1130,13 @@ static int detect_cached(struct chorus_text_analyser *an, const char *body,
 
 		rc = word_lookup_key(an, 0, body + an->det[k].start,
 				     an->det[k].len, an->det[k].key, 1, wi);
-		for (l = 0; !rc && wi->langs && l < N_OF(langs); l++)
-			hits[l] += (wi->langs >> l) & 1;
+		/* Eight counts of at most DETECT_WORDS, a byte each: list l's
+		 * bit goes to byte l. */
+		packed += nibble_bytes[wi->langs & 0xF] |
+			  nibble_bytes[(wi->langs >> 4) & 0xF] << 32;
 	}
+	for (l = 0; l < N_OF(langs); l++)
+		hits[l] = (size_t)(packed >> (8 * l)) & 0xFF;
 	for (l = 1; l < N_OF(langs); l++)
 		if (hits[l] > hits[best])
 			best = l;
