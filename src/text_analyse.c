@@ -1075,10 +1075,41 @@ static int read_rest(struct chorus_text_analyser *an, size_t li,
 	return rc;
 }
 
+/* Shingles hashed at a time before the MinHash values are taken. */
+#define SHINGLES 64
+
+/*
+ * The least MinHash value of each of the K functions over n shingle
+ * hashes, into mins. The loop over the hashes is the one to vectorise
+ * (where the processor has AVX2, a copy built for it runs).
+ */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void
+minhash_mins(const uint64_t *a, const uint64_t *b, const uint64_t *h, size_t n,
+	     uint32_t *mins)
+{
+	size_t i, k;
+
+	for (k = 0; k < CHORUS_MINHASH_K; k++) {
+		uint64_t ak = a[k], bk = b[k];
+		uint32_t m = mins[k];
+
+		for (i = 0; i < n; i++) {
+			uint32_t v = (uint32_t)((ak * h[i] + bk) >> 32);
+
+			m = v < m ? v : m;
+		}
+		mins[k] = m;
+	}
+}
+
 static void fingerprint(const struct chorus_text_analyser *an,
 			struct chorus_text_analysis *out)
 {
-	size_t i, k, n = out->n_terms;
+	size_t i, k, n = out->n_terms, m = 0;
+	uint64_t h[SHINGLES];
 
 	for (k = 0; k < CHORUS_MINHASH_K; k++)
 		out->minhash[k] = UINT32_MAX;
@@ -1086,16 +1117,15 @@ static void fingerprint(const struct chorus_text_analyser *an,
 		uint64_t sh[3] = {out->terms[i],
 				  i + 1 < n ? out->terms[i + 1] : 0,
 				  i + 2 < n ? out->terms[i + 2] : 0};
-		uint64_t h = XXH3_64bits(sh, sizeof(sh));
 
-		for (k = 0; k < CHORUS_MINHASH_K; k++) {
-			uint32_t v =
-			    (uint32_t)((an->mh_a[k] * h + an->mh_b[k]) >> 32);
-
-			if (v < out->minhash[k])
-				out->minhash[k] = v;
+		h[m++] = XXH3_64bits(sh, sizeof(sh));
+		if (m == SHINGLES) {
+			minhash_mins(an->mh_a, an->mh_b, h, m, out->minhash);
+			m = 0;
 		}
 	}
+	if (m)
+		minhash_mins(an->mh_a, an->mh_b, h, m, out->minhash);
 }
 
 /* The four bits of a nibble spread to the low bits of four bytes. */
