@@ -310,37 +310,33 @@ static char consonant_class(char c)
 	}
 }
 
-int chorus_text_name_key(const char *word, size_t len, struct chorus_buf *out)
+/* chorus_text_name_key() of a word already folded (f[0..flen)). */
+static int name_key_folded(const char *f, size_t flen, struct chorus_buf *out)
 {
-	struct chorus_buf f = CHORUS_BUF_INIT;
 	size_t start = out->len, i;
 	char last = 0;
-	int rc = fold_word(word, len, &f);
+	int rc;
 
-	if (rc)
-		goto out;
-	for (i = 0; i < f.len; i++)
-		if (!(f.data[i] >= 'a' && f.data[i] <= 'z'))
+	for (i = 0; i < flen; i++)
+		if (!(f[i] >= 'a' && f[i] <= 'z'))
 			break;
-	if (i < f.len || f.len < 5) {
-		rc = chorus_buf_add(out, f.data, f.len);
-		goto out;
-	}
-	rc = chorus_buf_addc(out, f.data[0]);
-	last = consonant_class(f.data[0]);
-	for (i = 1; !rc && i < f.len; i++) {
-		char c = f.data[i], k;
+	if (i < flen || flen < 5)
+		return chorus_buf_add(out, f, flen);
+	rc = chorus_buf_addc(out, f[0]);
+	last = consonant_class(f[0]);
+	for (i = 1; !rc && i < flen; i++) {
+		char c = f[i], k;
 
 		if (is_vowel(c))
 			continue;
 		/* "ph" and "pf" sound f: take the p as the f. */
-		if (c == 'p' && i + 1 < f.len &&
-		    (f.data[i + 1] == 'h' || f.data[i + 1] == 'f')) {
+		if (c == 'p' && i + 1 < flen &&
+		    (f[i + 1] == 'h' || f[i + 1] == 'f')) {
 			c = 'f';
 			i++;
 		}
 		/* An h after a consonant only colours it ("kh", "sh"). */
-		if (c == 'h' && i > 0 && !is_vowel(f.data[i - 1]))
+		if (c == 'h' && i > 0 && !is_vowel(f[i - 1]))
 			continue;
 		k = consonant_class(c);
 		if (k == last)
@@ -348,9 +344,18 @@ int chorus_text_name_key(const char *word, size_t len, struct chorus_buf *out)
 		last = k;
 		rc = chorus_buf_addc(out, k);
 	}
-out:
 	if (rc)
 		out->len = start;
+	return rc;
+}
+
+int chorus_text_name_key(const char *word, size_t len, struct chorus_buf *out)
+{
+	struct chorus_buf f = CHORUS_BUF_INIT;
+	int rc = fold_word(word, len, &f);
+
+	if (!rc)
+		rc = name_key_folded(f.data, f.len, out);
 	chorus_buf_release(&f);
 	return rc;
 }
@@ -452,6 +457,23 @@ static void fw_build(struct function_word *fw)
 		fw_add(fw, chorus_text_stopword_list[k], FW_STOP_EN);
 }
 
+/*
+ * What a two-byte character folds to on its own, worked out on first
+ * use. Folding (NFKC, case fold, marks stripped) acts on each character
+ * apart but for composition, and once marks are stripped nothing in this
+ * range composes with its neighbour (only Hangul jamo, three bytes, do),
+ * so a word of ASCII and two-byte characters folds to the foldings of its
+ * characters end to end, without a call into utf8proc.
+ */
+#define FOLD2_MAX 7
+#define FOLD2_UNKNOWN 0 /* len: not worked out yet */
+#define FOLD2_SLOW 0xFF /* len: longer than FOLD2_MAX, or no letter */
+
+struct fold2 {
+	uint8_t len; /* FOLD2_UNKNOWN, FOLD2_SLOW, or 1 + bytes in b */
+	char b[FOLD2_MAX];
+};
+
 /* What one distinct word (raw bytes, in one language) gave. */
 struct word_info {
 	uint64_t key;  /* hash of the raw bytes and language; 0: empty slot */
@@ -487,6 +509,7 @@ struct chorus_text_analyser {
 	struct chorus_buf fold, key;
 	uint64_t mh_a[CHORUS_MINHASH_K], mh_b[CHORUS_MINHASH_K];
 	uint8_t word2[WORD2_BITS / 8]; /* see high_char() */
+	struct fold2 fold2[WORD2_BITS - 0x80];
 	struct function_word fw[FW_SLOTS];
 	/* The body's first words, read (and looked up in English) to detect
 	 * its language, kept for its analysis. */
@@ -569,6 +592,62 @@ static int cache_grow(struct chorus_text_analyser *an)
 	return 0;
 }
 
+/* The folding of two-byte character p[0..2) (a letter), or NULL. */
+static const struct fold2 *fold2_of(struct chorus_text_analyser *an,
+				    const uint8_t *p)
+{
+	unsigned cp = ((unsigned)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+	struct fold2 *e = &an->fold2[cp - 0x80];
+
+	if (e->len == FOLD2_UNKNOWN) {
+		struct chorus_buf f = CHORUS_BUF_INIT;
+
+		e->len = FOLD2_SLOW;
+		if (!chorus_text_fold((const char *)p, 2, &f) &&
+		    f.len <= FOLD2_MAX) {
+			memcpy(e->b, f.data, f.len);
+			e->len = (uint8_t)(f.len + 1);
+		}
+		chorus_buf_release(&f);
+	}
+	return e->len == FOLD2_SLOW ? NULL : e;
+}
+
+/* Words of at most this many bytes are folded through an->fold2. */
+#define FOLD_FAST_MAX 32
+
+/* fold_word(), through the foldings of two-byte characters the
+ * analyser keeps: utf8proc only for longer or rarer words. */
+static int fold_fast(struct chorus_text_analyser *an, const char *w, size_t len,
+		     struct chorus_buf *out)
+{
+	const uint8_t *p = (const uint8_t *)w;
+	char tmp[FOLD_FAST_MAX * FOLD2_MAX];
+	size_t k = 0, n = 0;
+
+	if (len > FOLD_FAST_MAX)
+		return fold_word(w, len, out);
+	while (k < len) {
+		const struct fold2 *e;
+
+		if (p[k] < 0x80) {
+			tmp[n++] = (char)(p[k] >= 'A' && p[k] <= 'Z' ? p[k] + 32
+								     : p[k]);
+			k++;
+			continue;
+		}
+		if (!(p[k] >= 0xC2 && p[k] <= 0xDF && k + 1 < len &&
+		      (p[k + 1] & 0xC0) == 0x80) ||
+		    !(e = fold2_of(an, p + k)))
+			return fold_word(w, len, out);
+		memcpy(tmp + n, e->b, (size_t)e->len - 1);
+		n += (size_t)e->len - 1;
+		k += 2;
+	}
+	chorus_buf_reset(out);
+	return chorus_buf_add(out, tmp, n);
+}
+
 /* The lists holding word w (raw length len, folded in an->fold). */
 static unsigned word_lists(const struct chorus_text_analyser *an)
 {
@@ -607,7 +686,7 @@ static int compute_word(struct chorus_text_analyser *an, size_t li,
 	utf8proc_iterate((const uint8_t *)w, (utf8proc_ssize_t)len, &cp);
 	wi->capital = utf8proc_category(cp) == UTF8PROC_CATEGORY_LU ||
 		      utf8proc_category(cp) == UTF8PROC_CATEGORY_LT;
-	rc = fold_word(w, len, &an->fold);
+	rc = fold_fast(an, w, len, &an->fold);
 	if (rc)
 		return rc;
 	lists = word_lists(an);
@@ -631,7 +710,7 @@ static int compute_word(struct chorus_text_analyser *an, size_t li,
 	wi->name = 0;
 	if (wi->capital) {
 		chorus_buf_reset(&an->key);
-		rc = chorus_text_name_key(w, len, &an->key);
+		rc = name_key_folded(an->fold.data, an->fold.len, &an->key);
 		if (rc)
 			return rc;
 		wi->name = chorus_text_name_hash(an->key.data, an->key.len);
@@ -661,7 +740,7 @@ static int word_lookup_key(struct chorus_text_analyser *an, size_t li,
 	while (an->cache[s].key) {
 		if (an->cache[s].key == key) {
 			if (want_langs && !an->cache[s].has_langs) {
-				rc = fold_word(w, len, &an->fold);
+				rc = fold_fast(an, w, len, &an->fold);
 				if (rc)
 					return rc;
 				an->cache[s].langs =
