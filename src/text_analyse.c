@@ -24,6 +24,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "chorus/date.h"
 #include "chorus/text.h"
 #include "text_int.h"
 
@@ -894,29 +895,6 @@ static int is_alpha(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* The month (1-12) the English word or abbreviation w[0..len) names. */
-static int month_of(const char *w, size_t len)
-{
-	static const char *const months[] = {"january", "february", "march",
-					     "april",	"may",	    "june",
-					     "july",	"august",   "september",
-					     "october", "november", "december"};
-	char low[10];
-	size_t i;
-	int m;
-
-	if (len < 3 || len > 9)
-		return 0;
-	for (i = 0; i < len; i++)
-		low[i] = (char)(w[i] | 0x20);
-	for (m = 0; m < 12; m++)
-		if (!strncmp(months[m], low, len) &&
-		    (len == 3 || months[m][len] == '\0' ||
-		     (m == 8 && len == 4)))
-			return m + 1;
-	return 0;
-}
-
 /*
  * Up to two numbers (1-31) before text[end], with only spaces and the
  * separators in seps between them and after the last; the nearest into
@@ -961,7 +939,7 @@ static size_t numbers_before(const char *text, size_t end, const char *seps,
 /* The date (year * 16 + month) the year at text[start..start+4) is in. */
 static int date_of_year(const char *text, size_t len, size_t start, int year)
 {
-	int v[2] = {0, 0};
+	int v[2] = {0, 0}, m;
 	size_t from, n, j, w;
 
 	/* A month name before it, maybe with a day between. */
@@ -972,8 +950,8 @@ static int date_of_year(const char *text, size_t len, size_t start, int year)
 		j--;
 	for (w = j; w > 0 && is_alpha(text[w - 1]); w--)
 		;
-	if (j > w && month_of(text + w, j - w) && n <= 1)
-		return year * 16 + month_of(text + w, j - w);
+	if (j > w && n <= 1 && (m = chorus_date_month(text + w, j - w, 1)))
+		return year * 16 + m;
 	/* Day and month in digits before it: "27 / 09 / 2013". */
 	if (numbers_before(text, start, "/.-", v, &from) == 2) {
 		if (v[1] <= 12 && v[0] > 12)
@@ -988,8 +966,7 @@ static int date_of_year(const char *text, size_t len, size_t start, int year)
 		j++;
 	if (j > start + 4 && j + 1 < len && is_digit(text[j]) &&
 	    is_digit(text[j + 1])) {
-		int m = (text[j] - '0') * 10 + (text[j + 1] - '0');
-
+		m = (text[j] - '0') * 10 + (text[j + 1] - '0');
 		j += 2;
 		while (j < len &&
 		       (text[j] == ' ' || text[j] == '-' || text[j] == '.'))

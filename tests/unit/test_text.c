@@ -1,6 +1,6 @@
 /*
  * Unit tests for the text module: UTF-8 repair, folding, terms, names,
- * sentences, headlines and slugs.
+ * sentences, headlines and slugs, and the analyser (text_analyse.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <utf8proc.h>
 
+#include "chorus/date.h"
 #include "chorus/text.h"
 
 static void test_text_utf8_repair_replaces_and_counts(void **state)
@@ -446,6 +447,39 @@ static void test_text_analyse_years_and_dates_order(void **state)
 	chorus_text_analyser_free(an);
 }
 
+/* Month names: loosely any three letters or more (feed dates), strictly
+ * a full name or three letters (running text: "Marc" is a name). */
+static void test_text_month_names_loose_and_strict(void **state)
+{
+	struct chorus_text_analyser *an;
+	struct chorus_text_analysis a;
+
+	(void)state;
+	assert_int_equal(chorus_date_month("March", 5, 1), 3);
+	assert_int_equal(chorus_date_month("MAR", 3, 1), 3);
+	assert_int_equal(chorus_date_month("Sept", 4, 1), 9);
+	assert_int_equal(chorus_date_month("Marc", 4, 1), 0);
+	assert_int_equal(chorus_date_month("Marc", 4, 0), 3);
+	assert_int_equal(chorus_date_month("Septem", 6, 0), 9);
+	assert_int_equal(chorus_date_month("Septem", 6, 1), 0);
+	assert_int_equal(chorus_date_month("december", 8, 1), 12);
+	assert_int_equal(chorus_date_month("Ju", 2, 0), 0);
+	assert_int_equal(chorus_date_month("Marchx", 6, 0), 0);
+	assert_int_equal(chorus_date_month("Mayor", 5, 0), 0);
+	chorus_text_analysis_init(&a);
+	assert_int_equal(chorus_text_analyser_new(&an), 0);
+	assert_int_equal(chorus_text_analyse(an, "en", NULL,
+					     "Marc 2012 met Sept 2011 and "
+					     "Dec. 4, 2010.",
+					     &a),
+			 0);
+	assert_int_equal(a.n_dates, 2);
+	assert_int_equal(a.dates[0], 2011 * 16 + 9);
+	assert_int_equal(a.dates[1], 2010 * 16 + 12);
+	chorus_text_analysis_release(&a);
+	chorus_text_analyser_free(an);
+}
+
 static void test_text_minhash_near_copy_is_close(void **state)
 {
 	struct chorus_text_analyser *an;
@@ -501,6 +535,7 @@ int main(void)
 	    cmocka_unit_test(test_text_analyse_folds_two_byte_letters_whole),
 	    cmocka_unit_test(test_text_analyse_terms_as_text_terms),
 	    cmocka_unit_test(test_text_analyse_years_and_dates_order),
+	    cmocka_unit_test(test_text_month_names_loose_and_strict),
 	    cmocka_unit_test(test_text_sentences_respect_abbreviations),
 	    cmocka_unit_test(test_text_headline_shape),
 	    cmocka_unit_test(test_text_slug_is_ascii_and_capped),
