@@ -841,19 +841,6 @@ static int flush_run(struct run *r, struct chorus_text_analysis *out)
 	return rc;
 }
 
-/* Only one or two spaces or hyphens between two words of one name. */
-static int joined(const char *text, size_t from, size_t to)
-{
-	size_t i;
-
-	if (to - from < 1 || to - from > 2)
-		return 0;
-	for (i = from; i < to; i++)
-		if (text[i] != ' ' && text[i] != '-')
-			return 0;
-	return 1;
-}
-
 /* Counts of the years 1900-2099 a text names, indexed by year - 1900. */
 struct year_counts {
 	uint16_t n[200];
@@ -1081,7 +1068,7 @@ static int take_word(struct reading *rd, const struct token *t,
 				  wi->term);
 	}
 	if (!rc && r->n &&
-	    (!wi->capital || !joined(rd->text, r->last_end, t->start)))
+	    (!wi->capital || !text_joined(rd->text, r->last_end, t->start)))
 		rc = flush_run(r, out);
 	/* "The", "In" open sentences, not names. */
 	if (!rc && wi->capital && (r->n || !wi->stop) && r->n < N_OF(r->keys)) {
@@ -1293,71 +1280,50 @@ double chorus_text_minhash_similarity(const uint32_t *a, const uint32_t *b)
 	return (double)same / CHORUS_MINHASH_K;
 }
 
-/* A name run of chorus_text_analyse_terms(), gathered folded. */
-struct name_run {
-	struct chorus_buf text;
-	size_t words, last_end;
-	int at_sentence_start;
-};
-
-/* As chorus_text_names(): a lone capital opening a sentence is no name. */
-static int flush_name_run(struct name_run *r, struct chorus_strlist *out)
-{
-	int rc = 0;
-
-	if (r->words >= 2 || (r->words == 1 && !r->at_sentence_start))
-		rc = chorus_strlist_push(out, chorus_buf_cstr(&r->text),
-					 r->text.len);
-	chorus_buf_reset(&r->text);
-	r->words = 0;
-	return rc;
-}
-
 int chorus_text_analyse_terms(struct chorus_text_analyser *an, const char *lang,
 			      const char *text,
 			      struct chorus_text_analysis *out,
 			      struct chorus_strlist *names)
 {
 	const uint8_t *p = (const uint8_t *)text;
-	size_t len = strlen(text), i = 0, start, wlen;
-	struct name_run r = {CHORUS_BUF_INIT, 0, 0, 0};
-	int li = lang_index(lang), boundary, sentence_start = 1, rc = 0;
+	size_t len = strlen(text), i = 0, n, k;
+	struct text_name_run r = {CHORUS_BUF_INIT, 0, 0, 0};
+	int li = lang_index(lang), sentence_start = 1, rc = 0;
+	struct token t[BATCH];
 
 	if (li < 0)
 		li = 0;
 	out->n_terms = 0;
-	while (!rc &&
-	       next_word(p, len, &i, &start, &wlen, &boundary, an->word2)) {
-		struct word_info wi;
+	do {
+		n = read_words(an, (size_t)li, p, len, &i, t, BATCH);
+		for (k = 0; k < n && !rc; k++) {
+			struct word_info wi;
 
-		sentence_start |= boundary;
-		rc = word_lookup_key(an, (size_t)li, text + start, wlen,
-				     word_key((size_t)li, text + start, wlen),
-				     0, &wi);
-		if (!rc && wi.term)
-			rc = push(&out->terms, &out->n_terms, &out->cap_terms,
-				  wi.term);
-		if (!rc && names && r.words &&
-		    (!wi.capital || !joined(text, r.last_end, start)))
-			rc = flush_name_run(&r, names);
-		/* "The", "In" open sentences, not names. */
-		if (!rc && names && wi.capital && (r.words || !wi.stop)) {
-			if (!r.words)
-				r.at_sentence_start = sentence_start;
-			else
-				rc = chorus_buf_addc(&r.text, ' ');
-			if (!rc)
-				rc = fold_word(text + start, wlen, &an->fold);
-			if (!rc)
-				rc = chorus_buf_add(&r.text, an->fold.data,
-						    an->fold.len);
-			r.words++;
-			r.last_end = start + wlen;
+			sentence_start |= t[k].boundary;
+			rc = word_lookup_key(an, (size_t)li, text + t[k].start,
+					     t[k].len, t[k].key, 0, &wi);
+			if (!rc && wi.term)
+				rc = push(&out->terms, &out->n_terms,
+					  &out->cap_terms, wi.term);
+			/* Names as chorus_text_names() finds them. */
+			if (!rc && names)
+				rc = chorus_text_name_run_next(
+				    &r, text, t[k].start, wi.capital, names);
+			if (!rc && names && wi.capital &&
+			    text_name_run_takes(&r, wi.stop)) {
+				rc = fold_fast(an, text + t[k].start, t[k].len,
+					       &an->fold);
+				if (!rc)
+					rc = chorus_text_name_run_add(
+					    &r, t[k].start + t[k].len,
+					    sentence_start, an->fold.data,
+					    an->fold.len);
+			}
+			sentence_start = 0;
 		}
-		sentence_start = 0;
-	}
-	if (!rc && names && r.words)
-		rc = flush_name_run(&r, names);
+	} while (!rc && n == BATCH);
+	if (!rc && names)
+		rc = chorus_text_name_run_flush(&r, names);
 	chorus_buf_release(&r.text);
 	return rc;
 }
