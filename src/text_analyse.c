@@ -672,6 +672,45 @@ static int stop_of(size_t li, unsigned lists, size_t flen)
 	return (lists >> li) & 1;
 }
 
+/* The cache key of word w in language li (never 0: 0 marks free). */
+static uint64_t word_key(size_t li, const char *w, size_t len)
+{
+	uint64_t key = XXH3_64bits_withSeed(w, len, (uint64_t)li + 1);
+
+	return key ? key : 1;
+}
+
+/* The cache entry under key, or NULL. */
+static const struct word_info *cache_find(const struct chorus_text_analyser *an,
+					  uint64_t key)
+{
+	size_t mask = an->cap - 1, s = (size_t)key & mask;
+
+	for (; an->cache[s].key; s = (s + 1) & mask)
+		if (an->cache[s].key == key)
+			return &an->cache[s];
+	return NULL;
+}
+
+/*
+ * For an ASCII word w with capitals, folded in an->fold (its lower case),
+ * the cached entry of that lower-case word in language li, if any: its
+ * stem is this word's too.
+ */
+static const struct word_info *
+lower_variant(const struct chorus_text_analyser *an, size_t li, const char *w,
+	      size_t len)
+{
+	size_t k;
+
+	if (an->fold.len != len || !memcmp(an->fold.data, w, len))
+		return NULL;
+	for (k = 0; k < len; k++)
+		if ((unsigned char)w[k] >= 0x80)
+			return NULL;
+	return cache_find(an, word_key(li, an->fold.data, an->fold.len));
+}
+
 /* Fold, stop-check, stem and name-key one word into *wi; with want_langs
  * (English only), also the detection lists holding it. */
 static int compute_word(struct chorus_text_analyser *an, size_t li,
@@ -679,6 +718,7 @@ static int compute_word(struct chorus_text_analyser *an, size_t li,
 			struct word_info *wi)
 {
 	utf8proc_int32_t cp = 0;
+	const struct word_info *low;
 	const char *stem;
 	size_t slen;
 	unsigned lists;
@@ -695,7 +735,10 @@ static int compute_word(struct chorus_text_analyser *an, size_t li,
 	wi->langs = want_langs ? word_langs(lists, len) : 0;
 	wi->stop = (uint8_t)stop_of(li, lists, an->fold.len);
 	wi->term = 0;
-	if (!wi->stop) {
+	/* "Talks" opening a sentence stems as "talks" did: take its term. */
+	if (!wi->stop && (low = lower_variant(an, li, w, len)))
+		wi->term = low->term;
+	else if (!wi->stop) {
 		if (!an->stemmers[li]) {
 			rc = chorus_stemmer_new(&an->stemmers[li],
 						lang_code(li));
@@ -717,14 +760,6 @@ static int compute_word(struct chorus_text_analyser *an, size_t li,
 		wi->name = chorus_text_name_hash(an->key.data, an->key.len);
 	}
 	return 0;
-}
-
-/* The cache key of word w in language li (never 0: 0 marks free). */
-static uint64_t word_key(size_t li, const char *w, size_t len)
-{
-	uint64_t key = XXH3_64bits_withSeed(w, len, (uint64_t)li + 1);
-
-	return key ? key : 1;
 }
 
 /*

@@ -480,6 +480,35 @@ static void test_text_month_names_loose_and_strict(void **state)
 	chorus_text_analyser_free(an);
 }
 
+/* A capitalised word's term is its lower-case form's, whichever the
+ * analyser met first. */
+static void test_text_analyse_case_variants_share_terms(void **state)
+{
+	struct chorus_text_analyser *an;
+	struct chorus_text_analysis a;
+	uint64_t talk = chorus_text_term_hash("talk", 4);
+	size_t i;
+
+	(void)state;
+	chorus_text_analysis_init(&a);
+	assert_int_equal(chorus_text_analyser_new(&an), 0);
+	assert_int_equal(chorus_text_analyse(an, "en", "Talks",
+					     "talks. Talks TALKS tAlks talks",
+					     &a),
+			 0);
+	assert_int_equal(a.n_terms, 6);
+	for (i = 0; i < a.n_terms; i++)
+		assert_true(a.terms[i] == talk);
+	assert_int_equal(chorus_text_analyse(an, "en", NULL, "The Talks", &a),
+			 0);
+	assert_int_equal(a.n_terms, 1);
+	assert_true(a.terms[0] == talk);
+	assert_int_equal(a.n_names, 1);
+	assert_true(a.names[0] == chorus_text_name_hash("tlks", 4));
+	chorus_text_analysis_release(&a);
+	chorus_text_analyser_free(an);
+}
+
 static void test_text_minhash_near_copy_is_close(void **state)
 {
 	struct chorus_text_analyser *an;
@@ -536,6 +565,7 @@ int main(void)
 	    cmocka_unit_test(test_text_analyse_terms_as_text_terms),
 	    cmocka_unit_test(test_text_analyse_years_and_dates_order),
 	    cmocka_unit_test(test_text_month_names_loose_and_strict),
+	    cmocka_unit_test(test_text_analyse_case_variants_share_terms),
 	    cmocka_unit_test(test_text_sentences_respect_abbreviations),
 	    cmocka_unit_test(test_text_headline_shape),
 	    cmocka_unit_test(test_text_slug_is_ascii_and_capped),
