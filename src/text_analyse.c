@@ -680,6 +680,16 @@ static uint64_t word_key(size_t li, const char *w, size_t len)
 	return key ? key : 1;
 }
 
+/* The cache entry under key when it sits in its first slot (as most
+ * do), or NULL: then word_lookup_key(). Valid until the next lookup. */
+static inline const struct word_info *
+cache_hit(const struct chorus_text_analyser *an, uint64_t key)
+{
+	const struct word_info *e = &an->cache[(size_t)key & (an->cap - 1)];
+
+	return e->key == key ? e : NULL;
+}
+
 /* The cache entry under key, or NULL. */
 static const struct word_info *cache_find(const struct chorus_text_analyser *an,
 					  uint64_t key)
@@ -879,6 +889,8 @@ static int flush_run(struct run *r, struct chorus_text_analysis *out)
 /* Counts of the years 1900-2099 a text names, indexed by year - 1900. */
 struct year_counts {
 	uint16_t n[200];
+	uint8_t named[200]; /* the years with a count, as year - 1900 */
+	size_t k;
 };
 
 static void note_year(const char *w, struct year_counts *y)
@@ -890,8 +902,10 @@ static void note_year(const char *w, struct year_counts *y)
 			return;
 		v = v * 10 + (w[k] - '0');
 	}
-	if (v >= 1900 && v < 2100 && y->n[v - 1900] < UINT16_MAX)
-		y->n[v - 1900]++;
+	if (v < 1900 || v >= 2100 || y->n[v - 1900] == UINT16_MAX)
+		return;
+	if (!y->n[v - 1900]++)
+		y->named[y->k++] = (uint8_t)(v - 1900);
 }
 
 /*
@@ -1046,12 +1060,10 @@ static void keep_dates(const struct date_counts *d,
 static void keep_years(const struct year_counts *y,
 		       struct chorus_text_analysis *out)
 {
-	uint16_t named[N_OF(y->n)];
-	size_t n = 0, k, i;
+	uint8_t named[N_OF(y->named)];
+	size_t n = y->k, k, i;
 
-	for (i = 0; i < N_OF(y->n); i++)
-		if (y->n[i])
-			named[n++] = (uint16_t)i;
+	memcpy(named, y->named, n);
 	out->n_years = 0;
 	for (k = 0; k < CHORUS_YEARS_MAX && n; k++) {
 		size_t best = 0;
@@ -1081,8 +1093,8 @@ struct reading {
 };
 
 /* Take one word of the text, and what the cache says of it. */
-static int take_word(struct reading *rd, const struct token *t,
-		     const struct word_info *wi)
+static inline int take_word(struct reading *rd, const struct token *t,
+			    const struct word_info *wi)
 {
 	struct chorus_text_analysis *out = rd->out;
 	struct run *r = &rd->r;
@@ -1140,12 +1152,17 @@ static int read_rest(struct chorus_text_analyser *an, size_t li,
 	do {
 		n = read_words(an, li, p, rd->len, &i, t, BATCH);
 		for (k = 0; k < n && !rc; k++) {
+			const struct word_info *h = cache_hit(an, t[k].key);
 			struct word_info wi;
 
-			rc = word_lookup_key(an, li, rd->text + t[k].start,
-					     t[k].len, t[k].key, 0, &wi);
+			if (!h) {
+				rc = word_lookup_key(
+				    an, li, rd->text + t[k].start, t[k].len,
+				    t[k].key, 0, &wi);
+				h = &wi;
+			}
 			if (!rc)
-				rc = take_word(rd, &t[k], &wi);
+				rc = take_word(rd, &t[k], h);
 		}
 	} while (!rc && n == BATCH);
 	if (!rc)
