@@ -1175,8 +1175,8 @@ static int read_rest(struct chorus_text_analyser *an, size_t li,
 
 /*
  * The least MinHash value of each of the K functions over n shingle
- * hashes, into mins. The loop over the hashes is the one to vectorise
- * (where the processor has AVX2, a copy built for it runs).
+ * hashes, into mins. The loop over the K functions is vectorised (where
+ * the processor has AVX2, a copy built for it runs).
  */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
 __attribute__((target_clones("avx2", "default")))
@@ -1185,19 +1185,17 @@ static void
 minhash_mins(const uint64_t *a, const uint64_t *b, const uint64_t *h, size_t n,
 	     uint32_t *mins)
 {
+	uint32_t m[CHORUS_MINHASH_K];
 	size_t i, k;
 
-	for (k = 0; k < CHORUS_MINHASH_K; k++) {
-		uint64_t ak = a[k], bk = b[k];
-		uint32_t m = mins[k];
+	memcpy(m, mins, sizeof(m));
+	for (i = 0; i < n; i++)
+		for (k = 0; k < CHORUS_MINHASH_K; k++) {
+			uint32_t v = (uint32_t)((a[k] * h[i] + b[k]) >> 32);
 
-		for (i = 0; i < n; i++) {
-			uint32_t v = (uint32_t)((ak * h[i] + bk) >> 32);
-
-			m = v < m ? v : m;
+			m[k] = v < m[k] ? v : m[k];
 		}
-		mins[k] = m;
-	}
+	memcpy(mins, m, sizeof(m));
 }
 
 static void fingerprint(const struct chorus_text_analyser *an,
