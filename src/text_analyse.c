@@ -14,9 +14,11 @@
  * its chorus_text_name_key(), so "Steve Witkoff" and a later lone
  * "Witkopf" share the key of the surname.
  */
+#define _DEFAULT_SOURCE /* madvise() */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <utf8proc.h>
 /* xxhash inlined: a word's hash is a few instructions for a short word,
@@ -570,10 +572,34 @@ void chorus_text_analyser_free(struct chorus_text_analyser *an)
 	free(an);
 }
 
+/* A big word cache lives in huge pages, where the system has them. */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/*
+ * A zeroed table of cap words. Its probes land anywhere in it: with 4 KB
+ * pages, one table of some megabytes makes most of them miss the TLB
+ * too (measured: 4% of the analysis in the 50k benchmark).
+ */
+static struct word_info *cache_alloc(size_t cap)
+{
+	size_t bytes = cap * sizeof(struct word_info);
+	void *p;
+
+	if (bytes < HUGE_PAGE)
+		return calloc(cap, sizeof(struct word_info));
+	if (posix_memalign(&p, HUGE_PAGE, bytes))
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, bytes, MADV_HUGEPAGE); /* a hint: no matter if refused */
+#endif
+	memset(p, 0, bytes);
+	return p;
+}
+
 static int cache_grow(struct chorus_text_analyser *an)
 {
 	size_t cap = an->cap * 2, i;
-	struct word_info *c = calloc(cap, sizeof(*c));
+	struct word_info *c = cache_alloc(cap);
 
 	if (!c)
 		return CHORUS_ENOMEM;
