@@ -206,6 +206,37 @@ static int high_char(const uint8_t *p, size_t len, size_t i,
 	return (int)n;
 }
 
+#define BYTES(x) ((uint64_t)(x)*0x0101010101010101ULL)
+
+/*
+ * Where the run of ASCII letters and digits from p[i] ends. Eight bytes
+ * at a time where the text allows (a word is read in one step, not one
+ * table look-up a letter): each byte's high bit says whether it is a
+ * letter or digit, by adding to the bytes (high bits cleared, so no carry
+ * crosses a byte) the distance of each range's ends from 0x80.
+ */
+static inline size_t ascii_word_end(const uint8_t *p, size_t len, size_t i)
+{
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (i + 8 <= len) {
+		uint64_t x, y, l, digit, alpha, stop;
+
+		memcpy(&x, p + i, 8);
+		y = x & BYTES(0x7F);
+		l = y | BYTES(0x20);
+		digit = (y + BYTES(0x80 - '0')) & ~(y + BYTES(0x80 - '9' - 1));
+		alpha = (l + BYTES(0x80 - 'a')) & ~(l + BYTES(0x80 - 'z' - 1));
+		stop = ~((digit | alpha) & ~x) & BYTES(0x80);
+		if (stop)
+			return i + ((size_t)__builtin_ctzll(stop) >> 3);
+		i += 8;
+	}
+#endif
+	while (byte_class[p[i]] == B_WORD)
+		i++;
+	return i;
+}
+
 /*
  * The next word of p[*io..len): sets *start and *wlen and returns 1, or 0
  * at the end. *boundary receives 1 when a sentence (or line) ended
@@ -246,8 +277,7 @@ static inline int next_word(const uint8_t *p, size_t len, size_t *io,
 	*boundary = b;
 	*start = i;
 	for (;;) {
-		while (byte_class[p[i]] == B_WORD)
-			i++;
+		i = ascii_word_end(p, len, i);
 		if (byte_class[p[i]] != B_HIGH)
 			break;
 		n = high_char(p, len, i, word2, &w);
