@@ -4,10 +4,18 @@
  * keys, headline terms, a MinHash fingerprint and a text hash.
  *
  * Speed matters here: a benchmark corpus holds half a million articles of
- * some two hundred words. So each distinct word is folded (utf8proc),
- * stop-checked and stemmed (libstemmer) once, and what it gave is cached
- * under a hash of its raw bytes and the language; every later occurrence
- * costs one hash and one table probe. ASCII words skip utf8proc entirely.
+ * some two hundred words. So each distinct word is folded, stop-checked
+ * and stemmed (libstemmer) once, and what it gave is cached under a hash
+ * of its raw bytes and the language; every later occurrence costs one
+ * hash and one table probe. The text is scanned a byte class at a time
+ * (ASCII letters eight bytes at a time, two-byte letters from a table),
+ * a batch of words ahead of the lookups so that their cache misses
+ * overlap; words of ASCII and two-byte letters are folded without
+ * utf8proc. A text without a language tag is read once: its first words,
+ * looked up as English to detect its language, are kept for its analysis.
+ * Each step keeps the results bit-identical to the plain way of doing it
+ * (tests/unit/test_text.c checks the shortcuts against utf8proc and
+ * chorus_text_terms(); tests/bench/analyse dumps every result to compare).
  *
  * Names follow chorus_text_names(): runs of capitalised words, a run
  * needing two words or a start inside a sentence. Each word of a run gives
