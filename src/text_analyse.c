@@ -446,14 +446,13 @@ uint64_t chorus_text_name_hash(const char *key, size_t len)
  * open-addressing table: one probe tells which lists hold a folded word,
  * where a binary search per list took a dozen strcmp() calls.
  */
-#define FW_SLOTS 1024 /* a power of two, four times the words */
-#define FW_LEN 15     /* the longest list word, in bytes, fits */
+#define FW_SLOTS 1024 /* a power of two, more than twice the words */
 #define FW_STOP_EN (1u << N_OF(langs)) /* chorus_text_stopword_list */
 
 struct function_word {
-	uint16_t mask; /* lists holding it: bit l for langs[l]; 0: free */
-	uint8_t len;
-	char w[FW_LEN];
+	const char *w; /* in its list */
+	size_t len;
+	unsigned mask; /* lists holding it: bit l for langs[l]; 0: free */
 };
 
 static size_t fw_slot(const char *w, size_t len)
@@ -467,8 +466,6 @@ static unsigned fw_mask(const struct function_word *fw, const char *w,
 {
 	size_t s;
 
-	if (len > FW_LEN)
-		return 0;
 	for (s = fw_slot(w, len); fw[s].mask; s = (s + 1) & (FW_SLOTS - 1))
 		if (fw[s].len == len && !memcmp(fw[s].w, w, len))
 			return fw[s].mask;
@@ -482,9 +479,9 @@ static void fw_add(struct function_word *fw, const char *w, unsigned bit)
 	for (s = fw_slot(w, len); fw[s].mask; s = (s + 1) & (FW_SLOTS - 1))
 		if (fw[s].len == len && !memcmp(fw[s].w, w, len))
 			break;
-	fw[s].mask |= (uint16_t)bit;
-	fw[s].len = (uint8_t)len;
-	memcpy(fw[s].w, w, len);
+	fw[s].mask |= bit;
+	fw[s].len = len;
+	fw[s].w = w;
 }
 
 static void fw_build(struct function_word *fw)
@@ -1285,6 +1282,9 @@ static void fingerprint(const struct chorus_text_analyser *an,
 		minhash_mins(an->mh_a, an->mh_b, h, m, out->minhash);
 }
 
+_Static_assert(DETECT_WORDS < 256 && N_OF(langs) == 8,
+	       "detection counts are packed a byte each");
+
 /* The four bits of a nibble spread to the low bits of four bytes. */
 static const uint64_t nibble_bytes[16] = {
     0x00000000, 0x00000001, 0x00000100, 0x00000101, 0x00010000, 0x00010001,
@@ -1306,9 +1306,6 @@ static int detect_cached(struct chorus_text_analyser *an, const char *body,
 	size_t len = strlen(body), i = 0, words, k, l, best = 0;
 	size_t hits[N_OF(langs)];
 	uint64_t packed = 0;
-
-	_Static_assert(DETECT_WORDS < 256 && N_OF(langs) == 8,
-		       "detection counts are packed a byte each");
 	int rc = 0;
 
 	words = read_words(an, 0, p, len, &i, an->det, DETECT_WORDS);
