@@ -315,7 +315,7 @@ static void test_text_analyse_folds_two_byte_letters_whole(void **state)
 	for (cp = 0x80; cp < 0x800; cp++) {
 		char c[3] = {(char)(0xC0 | (cp >> 6)),
 			     (char)(0x80 | (cp & 0x3F)), 0};
-		char words[3][32], text[64];
+		char words[3][32], text[4 + sizeof(words)];
 		size_t k;
 
 		switch (utf8proc_category(cp)) {
