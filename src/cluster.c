@@ -743,24 +743,45 @@ static int story_push(struct clusterer *cl, int64_t id, uint32_t *out)
 	return 0;
 }
 
-/* The share of f's headline terms (weighted by idf) the story's hold. */
-static double head_overlap(const struct clusterer *cl,
-			   const struct article_features *f,
-			   const struct story *sy)
+/*
+ * What scoring asks of the article being assigned whatever the story: its
+ * terms made ready to multiply, its headline terms' idf and their sum
+ * (the document counts do not move while it is scored).
+ */
+struct scoring {
+	const struct article_features *f;
+	struct feat_set terms;
+	double head_w[FEAT_HEAD], head_all;
+};
+
+static void scoring_init(const struct clusterer *cl,
+			 const struct article_features *f, struct scoring *sc)
 {
-	double all = 0, hit = 0;
+	size_t i;
+
+	sc->f = f;
+	feat_set_init(&sc->terms, f->terms, f->n_terms);
+	sc->head_all = 0;
+	for (i = 0; i < f->n_head; i++) {
+		sc->head_w[i] = df_idf(&cl->df, f->head[i]);
+		sc->head_all += sc->head_w[i];
+	}
+}
+
+/* The share of f's headline terms (weighted by idf) the story's hold. */
+static double head_overlap(const struct scoring *sc, const struct story *sy)
+{
+	const struct article_features *f = sc->f;
+	double hit = 0;
 	size_t i, j = 0;
 
 	for (i = 0; i < f->n_head; i++) {
-		double w = df_idf(&cl->df, f->head[i]);
-
-		all += w;
 		while (j < sy->n_head && sy->head[j].h < f->head[i])
 			j++;
 		if (j < sy->n_head && sy->head[j].h == f->head[i])
-			hit += w;
+			hit += sc->head_w[i];
 	}
-	return all > 0 ? hit / all : 0;
+	return sc->head_all > 0 ? hit / sc->head_all : 0;
 }
 
 /*
@@ -846,16 +867,17 @@ static double lead_conflict(const struct article_features *f,
 	return 0;
 }
 
-static double score(const struct clusterer *cl,
-		    const struct article_features *f, const struct feat_set *fs,
+static double score(const struct clusterer *cl, const struct scoring *sc,
 		    int64_t t, uint32_t story)
 {
 	const struct chorus_cluster_options *o = cl->opt;
+	const struct article_features *f = sc->f;
 	const struct story *sy = &cl->stories[story];
 	double s = 0, dt = (double)(t - cl->hot[story].last), words = 0;
 
 	if (sy->norm_terms > 0)
-		words = feat_set_dot(fs, sy->terms, story_w(sy), sy->n_terms) /
+		words = feat_set_dot(&sc->terms, sy->terms, story_w(sy),
+				     sy->n_terms) /
 			sy->norm_terms;
 	/* Names and headlines alone do not make one story. */
 	if (words < o->min_terms)
@@ -865,7 +887,7 @@ static double score(const struct clusterer *cl,
 		s += o->w_names *
 		     feat_dot(f->names, f->n_names, sy->names, sy->n_names) /
 		     sy->norm_names;
-	s += o->w_head * head_overlap(cl, f, sy);
+	s += o->w_head * head_overlap(sc, sy);
 	s -= o->w_year * year_conflict(f, sy);
 	s -= o->w_date * date_conflict(f, sy);
 	s -= o->w_lead * lead_conflict(f, sy);
@@ -1360,7 +1382,7 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 {
 	struct article_features f;
 	struct index_keys keys;
-	struct feat_set fset;
+	struct scoring sc;
 	struct cand cands[CANDIDATES];
 	size_t n = 0, i;
 	uint32_t best = UINT32_MAX, copy, near = UINT32_MAX;
@@ -1384,7 +1406,7 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 	}
 	if (best == UINT32_MAX && !locked) {
 		n = candidates(cl, &keys, r->published, cands, &near);
-		feat_set_init(&fset, f.terms, f.n_terms);
+		scoring_init(cl, &f, &sc);
 		/* The candidates' vectors are misses too: ask for all of
 		 * them before the first is scored. */
 		for (i = 0; i < n; i++)
@@ -1400,7 +1422,7 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		}
 		for (i = 0; i < n; i++) {
 			cands[i].score =
-			    score(cl, &f, &fset, r->published, cands[i].s);
+			    score(cl, &sc, r->published, cands[i].s);
 			if (cands[i].score > best_score ||
 			    (cands[i].score == best_score &&
 			     best != UINT32_MAX && cands[i].s < best)) {
@@ -1410,11 +1432,11 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		}
 		if (near != UINT32_MAX) {
 			/* A near copy joins its original's story. */
-			double sc = score(cl, &f, &fset, r->published, near);
+			double s = score(cl, &sc, r->published, near);
 
 			best = near;
 			best_score =
-			    sc > cl->opt->threshold ? sc : cl->opt->threshold;
+			    s > cl->opt->threshold ? s : cl->opt->threshold;
 			cl->stats->copies++;
 		} else if (best_score < cl->opt->threshold) {
 			best = UINT32_MAX;

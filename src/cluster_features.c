@@ -28,6 +28,13 @@ static uint32_t fold32(uint64_t h)
 
 int df_init(struct df_table *t, size_t expected)
 {
+	size_t i;
+
+	t->log_tf[0] = 0;
+	for (i = 1; i < DF_LOG_TF; i++)
+		t->log_tf[i] = log((double)i);
+	/* No document count is UINT64_MAX: nothing kept yet. */
+	memset(t->idf_docs, 0xff, sizeof(t->idf_docs));
 	t->cap = 1024;
 	while (t->cap < expected * 2)
 		t->cap *= 2;
@@ -82,7 +89,7 @@ static int df_grow(struct df_table *t)
 	return 0;
 }
 
-int df_add(struct df_table *t, uint32_t h)
+int df_add_count(struct df_table *t, uint32_t h, uint32_t *count)
 {
 	size_t i;
 
@@ -94,8 +101,15 @@ int df_add(struct df_table *t, uint32_t h)
 		t->keys[i] = h;
 		t->n++;
 	}
-	t->counts[i]++;
+	*count = ++t->counts[i];
 	return 0;
+}
+
+int df_add(struct df_table *t, uint32_t h)
+{
+	uint32_t count;
+
+	return df_add_count(t, h, &count);
 }
 
 uint32_t df_get(const struct df_table *t, uint32_t h)
@@ -114,10 +128,26 @@ uint32_t df_get(const struct df_table *t, uint32_t h)
  */
 #define BACKGROUND_DOCS 100.0
 
+static double idf_of(uint64_t docs, uint32_t count)
+{
+	return log(1.0 +
+		   ((double)docs + BACKGROUND_DOCS) / ((double)count + 1.0));
+}
+
 double df_idf(const struct df_table *t, uint32_t h)
 {
-	return log(1.0 + ((double)t->docs + BACKGROUND_DOCS) /
-			     ((double)df_get(t, h) + 1.0));
+	return idf_of(t->docs, df_get(t, h));
+}
+
+double df_idf_of(struct df_table *t, uint32_t count)
+{
+	if (count >= DF_IDF_CACHE)
+		return idf_of(t->docs, count);
+	if (t->idf_docs[count] != t->docs) {
+		t->idf[count] = idf_of(t->docs, count);
+		t->idf_docs[count] = t->docs;
+	}
+	return t->idf[count];
 }
 
 static void put_u32(unsigned char *p, uint32_t v)
@@ -374,16 +404,22 @@ static int weigh(const uint32_t *hs, size_t n, struct df_table *df, int count,
 		__builtin_prefetch(&df->counts[slot]);
 	}
 	for (i = 0; i < n; i = j) {
+		uint32_t c;
+
 		for (j = i; j < n && hs[j] == hs[i]; j++)
 			;
-		if (count && df_add(df, hs[i])) {
+		if (!count)
+			c = df_get(df, hs[i]);
+		else if (df_add_count(df, hs[i], &c)) {
 			if (fs != local)
 				free(fs);
 			return CHORUS_ENOMEM;
 		}
 		fs[k].h = hs[i];
 		fs[k].w =
-		    (float)((1.0 + log((double)(j - i))) * df_idf(df, hs[i]));
+		    (float)((1.0 + (j - i < DF_LOG_TF ? df->log_tf[j - i]
+						      : log((double)(j - i)))) *
+			    df_idf_of(df, c));
 		sum += (double)fs[k].w * fs[k].w;
 		k++;
 	}

@@ -50,17 +50,32 @@ struct article_features {
 int features_encode(const struct article_features *f, struct chorus_buf *out);
 int features_decode(const void *data, size_t len, struct article_features *f);
 
-/* Document frequencies of 32-bit feature hashes, and the document count. */
+/*
+ * Document frequencies of 32-bit feature hashes, and the document count.
+ * Weighing asks for ln(tf) and idf hundreds of times an article: ln of the
+ * small term frequencies is kept, and so is the idf of the small document
+ * frequencies for the document count it was worked out for (log() itself,
+ * so the weights are the same to the last bit).
+ */
+#define DF_LOG_TF 64
+#define DF_IDF_CACHE 1024
 struct df_table {
 	uint32_t *keys; /* 0 marks an empty slot (hash 0 is stored as 1) */
 	uint32_t *counts;
 	size_t cap, n;
 	uint64_t docs;
+	double log_tf[DF_LOG_TF];	 /* ln(i) */
+	double idf[DF_IDF_CACHE];	 /* idf of document frequency i … */
+	uint64_t idf_docs[DF_IDF_CACHE]; /* … as of this many documents */
 };
 
 int df_init(struct df_table *t, size_t expected);
 void df_release(struct df_table *t);
 int df_add(struct df_table *t, uint32_t h);
+/* df_add() that also gives h's count after it (*count). */
+int df_add_count(struct df_table *t, uint32_t h, uint32_t *count);
+/* df_idf() of a hash whose count is known (its idf kept for the docs). */
+double df_idf_of(struct df_table *t, uint32_t count);
 uint32_t df_get(const struct df_table *t, uint32_t h);
 double df_idf(const struct df_table *t, uint32_t h);
 int df_encode(const struct df_table *t, struct chorus_buf *out);
