@@ -297,6 +297,12 @@ struct clusterer {
 	struct split_story *split; /* per story (src/cluster_split.c) */
 	size_t cap_split;
 	uint8_t *side;
+	/* Assignments and feature blobs not yet written (wb_flush()): the
+	 * blobs in wb_blobs, at wb_off */
+	struct chorus_store_assignment *wb;
+	size_t *wb_off;
+	size_t wb_n;
+	struct chorus_buf wb_blobs;
 };
 
 /*
@@ -574,12 +580,88 @@ static uint64_t key_band(const struct article_features *f, size_t b)
 	return (3ULL << 56) | (h >> 8);
 }
 
-/* The (at most) max strongest features of fs, into out (by hash). */
-static size_t strongest(const struct feat *fs, size_t n, size_t max,
-			struct feat *out)
+/*
+ * The store is written behind the clustering, WRITE_BEHIND articles at a
+ * time, in a few statements instead of two an article; whatever reads or
+ * moves stored assignments (a merge, a split) flushes first.
+ */
+#define WRITE_BEHIND 256
+
+static int wb_flush(struct clusterer *cl)
 {
-	memcpy(out, fs, n * sizeof(*fs));
-	return feat_keep_heaviest(out, n, max);
+	size_t i;
+	int rc;
+
+	if (!cl->wb_n)
+		return 0;
+	for (i = 0; i < cl->wb_n; i++)
+		if (cl->wb_off[i] != SIZE_MAX)
+			cl->wb[i].features = cl->wb_blobs.data + cl->wb_off[i];
+	rc = chorus_store_assign_many(cl->st, cl->wb, cl->wb_n, cl->err);
+	cl->wb_n = 0;
+	chorus_buf_reset(&cl->wb_blobs);
+	return rc;
+}
+
+/* Assign article to story (and store its feature blob, unless NULL). */
+static int wb_assign(struct clusterer *cl, int64_t article, int64_t story,
+		     double score, int64_t hash, const void *blob, size_t len)
+{
+	struct chorus_store_assignment *a = &cl->wb[cl->wb_n];
+
+	a->article_id = article;
+	a->story_id = story;
+	a->score = score;
+	a->hash = hash;
+	a->features = NULL;
+	a->n_features = len;
+	cl->wb_off[cl->wb_n] = SIZE_MAX;
+	if (blob) {
+		cl->wb_off[cl->wb_n] = cl->wb_blobs.len;
+		if (chorus_buf_add(&cl->wb_blobs, blob, len))
+			return chorus_err_set(cl->err, CHORUS_ENOMEM,
+					      "out of memory");
+	}
+	return ++cl->wb_n == WRITE_BEHIND ? wb_flush(cl) : 0;
+}
+
+/* Does a outweigh b (heavier, or as heavy with a lower hash)? */
+static int outweighs(const struct feat *a, const struct feat *b)
+{
+	return a->w > b->w || (a->w == b->w && a->h < b->h);
+}
+
+/*
+ * The (at most) max strongest features of fs (hash-sorted), as indexes
+ * into fs in hash order: what feat_keep_heaviest() keeps, found for a max
+ * of a dozen by keeping the best so far in order, most features turned
+ * away by one comparison with the weakest of them.
+ */
+#define STRONGEST_MAX 16
+_Static_assert(INDEX_TERMS <= STRONGEST_MAX && INDEX_NAMES <= STRONGEST_MAX,
+	       "strongest() keeps at most STRONGEST_MAX");
+static size_t strongest(const struct feat *fs, size_t n, size_t max,
+			uint32_t at[STRONGEST_MAX])
+{
+	size_t k = 0, i, j;
+
+	for (i = 0; i < n; i++) {
+		if (k == max && !outweighs(&fs[i], &fs[at[k - 1]]))
+			continue;
+		j = k < max ? k++ : k - 1;
+		for (; j > 0 && outweighs(&fs[i], &fs[at[j - 1]]); j--)
+			at[j] = at[j - 1];
+		at[j] = (uint32_t)i;
+	}
+	/* Back in hash order: the order of fs. */
+	for (i = 1; i < k; i++) {
+		uint32_t x = at[i];
+
+		for (j = i; j > 0 && at[j - 1] > x; j--)
+			at[j] = at[j - 1];
+		at[j] = x;
+	}
+	return k;
 }
 
 static int usable(const struct article_features *f)
@@ -601,20 +683,20 @@ struct index_keys {
 
 static void index_keys(const struct article_features *f, struct index_keys *k)
 {
-	struct feat top[FEAT_TERMS];
+	uint32_t at[STRONGEST_MAX];
 	size_t n, i;
 
 	k->n = 0;
-	n = strongest(f->terms, f->n_terms, INDEX_TERMS, top);
+	n = strongest(f->terms, f->n_terms, INDEX_TERMS, at);
 	for (i = 0; i < n; i++, k->n++) {
-		k->key[k->n] = key_term(top[i].h);
-		k->w[k->n] = top[i].w;
+		k->key[k->n] = key_term(f->terms[at[i]].h);
+		k->w[k->n] = f->terms[at[i]].w;
 		k->band[k->n] = 0;
 	}
-	n = strongest(f->names, f->n_names, INDEX_NAMES, top);
+	n = strongest(f->names, f->n_names, INDEX_NAMES, at);
 	for (i = 0; i < n; i++, k->n++) {
-		k->key[k->n] = key_name(top[i].h);
-		k->w[k->n] = top[i].w;
+		k->key[k->n] = key_name(f->names[at[i]].h);
+		k->w[k->n] = f->names[at[i]].w;
 		k->band[k->n] = 0;
 	}
 	/* A band in common is strong evidence of a copy: weigh it high. */
@@ -1243,7 +1325,9 @@ static int split_check(struct clusterer *cl, uint32_t s)
 	founder = &out.m[split_story_first(&out)];
 	/* Its founder's id, unless that was given before (then a fresh one). */
 	chorus_story_id(founder->key, id);
-	rc = chorus_store_story_find(cl->st, id, &found, cl->err);
+	rc = wb_flush(cl);
+	if (!rc)
+		rc = chorus_store_story_find(cl->st, id, &found, cl->err);
 	for (k = 1; !rc && found; k++) {
 		chorus_buf_reset(&name);
 		if (chorus_buf_printf(&name, "%s#split-%d", founder->key, k))
@@ -1340,7 +1424,9 @@ static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 	y->names = y->head = NULL;
 	y->n_terms = y->n_names = y->n_head = 0;
 	cl->stats->merges++;
-	return chorus_store_story_merge(cl->st, y->id, x->id, cl->err);
+	rc = wb_flush(cl);
+	return rc ? rc
+		  : chorus_store_story_merge(cl->st, y->id, x->id, cl->err);
 }
 
 static int found_story(struct clusterer *cl, const struct chorus_store_row *r,
@@ -1448,15 +1534,11 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		if (!rc)
 			cl->hot[best].locked = (uint8_t)locked;
 	}
-	if (!rc)
-		rc = chorus_store_article_assign(
-		    cl->st, r->id, cl->stories[best].id, best_score, cl->err);
 	if (!rc && (rc = features_encode(&f, &cl->blob)))
 		chorus_err_set(cl->err, rc, "out of memory");
 	if (!rc)
-		rc = chorus_store_features_put(cl->st, r->id, r->hash,
-					       cl->blob.data, cl->blob.len,
-					       cl->err);
+		rc = wb_assign(cl, r->id, cl->stories[best].id, best_score,
+			       r->hash, cl->blob.data, cl->blob.len);
 	if (!rc && (rc = story_add(cl, best, &f, &keys, r->published)))
 		chorus_err_set(cl->err, rc, "out of memory");
 	if (!rc && r->link &&
@@ -1781,6 +1863,8 @@ static int assign_pending(struct clusterer *cl)
 		rc = pipeline_queue(&p, ids + i, n - i < BATCH ? n - i : BATCH);
 	while (!rc && p.in_flight)
 		rc = pipeline_drain_one(&p);
+	if (!rc)
+		rc = wb_flush(cl);
 	pipeline_stop(&p);
 	free(ids);
 	return rc;
@@ -1924,6 +2008,9 @@ static void clusterer_release(struct clusterer *cl)
 		split_story_release(&cl->split[i]);
 	free(cl->split);
 	free(cl->side);
+	free(cl->wb);
+	free(cl->wb_off);
+	chorus_buf_release(&cl->wb_blobs);
 	for (i = 0; i < cl->index_cap; i++)
 		free(cl->index[i].v);
 	free(cl->index);
@@ -1964,12 +2051,16 @@ int chorus_cluster_run(struct chorus_store *st,
 	cl.report = report;
 	cl.err = err;
 	chorus_buf_init(&cl.blob, 0);
+	chorus_buf_init(&cl.wb_blobs, 0);
+	cl.wb = malloc(WRITE_BEHIND * sizeof(*cl.wb));
+	cl.wb_off = malloc(WRITE_BEHIND * sizeof(*cl.wb_off));
 	splits = calloc(opt->n_overrides + 1, sizeof(*splits));
 	cl.hits = calloc(HITS, sizeof(*cl.hits));
 	cl.touched = malloc(MAX_HITS * sizeof(*cl.touched));
 	cl.all = malloc(MAX_HITS * sizeof(*cl.all));
 	cl.side = calloc((size_t)opt->split_max + 1, sizeof(*cl.side));
-	if (!splits || !cl.hits || !cl.touched || !cl.all || !cl.side) {
+	if (!splits || !cl.hits || !cl.touched || !cl.all || !cl.side ||
+	    !cl.wb || !cl.wb_off) {
 		free((void *)splits);
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
