@@ -157,17 +157,19 @@
 
 #include "cluster_int.h"
 
-/* The chorus namespace for story ids (a fixed random UUID). */
-static const char *const story_namespace =
-    "3c1f4b7e-8a52-4d1e-9b0c-6f2d8e4a1c57";
+/* The chorus namespace for story ids (a fixed random UUID):
+ * 3c1f4b7e-8a52-4d1e-9b0c-6f2d8e4a1c57, as bytes. */
+static const uuid_t story_namespace = {0x3c, 0x1f, 0x4b, 0x7e, 0x8a, 0x52,
+				       0x4d, 0x1e, 0x9b, 0x0c, 0x6f, 0x2d,
+				       0x8e, 0x4a, 0x1c, 0x57};
 
 void chorus_story_id(const char *founder_key, char out[CHORUS_STORY_ID_LEN])
 {
-	uuid_t ns, id;
+	uuid_t id;
 	char text[37];
 
-	uuid_parse(story_namespace, ns);
-	uuid_generate_sha1(id, ns, founder_key, strlen(founder_key));
+	uuid_generate_sha1(id, story_namespace, founder_key,
+			   strlen(founder_key));
 	uuid_unparse_lower(id, text);
 	memcpy(out, "urn:uuid:", 9);
 	memcpy(out + 9, text, 37);
