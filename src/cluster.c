@@ -299,12 +299,6 @@ struct clusterer {
 	struct split_story *split; /* per story (src/cluster_split.c) */
 	size_t cap_split;
 	uint8_t *side;
-	/* Assignments and feature blobs not yet written (wb_flush()): the
-	 * blobs in wb_blobs, at wb_off */
-	struct chorus_store_assignment *wb;
-	size_t *wb_off;
-	size_t wb_n;
-	struct chorus_buf wb_blobs;
 };
 
 /*
@@ -580,51 +574,6 @@ static uint64_t key_band(const struct article_features *f, size_t b)
 					  rows * sizeof(f->minhash[0]), b);
 
 	return (3ULL << 56) | (h >> 8);
-}
-
-/*
- * The store is written behind the clustering, WRITE_BEHIND articles at a
- * time, in a few statements instead of two an article; whatever reads or
- * moves stored assignments (a merge, a split) flushes first.
- */
-#define WRITE_BEHIND 256
-
-static int wb_flush(struct clusterer *cl)
-{
-	size_t i;
-	int rc;
-
-	if (!cl->wb_n)
-		return 0;
-	for (i = 0; i < cl->wb_n; i++)
-		if (cl->wb_off[i] != SIZE_MAX)
-			cl->wb[i].features = cl->wb_blobs.data + cl->wb_off[i];
-	rc = chorus_store_assign_many(cl->st, cl->wb, cl->wb_n, cl->err);
-	cl->wb_n = 0;
-	chorus_buf_reset(&cl->wb_blobs);
-	return rc;
-}
-
-/* Assign article to story (and store its feature blob, unless NULL). */
-static int wb_assign(struct clusterer *cl, int64_t article, int64_t story,
-		     double score, int64_t hash, const void *blob, size_t len)
-{
-	struct chorus_store_assignment *a = &cl->wb[cl->wb_n];
-
-	a->article_id = article;
-	a->story_id = story;
-	a->score = score;
-	a->hash = hash;
-	a->features = NULL;
-	a->n_features = len;
-	cl->wb_off[cl->wb_n] = SIZE_MAX;
-	if (blob) {
-		cl->wb_off[cl->wb_n] = cl->wb_blobs.len;
-		if (chorus_buf_add(&cl->wb_blobs, blob, len))
-			return chorus_err_set(cl->err, CHORUS_ENOMEM,
-					      "out of memory");
-	}
-	return ++cl->wb_n == WRITE_BEHIND ? wb_flush(cl) : 0;
 }
 
 /* Does a outweigh b (heavier, or as heavy with a lower hash)? */
@@ -1327,9 +1276,7 @@ static int split_check(struct clusterer *cl, uint32_t s)
 	founder = &out.m[split_story_first(&out)];
 	/* Its founder's id, unless that was given before (then a fresh one). */
 	chorus_story_id(founder->key, id);
-	rc = wb_flush(cl);
-	if (!rc)
-		rc = chorus_store_story_find(cl->st, id, &found, cl->err);
+	rc = chorus_store_story_find(cl->st, id, &found, cl->err);
 	for (k = 1; !rc && found; k++) {
 		chorus_buf_reset(&name);
 		if (chorus_buf_printf(&name, "%s#split-%d", founder->key, k))
@@ -1426,9 +1373,7 @@ static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 	y->names = y->head = NULL;
 	y->n_terms = y->n_names = y->n_head = 0;
 	cl->stats->merges++;
-	rc = wb_flush(cl);
-	return rc ? rc
-		  : chorus_store_story_merge(cl->st, y->id, x->id, cl->err);
+	return chorus_store_story_merge(cl->st, y->id, x->id, cl->err);
 }
 
 static int found_story(struct clusterer *cl, const struct chorus_store_row *r,
@@ -1536,11 +1481,15 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		if (!rc)
 			cl->hot[best].locked = (uint8_t)locked;
 	}
+	if (!rc)
+		rc = chorus_store_article_assign(
+		    cl->st, r->id, cl->stories[best].id, best_score, cl->err);
 	if (!rc && (rc = features_encode(&f, &cl->blob)))
 		chorus_err_set(cl->err, rc, "out of memory");
 	if (!rc)
-		rc = wb_assign(cl, r->id, cl->stories[best].id, best_score,
-			       r->hash, cl->blob.data, cl->blob.len);
+		rc = chorus_store_features_put(cl->st, r->id, r->hash,
+					       cl->blob.data, cl->blob.len,
+					       cl->err);
 	if (!rc && (rc = story_add(cl, best, &f, &keys, r->published)))
 		chorus_err_set(cl->err, rc, "out of memory");
 	if (!rc && r->link &&
@@ -1865,8 +1814,6 @@ static int assign_pending(struct clusterer *cl)
 		rc = pipeline_queue(&p, ids + i, n - i < BATCH ? n - i : BATCH);
 	while (!rc && p.in_flight)
 		rc = pipeline_drain_one(&p);
-	if (!rc)
-		rc = wb_flush(cl);
 	pipeline_stop(&p);
 	free(ids);
 	return rc;
@@ -2010,9 +1957,6 @@ static void clusterer_release(struct clusterer *cl)
 		split_story_release(&cl->split[i]);
 	free(cl->split);
 	free(cl->side);
-	free(cl->wb);
-	free(cl->wb_off);
-	chorus_buf_release(&cl->wb_blobs);
 	for (i = 0; i < cl->index_cap; i++)
 		free(cl->index[i].v);
 	free(cl->index);
@@ -2053,16 +1997,12 @@ int chorus_cluster_run(struct chorus_store *st,
 	cl.report = report;
 	cl.err = err;
 	chorus_buf_init(&cl.blob, 0);
-	chorus_buf_init(&cl.wb_blobs, 0);
-	cl.wb = malloc(WRITE_BEHIND * sizeof(*cl.wb));
-	cl.wb_off = malloc(WRITE_BEHIND * sizeof(*cl.wb_off));
 	splits = calloc(opt->n_overrides + 1, sizeof(*splits));
 	cl.hits = calloc(HITS, sizeof(*cl.hits));
 	cl.touched = malloc(MAX_HITS * sizeof(*cl.touched));
 	cl.all = malloc(MAX_HITS * sizeof(*cl.all));
 	cl.side = calloc((size_t)opt->split_max + 1, sizeof(*cl.side));
-	if (!splits || !cl.hits || !cl.touched || !cl.all || !cl.side ||
-	    !cl.wb || !cl.wb_off) {
+	if (!splits || !cl.hits || !cl.touched || !cl.all || !cl.side) {
 		free((void *)splits);
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;

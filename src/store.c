@@ -51,8 +51,6 @@ enum cached_stmt {
 	STMT_FEED_PUT,
 	STMT_FETCH_LOG,
 	STMT_FETCH_PRUNE,
-	STMT_ASSIGN_MANY,
-	STMT_FEATURES_MANY,
 	N_CACHED,
 };
 
@@ -1187,115 +1185,6 @@ int chorus_store_features_put(struct chorus_store *st, int64_t article_id,
 	sqlite3_bind_int64(q, 2, hash);
 	sqlite3_bind_blob(q, 3, data, (int)len, SQLITE_STATIC);
 	return finish_cached(st, q, err);
-}
-
-/* Rows a statement of chorus_store_assign_many() writes at most. */
-#define ASSIGN_CHUNK 64
-
-/*
- * The statement for m rows (m <= ASSIGN_CHUNK) of sql_head followed by m
- * tuples of tuple and then sql_tail: the one of ASSIGN_CHUNK rows is kept,
- * others are made for the call (*fresh set: finalize it).
- */
-static int many_stmt(struct chorus_store *st, enum cached_stmt slot, size_t m,
-		     const char *sql_head, const char *tuple,
-		     const char *sql_tail, sqlite3_stmt **q, int *fresh,
-		     struct chorus_err *err)
-{
-	struct chorus_buf sql = CHORUS_BUF_INIT;
-	size_t i;
-	int rc;
-
-	*q = NULL;
-	*fresh = m != ASSIGN_CHUNK;
-	if (!*fresh && st->cached[slot]) {
-		*q = st->cached[slot];
-		sqlite3_reset(*q);
-		return 0;
-	}
-	rc = chorus_buf_adds(&sql, sql_head);
-	for (i = 0; !rc && i < m; i++) {
-		if (i)
-			rc = chorus_buf_addc(&sql, ',');
-		if (!rc)
-			rc = chorus_buf_adds(&sql, tuple);
-	}
-	if (!rc)
-		rc = chorus_buf_adds(&sql, sql_tail);
-	if (rc) {
-		chorus_buf_release(&sql);
-		return chorus_err_set(err, rc, "out of memory");
-	}
-	rc = prepare(st, sql.data, q, err);
-	chorus_buf_release(&sql);
-	if (!rc && !*fresh)
-		st->cached[slot] = *q;
-	return rc;
-}
-
-/* Run a statement of chorus_store_assign_many() and let it go. */
-static int many_run(struct chorus_store *st, sqlite3_stmt *q, int fresh,
-		    struct chorus_err *err)
-{
-	int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : db_fail(st, err, "write");
-
-	if (fresh)
-		sqlite3_finalize(q);
-	else
-		sqlite3_reset(q);
-	return rc;
-}
-
-int chorus_store_assign_many(struct chorus_store *st,
-			     const struct chorus_store_assignment *a, size_t n,
-			     struct chorus_err *err)
-{
-	size_t at, m, i, k, nf;
-	sqlite3_stmt *q;
-	int rc = 0, fresh;
-
-	for (at = 0; !rc && at < n; at += m) {
-		m = n - at < ASSIGN_CHUNK ? n - at : ASSIGN_CHUNK;
-		rc = many_stmt(st, STMT_ASSIGN_MANY, m,
-			       "UPDATE articles SET story_id=v.column2,"
-			       " score=v.column3 FROM (VALUES ",
-			       "(?,?,?)", ") AS v WHERE articles.id=v.column1",
-			       &q, &fresh, err);
-		if (rc)
-			break;
-		for (i = 0; i < m; i++) {
-			sqlite3_bind_int64(q, (int)(3 * i + 1),
-					   a[at + i].article_id);
-			sqlite3_bind_int64(q, (int)(3 * i + 2),
-					   a[at + i].story_id);
-			sqlite3_bind_double(q, (int)(3 * i + 3),
-					    a[at + i].score);
-		}
-		rc = many_run(st, q, fresh, err);
-		for (i = 0, nf = 0; i < m; i++)
-			nf += a[at + i].features != NULL;
-		if (rc || !nf)
-			continue;
-		rc = many_stmt(st, STMT_FEATURES_MANY, nf,
-			       "INSERT OR REPLACE INTO article_features("
-			       "article_id, hash, data) VALUES ",
-			       "(?,?,?)", "", &q, &fresh, err);
-		if (rc)
-			break;
-		for (i = 0, k = 0; i < m; i++) {
-			const struct chorus_store_assignment *x = &a[at + i];
-
-			if (!x->features)
-				continue;
-			sqlite3_bind_int64(q, (int)(3 * k + 1), x->article_id);
-			sqlite3_bind_int64(q, (int)(3 * k + 2), x->hash);
-			sqlite3_bind_blob(q, (int)(3 * k + 3), x->features,
-					  (int)x->n_features, SQLITE_STATIC);
-			k++;
-		}
-		rc = many_run(st, q, fresh, err);
-	}
-	return rc;
 }
 
 int chorus_store_state_get(struct chorus_store *st, const char *name,

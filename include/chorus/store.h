@@ -339,24 +339,6 @@ int chorus_store_features_put(struct chorus_store *st, int64_t article_id,
 			      int64_t hash, const void *data, size_t len,
 			      struct chorus_err *err);
 
-/* One article's assignment and feature blob, as the clusterer writes them. */
-struct chorus_store_assignment {
-	int64_t article_id, story_id;
-	double score;
-	int64_t hash;	      /* the article hash its features were made from */
-	const void *features; /* NULL: the assignment alone */
-	size_t n_features;
-};
-
-/*
- * chorus_store_article_assign() and chorus_store_features_put() of n
- * articles (each at most once in a) in a few statements, not two an
- * article: the same rows as one call each.
- */
-int chorus_store_assign_many(struct chorus_store *st,
-			     const struct chorus_store_assignment *a, size_t n,
-			     struct chorus_err *err);
-
 /* A named blob of state: get fills out (empty when missing). */
 int chorus_store_state_get(struct chorus_store *st, const char *name,
 			   struct chorus_buf *out, struct chorus_err *err);

@@ -1,8 +1,6 @@
 /*
- * Unit tests for what the clusterer writes to the store: assignments and
- * feature blobs written many at a time (chorus_store_assign_many) give the
- * rows one call each gives, and the story slugs made without the Unicode
- * folding for ASCII titles are chorus_text_slug()'s.
+ * Unit tests for what the clusterer writes to the store: the story slugs
+ * made without the Unicode folding for ASCII titles are chorus_text_slug()'s.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +12,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 
 #include "chorus/store.h"
 #include "chorus/text.h"
@@ -46,152 +43,6 @@ static int teardown(void **state)
 	snprintf(side, sizeof(side), "%s-shm", db_path);
 	unlink(side);
 	return 0;
-}
-
-/* Store n articles "a0".."a(n-1)"; ids[i] receives each one's id. */
-static void put_articles(struct chorus_store *st, size_t n, int64_t *ids)
-{
-	int64_t src;
-	size_t i;
-
-	assert_int_equal(chorus_store_source_get(st, "wire", NULL, &src, NULL),
-			 0);
-	for (i = 0; i < n; i++) {
-		struct chorus_article a;
-		char key[32];
-		int64_t story;
-
-		chorus_article_init(&a);
-		snprintf(key, sizeof(key), "a%zu", i);
-		a.key = key;
-		a.title = "A title";
-		a.text = "Some words.";
-		a.published = 1000 + (int64_t)i;
-		a.updated = a.published;
-		assert_int_equal(
-		    chorus_store_article_put(st, &a, src, NULL, NULL), 0);
-		assert_int_equal(
-		    chorus_store_article_find(st, key, &ids[i], &story, NULL),
-		    0);
-		assert_int_equal(story, 0);
-	}
-}
-
-/* Every article's (story_id, score) and feature row, as text. */
-static char *dump(const char *path)
-{
-	static const char *const sql[] = {
-	    "SELECT id, story_id, score FROM articles ORDER BY id",
-	    "SELECT article_id, hash, hex(data) FROM article_features "
-	    "ORDER BY article_id",
-	};
-	size_t cap = 1 << 16, len = 0, k;
-	char *out = calloc(1, cap);
-	sqlite3 *db;
-
-	assert_non_null(out);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	for (k = 0; k < 2; k++) {
-		sqlite3_stmt *q;
-
-		assert_int_equal(sqlite3_prepare_v2(db, sql[k], -1, &q, NULL),
-				 SQLITE_OK);
-		while (sqlite3_step(q) == SQLITE_ROW) {
-			int c;
-
-			for (c = 0; c < 3; c++) {
-				const char *t =
-				    (const char *)sqlite3_column_text(q, c);
-				int w = snprintf(out + len, cap - len, "%s%c",
-						 t ? t : "NULL",
-						 c == 2 ? '\n' : ' ');
-
-				assert_true(w > 0 && (size_t)w < cap - len);
-				len += (size_t)w;
-			}
-		}
-		sqlite3_finalize(q);
-	}
-	sqlite3_close(db);
-	return out;
-}
-
-static void test_cluster_store_assign_many_is_one_by_one(void **state)
-{
-	enum { N = 150 }; /* two full statements of 64 rows and the rest */
-	struct chorus_store_assignment a[N];
-	unsigned char blobs[N][5];
-	int64_t ids[N], story[3];
-	char *one, *many;
-	size_t i;
-	int round;
-
-	(void)state;
-	for (round = 0; round < 2; round++) {
-		struct chorus_store *st;
-
-		assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
-		assert_int_equal(chorus_store_begin(st, NULL), 0);
-		put_articles(st, N, ids);
-		for (i = 0; i < 3; i++) {
-			char uuid[32], key[16];
-
-			snprintf(uuid, sizeof(uuid), "urn:uuid:s%zu", i);
-			snprintf(key, sizeof(key), "a%zu", i);
-			assert_int_equal(chorus_store_story_new(st, uuid, key,
-								key, &story[i],
-								NULL),
-					 0);
-		}
-		for (i = 0; i < N; i++) {
-			memset(blobs[i], (int)i, sizeof(blobs[i]));
-			a[i].article_id = ids[i];
-			a[i].story_id = story[i % 3];
-			a[i].score = 0.25 + (double)i / 7;
-			a[i].hash = (int64_t)(i * 1000003u);
-			/* Every fifth one without features: assignment alone.
-			 */
-			a[i].features = i % 5 ? blobs[i] : NULL;
-			a[i].n_features = i % 5 ? sizeof(blobs[i]) : 0;
-		}
-		if (round == 0) {
-			for (i = 0; i < N; i++) {
-				assert_int_equal(chorus_store_article_assign(
-						     st, a[i].article_id,
-						     a[i].story_id, a[i].score,
-						     NULL),
-						 0);
-				if (a[i].features)
-					assert_int_equal(
-					    chorus_store_features_put(
-						st, a[i].article_id, a[i].hash,
-						a[i].features, a[i].n_features,
-						NULL),
-					    0);
-			}
-		} else {
-			/* In pieces: a full statement, then odd sizes. */
-			assert_int_equal(
-			    chorus_store_assign_many(st, a, 64, NULL), 0);
-			assert_int_equal(
-			    chorus_store_assign_many(st, a + 64, 1, NULL), 0);
-			assert_int_equal(
-			    chorus_store_assign_many(st, a + 65, N - 65, NULL),
-			    0);
-		}
-		assert_int_equal(chorus_store_commit(st, NULL), 0);
-		chorus_store_close(st);
-		if (round == 0)
-			one = dump(db_path);
-		else
-			many = dump(db_path);
-		teardown(NULL);
-	}
-	assert_string_equal(one, many);
-	/* Something was written: the last article's row is there. */
-	assert_non_null(strstr(one, " 0.25\n")); /* a[0]'s score */
-	free(one);
-	free(many);
 }
 
 /* A store's slug for base: chorus_text_slug()'s, maybe with "-N" after. */
@@ -277,8 +128,6 @@ static void test_cluster_store_ascii_slugs_are_text_slugs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(
-		test_cluster_store_assign_many_is_one_by_one, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_cluster_store_ascii_slugs_are_text_slugs, setup, teardown),
 	};
