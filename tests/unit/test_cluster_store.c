@@ -1,6 +1,7 @@
 /*
  * Unit tests for what the clusterer writes to the store: the story slugs
- * made without the Unicode folding for ASCII titles are chorus_text_slug()'s.
+ * made without utf8proc for titles in ASCII and Latin-1 are
+ * chorus_text_slug()'s.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -63,44 +64,67 @@ static void assert_slug(const char *slug, const char *base)
 	chorus_buf_release(&want);
 }
 
-static void test_cluster_store_ascii_slugs_are_text_slugs(void **state)
+/* Append code point u (below U+0100) to s in UTF-8. */
+static size_t put_latin1(char *s, unsigned u)
 {
+	if (u < 0x80) {
+		s[0] = (char)u;
+		return 1;
+	}
+	s[0] = (char)(0xc0 | (u >> 6));
+	s[1] = (char)(0x80 | (u & 0x3f));
+	return 2;
+}
+
+static void test_cluster_store_latin1_slugs_are_text_slugs(void **state)
+{
+	enum { MAX = 1200 };
 	struct chorus_store *st;
 	struct chorus_corpus c;
 	char **bases;
-	size_t n = 0, i, k;
+	size_t n = 0, i, k, at;
 	unsigned seed = 12345;
 	int64_t id;
 
 	(void)state;
-	bases = calloc(400, sizeof(*bases));
+	bases = calloc(MAX, sizeof(*bases));
 	assert_non_null(bases);
-	/* Every ASCII character between words, and alone. */
-	for (i = 1; i < 128; i++) {
-		bases[n] = malloc(8);
+	/* Every character up to U+00FF between words, and alone. */
+	for (i = 1; i < 256; i++) {
+		bases[n] = calloc(1, 16);
 		assert_non_null(bases[n]);
-		snprintf(bases[n++], 8, "Ab%ccD", (char)i);
-		bases[n] = malloc(4);
+		memcpy(bases[n], "Ab", 2);
+		at = 2 + put_latin1(bases[n] + 2, (unsigned)i);
+		memcpy(bases[n++] + at, "cD", 3);
+		bases[n] = calloc(1, 4);
 		assert_non_null(bases[n]);
-		snprintf(bases[n++], 4, "%c", (char)i);
+		put_latin1(bases[n++], (unsigned)i);
 	}
-	/* Random ASCII titles, long ones cut at 60 (at a word, or not). */
-	while (n < 390) {
-		size_t len = (size_t)(n % 97);
+	/* Random titles, long ones cut at 60 (at a word, or not): mostly
+	 * letters and digits, some of anything, some pure ASCII. */
+	while (n < MAX - 2) {
+		size_t len = n % 97;
+		int ascii = n % 3 == 0;
 
-		bases[n] = malloc(len + 1);
+		bases[n] = calloc(1, 2 * len + 1);
 		assert_non_null(bases[n]);
-		for (k = 0; k < len; k++) {
+		for (k = 0, at = 0; k < len; k++) {
+			unsigned u;
+
 			seed = seed * 1103515245u + 12345u;
-			/* Mostly letters and digits, some of anything. */
-			bases[n][k] = (seed >> 16) % 4
-					  ? "aBcDeF gH1 2iJ-"[(seed >> 8) % 15]
-					  : (char)(1 + (seed >> 8) % 127);
+			if ((seed >> 16) % 4)
+				u = (unsigned char)"aBcDeF gH1 2iJ-"[(seed >>
+								      8) %
+								     15];
+			else
+				u = 1 + (seed >> 8) % (ascii ? 127 : 255);
+			at += put_latin1(bases[n] + at, u);
 		}
-		bases[n++][len] = '\0';
+		n++;
 	}
-	/* Two of a kind: no longer ASCII, so chorus_text_slug() itself. */
-	bases[n++] = strdup("Caf\xc3\xa9 Ol\xc3\xa9 in M\xc3\xbcnchen");
+	/* Beyond Latin-1: chorus_text_slug() itself. */
+	bases[n++] = strdup("Caf\xc3\xa9 \xe2\x80\x9cOl\xc3\xa9\xe2\x80\x9d in "
+			    "M\xc3\xbcnchen");
 	bases[n++] = strdup("\xef\xbc\xa1\xef\xbc\xa2 fullwidth");
 	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
 	for (i = 0; i < n; i++) {
@@ -114,8 +138,7 @@ static void test_cluster_store_ascii_slugs_are_text_slugs(void **state)
 	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
 	assert_int_equal(c.n_stories, n);
 	for (i = 0; i < c.n_stories; i++) {
-		size_t at = (size_t)strtoul(c.stories[i].uuid + 10, NULL, 10);
-
+		at = (size_t)strtoul(c.stories[i].uuid + 10, NULL, 10);
 		assert_slug(c.stories[i].slug, bases[at]);
 	}
 	chorus_corpus_release(&c);
@@ -129,7 +152,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(
-		test_cluster_store_ascii_slugs_are_text_slugs, setup, teardown),
+		test_cluster_store_latin1_slugs_are_text_slugs, setup,
+		teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
