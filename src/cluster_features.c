@@ -538,10 +538,12 @@ void feat_set_init(struct feat_set *s, const struct feat *v, size_t n)
 {
 	size_t i;
 
-	memset(s->bits, 0, sizeof(s->bits));
-	for (i = 0; i < n; i++)
-		s->bits[(v[i].h >> 6) % FEAT_SET_WORDS] |= 1ULL
-							   << (v[i].h & 63);
+	memset(s->slot, 0, sizeof(s->slot));
+	for (i = 0; i < n; i++) {
+		uint8_t *t = &s->slot[v[i].h % FEAT_SET_SLOTS];
+
+		*t = *t ? FEAT_SET_MANY : (uint8_t)(i + 1);
+	}
 	s->v = v;
 	s->n = n;
 }
@@ -555,10 +557,16 @@ double feat_set_dot(const struct feat_set *s, const uint32_t *bh,
 	/* In b's (hash) order, as feat_dot() sums: the same double. */
 	for (j = 0; j < nb; j++) {
 		uint32_t h = bh[j];
+		unsigned t = s->slot[h % FEAT_SET_SLOTS];
 		size_t lo = 0, hi = s->n;
 
-		if (!(s->bits[(h >> 6) % FEAT_SET_WORDS] & (1ULL << (h & 63))))
+		if (!t)
 			continue;
+		if (t != FEAT_SET_MANY) {
+			if (s->v[t - 1].h == h)
+				sum += (double)s->v[t - 1].w * bw[j];
+			continue;
+		}
 		while (lo < hi) {
 			size_t mid = (lo + hi) / 2;
 

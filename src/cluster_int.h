@@ -122,15 +122,19 @@ double feat_dot_split(const uint32_t *ah, const float *aw, size_t na,
 		      const uint32_t *bh, const float *bw, size_t nb);
 
 /*
- * One feature array made ready to be multiplied with many: a bitmap of its
- * hashes turns most of the other side's features away with one bit test.
+ * One feature array made ready to be multiplied with many: a table of one
+ * byte per 12-bit hash bucket tells where the feature of that bucket is,
+ * so most of the other side's features are turned away with one load and
+ * the rest found without a search (a bucket of several is searched).
  * feat_set_dot(s, b's hashes, b's weights) is feat_dot(s's array, b), to
  * the last bit.
  */
-#define FEAT_SET_WORDS 64 /* 4,096 bits for at most 128 features */
+#define FEAT_SET_SLOTS 4096 /* for at most 254 features (FEAT_TERMS) */
+#define FEAT_SET_MANY 255   /* a bucket of several features */
+_Static_assert(FEAT_TERMS < FEAT_SET_MANY, "feat_set slots hold an index");
 struct feat_set {
-	uint64_t bits[FEAT_SET_WORDS];
-	const struct feat *v; /* borrowed */
+	uint8_t slot[FEAT_SET_SLOTS]; /* 0: none; i + 1: v[i]; or MANY */
+	const struct feat *v;	      /* borrowed */
 	size_t n;
 };
 

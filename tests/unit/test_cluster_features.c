@@ -1,0 +1,133 @@
+/*
+ * Unit tests for the clusterer's feature arithmetic: the prepared dot
+ * product (feat_set_dot) gives feat_dot()'s double to the last bit however
+ * the hashes fall in its buckets, and the document-frequency table's kept
+ * logarithms give df_idf()'s values.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cluster_int.h"
+
+static uint32_t next(uint32_t *seed)
+{
+	*seed = *seed * 1664525u + 1013904223u;
+	return *seed ^ (*seed >> 15);
+}
+
+static int cmp_feat(const void *a, const void *b)
+{
+	const struct feat *x = a, *y = b;
+
+	return x->h < y->h ? -1 : x->h > y->h;
+}
+
+/* n features with distinct hashes, sorted; share: drawn from pool. */
+static size_t make(struct feat *v, size_t n, const uint32_t *pool,
+		   size_t n_pool, uint32_t *seed)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		uint32_t h =
+		    next(seed) % 3 ? pool[next(seed) % n_pool] : next(seed);
+		size_t j;
+
+		for (j = 0; j < k && v[j].h != h; j++)
+			;
+		if (j < k)
+			continue;
+		v[k].h = h;
+		v[k].w = (float)(next(seed) % 10000) / 7919.0f;
+		k++;
+	}
+	qsort(v, k, sizeof(*v), cmp_feat);
+	return k;
+}
+
+static void test_cluster_features_set_dot_is_feat_dot(void **state)
+{
+	struct feat a[FEAT_TERMS], b[512];
+	uint32_t hb[512], pool[300];
+	float wb[512];
+	struct feat_set s;
+	uint32_t seed = 7;
+	size_t i, round, na, nb;
+
+	(void)state;
+	/* Hashes sharing their low 12 bits (one bucket) with others, and
+	 * hashes of the bucket that are not there. */
+	for (i = 0; i < 300; i++)
+		pool[i] = i < 100   ? (next(&seed) << 12) | (i % 7)
+			  : i < 200 ? (next(&seed) << 12) | 4095u
+				    : next(&seed);
+	for (round = 0; round < 400; round++) {
+		double want, got;
+
+		na = make(a, round % 2 ? FEAT_TERMS : round % FEAT_TERMS, pool,
+			  300, &seed);
+		nb = make(b, 256 + round % 256, pool, 300, &seed);
+		for (i = 0; i < nb; i++) {
+			hb[i] = b[i].h;
+			wb[i] = b[i].w;
+		}
+		feat_set_init(&s, a, na);
+		want = feat_dot(a, na, b, nb);
+		got = feat_set_dot(&s, hb, wb, nb);
+		assert_memory_equal(&want, &got, sizeof(want));
+		assert_true(round % 2 == 0 || want > 0);
+	}
+	/* An empty side. */
+	feat_set_init(&s, a, 0);
+	assert_true(feat_set_dot(&s, hb, wb, nb) == 0);
+}
+
+static void test_cluster_features_idf_kept_is_idf(void **state)
+{
+	struct df_table t;
+	uint32_t h, c;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(df_init(&t, 16), 0);
+	for (i = 0; i < 3000; i++) {
+		/* Hash i % 97 + 1 counted once per document. */
+		t.docs++;
+		assert_int_equal(df_add_count(&t, (uint32_t)(i % 97) + 1, &c),
+				 0);
+		assert_int_equal(c, df_get(&t, (uint32_t)(i % 97) + 1));
+		for (h = 1; h <= 97; h += 12) {
+			double want = df_idf(&t, h), got;
+
+			got = df_idf_of(&t, df_get(&t, h));
+			assert_memory_equal(&want, &got, sizeof(want));
+		}
+	}
+	for (i = 1; i < DF_LOG_TF; i++) {
+		double want = log((double)i);
+
+		assert_memory_equal(&t.log_tf[i], &want, sizeof(want));
+	}
+	/* Counts past the kept ones are worked out as they come. */
+	assert_true(
+	    df_idf_of(&t, DF_IDF_CACHE + 5) ==
+	    log(1.0 + ((double)t.docs + 100.0) / ((double)DF_IDF_CACHE + 6.0)));
+	df_release(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_cluster_features_set_dot_is_feat_dot),
+	    cmocka_unit_test(test_cluster_features_idf_kept_is_idf),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
