@@ -264,13 +264,12 @@ static int outweighs(const struct feat *a, const struct feat *b)
 /* Room for the copy on the stack: story vectors are at most 256 + 128. */
 #define N_LOCAL 512
 
-size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max)
+/* feat_keep_heaviest() by comparing the features themselves (any weights). */
+static size_t keep_heaviest_cmp(struct feat *fs, size_t n, size_t max)
 {
 	struct feat local[N_LOCAL], *w, pivot;
 	size_t lo = 0, hi, k = max, i, j, kept;
 
-	if (n <= max)
-		return n;
 	/* Quickselect the max-th heaviest (by outweighs) on a copy. */
 	w = n <= N_LOCAL ? local : malloc(n * sizeof(*w));
 	if (!w) {
@@ -319,6 +318,87 @@ size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max)
 			kept++;
 		}
 	return kept;
+}
+
+/*
+ * The k-th largest (k from 1) of the distinct keys v[0..n), n >= k: a
+ * quickselect whose partition is a comparison of integers.
+ */
+static uint64_t kth_largest(uint64_t *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n;
+
+	for (;;) {
+		uint64_t pivot = v[lo + (hi - lo) / 2], t;
+		size_t i, store = lo;
+
+		/* Those above the pivot first, without a branch to guess: a
+		 * key not above it is swapped into the place after them,
+		 * which the next one takes. */
+		for (i = lo; i < hi; i++) {
+			t = v[i];
+			v[i] = v[store];
+			v[store] = t;
+			store += t > pivot;
+		}
+		if (store - lo >= k) {
+			hi = store;
+			continue;
+		}
+		k -= store - lo;
+		if (k == 1)
+			return pivot;
+		for (i = store; v[i] != pivot; i++)
+			;
+		v[i] = v[store];
+		v[store] = pivot;
+		lo = store + 1;
+		k--;
+	}
+}
+
+size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max)
+{
+	uint64_t local[N_LOCAL], *key, pivot;
+	size_t i, j;
+
+	if (n <= max)
+		return n;
+	if (!max)
+		return 0;
+	key = n <= N_LOCAL ? local : malloc(n * sizeof(*key));
+	if (!key)
+		return keep_heaviest_cmp(fs, n, max);
+	/*
+	 * A weight of at least +0 orders as its bits do: the weight's bits
+	 * over the hash's complement order the features as outweighs()
+	 * does, heaviest (then lowest hash) largest. Weights are sums of
+	 * positive tf-idf; anything else is compared the long way.
+	 */
+	for (i = 0; i < n; i++) {
+		uint32_t w;
+
+		memcpy(&w, &fs[i].w, sizeof(w));
+		if (w >= 0x7f800000u) { /* negative, infinite or NaN */
+			if (key != local)
+				free(key);
+			return keep_heaviest_cmp(fs, n, max);
+		}
+		key[i] = (uint64_t)w << 32 | (uint32_t)~fs[i].h;
+	}
+	pivot = kth_largest(key, n, max);
+	/* Keep those from the pivot up, in their (hash) order (the keys
+	 * were moved by the selection: made again). */
+	for (i = 0, j = 0; i < n; i++) {
+		uint32_t w;
+
+		memcpy(&w, &fs[i].w, sizeof(w));
+		fs[j] = fs[i];
+		j += ((uint64_t)w << 32 | (uint32_t)~fs[i].h) >= pivot;
+	}
+	if (key != local)
+		free(key);
+	return j;
 }
 
 /*

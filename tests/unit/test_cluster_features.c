@@ -1,8 +1,9 @@
 /*
  * Unit tests for the clusterer's feature arithmetic: the prepared dot
  * product (feat_set_dot) gives feat_dot()'s double to the last bit however
- * the hashes fall in its buckets, and the document-frequency table's kept
- * logarithms give df_idf()'s values.
+ * the hashes fall in its buckets, feat_keep_heaviest() keeps exactly the
+ * heaviest, and the document-frequency table's kept logarithms give
+ * df_idf()'s values.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -89,6 +90,51 @@ static void test_cluster_features_set_dot_is_feat_dot(void **state)
 	assert_true(feat_set_dot(&s, hb, wb, nb) == 0);
 }
 
+/* Heaviest first, then the lower hash: the order feat_keep_heaviest keeps. */
+static int cmp_heavy(const void *a, const void *b)
+{
+	const struct feat *x = a, *y = b;
+
+	if (x->w != y->w)
+		return x->w > y->w ? -1 : 1;
+	return x->h < y->h ? -1 : x->h > y->h;
+}
+
+static void test_cluster_features_keep_heaviest_keeps_the_top(void **state)
+{
+	struct feat v[700], want[700];
+	uint32_t pool[1], seed = 11;
+	size_t round, n, max, k, i;
+
+	(void)state;
+	pool[0] = 1;
+	for (round = 0; round < 600; round++) {
+		n = make(v, 1 + round % 700, pool, 1, &seed);
+		/* Many equal weights: ties go to the lower hash. */
+		for (i = 0; i < n; i++)
+			if (round % 3 == 0)
+				v[i].w = (float)(next(&seed) % 5);
+			else if (round % 3 == 1 && i % 4 == 0)
+				v[i].w = 0;
+		max = 1 + next(&seed) % (n + 20);
+		memcpy(want, v, n * sizeof(*v));
+		qsort(want, n, sizeof(*want), cmp_heavy);
+		k = n < max ? n : max;
+		qsort(want, k, sizeof(*want), cmp_feat);
+		assert_int_equal(feat_keep_heaviest(v, n, max), k);
+		assert_memory_equal(v, want, k * sizeof(*v));
+	}
+	/* Weights that do not order as their bits: compared the long way. */
+	n = make(v, 600, pool, 1, &seed);
+	for (i = 0; i < n; i++)
+		v[i].w = i % 2 ? -v[i].w : v[i].w;
+	memcpy(want, v, n * sizeof(*v));
+	qsort(want, n, sizeof(*want), cmp_heavy);
+	qsort(want, n / 2, sizeof(*want), cmp_feat);
+	assert_int_equal(feat_keep_heaviest(v, n, n / 2), n / 2);
+	assert_memory_equal(v, want, n / 2 * sizeof(*v));
+}
+
 static void test_cluster_features_idf_kept_is_idf(void **state)
 {
 	struct df_table t;
@@ -126,6 +172,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cluster_features_set_dot_is_feat_dot),
+	    cmocka_unit_test(test_cluster_features_keep_heaviest_keeps_the_top),
 	    cmocka_unit_test(test_cluster_features_idf_kept_is_idf),
 	};
 
