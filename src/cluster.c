@@ -1055,10 +1055,8 @@ static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 		cl->gen = 1;
 	}
 	cl->n_touched = 0;
-	/* The index slots, then the ends of their lists, are asked for
-	 * before they are read: each is a miss in a table of millions. */
-	for (i = 0; i < keys->n && cl->index_cap; i++)
-		__builtin_prefetch(&cl->index[index_pos(cl, keys->key[i])]);
+	/* The index slots were asked for (index_prefetch()); the ends of
+	 * their lists are asked for before they are read. */
 	for (i = 0; i < keys->n; i++) {
 		const struct posting *p = lists[i] =
 		    index_slot(cl, keys->key[i], 0);
@@ -1120,6 +1118,30 @@ static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 	}
 	qsort(out, k, sizeof(*out), cmp_cand_acc);
 	return k;
+}
+
+/*
+ * Ask for the index slots of an article's keys and its slots in the copy
+ * table: each is a miss in a table of millions, worth starting before the
+ * work that does not need them.
+ */
+static void index_prefetch(const struct clusterer *cl,
+			   const struct index_keys *keys, uint64_t link,
+			   uint64_t text)
+{
+	size_t i;
+
+	for (i = 0; i < keys->n && cl->index_cap; i++)
+		__builtin_prefetch(&cl->index[index_pos(cl, keys->key[i])]);
+	if (cl->copies.cap) {
+		size_t a = (size_t)(link ? link : 1) & (cl->copies.cap - 1);
+		size_t b = (size_t)(text ? text : 1) & (cl->copies.cap - 1);
+
+		__builtin_prefetch(&cl->copies.keys[a]);
+		__builtin_prefetch(&cl->copies.vals[a]);
+		__builtin_prefetch(&cl->copies.keys[b]);
+		__builtin_prefetch(&cl->copies.vals[b]);
+	}
 }
 
 static int is_split(const struct clusterer *cl, const char *key)
@@ -1420,15 +1442,19 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 	size_t n = 0, i;
 	uint32_t best = UINT32_MAX, copy, near = UINT32_MAX;
 	double best_score = 0;
+	uint64_t link = r->link ? link_key(r->link) : 0;
 	int rc, locked = is_split(cl, r->key);
 
 	rc = features_from_sorted(an, sorted, &cl->df, 1, &f);
 	if (rc)
 		return chorus_err_set(cl->err, rc, "out of memory");
 	index_keys(&f, &keys);
+	index_prefetch(cl, &keys, link, f.text_hash);
+	/* The article's side of the scoring, while those come. */
+	scoring_init(cl, &f, &sc);
 	/* Exact copies: the same link or the same words. */
 	if (!locked &&
-	    ((r->link && hmap_get(&cl->copies, link_key(r->link), &copy)) ||
+	    ((r->link && hmap_get(&cl->copies, link, &copy)) ||
 	     (usable(&f) && hmap_get(&cl->copies, f.text_hash, &copy)))) {
 		copy = find_root(cl, copy);
 		if (!cl->hot[copy].locked) {
@@ -1439,7 +1465,6 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 	}
 	if (best == UINT32_MAX && !locked) {
 		n = candidates(cl, &keys, r->published, cands, &near);
-		scoring_init(cl, &f, &sc);
 		/* The candidates' vectors are misses too: ask for all of
 		 * them before the first is scored. */
 		for (i = 0; i < n; i++)
@@ -1492,13 +1517,12 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 					       cl->err);
 	if (!rc && (rc = story_add(cl, best, &f, &keys, r->published)))
 		chorus_err_set(cl->err, rc, "out of memory");
-	if (!rc && r->link &&
-	    (rc = hmap_put(&cl->copies, link_key(r->link), best)))
+	if (!rc && r->link && (rc = hmap_put(&cl->copies, link, best)))
 		chorus_err_set(cl->err, rc, "out of memory");
-	if (!rc && (!split_of(cl, best) ||
-		    (rc = split_story_add(
-			 &cl->split[best], cl->opt, r->id, r->key, r->published,
-			 best_score, r->link ? link_key(r->link) : 0, &f))))
+	if (!rc &&
+	    (!split_of(cl, best) ||
+	     (rc = split_story_add(&cl->split[best], cl->opt, r->id, r->key,
+				   r->published, best_score, link, &f))))
 		rc = chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
 	/* Scoring high with another story too: the two are one. */
 	for (i = 0; !rc && i < n; i++) {
