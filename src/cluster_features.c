@@ -38,11 +38,10 @@ int df_init(struct df_table *t, size_t expected)
 	t->cap = 1024;
 	while (t->cap < expected * 2)
 		t->cap *= 2;
-	t->keys = calloc(t->cap, sizeof(*t->keys));
-	t->counts = calloc(t->cap, sizeof(*t->counts));
+	t->slots = calloc(t->cap, sizeof(*t->slots));
 	t->n = 0;
 	t->docs = 0;
-	if (t->keys && t->counts)
+	if (t->slots)
 		return 0;
 	df_release(t);
 	return CHORUS_ENOMEM;
@@ -50,10 +49,8 @@ int df_init(struct df_table *t, size_t expected)
 
 void df_release(struct df_table *t)
 {
-	free(t->keys);
-	free(t->counts);
-	t->keys = NULL;
-	t->counts = NULL;
+	free(t->slots);
+	t->slots = NULL;
 	t->cap = t->n = 0;
 }
 
@@ -61,7 +58,7 @@ static size_t df_slot(const struct df_table *t, uint32_t h)
 {
 	size_t i = (size_t)(h * 0x9e3779b1u) & (t->cap - 1);
 
-	while (t->keys[i] && t->keys[i] != h)
+	while (t->slots[i].key && t->slots[i].key != h)
 		i = (i + 1) & (t->cap - 1);
 	return i;
 }
@@ -76,11 +73,10 @@ static int df_grow(struct df_table *t)
 	for (k = 0; k < t->cap; k++) {
 		size_t s;
 
-		if (!t->keys[k])
+		if (!t->slots[k].key)
 			continue;
-		s = df_slot(&bigger, t->keys[k]);
-		bigger.keys[s] = t->keys[k];
-		bigger.counts[s] = t->counts[k];
+		s = df_slot(&bigger, t->slots[k].key);
+		bigger.slots[s] = t->slots[k];
 	}
 	bigger.n = t->n;
 	bigger.docs = t->docs;
@@ -97,11 +93,11 @@ int df_add_count(struct df_table *t, uint32_t h, uint32_t *count)
 	if ((t->n + 1) * 2 > t->cap && df_grow(t))
 		return CHORUS_ENOMEM;
 	i = df_slot(t, h);
-	if (!t->keys[i]) {
-		t->keys[i] = h;
+	if (!t->slots[i].key) {
+		t->slots[i].key = h;
 		t->n++;
 	}
-	*count = ++t->counts[i];
+	*count = ++t->slots[i].count;
 	return 0;
 }
 
@@ -116,7 +112,7 @@ uint32_t df_get(const struct df_table *t, uint32_t h)
 {
 	size_t i = df_slot(t, h ? h : 1);
 
-	return t->keys[i] ? t->counts[i] : 0;
+	return t->slots[i].key ? t->slots[i].count : 0;
 }
 
 /*
@@ -177,10 +173,10 @@ int df_encode(const struct df_table *t, struct chorus_buf *out)
 	for (i = 0; i < t->cap && !rc; i++) {
 		unsigned char kv[8];
 
-		if (!t->keys[i])
+		if (!t->slots[i].key)
 			continue;
-		put_u32(kv, t->keys[i]);
-		put_u32(kv + 4, t->counts[i]);
+		put_u32(kv, t->slots[i].key);
+		put_u32(kv + 4, t->slots[i].count);
 		rc = chorus_buf_add(out, kv, sizeof(kv));
 	}
 	return rc;
@@ -205,8 +201,8 @@ int df_decode(struct df_table *t, const void *data, size_t len)
 		const unsigned char *kv = p + 16 + (size_t)i * 8;
 		size_t s = df_slot(t, get_u32(kv));
 
-		t->keys[s] = get_u32(kv);
-		t->counts[s] = get_u32(kv + 4);
+		t->slots[s].key = get_u32(kv);
+		t->slots[s].count = get_u32(kv + 4);
 	}
 	t->n = n;
 	return 0;
@@ -477,12 +473,11 @@ static int weigh(const uint32_t *hs, size_t n, struct df_table *df, int count,
 		return CHORUS_ENOMEM;
 	/* Each distinct hash is a miss in a table of millions: ask for
 	 * them all before the first is counted. */
-	for (i = 0; i < n && df->cap; i++) {
-		size_t slot = (size_t)(hs[i] * 0x9e3779b1u) & (df->cap - 1);
-
-		__builtin_prefetch(&df->keys[slot]);
-		__builtin_prefetch(&df->counts[slot]);
-	}
+	for (i = 0; i < n && df->cap; i++)
+		if (!i || hs[i] != hs[i - 1])
+			__builtin_prefetch(
+			    &df->slots[(size_t)(hs[i] * 0x9e3779b1u) &
+				       (df->cap - 1)]);
 	for (i = 0; i < n; i = j) {
 		uint32_t c;
 

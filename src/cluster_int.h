@@ -59,9 +59,13 @@ int features_decode(const void *data, size_t len, struct article_features *f);
  */
 #define DF_LOG_TF 64
 #define DF_IDF_CACHE 1024
+struct df_entry {
+	uint32_t key; /* 0 marks an empty slot (hash 0 is stored as 1) */
+	uint32_t count;
+};
+
 struct df_table {
-	uint32_t *keys; /* 0 marks an empty slot (hash 0 is stored as 1) */
-	uint32_t *counts;
+	struct df_entry *slots; /* a hash and its count share a cache line */
 	size_t cap, n;
 	uint64_t docs;
 	double log_tf[DF_LOG_TF];	 /* ln(i) */
