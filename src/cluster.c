@@ -372,29 +372,36 @@ static int terms_add(struct story *sy, const struct feat *a, size_t na,
 
 	if (!f)
 		return CHORUS_ENOMEM;
-	while (i < n || j < na) {
-		if (j == na || (i < n && vh[i] < a[j].h)) {
-			f[k].h = vh[i];
-			f[k].w = vw[i++];
-		} else if (i == n || a[j].h < vh[i])
-			f[k] = a[j++];
-		else {
-			f[k].h = a[j].h;
-			f[k].w = vw[i++] + a[j++].w;
-		}
+	/* The merge in steps free of branches to guess: which side moves
+	 * is data (the weights are those of the sorted merge, summed the
+	 * same way). */
+	while (i < n && j < na) {
+		uint32_t x = vh[i], y = a[j].h;
+		float s = vw[i] + a[j].w;
+
+		f[k].h = x < y ? x : y;
+		f[k].w = x < y ? vw[i] : y < x ? a[j].w : s;
 		k++;
+		i += x <= y;
+		j += y <= x;
 	}
+	for (; i < n; i++, k++) {
+		f[k].h = vh[i];
+		f[k].w = vw[i];
+	}
+	for (; j < na; j++, k++)
+		f[k] = a[j];
 	k = feat_keep_heaviest(f, k, STORY_TERMS);
 	for (i = 0; i < k; i++)
 		sum += (double)f[i].w * f[i].w;
 	if (k != n || !block) {
-		block = malloc((2 * k + 1) * sizeof(*block));
+		/* Everything is in f: the block is only written. */
+		block = realloc(sy->terms, (2 * k + 1) * sizeof(*block));
 		if (!block) {
 			if (f != local)
 				free(f);
 			return CHORUS_ENOMEM;
 		}
-		free(sy->terms);
 	}
 	sy->terms = block;
 	sy->n_terms = (uint32_t)k;
