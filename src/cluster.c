@@ -292,6 +292,7 @@ struct clusterer {
 	uint32_t *touched; /* MAX_HITS */
 	size_t n_touched;
 	struct cand *all; /* MAX_HITS */
+	uint64_t *keys;	  /* MAX_HITS */
 	struct chorus_buf blob;
 	const char *const *split_keys; /* sorted */
 	size_t n_split;
@@ -1045,6 +1046,53 @@ static void select_best(struct cand *a, size_t n, size_t m)
 }
 
 /*
+ * The strongest alive of the n hits with keys key (as candidates() makes
+ * them; moved about), strongest first, at most CANDIDATES, into out.
+ * Whether a story is alive is a miss in an array of every story, so only
+ * the strongest are asked: select the best still wanted among the rest,
+ * keep the alive ones, repeat until enough are kept or none are left
+ * (once, unless stories expired).
+ */
+static size_t best_keys(const struct clusterer *cl, uint64_t *key, size_t n,
+			int64_t t, struct cand *out)
+{
+	size_t k = 0, i, at;
+
+	while (k < CANDIDATES && n) {
+		size_t want = CANDIDATES - k;
+
+		if (want > n)
+			want = n;
+		if (want < n) {
+			uint64_t pivot = feat_kth_largest(key, n, want), x;
+
+			/* The want from the pivot up first, without a
+			 * branch to guess (the keys are distinct). */
+			for (i = 0, at = 0; i < n; i++) {
+				x = key[i];
+				key[i] = key[at];
+				key[at] = x;
+				at += x >= pivot;
+			}
+		}
+		for (i = 0; i < want; i++) {
+			uint32_t s = ~(uint32_t)key[i],
+				 w = (uint32_t)(key[i] >> 32);
+
+			if (!alive(cl, s, t))
+				continue;
+			out[k].s = s;
+			memcpy(&out[k].acc, &w, sizeof(w));
+			out[k++].score = 0;
+		}
+		key += want;
+		n -= want;
+	}
+	qsort(out, k, sizeof(*out), cmp_cand_acc);
+	return k;
+}
+
+/*
  * The candidates for f, strongest hits first, at most CANDIDATES; *copy
  * receives the story sharing the most fingerprint bands with f, two or
  * more (a near copy), else UINT32_MAX.
@@ -1102,6 +1150,19 @@ static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 	 * enough are kept or none are left (once, unless stories expired).
 	 */
 	n = cl->n_touched;
+	/* As 64-bit keys (the weight's bits over the story's complement,
+	 * ordered as cmp_cand_acc() orders), selected by integer
+	 * comparisons: weights of at least +0, as sums of features are. */
+	for (i = 0, k = 0; i < n; i++) {
+		const struct hit *h = &cl->hits[cl->touched[i]];
+		uint32_t w;
+
+		memcpy(&w, &h->acc, sizeof(w));
+		cl->keys[i] = (uint64_t)w << 32 | (uint32_t)~h->s;
+		k |= w >= 0x7f800000u; /* negative, infinite or NaN */
+	}
+	if (!k)
+		return best_keys(cl, cl->keys, n, t, out);
 	for (i = 0; i < n; i++) {
 		const struct hit *h = &cl->hits[cl->touched[i]];
 
@@ -1998,6 +2059,7 @@ static void clusterer_release(struct clusterer *cl)
 	free(cl->hits);
 	free(cl->touched);
 	free(cl->all);
+	free(cl->keys);
 	free(cl->copies.keys);
 	free(cl->copies.vals);
 	free(cl->index_of_story.keys);
@@ -2032,8 +2094,10 @@ int chorus_cluster_run(struct chorus_store *st,
 	cl.hits = calloc(HITS, sizeof(*cl.hits));
 	cl.touched = malloc(MAX_HITS * sizeof(*cl.touched));
 	cl.all = malloc(MAX_HITS * sizeof(*cl.all));
+	cl.keys = malloc(MAX_HITS * sizeof(*cl.keys));
 	cl.side = calloc((size_t)opt->split_max + 1, sizeof(*cl.side));
-	if (!splits || !cl.hits || !cl.touched || !cl.all || !cl.side) {
+	if (!splits || !cl.hits || !cl.touched || !cl.all || !cl.keys ||
+	    !cl.side) {
 		free((void *)splits);
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;

@@ -320,7 +320,7 @@ static size_t keep_heaviest_cmp(struct feat *fs, size_t n, size_t max)
  * The k-th largest (k from 1) of the distinct keys v[0..n), n >= k: a
  * quickselect whose partition is a comparison of integers.
  */
-static uint64_t kth_largest(uint64_t *v, size_t n, size_t k)
+uint64_t feat_kth_largest(uint64_t *v, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n;
 
@@ -382,7 +382,7 @@ size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max)
 		}
 		key[i] = (uint64_t)w << 32 | (uint32_t)~fs[i].h;
 	}
-	pivot = kth_largest(key, n, max);
+	pivot = feat_kth_largest(key, n, max);
 	/* Keep those from the pivot up, in their (hash) order (the keys
 	 * were moved by the selection: made again). */
 	for (i = 0, j = 0; i < n; i++) {

@@ -117,6 +117,12 @@ int features_from_sorted(const struct chorus_text_analysis *an,
  */
 size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max);
 
+/*
+ * The k-th largest (k from 1) of the keys v[0..n) (n >= k), moving them
+ * about: a quickselect whose partition is a comparison of integers.
+ */
+uint64_t feat_kth_largest(uint64_t *v, size_t n, size_t k);
+
 /* The sparse dot product of two hash-sorted feature arrays. */
 double feat_dot(const struct feat *a, size_t na, const struct feat *b,
 		size_t nb);
