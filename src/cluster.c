@@ -584,17 +584,10 @@ static uint64_t key_band(const struct article_features *f, size_t b)
 	return (3ULL << 56) | (h >> 8);
 }
 
-/* Does a outweigh b (heavier, or as heavy with a lower hash)? */
-static int outweighs(const struct feat *a, const struct feat *b)
-{
-	return a->w > b->w || (a->w == b->w && a->h < b->h);
-}
-
 /*
  * The (at most) max strongest features of fs (hash-sorted), as indexes
- * into fs in hash order: what feat_keep_heaviest() keeps, found for a max
- * of a dozen by keeping the best so far in order, most features turned
- * away by one comparison with the weakest of them.
+ * into fs in hash order: what feat_keep_heaviest() keeps, selected on the
+ * same 64-bit keys, the indexes taken in one pass free of branches.
  */
 #define STRONGEST_MAX 16
 _Static_assert(INDEX_TERMS <= STRONGEST_MAX && INDEX_NAMES <= STRONGEST_MAX,
@@ -602,23 +595,43 @@ _Static_assert(INDEX_TERMS <= STRONGEST_MAX && INDEX_NAMES <= STRONGEST_MAX,
 static size_t strongest(const struct feat *fs, size_t n, size_t max,
 			uint32_t at[STRONGEST_MAX])
 {
-	size_t k = 0, i, j;
+	uint64_t key[FEAT_TERMS], pivot = 0;
+	size_t i, k = 0;
+	int bad = 0;
 
+	if (n > FEAT_TERMS) /* no article has more */
+		n = FEAT_TERMS;
 	for (i = 0; i < n; i++) {
-		if (k == max && !outweighs(&fs[i], &fs[at[k - 1]]))
-			continue;
-		j = k < max ? k++ : k - 1;
-		for (; j > 0 && outweighs(&fs[i], &fs[at[j - 1]]); j--)
-			at[j] = at[j - 1];
-		at[j] = (uint32_t)i;
-	}
-	/* Back in hash order: the order of fs. */
-	for (i = 1; i < k; i++) {
-		uint32_t x = at[i];
+		uint32_t w;
 
-		for (j = i; j > 0 && at[j - 1] > x; j--)
-			at[j] = at[j - 1];
-		at[j] = x;
+		memcpy(&w, &fs[i].w, sizeof(w));
+		key[i] = (uint64_t)w << 32 | (uint32_t)~fs[i].h;
+		bad |= w >= 0x7f800000u; /* negative, infinite or NaN */
+	}
+	if (bad) {
+		/* Weights that do not order as their bits: the long way. */
+		struct feat top[FEAT_TERMS];
+
+		memcpy(top, fs, n * sizeof(*fs));
+		n = feat_keep_heaviest(top, n, max);
+		for (i = 0; i < n; i++) {
+			while (fs[k].h != top[i].h)
+				k++;
+			at[i] = (uint32_t)k;
+		}
+		return n;
+	}
+	if (n > max) {
+		uint64_t sel[FEAT_TERMS];
+
+		memcpy(sel, key, n * sizeof(*key));
+		pivot = feat_kth_largest(sel, n, max);
+	}
+	for (i = 0; i < n; i++) {
+		at[k] = (uint32_t)i;
+		k += key[i] >= pivot;
+		if (k == max)
+			break;
 	}
 	return k;
 }
@@ -1011,6 +1024,20 @@ static int cmp_cand_acc(const void *a, const void *b)
 	return x->s < y->s ? -1 : x->s > y->s;
 }
 
+/* Sort the few candidates a[0..n) by cmp_cand_acc(): an insertion sort. */
+static void sort_cands(struct cand *a, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		struct cand x = a[i];
+
+		for (j = i; j > 0 && cmp_cand_acc(&x, &a[j - 1]) < 0; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+}
+
 /*
  * Put the m best of a[0..n) (by cmp_cand_acc, a total order: stories are
  * distinct) first, in any order: a quickselect, linear time.
@@ -1088,7 +1115,7 @@ static size_t best_keys(const struct clusterer *cl, uint64_t *key, size_t n,
 		key += want;
 		n -= want;
 	}
-	qsort(out, k, sizeof(*out), cmp_cand_acc);
+	sort_cands(out, k);
 	return k;
 }
 
@@ -1184,7 +1211,7 @@ static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 		rest += want;
 		n -= want;
 	}
-	qsort(out, k, sizeof(*out), cmp_cand_acc);
+	sort_cands(out, k);
 	return k;
 }
 

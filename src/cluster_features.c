@@ -208,13 +208,6 @@ int df_decode(struct df_table *t, const void *data, size_t len)
 	return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static int cmp_feat_h(const void *a, const void *b)
 {
 	const struct feat *x = a, *y = b;
@@ -566,8 +559,14 @@ int features_from_sorted(const struct chorus_text_analysis *an,
 		if (k == out->n_head && out->n_head < FEAT_HEAD)
 			out->head[out->n_head++] = h;
 	}
-	if (out->n_head)
-		qsort(out->head, out->n_head, sizeof(out->head[0]), cmp_u32);
+	/* A few distinct hashes: an insertion sort. */
+	for (i = 1; i < out->n_head; i++) {
+		uint32_t x = out->head[i];
+
+		for (k = i; k > 0 && out->head[k - 1] > x; k--)
+			out->head[k] = out->head[k - 1];
+		out->head[k] = x;
+	}
 	lead_names(an, out);
 	return rc;
 }
