@@ -248,12 +248,30 @@ struct story {
 	double norm_terms, norm_names;
 };
 
-/* A growable list of story indexes under one index key. */
+/*
+ * A growable list of story indexes under one index key. Most keys (a
+ * fingerprint band, a rare name) post one story or two: those are kept in
+ * the slot itself, no allocation and no pointer to follow.
+ */
+#define POST_INLINE 2
 struct posting {
-	uint64_t key; /* 0: empty slot */
-	uint32_t *v;
-	uint32_t n, cap;
+	uint64_t key;	 /* 0: empty slot */
+	uint32_t n, cap; /* cap 0: the entries are in in[] */
+	union {
+		uint32_t *v;
+		uint32_t in[POST_INLINE];
+	} u;
 };
+
+static uint32_t *post_v(struct posting *p)
+{
+	return p->cap ? p->u.v : p->u.in;
+}
+
+static const uint32_t *post_cv(const struct posting *p)
+{
+	return p->cap ? p->u.v : p->u.in;
+}
 
 /* A map from a 64-bit hash to a story index (copies by text or link). */
 struct hmap {
@@ -549,18 +567,25 @@ static int post(struct clusterer *cl, uint64_t key, uint32_t story)
 
 	if (!p)
 		return CHORUS_ENOMEM;
-	if (p->n && p->v[p->n - 1] == story)
+	if (p->n && post_v(p)[p->n - 1] == story)
 		return 0;
-	if (p->n == p->cap) {
-		uint32_t cap = p->cap ? p->cap * 2 : 4;
-		uint32_t *v = realloc(p->v, cap * sizeof(*v));
+	if (!p->cap && p->n == POST_INLINE) {
+		uint32_t *v = malloc(4 * POST_INLINE * sizeof(*v));
 
 		if (!v)
 			return CHORUS_ENOMEM;
-		p->v = v;
-		p->cap = cap;
+		memcpy(v, p->u.in, sizeof(p->u.in));
+		p->u.v = v;
+		p->cap = 4 * POST_INLINE;
+	} else if (p->cap && p->n == p->cap) {
+		uint32_t *v = realloc(p->u.v, 2 * p->cap * sizeof(*v));
+
+		if (!v)
+			return CHORUS_ENOMEM;
+		p->u.v = v;
+		p->cap *= 2;
 	}
-	p->v[p->n++] = story;
+	post_v(p)[p->n++] = story;
 	return 0;
 }
 
@@ -993,10 +1018,12 @@ static struct hit *hit_get(struct clusterer *cl, uint32_t s)
 static void gather(struct clusterer *cl, const struct posting *p, size_t k,
 		   float w, int band)
 {
+	const uint32_t *v;
 	uint32_t i, from;
 
 	if (!p)
 		return;
+	v = post_cv(p);
 	from = p->n > POSTINGS_READ ? p->n - POSTINGS_READ : 0;
 	for (i = p->n; i-- > from;) {
 		struct hit *h;
@@ -1005,8 +1032,8 @@ static void gather(struct clusterer *cl, const struct posting *p, size_t k,
 		 * table: ask for it ahead, so the misses overlap. */
 		if (i >= from + PREFETCH)
 			__builtin_prefetch(
-			    &cl->hits[hit_slot(cl, p->v[i - PREFETCH])]);
-		h = hit_get(cl, find_root(cl, p->v[i]));
+			    &cl->hits[hit_slot(cl, v[i - PREFETCH])]);
+		h = hit_get(cl, find_root(cl, v[i]));
 		if (h->list == k)
 			continue;
 		h->list = (uint16_t)k;
@@ -1144,8 +1171,9 @@ static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 		    index_slot(cl, keys->key[i], 0);
 		uint32_t l;
 
-		for (l = 0; p && l < p->n && l < POSTINGS_READ; l += 16)
-			__builtin_prefetch(&p->v[p->n - 1 - l]);
+		for (l = 0; p && p->cap && l < p->n && l < POSTINGS_READ;
+		     l += 16)
+			__builtin_prefetch(&p->u.v[p->n - 1 - l]);
 		if (p)
 			postings += p->n < POSTINGS_READ ? p->n : POSTINGS_READ;
 	}
@@ -1350,14 +1378,15 @@ static int split_unpost(struct clusterer *cl, uint32_t s,
 		index_keys(&f, &k);
 		for (a = 0; a < k.n; a++) {
 			struct posting *p = index_slot(cl, k.key[a], 0);
-			uint32_t r, w;
+			uint32_t r, w, *v;
 
 			if (!p ||
 			    bsearch(&k.key[a], keys, n, sizeof(*keys), cmp_u64))
 				continue;
+			v = post_v(p);
 			for (r = w = 0; r < p->n; r++)
-				if (find_root(cl, p->v[r]) != s)
-					p->v[w++] = p->v[r];
+				if (find_root(cl, v[r]) != s)
+					v[w++] = v[r];
 			p->n = w;
 		}
 	}
@@ -2077,7 +2106,8 @@ static void clusterer_release(struct clusterer *cl)
 	free(cl->split);
 	free(cl->side);
 	for (i = 0; i < cl->index_cap; i++)
-		free(cl->index[i].v);
+		if (cl->index[i].cap)
+			free(cl->index[i].u.v);
 	free(cl->index);
 	free(cl->stories);
 	free(cl->hot);
