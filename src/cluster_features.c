@@ -225,22 +225,81 @@ static int cmp_feat_w(const void *a, const void *b)
 	return x->h < y->h ? -1 : x->h > y->h;
 }
 
-/* Sort v[0..n) with tmp[0..n) as room: LSD radix, a byte per pass. */
+/*
+ * Sort v[0..n) with tmp[0..n) as room: LSD radix, a byte per pass, the
+ * four bytes counted in one read of v; a pass whose byte all share moves
+ * nothing and is skipped, and the others take turns between v and tmp.
+ */
 static void radix_u32(uint32_t *v, uint32_t *tmp, size_t n)
 {
-	unsigned shift;
+	uint32_t count[4][256], *sorted = v;
+	unsigned b;
 	size_t i;
 
-	for (shift = 0; shift < 32; shift += 8) {
-		size_t count[257] = {0};
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++) {
+		uint32_t x = v[i];
 
+		count[0][x & 0xff]++;
+		count[1][(x >> 8) & 0xff]++;
+		count[2][(x >> 16) & 0xff]++;
+		count[3][x >> 24]++;
+	}
+	for (b = 0; b < 4 && n; b++) {
+		uint32_t *c = count[b], at = 0, k;
+		unsigned shift = 8 * b;
+		uint32_t *t;
+
+		if (c[(v[0] >> shift) & 0xff] == n)
+			continue;
+		for (i = 0; i < 256; i++) {
+			k = c[i];
+			c[i] = at;
+			at += k;
+		}
 		for (i = 0; i < n; i++)
-			count[((v[i] >> shift) & 0xff) + 1]++;
-		for (i = 1; i < 257; i++)
-			count[i] += count[i - 1];
-		for (i = 0; i < n; i++)
-			tmp[count[(v[i] >> shift) & 0xff]++] = v[i];
-		memcpy(v, tmp, n * sizeof(*v));
+			tmp[c[(v[i] >> shift) & 0xff]++] = v[i];
+		t = v;
+		v = tmp;
+		tmp = t;
+	}
+	/* After an odd number of passes the sorted copy is the room. */
+	if (v != sorted)
+		memcpy(sorted, v, n * sizeof(*v));
+}
+
+/*
+ * Sort v[0..n) with tmp[0..n) as room. An article has a few hundred
+ * hashes, too few for four passes of 256 buckets each: they are spread by
+ * their top byte (uniform hashes: a bucket holds one or two) and the
+ * nearly sorted result finished by insertion. Many go to radix_u32().
+ */
+#define SORT_SPREAD_MAX 4096
+static void sort_u32(uint32_t *v, uint32_t *tmp, size_t n)
+{
+	uint32_t count[256], at = 0, k;
+	size_t i, j;
+
+	if (n > SORT_SPREAD_MAX) {
+		radix_u32(v, tmp, n);
+		return;
+	}
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++)
+		count[v[i] >> 24]++;
+	for (i = 0; i < 256; i++) {
+		k = count[i];
+		count[i] = at;
+		at += k;
+	}
+	for (i = 0; i < n; i++)
+		tmp[count[v[i] >> 24]++] = v[i];
+	for (i = 0; i < n; i++) {
+		uint32_t x = tmp[i];
+
+		for (j = i; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
 	}
 }
 
@@ -421,7 +480,7 @@ static int fold_sort(const uint64_t *hs, size_t n, uint32_t **v, size_t *cap,
 	}
 	for (i = 0; i < n; i++)
 		(*v)[i] = fold32(hs[i]);
-	radix_u32(*v, *tmp, n);
+	sort_u32(*v, *tmp, n);
 	return 0;
 }
 

@@ -2,8 +2,8 @@
  * Unit tests for the clusterer's feature arithmetic: the prepared dot
  * product (feat_set_dot) gives feat_dot()'s double to the last bit however
  * the hashes fall in its buckets, feat_keep_heaviest() keeps exactly the
- * heaviest, and the document-frequency table's kept logarithms give
- * df_idf()'s values.
+ * heaviest, hashes are sorted whatever their number, and the
+ * document-frequency table's kept logarithms give df_idf()'s values.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -135,6 +135,61 @@ static void test_cluster_features_keep_heaviest_keeps_the_top(void **state)
 	assert_memory_equal(v, want, n / 2 * sizeof(*v));
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Hashes folded to 32 bits and sorted, repeats kept, short and long. */
+static void test_cluster_features_sort_sorts(void **state)
+{
+	static const size_t sizes[] = {0, 1, 2, 90, 255, 4096, 4097, 20000};
+	struct chorus_text_analysis an;
+	struct feat_sorted fs;
+	uint32_t seed = 3, *want;
+	size_t i, k;
+
+	(void)state;
+	memset(&fs, 0, sizeof(fs));
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t n = sizes[k];
+
+		chorus_text_analysis_init(&an);
+		an.terms = calloc(n + 1, sizeof(*an.terms));
+		an.names = calloc(n + 1, sizeof(*an.names));
+		want = calloc(n + 1, sizeof(*want));
+		assert_non_null(an.terms);
+		assert_non_null(an.names);
+		assert_non_null(want);
+		for (i = 0; i < n; i++) {
+			/* Repeats, and hashes sharing their top byte. */
+			uint64_t h =
+			    i % 5 == 4 ? an.terms[i - 1]
+			    : i % 7 == 6
+				? (uint64_t)(next(&seed) & 0xffffff)
+				: (uint64_t)next(&seed) << 32 | next(&seed);
+
+			an.terms[i] = an.names[n - 1 - i] = h;
+			want[i] = (uint32_t)(h ^ (h >> 32));
+			want[i] = want[i] ? want[i] : 1;
+		}
+		an.n_terms = an.n_names = n;
+		qsort(want, n, sizeof(*want), cmp_u32);
+		assert_int_equal(features_sort(&an, &fs), 0);
+		assert_int_equal(fs.n_terms, n);
+		assert_int_equal(fs.n_names, n);
+		if (n) {
+			assert_memory_equal(fs.terms, want, n * sizeof(*want));
+			assert_memory_equal(fs.names, want, n * sizeof(*want));
+		}
+		free(want);
+		chorus_text_analysis_release(&an);
+	}
+	features_sorted_release(&fs);
+}
+
 static void test_cluster_features_idf_kept_is_idf(void **state)
 {
 	struct df_table t;
@@ -173,6 +228,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cluster_features_set_dot_is_feat_dot),
 	    cmocka_unit_test(test_cluster_features_keep_heaviest_keeps_the_top),
+	    cmocka_unit_test(test_cluster_features_sort_sorts),
 	    cmocka_unit_test(test_cluster_features_idf_kept_is_idf),
 	};
 
