@@ -1241,8 +1241,9 @@ int chorus_store_features_put(struct chorus_store *st, int64_t article_id,
 {
 	sqlite3_stmt *q = NULL;
 	int rc = cached(st, STMT_FEATURES_PUT,
-			"INSERT OR REPLACE INTO article_features(article_id,"
-			" hash, data) VALUES(?,?,?)",
+			"INSERT INTO article_features(article_id, hash, data)"
+			" VALUES(?,?,?) ON CONFLICT(article_id) DO UPDATE SET"
+			" hash=excluded.hash, data=excluded.data",
 			&q, err);
 
 	if (rc)

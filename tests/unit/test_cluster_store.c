@@ -1,7 +1,7 @@
 /*
- * Unit tests for what the clusterer writes to the store: the story slugs
- * made without utf8proc for titles in ASCII and Latin-1 are
- * chorus_text_slug()'s.
+ * Unit tests for what the clusterer writes to the store: a feature blob
+ * stored again replaces the first, and the story slugs made without
+ * utf8proc for titles in ASCII and Latin-1 are chorus_text_slug()'s.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "chorus/store.h"
 #include "chorus/text.h"
@@ -148,9 +149,54 @@ static void test_cluster_store_latin1_slugs_are_text_slugs(void **state)
 	free(bases);
 }
 
+/* A second feature blob of an article replaces the first. */
+static void test_cluster_store_features_put_replaces(void **state)
+{
+	struct chorus_store *st;
+	struct chorus_article a;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int64_t src, id, story;
+
+	(void)state;
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_source_get(st, "wire", NULL, &src, NULL),
+			 0);
+	chorus_article_init(&a);
+	a.key = "k1";
+	a.title = "A title";
+	a.text = "Some words.";
+	a.published = a.updated = 1000;
+	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+	assert_int_equal(chorus_store_article_find(st, "k1", &id, &story, NULL),
+			 0);
+	assert_int_equal(chorus_store_features_put(st, id, 7, "abc", 3, NULL),
+			 0);
+	assert_int_equal(chorus_store_features_put(st, id, 9, "wxyz", 4, NULL),
+			 0);
+	chorus_store_close(st);
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db,
+			       "SELECT article_id, hash, data FROM "
+			       "article_features",
+			       -1, &q, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(q, 0), id);
+	assert_int_equal(sqlite3_column_int64(q, 1), 9);
+	assert_int_equal(sqlite3_column_bytes(q, 2), 4);
+	assert_memory_equal(sqlite3_column_blob(q, 2), "wxyz", 4);
+	assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_store_features_put_replaces, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_cluster_store_latin1_slugs_are_text_slugs, setup,
 		teardown),
