@@ -664,23 +664,39 @@ int chorus_store_story_new(struct chorus_store *st, const char *uuid,
 			   const char *slug_base, const char *founder_key,
 			   int64_t *id, struct chorus_err *err)
 {
-	struct chorus_buf slug = CHORUS_BUF_INIT;
+	struct chorus_buf stem = CHORUS_BUF_INIT, slug = CHORUS_BUF_INIT;
 	sqlite3_stmt *q = NULL;
-	int rc = unique_slug(st, "stories", slug_base, &slug, err);
+	int rc = slug_stem(slug_base, 60, &stem), n;
 
-	if (!rc)
+	if (rc == CHORUS_ENOMEM)
+		chorus_err_set(err, rc, "out of memory");
+	/* As unique_slug(): base, base-2, base-3…, each tried by inserting
+	 * (a slug taken inserts nothing), not asked for first. */
+	for (n = 1; !rc; n++) {
+		chorus_buf_reset(&slug);
+		rc = n == 1 ? chorus_buf_adds(&slug, chorus_buf_cstr(&stem))
+			    : chorus_buf_printf(&slug, "%s-%d",
+						chorus_buf_cstr(&stem), n);
+		if (rc) {
+			rc = chorus_err_set(err, rc, "out of memory");
+			break;
+		}
 		rc = cached(st, STMT_STORY_NEW,
 			    "INSERT INTO stories(uuid, slug, founder_key) "
-			    "VALUES(?,?,?)",
+			    "VALUES(?,?,?) ON CONFLICT(slug) DO NOTHING",
 			    &q, err);
-	if (!rc) {
+		if (rc)
+			break;
 		bind_text(q, 1, uuid);
 		bind_text(q, 2, slug.data);
 		bind_text(q, 3, founder_key);
 		rc = finish_cached(st, q, err);
+		if (!rc && sqlite3_changes(st->db)) {
+			*id = sqlite3_last_insert_rowid(st->db);
+			break;
+		}
 	}
-	if (!rc)
-		*id = sqlite3_last_insert_rowid(st->db);
+	chorus_buf_release(&stem);
 	chorus_buf_release(&slug);
 	return rc;
 }
