@@ -233,19 +233,20 @@ struct hit {
 #define MAX_HITS ((INDEX_TERMS + INDEX_NAMES + LSH_BANDS) * POSTINGS_READ)
 
 struct story {
-	uint16_t n_years;
-	uint32_t n; /* members */
-	int64_t id; /* stories.id */
 	/* Sums, sorted by hash. The terms, read for every candidate scored,
 	 * are n_terms hashes then their weights in one block (story_w()):
-	 * the scoring reads the hashes and only the weights that match. */
+	 * the scoring reads the hashes and only the weights that match.
+	 * What scoring reads of every candidate comes first (one cache
+	 * line); the years and dates only when the article names some. */
 	uint32_t *terms;
 	struct feat *names, *head;
+	double norm_terms, norm_names;
 	uint32_t n_terms, n_names, n_head;
+	uint16_t n_years, n_dates;
+	uint32_t n;		     /* members */
+	int64_t id;		     /* stories.id */
 	uint16_t years[STORY_YEARS]; /* years its members name */
 	uint16_t dates[STORY_DATES]; /* dates its members name */
-	uint16_t n_dates;
-	double norm_terms, norm_names;
 };
 
 /*
@@ -301,6 +302,7 @@ struct clusterer {
 	size_t n_stories, cap_stories;
 	struct posting *index;
 	size_t index_cap, index_n;
+	size_t index_gen; /* how many times the index grew (moved) */
 	struct hmap copies;
 	struct hmap index_of_story; /* stories.id -> index, while replaying */
 	/* the current candidate search: its stories, the slots it used */
@@ -546,6 +548,7 @@ static struct posting *index_slot(struct clusterer *cl, uint64_t key,
 		free(cl->index);
 		cl->index = b;
 		cl->index_cap = cap;
+		cl->index_gen++;
 	}
 	if (!cl->index_cap)
 		return NULL;
@@ -561,9 +564,12 @@ static struct posting *index_slot(struct clusterer *cl, uint64_t key,
 	return &cl->index[i];
 }
 
-static int post(struct clusterer *cl, uint64_t key, uint32_t story)
+/* Post story under key, whose slot is p when known (else NULL). */
+static int post(struct clusterer *cl, uint64_t key, struct posting *p,
+		uint32_t story)
 {
-	struct posting *p = index_slot(cl, key, 1);
+	if (!p)
+		p = index_slot(cl, key, 1);
 
 	if (!p)
 		return CHORUS_ENOMEM;
@@ -676,6 +682,10 @@ struct index_keys {
 	float w[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
 	uint8_t band[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
 	size_t n;
+	/* The keys' index slots as the candidate search found them (NULL:
+	 * not there), good while the index has not grown (index_gen). */
+	struct posting *slot[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
+	size_t gen;
 };
 
 static void index_keys(const struct article_features *f, struct index_keys *k)
@@ -684,6 +694,7 @@ static void index_keys(const struct article_features *f, struct index_keys *k)
 	size_t n, i;
 
 	k->n = 0;
+	k->gen = SIZE_MAX; /* no slots known */
 	n = strongest(f->terms, f->n_terms, INDEX_TERMS, at);
 	for (i = 0; i < n; i++, k->n++) {
 		k->key[k->n] = key_term(f->terms[at[i]].h);
@@ -712,7 +723,8 @@ static int index_article(struct clusterer *cl, const struct index_keys *k,
 	int rc = 0;
 
 	for (i = 0; i < k->n && !rc; i++)
-		rc = post(cl, k->key[i], s);
+		rc = post(cl, k->key[i],
+			  k->gen == cl->index_gen ? k->slot[i] : NULL, s);
 	return rc;
 }
 
@@ -1151,10 +1163,10 @@ static size_t best_keys(const struct clusterer *cl, uint64_t *key, size_t n,
  * receives the story sharing the most fingerprint bands with f, two or
  * more (a near copy), else UINT32_MAX.
  */
-static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
+static size_t candidates(struct clusterer *cl, struct index_keys *keys,
 			 int64_t t, struct cand *out, uint32_t *copy)
 {
-	struct posting *lists[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
+	struct posting **lists = keys->slot;
 	struct cand *rest;
 	size_t i, k, n, postings = 0;
 	uint8_t copy_bands = 0;
@@ -1166,6 +1178,7 @@ static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 	cl->n_touched = 0;
 	/* The index slots were asked for (index_prefetch()); the ends of
 	 * their lists are asked for before they are read. */
+	keys->gen = cl->index_gen;
 	for (i = 0; i < keys->n; i++) {
 		const struct posting *p = lists[i] =
 		    index_slot(cl, keys->key[i], 0);
@@ -1591,8 +1604,12 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		n = candidates(cl, &keys, r->published, cands, &near);
 		/* The candidates' vectors are misses too: ask for all of
 		 * them before the first is scored. */
-		for (i = 0; i < n; i++)
-			__builtin_prefetch(&cl->stories[cands[i].s]);
+		for (i = 0; i < n; i++) {
+			const char *sy = (const char *)&cl->stories[cands[i].s];
+
+			__builtin_prefetch(sy);
+			__builtin_prefetch(sy + sizeof(struct story) - 1);
+		}
 		for (i = 0; i < n; i++) {
 			const struct story *sy = &cl->stories[cands[i].s];
 			size_t l;
