@@ -275,9 +275,13 @@ static const uint32_t *post_cv(const struct posting *p)
 }
 
 /* A map from a 64-bit hash to a story index (copies by text or link). */
+struct hmap_entry {
+	uint64_t key; /* 0: empty */
+	uint32_t val; /* beside its key: one miss a probe */
+};
+
 struct hmap {
-	uint64_t *keys;
-	uint32_t *vals;
+	struct hmap_entry *e;
 	size_t cap, n;
 };
 
@@ -461,38 +465,32 @@ static int hmap_put(struct hmap *m, uint64_t key, uint32_t val)
 
 	key = key ? key : 1;
 	if ((m->n + 1) * 2 > m->cap) {
-		struct hmap b = {NULL, NULL, m->cap ? m->cap * 2 : 1024, 0};
+		struct hmap b = {NULL, m->cap ? m->cap * 2 : 1024, 0};
 		size_t k;
 
-		b.keys = calloc(b.cap, sizeof(*b.keys));
-		b.vals = calloc(b.cap, sizeof(*b.vals));
-		if (!b.keys || !b.vals) {
-			free(b.keys);
-			free(b.vals);
+		b.e = calloc(b.cap, sizeof(*b.e));
+		if (!b.e)
 			return CHORUS_ENOMEM;
-		}
 		for (k = 0; k < m->cap; k++)
-			if (m->keys[k]) {
-				size_t s = (size_t)m->keys[k] & (b.cap - 1);
+			if (m->e[k].key) {
+				size_t s = (size_t)m->e[k].key & (b.cap - 1);
 
-				while (b.keys[s])
+				while (b.e[s].key)
 					s = (s + 1) & (b.cap - 1);
-				b.keys[s] = m->keys[k];
-				b.vals[s] = m->vals[k];
+				b.e[s] = m->e[k];
 			}
 		b.n = m->n;
-		free(m->keys);
-		free(m->vals);
+		free(m->e);
 		*m = b;
 	}
 	i = (size_t)key & (m->cap - 1);
-	while (m->keys[i] && m->keys[i] != key)
+	while (m->e[i].key && m->e[i].key != key)
 		i = (i + 1) & (m->cap - 1);
-	if (!m->keys[i]) {
-		m->keys[i] = key;
+	if (!m->e[i].key) {
+		m->e[i].key = key;
 		m->n++;
 	}
-	m->vals[i] = val;
+	m->e[i].val = val;
 	return 0;
 }
 
@@ -504,9 +502,9 @@ static int hmap_get(const struct hmap *m, uint64_t key, uint32_t *val)
 		return 0;
 	key = key ? key : 1;
 	i = (size_t)key & (m->cap - 1);
-	while (m->keys[i]) {
-		if (m->keys[i] == key) {
-			*val = m->vals[i];
+	while (m->e[i].key) {
+		if (m->e[i].key == key) {
+			*val = m->e[i].val;
 			return 1;
 		}
 		i = (i + 1) & (m->cap - 1);
@@ -1273,10 +1271,8 @@ static void index_prefetch(const struct clusterer *cl,
 		size_t a = (size_t)(link ? link : 1) & (cl->copies.cap - 1);
 		size_t b = (size_t)(text ? text : 1) & (cl->copies.cap - 1);
 
-		__builtin_prefetch(&cl->copies.keys[a]);
-		__builtin_prefetch(&cl->copies.vals[a]);
-		__builtin_prefetch(&cl->copies.keys[b]);
-		__builtin_prefetch(&cl->copies.vals[b]);
+		__builtin_prefetch(&cl->copies.e[a]);
+		__builtin_prefetch(&cl->copies.e[b]);
 	}
 }
 
@@ -2134,10 +2130,8 @@ static void clusterer_release(struct clusterer *cl)
 	free(cl->touched);
 	free(cl->all);
 	free(cl->keys);
-	free(cl->copies.keys);
-	free(cl->copies.vals);
-	free(cl->index_of_story.keys);
-	free(cl->index_of_story.vals);
+	free(cl->copies.e);
+	free(cl->index_of_story.e);
 	free((void *)cl->split_keys);
 	df_release(&cl->df);
 	chorus_buf_release(&cl->blob);
