@@ -1149,12 +1149,11 @@ int chorus_store_pending_ids(struct chorus_store *st, int64_t **out,
 	return 0;
 }
 
-/* Columns as read_row() takes them; an unassigned article has no
- * features yet (they are stored with its assignment): no join. */
+/* What the clusterer reads of an unassigned article (no story, score or
+ * features yet: they are stored with its assignment). */
 static const char pending_row_sql[] =
-    "SELECT a.id, 0, a.published, a.score, a.key, a.title, a.subtitle,"
-    " a.text, a.link, a.language, NULL, 0, a.hash FROM articles a"
-    " WHERE a.id = ?";
+    "SELECT published, key, title, subtitle, text, link, language, hash"
+    " FROM articles WHERE id = ?";
 
 struct chorus_store_reader {
 	sqlite3_stmt *q;
@@ -1184,13 +1183,27 @@ int chorus_store_reader_row(struct chorus_store_reader *r, int64_t id,
 				      const struct chorus_store_row *row),
 			    void *ctx)
 {
+	/* The connection's own (recursive) mutex held for the whole row:
+	 * one hand-over with the clustering thread's writes a row, not one
+	 * for every call that takes it. */
+	sqlite3_mutex *mu = sqlite3_db_mutex(sqlite3_db_handle(r->q));
 	struct chorus_store_row row;
 	int rc;
 
+	sqlite3_mutex_enter(mu);
 	sqlite3_bind_int64(r->q, 1, id);
 	rc = sqlite3_step(r->q);
 	if (rc == SQLITE_ROW) {
-		read_row(r->q, &row);
+		memset(&row, 0, sizeof(row));
+		row.id = id;
+		row.published = sqlite3_column_int64(r->q, 0);
+		row.key = (const char *)sqlite3_column_text(r->q, 1);
+		row.title = (const char *)sqlite3_column_text(r->q, 2);
+		row.subtitle = (const char *)sqlite3_column_text(r->q, 3);
+		row.text = (const char *)sqlite3_column_text(r->q, 4);
+		row.link = (const char *)sqlite3_column_text(r->q, 5);
+		row.language = (const char *)sqlite3_column_text(r->q, 6);
+		row.hash = sqlite3_column_int64(r->q, 7);
 		rc = fn(ctx, &row);
 	} else {
 		/* No sqlite3_errmsg() here: another thread may be using the
@@ -1198,6 +1211,7 @@ int chorus_store_reader_row(struct chorus_store_reader *r, int64_t id,
 		rc = rc == SQLITE_DONE ? CHORUS_ENOTFOUND : CHORUS_EDB;
 	}
 	sqlite3_reset(r->q);
+	sqlite3_mutex_leave(mu);
 	return rc;
 }
 

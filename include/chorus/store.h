@@ -309,9 +309,9 @@ int chorus_store_reader_new(struct chorus_store *st,
 			    struct chorus_store_reader **out,
 			    struct chorus_err *err);
 /*
- * Call fn with the unassigned article id (the row carries no features:
- * an article's are stored when it is assigned; strings valid during the
- * call) and return what it returns;
+ * Call fn with the unassigned article id (the row carries no story, score
+ * or features: an article's are stored when it is assigned; strings valid
+ * during the call) and return what it returns;
  * CHORUS_ENOTFOUND when there is no such article, CHORUS_EDB when SQLite
  * failed (no message: it could belong to the other thread).
  */
