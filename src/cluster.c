@@ -324,7 +324,12 @@ struct clusterer {
 	struct split_story *split; /* per story (src/cluster_split.c) */
 	size_t cap_split;
 	uint8_t *side;
+	struct writer *wr; /* the store's writing thread, or NULL */
 };
+
+static int wr_put(struct clusterer *cl, int64_t article, int64_t story,
+		  double score, int64_t hash, const struct chorus_buf *blob);
+static int wr_flush(struct clusterer *cl);
 
 /*
  * *v (n entries) += a (na entries), keeping the max strongest. Merged on
@@ -1431,7 +1436,10 @@ static int split_check(struct clusterer *cl, uint32_t s)
 	founder = &out.m[split_story_first(&out)];
 	/* Its founder's id, unless that was given before (then a fresh one). */
 	chorus_story_id(founder->key, id);
-	rc = chorus_store_story_find(cl->st, id, &found, cl->err);
+	/* Members move: what was queued for them is written first. */
+	rc = wr_flush(cl);
+	if (!rc)
+		rc = chorus_store_story_find(cl->st, id, &found, cl->err);
 	for (k = 1; !rc && found; k++) {
 		chorus_buf_reset(&name);
 		if (chorus_buf_printf(&name, "%s#split-%d", founder->key, k))
@@ -1528,7 +1536,9 @@ static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 	y->names = y->head = NULL;
 	y->n_terms = y->n_names = y->n_head = 0;
 	cl->stats->merges++;
-	return chorus_store_story_merge(cl->st, y->id, x->id, cl->err);
+	rc = wr_flush(cl);
+	return rc ? rc
+		  : chorus_store_story_merge(cl->st, y->id, x->id, cl->err);
 }
 
 static int found_story(struct clusterer *cl, const struct chorus_store_row *r,
@@ -1643,15 +1653,11 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		if (!rc)
 			cl->hot[best].locked = (uint8_t)locked;
 	}
-	if (!rc)
-		rc = chorus_store_article_assign(
-		    cl->st, r->id, cl->stories[best].id, best_score, cl->err);
 	if (!rc && (rc = features_encode(&f, &cl->blob)))
 		chorus_err_set(cl->err, rc, "out of memory");
 	if (!rc)
-		rc = chorus_store_features_put(cl->st, r->id, r->hash,
-					       cl->blob.data, cl->blob.len,
-					       cl->err);
+		rc = wr_put(cl, r->id, cl->stories[best].id, best_score,
+			    r->hash, &cl->blob);
 	if (!rc && (rc = story_add(cl, best, &f, &keys, r->published)))
 		chorus_err_set(cl->err, rc, "out of memory");
 	if (!rc && r->link && (rc = hmap_put(&cl->copies, link, best)))
@@ -1682,6 +1688,191 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 	chorus_report_progress(cl->report, "clustering",
 			       (long)cl->stats->articles, (long)cl->pending);
 	return rc;
+}
+
+/*
+ * The store's writing thread. An article's assignment and feature blob
+ * are the clustering thread's last word on it: a third thread writes them
+ * (SQLite serialises its statements with the other two threads' on the
+ * connection, each write whole: src/store.c), in the order they were
+ * decided, while the clustering goes on. Whatever reads or moves stored
+ * assignments (a merge, a split) waits until everything queued is
+ * written (wr_flush()), so the store ends as if written in line.
+ */
+#define WR_RING 512
+
+struct wjob {
+	int64_t article, story, hash;
+	double score;
+	struct chorus_buf blob; /* the slot's own, reused */
+};
+
+struct writer {
+	struct chorus_store *st;
+	struct wjob *ring; /* WR_RING */
+	size_t head, n;	   /* the oldest queued, how many */
+	int busy;	   /* the oldest is being written */
+	int quit;
+	int rc; /* the first write that failed; later ones are dropped */
+	struct chorus_err err;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		struct wjob *j;
+		int rc = 0;
+
+		while (!w->quit && !w->n)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->n)
+			break;
+		j = &w->ring[w->head];
+		w->busy = 1;
+		pthread_mutex_unlock(&w->mu);
+		if (!w->rc)
+			rc = chorus_store_article_assign(
+			    w->st, j->article, j->story, j->score, &w->err);
+		if (!w->rc && !rc)
+			rc = chorus_store_features_put(w->st, j->article,
+						       j->hash, j->blob.data,
+						       j->blob.len, &w->err);
+		pthread_mutex_lock(&w->mu);
+		if (rc && !w->rc)
+			w->rc = rc;
+		w->head = (w->head + 1) % WR_RING;
+		w->n--;
+		w->busy = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Start the writing thread; without one, the clusterer writes in line. */
+static void wr_start(struct clusterer *cl)
+{
+	struct writer *w = calloc(1, sizeof(*w));
+	size_t i;
+
+	if (!w)
+		return;
+	w->st = cl->st;
+	w->ring = calloc(WR_RING, sizeof(*w->ring));
+	if (!w->ring || pthread_mutex_init(&w->mu, NULL)) {
+		free(w->ring);
+		free(w);
+		return;
+	}
+	if (pthread_cond_init(&w->cv, NULL)) {
+		pthread_mutex_destroy(&w->mu);
+		free(w->ring);
+		free(w);
+		return;
+	}
+	for (i = 0; i < WR_RING; i++)
+		chorus_buf_init(&w->ring[i].blob, 0);
+	if (pthread_create(&w->thread, NULL, writer_main, w)) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		free(w->ring);
+		free(w);
+		return;
+	}
+	cl->wr = w;
+}
+
+/* Wait until everything queued is written; its first failure, if any. */
+static int wr_flush(struct clusterer *cl)
+{
+	struct writer *w = cl->wr;
+	int rc;
+
+	if (!w)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	while (w->n || w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	rc = w->rc;
+	pthread_mutex_unlock(&w->mu);
+	if (rc && cl->err)
+		*cl->err = w->err;
+	return rc;
+}
+
+/* Flush, stop and free the writing thread; its first failure, if any. */
+static int wr_stop(struct clusterer *cl)
+{
+	struct writer *w = cl->wr;
+	size_t i;
+	int rc;
+
+	if (!w)
+		return 0;
+	rc = wr_flush(cl);
+	pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	for (i = 0; i < WR_RING; i++)
+		chorus_buf_release(&w->ring[i].blob);
+	free(w->ring);
+	free(w);
+	cl->wr = NULL;
+	return rc;
+}
+
+/* Assign article to story and store its feature blob: queued, or now. */
+static int wr_put(struct clusterer *cl, int64_t article, int64_t story,
+		  double score, int64_t hash, const struct chorus_buf *blob)
+{
+	struct writer *w = cl->wr;
+	struct wjob *j;
+	size_t at;
+	int rc;
+
+	if (!w) {
+		rc = chorus_store_article_assign(cl->st, article, story, score,
+						 cl->err);
+		return rc ? rc
+			  : chorus_store_features_put(cl->st, article, hash,
+						      blob->data, blob->len,
+						      cl->err);
+	}
+	pthread_mutex_lock(&w->mu);
+	while (w->n == WR_RING)
+		pthread_cond_wait(&w->cv, &w->mu);
+	rc = w->rc;
+	/* The slot after the queued ones: the writer's once counted. */
+	at = (w->head + w->n) % WR_RING;
+	pthread_mutex_unlock(&w->mu);
+	if (rc) {
+		if (cl->err)
+			*cl->err = w->err;
+		return rc;
+	}
+	j = &w->ring[at];
+	j->article = article;
+	j->story = story;
+	j->score = score;
+	j->hash = hash;
+	chorus_buf_reset(&j->blob);
+	if (chorus_buf_add(&j->blob, blob->data, blob->len))
+		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
+	pthread_mutex_lock(&w->mu);
+	w->n++;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
 }
 
 /*
@@ -1966,15 +2157,23 @@ static int assign_pending(struct clusterer *cl)
 	struct pipeline p;
 	int64_t *ids = NULL;
 	size_t n = 0, i;
-	int rc = chorus_store_pending_ids(cl->st, &ids, &n, cl->err);
+	int rc = chorus_store_pending_ids(cl->st, &ids, &n, cl->err), wrc;
 
 	memset(&p, 0, sizeof(p));
 	if (!rc)
 		rc = pipeline_start(&p, cl);
+	/* A third thread only where the reading one could share the
+	 * connection (pipeline_start()). */
+	if (!rc && p.threaded)
+		wr_start(cl);
 	for (i = 0; !rc && i < n; i += BATCH)
 		rc = pipeline_queue(&p, ids + i, n - i < BATCH ? n - i : BATCH);
 	while (!rc && p.in_flight)
 		rc = pipeline_drain_one(&p);
+	/* Written (or failed) before the reading thread stops. */
+	wrc = wr_stop(cl);
+	if (!rc)
+		rc = wrc;
 	pipeline_stop(&p);
 	free(ids);
 	return rc;

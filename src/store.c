@@ -643,21 +643,39 @@ int chorus_store_article_put(struct chorus_store *st,
 	return rc;
 }
 
+/*
+ * The clustering writes from two threads of its own on one connection
+ * (src/cluster.c): each of its writes holds the connection's (recursive)
+ * mutex from its first call to its last, so that nothing of another
+ * thread's comes between a statement and its error message, changes or
+ * row id.
+ */
+static sqlite3_mutex *lock_db(struct chorus_store *st)
+{
+	sqlite3_mutex *mu = sqlite3_db_mutex(st->db);
+
+	sqlite3_mutex_enter(mu);
+	return mu;
+}
+
 int chorus_store_article_assign(struct chorus_store *st, int64_t article_id,
 				int64_t story_id, double score,
 				struct chorus_err *err)
 {
+	sqlite3_mutex *mu = lock_db(st);
 	sqlite3_stmt *q = NULL;
 	int rc = cached(st, STMT_ASSIGN,
 			"UPDATE articles SET story_id=?, score=? WHERE id=?",
 			&q, err);
 
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(q, 1, story_id);
-	sqlite3_bind_double(q, 2, score);
-	sqlite3_bind_int64(q, 3, article_id);
-	return finish_cached(st, q, err);
+	if (!rc) {
+		sqlite3_bind_int64(q, 1, story_id);
+		sqlite3_bind_double(q, 2, score);
+		sqlite3_bind_int64(q, 3, article_id);
+		rc = finish_cached(st, q, err);
+	}
+	sqlite3_mutex_leave(mu);
+	return rc;
 }
 
 int chorus_store_story_new(struct chorus_store *st, const char *uuid,
@@ -667,6 +685,7 @@ int chorus_store_story_new(struct chorus_store *st, const char *uuid,
 	struct chorus_buf stem = CHORUS_BUF_INIT, slug = CHORUS_BUF_INIT;
 	sqlite3_stmt *q = NULL;
 	int rc = slug_stem(slug_base, 60, &stem), n;
+	sqlite3_mutex *mu = lock_db(st);
 
 	if (rc == CHORUS_ENOMEM)
 		chorus_err_set(err, rc, "out of memory");
@@ -696,6 +715,7 @@ int chorus_store_story_new(struct chorus_store *st, const char *uuid,
 			break;
 		}
 	}
+	sqlite3_mutex_leave(mu);
 	chorus_buf_release(&stem);
 	chorus_buf_release(&slug);
 	return rc;
@@ -1269,6 +1289,7 @@ int chorus_store_features_put(struct chorus_store *st, int64_t article_id,
 			      int64_t hash, const void *data, size_t len,
 			      struct chorus_err *err)
 {
+	sqlite3_mutex *mu = lock_db(st);
 	sqlite3_stmt *q = NULL;
 	int rc = cached(st, STMT_FEATURES_PUT,
 			"INSERT INTO article_features(article_id, hash, data)"
@@ -1276,12 +1297,14 @@ int chorus_store_features_put(struct chorus_store *st, int64_t article_id,
 			" hash=excluded.hash, data=excluded.data",
 			&q, err);
 
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(q, 1, article_id);
-	sqlite3_bind_int64(q, 2, hash);
-	sqlite3_bind_blob(q, 3, data, (int)len, SQLITE_STATIC);
-	return finish_cached(st, q, err);
+	if (!rc) {
+		sqlite3_bind_int64(q, 1, article_id);
+		sqlite3_bind_int64(q, 2, hash);
+		sqlite3_bind_blob(q, 3, data, (int)len, SQLITE_STATIC);
+		rc = finish_cached(st, q, err);
+	}
+	sqlite3_mutex_leave(mu);
+	return rc;
 }
 
 int chorus_store_state_get(struct chorus_store *st, const char *name,
@@ -1414,18 +1437,22 @@ int chorus_store_pending_first(struct chorus_store *st, int64_t *first,
 int chorus_store_story_find(struct chorus_store *st, const char *uuid,
 			    int64_t *found, struct chorus_err *err)
 {
+	sqlite3_mutex *mu = lock_db(st);
 	sqlite3_stmt *q = NULL;
 	int rc = prepare(st, "SELECT 1 FROM stories WHERE uuid=?", &q, err);
 
 	*found = 0;
-	if (rc)
-		return rc;
-	bind_text(q, 1, uuid);
-	rc = sqlite3_step(q);
-	*found = rc == SQLITE_ROW;
-	sqlite3_finalize(q);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-						     : db_fail(st, err, "read");
+	if (!rc) {
+		bind_text(q, 1, uuid);
+		rc = sqlite3_step(q);
+		*found = rc == SQLITE_ROW;
+		sqlite3_finalize(q);
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE
+			 ? 0
+			 : db_fail(st, err, "read");
+	}
+	sqlite3_mutex_leave(mu);
+	return rc;
 }
 
 static int cmp_article_id(const void *a, const void *b)
