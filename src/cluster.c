@@ -324,11 +324,14 @@ struct clusterer {
 	struct split_story *split; /* per story (src/cluster_split.c) */
 	size_t cap_split;
 	uint8_t *side;
-	struct writer *wr; /* the store's writing thread, or NULL */
+	struct writer *wr;  /* the store's writing thread, or NULL */
+	int64_t next_story; /* the row id the next story gets */
 };
 
 static int wr_put(struct clusterer *cl, int64_t article, int64_t story,
 		  double score, int64_t hash, const struct chorus_buf *blob);
+static int wr_story(struct clusterer *cl, int64_t sid, const char *key,
+		    const char *title);
 static int wr_flush(struct clusterer *cl);
 
 /*
@@ -1455,6 +1458,8 @@ static int split_check(struct clusterer *cl, uint32_t s)
 	if (!rc)
 		rc = chorus_store_story_new(cl->st, id, founder->key,
 					    founder->key, &sid, cl->err);
+	if (!rc)
+		cl->next_story = sid + 1;
 	for (i = 0; !rc && i < out.n; i++)
 		rc = chorus_store_article_assign(cl->st, out.m[i].article_id,
 						 sid, out.m[i].score, cl->err);
@@ -1556,8 +1561,16 @@ static int found_story(struct clusterer *cl, const struct chorus_store_row *r,
 	title = chorus_article_display_title(&a);
 	if (!title)
 		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
-	chorus_story_id(r->key, id);
-	rc = chorus_store_story_new(cl->st, id, title, r->key, &sid, cl->err);
+	if (cl->wr) {
+		/* Written behind, under the row id it would get now. */
+		sid = cl->next_story++;
+		rc = wr_story(cl, sid, r->key, title);
+	} else {
+		chorus_story_id(r->key, id);
+		rc = chorus_store_story_new(cl->st, id, title, r->key, &sid,
+					    cl->err);
+		cl->next_story = sid + 1;
+	}
 	free(title);
 	if (!rc)
 		rc = story_push(cl, sid, out);
@@ -1702,9 +1715,12 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 #define WR_RING 512
 
 struct wjob {
-	int64_t article, story, hash;
+	int story_new;		      /* else an assignment */
+	int64_t article, story, hash; /* story_new: story is its row id */
 	double score;
-	struct chorus_buf blob; /* the slot's own, reused */
+	struct chorus_buf blob; /* the feature blob, or the story's founder
+				   key and title (NUL after each); the
+				   slot's own, reused */
 };
 
 struct writer {
@@ -1736,13 +1752,22 @@ static void *writer_main(void *arg)
 		j = &w->ring[w->head];
 		w->busy = 1;
 		pthread_mutex_unlock(&w->mu);
-		if (!w->rc)
+		if (!w->rc && j->story_new) {
+			const char *key = j->blob.data;
+			char id[CHORUS_STORY_ID_LEN];
+
+			chorus_story_id(key, id);
+			rc = chorus_store_story_put(w->st, j->story, id,
+						    key + strlen(key) + 1, key,
+						    &w->err);
+		} else if (!w->rc) {
 			rc = chorus_store_article_assign(
 			    w->st, j->article, j->story, j->score, &w->err);
-		if (!w->rc && !rc)
-			rc = chorus_store_features_put(w->st, j->article,
-						       j->hash, j->blob.data,
-						       j->blob.len, &w->err);
+			if (!rc)
+				rc = chorus_store_features_put(
+				    w->st, j->article, j->hash, j->blob.data,
+				    j->blob.len, &w->err);
+		}
 		pthread_mutex_lock(&w->mu);
 		if (rc && !w->rc)
 			w->rc = rc;
@@ -1831,16 +1856,49 @@ static int wr_stop(struct clusterer *cl)
 	return rc;
 }
 
+/*
+ * The free slot after the queued ones (waiting for one), the writer's once
+ * counted (wr_queue()); NULL when a write failed (cl->err says which).
+ */
+static struct wjob *wr_slot(struct clusterer *cl)
+{
+	struct writer *w = cl->wr;
+	size_t at;
+	int rc;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->n == WR_RING)
+		pthread_cond_wait(&w->cv, &w->mu);
+	rc = w->rc;
+	at = (w->head + w->n) % WR_RING;
+	pthread_mutex_unlock(&w->mu);
+	if (rc) {
+		if (cl->err)
+			*cl->err = w->err;
+		return NULL;
+	}
+	chorus_buf_reset(&w->ring[at].blob);
+	return &w->ring[at];
+}
+
+static void wr_queue(struct clusterer *cl)
+{
+	struct writer *w = cl->wr;
+
+	pthread_mutex_lock(&w->mu);
+	w->n++;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
 /* Assign article to story and store its feature blob: queued, or now. */
 static int wr_put(struct clusterer *cl, int64_t article, int64_t story,
 		  double score, int64_t hash, const struct chorus_buf *blob)
 {
-	struct writer *w = cl->wr;
 	struct wjob *j;
-	size_t at;
 	int rc;
 
-	if (!w) {
+	if (!cl->wr) {
 		rc = chorus_store_article_assign(cl->st, article, story, score,
 						 cl->err);
 		return rc ? rc
@@ -1848,30 +1906,33 @@ static int wr_put(struct clusterer *cl, int64_t article, int64_t story,
 						      blob->data, blob->len,
 						      cl->err);
 	}
-	pthread_mutex_lock(&w->mu);
-	while (w->n == WR_RING)
-		pthread_cond_wait(&w->cv, &w->mu);
-	rc = w->rc;
-	/* The slot after the queued ones: the writer's once counted. */
-	at = (w->head + w->n) % WR_RING;
-	pthread_mutex_unlock(&w->mu);
-	if (rc) {
-		if (cl->err)
-			*cl->err = w->err;
-		return rc;
-	}
-	j = &w->ring[at];
+	if (!(j = wr_slot(cl)))
+		return cl->wr->rc;
+	j->story_new = 0;
 	j->article = article;
 	j->story = story;
 	j->score = score;
 	j->hash = hash;
-	chorus_buf_reset(&j->blob);
 	if (chorus_buf_add(&j->blob, blob->data, blob->len))
 		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
-	pthread_mutex_lock(&w->mu);
-	w->n++;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
+	wr_queue(cl);
+	return 0;
+}
+
+/* Queue the story founded by key under row id sid, its slug from title. */
+static int wr_story(struct clusterer *cl, int64_t sid, const char *key,
+		    const char *title)
+{
+	struct wjob *j = wr_slot(cl);
+
+	if (!j)
+		return cl->wr->rc;
+	j->story_new = 1;
+	j->story = sid;
+	if (chorus_buf_add(&j->blob, key, strlen(key) + 1) ||
+	    chorus_buf_add(&j->blob, title, strlen(title) + 1))
+		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
+	wr_queue(cl);
 	return 0;
 }
 
@@ -2164,6 +2225,9 @@ static int assign_pending(struct clusterer *cl)
 		rc = pipeline_start(&p, cl);
 	/* A third thread only where the reading one could share the
 	 * connection (pipeline_start()). */
+	if (!rc)
+		rc = chorus_store_story_next_id(cl->st, &cl->next_story,
+						cl->err);
 	if (!rc && p.threaded)
 		wr_start(cl);
 	for (i = 0; !rc && i < n; i += BATCH)

@@ -678,9 +678,10 @@ int chorus_store_article_assign(struct chorus_store *st, int64_t article_id,
 	return rc;
 }
 
-int chorus_store_story_new(struct chorus_store *st, const char *uuid,
-			   const char *slug_base, const char *founder_key,
-			   int64_t *id, struct chorus_err *err)
+/* Insert a story with row id *id (0: SQLite's next), *id its row id. */
+static int story_insert(struct chorus_store *st, const char *uuid,
+			const char *slug_base, const char *founder_key,
+			int64_t *id, struct chorus_err *err)
 {
 	struct chorus_buf stem = CHORUS_BUF_INIT, slug = CHORUS_BUF_INIT;
 	sqlite3_stmt *q = NULL;
@@ -701,14 +702,18 @@ int chorus_store_story_new(struct chorus_store *st, const char *uuid,
 			break;
 		}
 		rc = cached(st, STMT_STORY_NEW,
-			    "INSERT INTO stories(uuid, slug, founder_key) "
-			    "VALUES(?,?,?) ON CONFLICT(slug) DO NOTHING",
+			    "INSERT INTO stories(id, uuid, slug, founder_key) "
+			    "VALUES(?,?,?,?) ON CONFLICT(slug) DO NOTHING",
 			    &q, err);
 		if (rc)
 			break;
-		bind_text(q, 1, uuid);
-		bind_text(q, 2, slug.data);
-		bind_text(q, 3, founder_key);
+		if (*id)
+			sqlite3_bind_int64(q, 1, *id);
+		else
+			sqlite3_bind_null(q, 1);
+		bind_text(q, 2, uuid);
+		bind_text(q, 3, slug.data);
+		bind_text(q, 4, founder_key);
 		rc = finish_cached(st, q, err);
 		if (!rc && sqlite3_changes(st->db)) {
 			*id = sqlite3_last_insert_rowid(st->db);
@@ -718,6 +723,45 @@ int chorus_store_story_new(struct chorus_store *st, const char *uuid,
 	sqlite3_mutex_leave(mu);
 	chorus_buf_release(&stem);
 	chorus_buf_release(&slug);
+	return rc;
+}
+
+int chorus_store_story_new(struct chorus_store *st, const char *uuid,
+			   const char *slug_base, const char *founder_key,
+			   int64_t *id, struct chorus_err *err)
+{
+	*id = 0;
+	return story_insert(st, uuid, slug_base, founder_key, id, err);
+}
+
+int chorus_store_story_put(struct chorus_store *st, int64_t id,
+			   const char *uuid, const char *slug_base,
+			   const char *founder_key, struct chorus_err *err)
+{
+	if (id <= 0)
+		return chorus_err_set(err, CHORUS_EINVAL,
+				      "story row id %lld is not one",
+				      (long long)id);
+	return story_insert(st, uuid, slug_base, founder_key, &id, err);
+}
+
+int chorus_store_story_next_id(struct chorus_store *st, int64_t *id,
+			       struct chorus_err *err)
+{
+	sqlite3_mutex *mu = lock_db(st);
+	sqlite3_stmt *q = NULL;
+	int rc = prepare(st, "SELECT coalesce(max(id), 0) + 1 FROM stories", &q,
+			 err);
+
+	*id = 0;
+	if (!rc) {
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW)
+			*id = sqlite3_column_int64(q, 0);
+		rc = rc == SQLITE_ROW ? 0 : db_fail(st, err, "read");
+		sqlite3_finalize(q);
+	}
+	sqlite3_mutex_leave(mu);
 	return rc;
 }
 
