@@ -60,11 +60,6 @@ struct chorus_store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *cached[N_CACHED];
-	/* sqlite3_total_changes64() when chorus_store_begin() last opened a
-	 * transaction (-1: never): while it still says so, the transaction
-	 * has changed no row and a second connection sees what this one
-	 * does (chorus_store_reader_new()). */
-	sqlite3_int64 begin_changes;
 };
 
 static const char *const migrations[] = {
@@ -209,7 +204,6 @@ int chorus_store_open(struct chorus_store **out, const char *path,
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	st->begin_changes = -1;
 	st->path = chorus_strdup(path);
 	if (!st->path) {
 		free(st);
@@ -261,11 +255,7 @@ void chorus_store_close(struct chorus_store *st)
 
 int chorus_store_begin(struct chorus_store *st, struct chorus_err *err)
 {
-	int rc = exec(st, "BEGIN IMMEDIATE", err);
-
-	if (!rc)
-		st->begin_changes = sqlite3_total_changes64(st->db);
-	return rc;
+	return exec(st, "BEGIN IMMEDIATE", err);
 }
 
 int chorus_store_commit(struct chorus_store *st, struct chorus_err *err)
@@ -1229,77 +1219,9 @@ static const char pending_row_sql[] =
     "SELECT published, key, title, subtitle, text, link, language, hash"
     " FROM articles WHERE id = ?";
 
-/*
- * A reader reads on a connection of its own where it can: read-only, with
- * no mutex (one thread uses it at a time), the database file mapped into
- * memory (no copy of each page through pread()), inside one read
- * transaction held to the end. Nothing it does then waits for the store's
- * connection, which the clustering and writing threads share. In WAL mode
- * that transaction sees the database as last committed, which is what the
- * store's connection sees only while its own transaction has changed no
- * row (every caller stores its articles in a transaction committed before
- * clustering them; a caller that does not gets the shared connection and
- * the same rows). The unassigned rows' columns read here are not written
- * while the reader lives (an assignment writes story_id, score and
- * features), so the snapshot never falls behind what is read.
- */
 struct chorus_store_reader {
-	sqlite3 *own;	   /* its own connection, or NULL: the store's */
-	sqlite3_mutex *mu; /* the store's connection mutex when shared */
 	sqlite3_stmt *q;
 };
-
-/* 2 GB mapped at most (SQLite's own default ceiling); beyond, pread(). */
-#define READER_MMAP "PRAGMA mmap_size=2147418112"
-
-/* Does the store's connection see only committed rows, in WAL mode? */
-static int reader_may_own(struct chorus_store *st)
-{
-	const char *file = sqlite3_db_filename(st->db, "main");
-	sqlite3_stmt *q = NULL;
-	int wal = 0;
-
-	if (!sqlite3_threadsafe() || !file || !*file)
-		return 0; /* no mutexes at all, or a memory database */
-	if (!sqlite3_get_autocommit(st->db) &&
-	    sqlite3_total_changes64(st->db) != st->begin_changes)
-		return 0; /* this transaction has changed rows */
-	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode", -1, &q, NULL) ==
-		SQLITE_OK &&
-	    sqlite3_step(q) == SQLITE_ROW) {
-		const char *mode = (const char *)sqlite3_column_text(q, 0);
-
-		wal = mode && !strcmp(mode, "wal");
-	}
-	sqlite3_finalize(q);
-	return wal;
-}
-
-/* Open r's own connection with its read transaction; 0 or CHORUS_EDB. */
-static int reader_open_own(struct chorus_store *st,
-			   struct chorus_store_reader *r)
-{
-	const char *file = sqlite3_db_filename(st->db, "main");
-
-	if (sqlite3_open_v2(file, &r->own,
-			    SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK ||
-	    sqlite3_exec(r->own, READER_MMAP, NULL, NULL, NULL) != SQLITE_OK ||
-	    /* The snapshot taken now, by the first read, and kept. */
-	    sqlite3_exec(r->own,
-			 "BEGIN; SELECT count(*) FROM "
-			 "(SELECT 1 FROM articles LIMIT 1)",
-			 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(r->own, pending_row_sql, -1, &r->q, NULL) !=
-		SQLITE_OK) {
-		sqlite3_finalize(r->q);
-		r->q = NULL;
-		sqlite3_close_v2(r->own);
-		r->own = NULL;
-		return CHORUS_EDB;
-	}
-	return 0;
-}
 
 int chorus_store_reader_new(struct chorus_store *st,
 			    struct chorus_store_reader **out,
@@ -1311,14 +1233,10 @@ int chorus_store_reader_new(struct chorus_store *st,
 	*out = NULL;
 	if (!r)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	/* Else (or when that connection cannot be had) the store's. */
-	if (!reader_may_own(st) || reader_open_own(st, r)) {
-		rc = prepare(st, pending_row_sql, &r->q, err);
-		if (rc) {
-			free(r);
-			return rc;
-		}
-		r->mu = sqlite3_db_mutex(st->db);
+	rc = prepare(st, pending_row_sql, &r->q, err);
+	if (rc) {
+		free(r);
+		return rc;
 	}
 	*out = r;
 	return 0;
@@ -1329,14 +1247,14 @@ int chorus_store_reader_row(struct chorus_store_reader *r, int64_t id,
 				      const struct chorus_store_row *row),
 			    void *ctx)
 {
+	/* The connection's own (recursive) mutex held for the whole row:
+	 * one hand-over with the clustering thread's writes a row, not one
+	 * for every call that takes it. */
+	sqlite3_mutex *mu = sqlite3_db_mutex(sqlite3_db_handle(r->q));
 	struct chorus_store_row row;
 	int rc;
 
-	/* On the store's connection its own (recursive) mutex is held for
-	 * the whole row: one hand-over with the clustering thread's writes
-	 * a row, not one for every call that takes it. (NULL with a
-	 * connection of its own: sqlite3_mutex_enter() does nothing.) */
-	sqlite3_mutex_enter(r->mu);
+	sqlite3_mutex_enter(mu);
 	sqlite3_bind_int64(r->q, 1, id);
 	rc = sqlite3_step(r->q);
 	if (rc == SQLITE_ROW) {
@@ -1357,16 +1275,16 @@ int chorus_store_reader_row(struct chorus_store_reader *r, int64_t id,
 		rc = rc == SQLITE_DONE ? CHORUS_ENOTFOUND : CHORUS_EDB;
 	}
 	sqlite3_reset(r->q);
-	sqlite3_mutex_leave(r->mu);
+	sqlite3_mutex_leave(mu);
 	return rc;
 }
 
 int chorus_store_reader_shareable(const struct chorus_store_reader *r)
 {
-	/* Its own connection is made only where SQLite has its mutexes.
-	 * 0: an SQLite built without them; the store's connection cannot
-	 * be shared. Otherwise it was opened serialised (FULLMUTEX). */
-	return r->own || sqlite3_threadsafe() != 0;
+	(void)r;
+	/* 0: an SQLite built without mutexes; the connection cannot be
+	 * shared. Otherwise it was opened serialised (FULLMUTEX). */
+	return sqlite3_threadsafe() != 0;
 }
 
 void chorus_store_reader_free(struct chorus_store_reader *r)
@@ -1374,8 +1292,6 @@ void chorus_store_reader_free(struct chorus_store_reader *r)
 	if (!r)
 		return;
 	sqlite3_finalize(r->q);
-	/* Closing ends its read transaction. */
-	sqlite3_close_v2(r->own);
 	free(r);
 }
 

@@ -309,17 +309,11 @@ int chorus_store_pending_ids(struct chorus_store *st, int64_t **ids, size_t *n,
 			     struct chorus_err *err);
 
 /*
- * A reader of unassigned articles by id, so that a second thread can read
- * them while the thread that owns the store goes on writing. Where it can
- * (a database file in WAL mode, SQLite built with its mutexes, and no row
- * changed by the store's open transaction) it reads on a read-only
- * connection of its own, in one snapshot of the database as committed when
- * it was made, waiting for no one; else it reads on the store's connection
- * (SQLite serialises the two; rows read see that thread's writes). Either
- * way it returns the rows the store's thread would read, as long as the
- * articles' own columns are not rewritten while it lives (assigning them
- * is fine). One thread uses a reader at a time; it is made and freed by
- * the store's thread.
+ * A reader of unassigned articles by id with a statement of its own, so
+ * that a second thread can read them while the thread that owns the store
+ * goes on writing (SQLite serialises the two on the connection; rows read
+ * see that thread's writes). One thread uses a reader at a time; it is
+ * made and freed by the store's thread.
  */
 struct chorus_store_reader;
 int chorus_store_reader_new(struct chorus_store *st,
