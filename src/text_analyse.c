@@ -1237,10 +1237,13 @@ static int read_rest(struct chorus_text_analyser *an, size_t li,
 /*
  * The least MinHash value of each of the K functions over n shingle
  * hashes, into mins. The loop over the K functions is vectorised (where
- * the processor has AVX2, a copy built for it runs).
+ * the processor has AVX2, a copy built for it runs; where it has
+ * AVX-512DQ, one whose 64-bit products are one instruction, vpmullq,
+ * instead of three 32-bit ones and their shifts: a third of the
+ * instructions, the same values).
  */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
 static void
 minhash_mins(const uint64_t *a, const uint64_t *b, const uint64_t *h, size_t n,
