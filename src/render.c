@@ -1187,79 +1187,84 @@ struct view_job {
 	const struct chorus_stored_article *base; /* the corpus's articles */
 	const struct render_cache *cache;
 	const struct chorus_source *const *sources; /* by id */
+	int hit; /* the view came from the cache */
 	int rc;
 	struct chorus_err err;
 };
 
 struct view_worker {
 	struct view_job *jobs;
+	struct view_job **list; /* the second pass: the stories to summarise */
 	size_t n;
 	atomic_size_t *next; /* the next job no thread has taken */
 	pthread_t thread;
 };
 
+/* A story's fingerprint, and its view from the cache when it holds it. */
+static void restore_one(struct view_job *j)
+{
+	size_t k;
+
+	for (k = 0; k < j->sub.n_articles; k++) {
+		uint64_t h = render_hash_article(j->members[k]);
+
+		j->hashes[k] = h;
+		if (j->article_hash)
+			j->article_hash[j->members[k] - j->base] = h;
+	}
+	j->rs->fp = render_hash_story(j->hashes, j->sub.n_articles);
+	j->rc = render_cache_restore(j->cache, j->story->id, j->rs->fp, &j->sub,
+				     j->sources, j->rs, &j->hit);
+	j->rs->view.story = j->story;
+	if (j->rc)
+		chorus_err_set(&j->err, j->rc, "out of memory");
+}
+
 /*
- * A story's view: the cached one when its members are as then, else
- * summarised, with one analyser per thread (made at the first story to
- * summarise), whose word cache then serves all the thread's stories.
+ * The first pass (list NULL) fingerprints every story and takes the views
+ * the cache holds; the second summarises the others, with one analyser per
+ * thread, whose word cache then serves all the thread's stories.
  */
 static void *summarise_some(void *arg)
 {
 	struct view_worker *w = arg;
 	struct chorus_text_analyser *ta = NULL;
-	size_t i, k, lo;
+	size_t i, lo;
 	int failed = 0;
 
 	while (!failed && (lo = atomic_fetch_add(w->next, CHUNK)) < w->n)
 		for (i = lo; i < lo + CHUNK && i < w->n && !failed; i++) {
-			struct view_job *j = &w->jobs[i];
-			int hit = 0;
+			struct view_job *j = w->list ? w->list[i] : &w->jobs[i];
 
-			for (k = 0; k < j->sub.n_articles; k++) {
-				uint64_t h = render_hash_article(j->members[k]);
-
-				j->hashes[k] = h;
-				if (j->article_hash)
-					j->article_hash[j->members[k] -
-							j->base] = h;
-			}
-			j->rs->fp =
-			    render_hash_story(j->hashes, j->sub.n_articles);
-			j->rc = render_cache_restore(j->cache, j->story->id,
-						     j->rs->fp, &j->sub,
-						     j->sources, j->rs, &hit);
-			j->rs->view.story = j->story;
-			if (!j->rc && !hit && !ta &&
-			    chorus_text_analyser_new(&ta))
-				j->rc = CHORUS_ENOMEM;
-			if (!j->rc && !hit)
+			if (!w->list) {
+				restore_one(j);
+			} else if (!ta && chorus_text_analyser_new(&ta)) {
+				j->rc = chorus_err_set(&j->err, CHORUS_ENOMEM,
+						       "out of memory");
+			} else {
 				j->rc =
 				    story_view_compute(ta, &j->sub, j->story,
 						       &j->rs->view, &j->err);
-			else if (j->rc)
-				chorus_err_set(&j->err, j->rc, "out of memory");
+				j->rs->view.story = j->story;
+			}
 			failed = j->rc != 0;
 		}
 	chorus_text_analyser_free(ta);
 	return NULL;
 }
 
-/*
- * Summarise the stories of jobs. Each view depends on its own members
- * only, so the work is shared between threads (one per processor, at most
- * MAX_THREADS); the results do not depend on how it was shared.
- */
-static int summarise(struct render_ctx *ctx, struct view_job *jobs, size_t n,
-		     struct chorus_err *err)
+/* Run one pass of summarise_some() over n jobs on every processor. */
+static void summarise_pass(struct view_job *jobs, struct view_job **list,
+			   size_t n)
 {
 	struct view_worker w[MAX_THREADS];
 	atomic_size_t next;
-	size_t t, n_threads = n_threads_for(n), started = 0, i;
-	int rc = 0;
+	size_t t, n_threads = n_threads_for(n), started = 0;
 
 	atomic_init(&next, 0);
 	for (t = 0; t < n_threads; t++) {
 		w[t].jobs = jobs;
+		w[t].list = list;
 		w[t].n = n;
 		w[t].next = &next;
 	}
@@ -1272,13 +1277,83 @@ static int summarise(struct render_ctx *ctx, struct view_job *jobs, size_t n,
 	summarise_some(&w[0]);
 	for (t = 1; t <= started; t++)
 		pthread_join(w[t].thread, NULL);
-	for (i = 0; i < n; i++) {
-		if (!rc && jobs[i].rc)
+}
+
+/*
+ * The texts of the members of the stories to summarise, from the store,
+ * when the corpus was loaded without them; *texts receives the articles
+ * (ctx's own copies) whose text was read, to free once summarised.
+ */
+static int load_texts(struct render_ctx *ctx, struct view_job **list, size_t n,
+		      struct chorus_stored_article ***texts, size_t *n_texts,
+		      struct chorus_err *err)
+{
+	struct chorus_stored_article **v;
+	size_t i, k, total = 0;
+
+	*texts = NULL;
+	*n_texts = 0;
+	if (!ctx->corpus->texts_lazy || !n)
+		return 0;
+	if (!ctx->store)
+		return chorus_err_set(err, CHORUS_EINVAL,
+				      "render: a corpus loaded without its "
+				      "texts needs its store");
+	for (i = 0; i < n; i++)
+		total += list[i]->sub.n_articles;
+	v = malloc((total + 1) * sizeof(*v));
+	if (!v)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		for (k = 0; k < list[i]->sub.n_articles; k++)
+			if (!list[i]->sub.articles[k].a.text)
+				v[(*n_texts)++] = &list[i]->sub.articles[k];
+	*texts = v;
+	return chorus_store_load_texts(ctx->store, v, *n_texts, err);
+}
+
+/*
+ * Summarise the stories of jobs. Each view depends on its own members
+ * only, so the work is shared between threads (one per processor, at most
+ * MAX_THREADS); the results do not depend on how it was shared. A story
+ * whose view the cache holds is not summarised, and its members' texts
+ * are not read.
+ */
+static int summarise(struct render_ctx *ctx, struct view_job *jobs, size_t n,
+		     struct chorus_err *err)
+{
+	struct view_job **list = calloc(n + 1, sizeof(*list));
+	struct chorus_stored_article **texts = NULL;
+	size_t i, n_list = 0, n_texts = 0;
+	int rc = 0;
+
+	if (!list)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	summarise_pass(jobs, NULL, n);
+	for (i = 0; i < n && !rc; i++)
+		if (jobs[i].rc)
 			rc = chorus_err_set(err, jobs[i].rc, "%s",
 					    jobs[i].err.msg);
+		else if (!jobs[i].hit)
+			list[n_list++] = &jobs[i];
+	if (!rc)
+		rc = load_texts(ctx, list, n_list, &texts, &n_texts, err);
+	if (!rc)
+		summarise_pass(jobs, list, n_list);
+	for (i = 0; i < n_list && !rc; i++)
+		if (list[i]->rc)
+			rc = chorus_err_set(err, list[i]->rc, "%s",
+					    list[i]->err.msg);
+	/* The views hold copies of what they show: the texts can go. */
+	for (i = 0; i < n_texts; i++) {
+		free(texts[i]->a.text);
+		texts[i]->a.text = NULL;
+	}
+	free(texts);
+	free(list);
+	for (i = 0; i < n && !rc; i++)
 		chorus_report_progress(ctx->report, "summarising", (long)i + 1,
 				       (long)n);
-	}
 	return rc;
 }
 

@@ -716,22 +716,36 @@ static int load_stories(struct chorus_store *st, struct chorus_corpus *c,
 			 fill_story, &ctx, err);
 }
 
+/*
+ * Lazily, a text is read only where it stands for more than itself: the
+ * article has no stored hash (its fingerprint is then hashed from the
+ * text) or no title (its display title comes from the text). SQLite
+ * reads a column's bytes only when the CASE asks for them.
+ */
 static int load_articles(struct chorus_store *st, struct chorus_corpus *c,
-			 struct chorus_err *err)
+			 int lazy, struct chorus_err *err)
 {
 	struct load_ctx ctx = {c, 0};
 
-	return load_rows(st,
-			 "SELECT id, source_id, story_id, score, key, title,"
-			 " subtitle, link, author, language, summary, text,"
-			 " published, updated, date_known, (SELECT name FROM"
-			 " sources WHERE sources.id = source_id), hash"
-			 " FROM articles ORDER BY published, key",
-			 fill_article, &ctx, err);
+	return load_rows(
+	    st,
+	    lazy ? "SELECT id, source_id, story_id, score, key, title,"
+		   " subtitle, link, author, language, summary,"
+		   " CASE WHEN hash IS NULL OR hash = 0 OR title IS NULL"
+		   " OR title = '' THEN text END,"
+		   " published, updated, date_known, (SELECT name FROM"
+		   " sources WHERE sources.id = source_id), hash"
+		   " FROM articles ORDER BY published, key"
+		 : "SELECT id, source_id, story_id, score, key, title,"
+		   " subtitle, link, author, language, summary, text,"
+		   " published, updated, date_known, (SELECT name FROM"
+		   " sources WHERE sources.id = source_id), hash"
+		   " FROM articles ORDER BY published, key",
+	    fill_article, &ctx, err);
 }
 
-int chorus_store_load(struct chorus_store *st, struct chorus_corpus *out,
-		      struct chorus_err *err)
+static int load(struct chorus_store *st, struct chorus_corpus *out, int lazy,
+		struct chorus_err *err)
 {
 	int rc;
 
@@ -740,10 +754,92 @@ int chorus_store_load(struct chorus_store *st, struct chorus_corpus *out,
 	if (!rc)
 		rc = load_stories(st, out, err);
 	if (!rc)
-		rc = load_articles(st, out, err);
+		rc = load_articles(st, out, lazy, err);
 	if (rc)
 		chorus_corpus_release(out);
+	else
+		out->texts_lazy = lazy;
 	return rc;
+}
+
+int chorus_store_load(struct chorus_store *st, struct chorus_corpus *out,
+		      struct chorus_err *err)
+{
+	return load(st, out, 0, err);
+}
+
+int chorus_store_load_lazy(struct chorus_store *st, struct chorus_corpus *out,
+			   struct chorus_err *err)
+{
+	return load(st, out, 1, err);
+}
+
+static int cmp_stored_by_id(const void *a, const void *b)
+{
+	const struct chorus_stored_article *const *x = a, *const *y = b;
+
+	return (*x)->id < (*y)->id ? -1 : (*x)->id > (*y)->id;
+}
+
+/*
+ * Past this many texts one pass over the table beats a lookup each (a
+ * first render of a large site reads every text).
+ */
+#define TEXTS_SCAN_FROM 2048
+
+int chorus_store_load_texts(struct chorus_store *st,
+			    struct chorus_stored_article *const *articles,
+			    size_t n, struct chorus_err *err)
+{
+	struct chorus_stored_article **by_id = NULL;
+	sqlite3_stmt *q = NULL;
+	int rc = 0, oom = 0;
+	size_t i;
+
+	if (!n)
+		return 0;
+	if (n < TEXTS_SCAN_FROM) {
+		rc = prepare(st, "SELECT text FROM articles WHERE id = ?", &q,
+			     err);
+		for (i = 0; !rc && i < n; i++) {
+			if (articles[i]->a.text)
+				continue;
+			sqlite3_bind_int64(q, 1, articles[i]->id);
+			rc = sqlite3_step(q);
+			if (rc == SQLITE_ROW)
+				articles[i]->a.text = col_dup(q, 0, &oom);
+			if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+				rc = oom ? CHORUS_ENOMEM : 0;
+			sqlite3_reset(q);
+		}
+		goto out;
+	}
+	by_id = malloc(n * sizeof(*by_id));
+	if (!by_id) {
+		rc = CHORUS_ENOMEM;
+		goto out;
+	}
+	memcpy(by_id, articles, n * sizeof(*by_id));
+	qsort(by_id, n, sizeof(*by_id), cmp_stored_by_id);
+	rc = prepare(st, "SELECT id, text FROM articles", &q, err);
+	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct chorus_stored_article key, *kp = &key, **hit;
+
+		rc = 0;
+		key.id = sqlite3_column_int64(q, 0);
+		hit = bsearch(&kp, by_id, n, sizeof(*by_id), cmp_stored_by_id);
+		if (hit && !(*hit)->a.text &&
+		    !((*hit)->a.text = col_dup(q, 1, &oom)) && oom)
+			rc = CHORUS_ENOMEM;
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+out:
+	sqlite3_finalize(q);
+	free(by_id);
+	if (rc == CHORUS_ENOMEM)
+		return chorus_err_set(err, rc, "out of memory");
+	return rc < 0 ? rc : rc ? db_fail(st, err, "read") : 0;
 }
 
 static int cmp_source_id(const void *key, const void *elem)
