@@ -20,6 +20,7 @@
  * links (see include/chorus/sanitize.h).
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1566,9 +1567,11 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	ctx.stats = stats;
 	ctx.report = report;
 	ctx.store = st;
+	ctx.public_fd =
+	    open(site->public_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	rc = template_set_new(&ctx.templates, site->templates_dir, err);
 	if (rc)
-		return rc;
+		goto out;
 	if (site->state_dir &&
 	    !(cache_path = chorus_path_join(site->state_dir, "render.cache"))) {
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
@@ -1648,5 +1651,7 @@ out:
 	free(cache_path);
 	render_cache_free(ctx.cache);
 	template_set_free(ctx.templates);
+	if (ctx.public_fd >= 0)
+		close(ctx.public_fd);
 	return rc;
 }

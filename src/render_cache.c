@@ -31,6 +31,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,7 +57,8 @@ struct cached_page {
 };
 
 struct render_cache {
-	struct chorus_buf file;
+	struct chorus_buf file; /* data: the mapping, when map_len */
+	size_t map_len;
 	struct cached_view *views; /* by story_id */
 	size_t n_views;
 	struct cached_page *pages; /* by rel */
@@ -225,6 +227,36 @@ static int parse(struct render_cache *c)
 	return 1;
 }
 
+/*
+ * The cache file, mapped rather than read (tens of megabytes on a large
+ * site, of which a render with little new reads the index and the views
+ * of the stories it publishes). Privately: a view borrows its strings from
+ * the mapping, and a later render_cache_save() renames a new file over
+ * this one, which leaves the mapping as it was. 0 when mapped.
+ */
+static int map_file(struct render_cache *c, const char *path)
+{
+	struct stat sb;
+	void *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
+	    (uint64_t)sb.st_size > CACHE_MAX) {
+		close(fd);
+		return -1;
+	}
+	p = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		 fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	c->file.data = p;
+	c->file.len = c->map_len = (size_t)sb.st_size;
+	return 0;
+}
+
 int render_cache_load(struct render_cache **out, const char *path,
 		      struct chorus_err *err)
 {
@@ -234,8 +266,7 @@ int render_cache_load(struct render_cache **out, const char *path,
 	if (!c)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	chorus_buf_init(&c->file, CACHE_MAX);
-	if (path && !chorus_file_read(path, CACHE_MAX, &c->file, NULL) &&
-	    !parse(c)) {
+	if (path && !map_file(c, path) && !parse(c)) {
 		/* Not ours, or damaged: start from nothing. */
 		free(c->views);
 		free(c->pages);
@@ -251,7 +282,10 @@ void render_cache_free(struct render_cache *c)
 {
 	if (!c)
 		return;
-	chorus_buf_release(&c->file);
+	if (c->map_len)
+		munmap(c->file.data, c->map_len);
+	else
+		chorus_buf_release(&c->file);
 	free(c->views);
 	free(c->pages);
 	free(c);
@@ -402,16 +436,25 @@ static void unlock(struct render_ctx *ctx)
 		pthread_mutex_unlock(ctx->lock);
 }
 
+/*
+ * Files of public/ are looked up from its folder, opened once per run
+ * (ctx->public_fd): a run with nothing new looks at every page's file,
+ * and a lookup of two components costs less than one of the whole path.
+ */
 static int stat_page(struct render_ctx *ctx, const char *rel, int64_t *mtime,
 		     int64_t *size)
 {
-	char *path = chorus_path_join(ctx->site->public_dir, rel);
+	char *path = ctx->public_fd >= 0
+			 ? NULL
+			 : chorus_path_join(ctx->site->public_dir, rel);
 	struct stat sb;
 	int ok;
 
-	if (!path)
+	if (ctx->public_fd < 0 && !path)
 		return 0;
-	ok = !stat(path, &sb) && S_ISREG(sb.st_mode);
+	ok = !fstatat(ctx->public_fd >= 0 ? ctx->public_fd : AT_FDCWD,
+		      path ? path : rel, &sb, 0) &&
+	     S_ISREG(sb.st_mode);
 	free(path);
 	if (ok) {
 		*mtime = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
@@ -482,7 +525,7 @@ int render_page_done(struct render_ctx *ctx, const char *rel, uint64_t hash)
 	return rc;
 }
 
-static int write_tmp(const char *tmp, const char *data, size_t len);
+static int write_tmp(int dirfd, const char *tmp, const char *data, size_t len);
 
 /*
  * Replace the cache atomically, without an fsync: it is only an
@@ -497,7 +540,8 @@ static int write_cache(const char *path, const struct chorus_buf *b,
 
 	if (chorus_buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid()))
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	if (write_tmp(tmp.data, b->data, b->len) || rename(tmp.data, path)) {
+	if (write_tmp(AT_FDCWD, tmp.data, b->data, b->len) ||
+	    rename(tmp.data, path)) {
 		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", path,
 				    strerror(errno));
 		unlink(tmp.data);
@@ -773,15 +817,18 @@ void render_staging_reset(struct render_ctx *ctx)
 	ctx->n_staged = 0;
 }
 
-/* Does path hold data (1), other bytes (0), or nothing at all (-1)? */
-static int same_bytes(const char *path, const char *data, size_t len)
+/*
+ * Does path (from dirfd) hold data (1), other bytes (0), or nothing at all
+ * (-1)?
+ */
+static int same_bytes(int dirfd, const char *path, const char *data, size_t len)
 {
 	struct stat sb;
 	char buf[65536];
 	size_t off = 0;
 	int fd, same;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -1 : 0;
 	same = !fstat(fd, &sb) && S_ISREG(sb.st_mode) &&
@@ -801,9 +848,10 @@ static int same_bytes(const char *path, const char *data, size_t len)
 	return same;
 }
 
-static int write_tmp(const char *tmp, const char *data, size_t len)
+static int write_tmp(int dirfd, const char *tmp, const char *data, size_t len)
 {
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd =
+	    openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	size_t off = 0;
 
 	if (fd < 0)
@@ -873,7 +921,8 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 
 	if (!path)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	state = same_bytes(path, data, len);
+	state = same_bytes(ctx->public_fd >= 0 ? ctx->public_fd : AT_FDCWD,
+			   ctx->public_fd >= 0 ? rel : path, data, len);
 	if (state > 0) {
 		lock(ctx);
 		ctx->stats->unchanged++;
@@ -896,7 +945,8 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 	 * again.
 	 */
 	if (state < 0) {
-		if (write_tmp(path, data, len)) {
+		if (write_tmp(ctx->public_fd >= 0 ? ctx->public_fd : AT_FDCWD,
+			      ctx->public_fd >= 0 ? rel : path, data, len)) {
 			rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", path,
 					    strerror(errno));
 			unlink(path);
@@ -920,7 +970,7 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (write_tmp(tmp.data, data, len)) {
+	if (write_tmp(AT_FDCWD, tmp.data, data, len)) {
 		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", tmp.data,
 				    strerror(errno));
 		unlink(tmp.data);

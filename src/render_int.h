@@ -68,6 +68,7 @@ struct render_ctx {
 	size_t n_staged; /* temporary files named so far in this batch */
 	size_t n_direct; /* new files written in place since the last flush */
 	char **dirs;	 /* folders of public/ made in this run */
+	int public_fd;	 /* public/, to look files up from; -1 if none */
 	size_t n_dirs;
 	struct render_html_memo *html_memo; /* per story, or NULL */
 	/* Per article of the corpus: render_hash_article(), 0 if not yet. */
