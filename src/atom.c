@@ -252,10 +252,9 @@ static int write_entry(struct render_ctx *ctx, xmlTextWriterPtr w,
 	/* An outlet's entry links the story page only, which lists all. */
 	for (i = 0; !outlet && i < v->n_members; i++) {
 		const struct chorus_story_member *m = &v->members[i];
-		char *url = m->source
-				? render_article_url(ctx->site, m->article,
-						     m->source, from_dir)
-				: NULL;
+		char *url = m->source ? render_article_url(ctx, m->article,
+							   m->source, from_dir)
+				      : NULL;
 		int bad = !url || write_link(w, "related", url, NULL,
 					     m->source->name) < 0;
 

@@ -6,6 +6,7 @@
 #define CHORUS_RENDER_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -78,6 +79,20 @@ struct render_ctx {
 	 * from "stories/"), kept for the index pages, which are as deep.
 	 */
 	json_t **json_memo;
+	/*
+	 * What many pages show of the same thing, made once by whichever
+	 * thread needs it first (render.c, render_memo_*): per article of the
+	 * corpus its anchor and its date's JSON, per source its page and its
+	 * name's JSON, per story its page's URL from a folder one deep.
+	 */
+	_Atomic(char *) *anchors;
+	_Atomic(json_t *) *dates;
+	char **source_pages;
+	json_t **source_names;
+	_Atomic(json_t *) *story_urls;
+	/* The stories' own corpora (compute_views): article i of it is */
+	const struct chorus_stored_article *grouped; /* the corpus's */
+	size_t *grouped_from; /* article grouped_from[i] */
 	/* Feeds (src/atom*.c, src/jsonfeed.c, src/opml_write.c). */
 	struct chorus_store *store; /* for the closed archives; may be NULL */
 	int64_t now; /* the build's time: the newest article's date */
@@ -173,11 +188,11 @@ char *render_abs_url(const struct chorus_site *site, const char *rel);
 char *render_source_page(const struct chorus_source *s);
 
 /*
- * The link that stands for an article: its own, else its entry on its
- * source's page (absolute with [site] link, else relative to from_dir).
- * Caller frees.
+ * The link that stands for an article of ctx's corpus (or of a story's
+ * own corpus): its own, else its entry on its source's page (absolute
+ * with [site] link, else relative to from_dir). Caller frees.
  */
-char *render_article_url(const struct chorus_site *site,
+char *render_article_url(struct render_ctx *ctx,
 			 const struct chorus_stored_article *a,
 			 const struct chorus_source *src, const char *from_dir);
 
