@@ -848,14 +848,11 @@ static int same_bytes(int dirfd, const char *path, const char *data, size_t len)
 	return same;
 }
 
-static int write_tmp(int dirfd, const char *tmp, const char *data, size_t len)
+/* Write data to fd and close it; -1 (errno set) on failure. */
+static int write_fd(int fd, const char *data, size_t len)
 {
-	int fd =
-	    openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	size_t off = 0;
 
-	if (fd < 0)
-		return -1;
 	while (off < len) {
 		ssize_t n = write(fd, data + off, len - off);
 
@@ -868,6 +865,14 @@ static int write_tmp(int dirfd, const char *tmp, const char *data, size_t len)
 		off += (size_t)n;
 	}
 	return close(fd);
+}
+
+static int write_tmp(int dirfd, const char *tmp, const char *data, size_t len)
+{
+	int fd =
+	    openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	return fd < 0 ? -1 : write_fd(fd, data, len);
 }
 
 /*
@@ -915,20 +920,14 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 	char *path = chorus_path_join(ctx->site->public_dir, rel);
 	struct chorus_buf tmp = CHORUS_BUF_INIT;
 	struct render_pending *p;
+	int dfd = ctx->public_fd >= 0 ? ctx->public_fd : AT_FDCWD, fd;
+	const char *name = ctx->public_fd >= 0 ? rel : path;
 	size_t staged;
 	char *slash;
-	int rc = 0, state;
+	int rc = 0;
 
 	if (!path)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	state = same_bytes(ctx->public_fd >= 0 ? ctx->public_fd : AT_FDCWD,
-			   ctx->public_fd >= 0 ? rel : path, data, len);
-	if (state > 0) {
-		lock(ctx);
-		ctx->stats->unchanged++;
-		unlock(ctx);
-		goto out;
-	}
 	slash = strrchr(path, '/');
 	if (slash) {
 		*slash = '\0';
@@ -942,11 +941,12 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 	 * written in place, made durable by the next flush's syncfs, before
 	 * the pages that link to it are published. Should the run stop
 	 * half-way, the next one finds it unknown to the cache and writes it
-	 * again.
+	 * again. Created exclusively, it is told from an existing one by the
+	 * same call that creates it (a first build creates every file).
 	 */
-	if (state < 0) {
-		if (write_tmp(ctx->public_fd >= 0 ? ctx->public_fd : AT_FDCWD,
-			      ctx->public_fd >= 0 ? rel : path, data, len)) {
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		if (write_fd(fd, data, len)) {
 			rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", path,
 					    strerror(errno));
 			unlink(path);
@@ -955,6 +955,17 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 		lock(ctx);
 		ctx->stats->written++;
 		ctx->n_direct++;
+		unlock(ctx);
+		goto out;
+	}
+	if (errno != EEXIST) {
+		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", path,
+				    strerror(errno));
+		goto out;
+	}
+	if (same_bytes(dfd, name, data, len) > 0) {
+		lock(ctx);
+		ctx->stats->unchanged++;
 		unlock(ctx);
 		goto out;
 	}
