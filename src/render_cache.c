@@ -525,43 +525,98 @@ int render_page_done(struct render_ctx *ctx, const char *rel, uint64_t hash)
 	return rc;
 }
 
-static int write_tmp(int dirfd, const char *tmp, const char *data, size_t len);
-
-/*
- * Replace the cache atomically, without an fsync: it is only an
- * optimisation, and a cache lost in a crash (empty, or cut short) fails
- * its checks and is ignored.
- */
-static int write_cache(const char *path, const struct chorus_buf *b,
-		       struct chorus_err *err)
-{
-	struct chorus_buf tmp = CHORUS_BUF_INIT;
-	int rc = 0;
-
-	if (chorus_buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid()))
-		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	if (write_tmp(AT_FDCWD, tmp.data, b->data, b->len) ||
-	    rename(tmp.data, path)) {
-		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", path,
-				    strerror(errno));
-		unlink(tmp.data);
-	}
-	chorus_buf_release(&tmp);
-	return rc;
-}
-
 static int cmp_rec(const void *a, const void *b)
 {
 	return strcmp(((const struct render_page_rec *)a)->rel,
 		      ((const struct render_page_rec *)b)->rel);
 }
 
+/*
+ * The cache is written as it is made, through a small buffer, to a
+ * temporary file renamed over the old one: the views kept from the old
+ * file (all of them but a few, after a build with a few new articles) go
+ * from its mapping to the new file in runs, as they lay there, with no
+ * copy of the whole in memory. What is written is compared with the old
+ * file as it goes, so a cache that would not change is not replaced.
+ */
+#define SINK_BUF ((size_t)1 << 20)
+
+struct sink {
+	int fd;
+	struct chorus_buf b;
+	const struct render_cache *old;
+	size_t off; /* bytes written so far */
+	int same;   /* ... and all as the old file has them */
+	int failed;
+	/* A run of the old file waiting to be written: [from, to). */
+	size_t from, to;
+};
+
+static void sink_write(struct sink *k, const char *p, size_t n)
+{
+	const struct chorus_buf *old = &k->old->file;
+
+	if (k->same &&
+	    (k->off + n > old->len || (n && memcmp(old->data + k->off, p, n))))
+		k->same = 0;
+	k->off += n;
+	while (n && !k->failed) {
+		ssize_t w = write(k->fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			k->failed = 1;
+			break;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void sink_flush(struct sink *k)
+{
+	if (k->to > k->from) {
+		const char *p = k->old->file.data + k->from;
+		size_t n = k->to - k->from;
+
+		k->from = k->to = 0;
+		sink_flush(k);
+		sink_write(k, p, n);
+		return;
+	}
+	if (k->b.len)
+		sink_write(k, k->b.data, k->b.len);
+	chorus_buf_reset(&k->b);
+}
+
+/* Bytes made here go through the buffer, after any run waiting. */
+static struct chorus_buf *sink_buf(struct sink *k)
+{
+	if (k->to > k->from || k->b.len >= SINK_BUF)
+		sink_flush(k);
+	return &k->b;
+}
+
+/* Bytes [from, to) of the old file, joined to the run waiting if next. */
+static void sink_old(struct sink *k, size_t from, size_t to)
+{
+	if (k->to > k->from && k->to == from) {
+		k->to = to;
+		return;
+	}
+	sink_flush(k);
+	k->from = from;
+	k->to = to;
+}
+
 int render_cache_save(struct render_ctx *ctx, const char *path,
 		      struct chorus_err *err)
 {
-	struct chorus_buf b = CHORUS_BUF_INIT;
-	size_t i, k, kept = 0;
-	int rc;
+	struct chorus_buf tmp = CHORUS_BUF_INIT;
+	struct sink k;
+	size_t i, j, kept = 0;
+	int rc = 0;
 
 	/*
 	 * Nothing rendered, every view from the cache, as many of each as
@@ -582,51 +637,8 @@ int render_cache_save(struct render_ctx *ctx, const char *path,
 	 */
 	if (ctx->n_pages)
 		qsort(ctx->pages, ctx->n_pages, sizeof(*ctx->pages), cmp_rec);
-	chorus_buf_init(&b, CACHE_MAX);
-	rc = chorus_buf_adds(&b, CACHE_MAGIC);
-	if (!rc)
-		rc = wr_u64(&b, ctx->n_stories);
-	for (i = 0; !rc && i < ctx->n_stories; i++) {
-		const struct render_story *rs = &ctx->stories[i];
-		const struct chorus_story_view *v = &rs->view;
-
-		rc = wr_u64(&b, (uint64_t)v->story->id);
-		if (!rc)
-			rc = wr_u64(&b, rs->fp);
-		/*
-		 * A view from the cache is written as it was read: the same
-		 * bytes, one copy instead of a write per field (a render of
-		 * a few new articles keeps all the other views).
-		 */
-		if (!rc && rs->borrowed && rs->cached_to > rs->cached_from &&
-		    rs->cached_to <= ctx->cache->file.len) {
-			rc = chorus_buf_add(
-			    &b, ctx->cache->file.data + rs->cached_from,
-			    rs->cached_to - rs->cached_from);
-			continue;
-		}
-		if (!rc)
-			rc = wr_u64(&b, v->n_members);
-		if (!rc)
-			rc = wr_u64(&b, (uint64_t)v->first);
-		if (!rc)
-			rc = wr_u64(&b, (uint64_t)v->last);
-		if (!rc)
-			rc = wr_u64(&b, v->n_sources);
-		if (!rc)
-			rc = wr_str(&b, v->headline);
-		if (!rc)
-			rc = wr_list(&b, &v->summary);
-		if (!rc)
-			rc = wr_list(&b, &v->names);
-		for (k = 0; !rc && k < v->n_members; k++) {
-			rc = wr_u64(&b, (uint64_t)v->members[k].article->id);
-			if (!rc)
-				rc = wr_list(&b, &v->members[k].only);
-		}
-	}
 	/* Pages whose file is there now, with its size and time. */
-	for (i = 0; !rc && i < ctx->n_pages; i++) {
+	for (i = 0; i < ctx->n_pages; i++) {
 		int64_t mtime, size;
 
 		if (ctx->pages[i].mtime_ns >= 0) {
@@ -641,28 +653,105 @@ int render_cache_save(struct render_ctx *ctx, const char *path,
 		ctx->pages[i].size = size;
 		kept++;
 	}
+	memset(&k, 0, sizeof(k));
+	chorus_buf_init(&k.b, CACHE_MAX);
+	k.old = ctx->cache;
+	k.same = 1;
+	if (chorus_buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid())) {
+		rc = CHORUS_ENOMEM;
+		goto out;
+	}
+	k.fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (k.fd < 0) {
+		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", tmp.data,
+				    strerror(errno));
+		goto out;
+	}
+	rc = chorus_buf_adds(sink_buf(&k), CACHE_MAGIC);
 	if (!rc)
-		rc = wr_u64(&b, kept);
+		rc = wr_u64(sink_buf(&k), ctx->n_stories);
+	for (i = 0; !rc && i < ctx->n_stories; i++) {
+		const struct render_story *rs = &ctx->stories[i];
+		const struct chorus_story_view *v = &rs->view;
+		struct chorus_buf *b;
+
+		/*
+		 * A view from the cache is written as it was read, with the
+		 * id and fingerprint before it, which are the same (the old
+		 * file's 16 bytes before the view).
+		 */
+		if (rs->borrowed && rs->cached_to > rs->cached_from &&
+		    rs->cached_from >= 16 &&
+		    rs->cached_to <= ctx->cache->file.len) {
+			sink_old(&k, rs->cached_from - 16, rs->cached_to);
+			continue;
+		}
+		b = sink_buf(&k);
+		rc = wr_u64(b, (uint64_t)v->story->id);
+		if (!rc)
+			rc = wr_u64(b, rs->fp);
+		if (!rc)
+			rc = wr_u64(b, v->n_members);
+		if (!rc)
+			rc = wr_u64(b, (uint64_t)v->first);
+		if (!rc)
+			rc = wr_u64(b, (uint64_t)v->last);
+		if (!rc)
+			rc = wr_u64(b, v->n_sources);
+		if (!rc)
+			rc = wr_str(b, v->headline);
+		if (!rc)
+			rc = wr_list(b, &v->summary);
+		if (!rc)
+			rc = wr_list(b, &v->names);
+		for (j = 0; !rc && j < v->n_members; j++) {
+			rc = wr_u64(b, (uint64_t)v->members[j].article->id);
+			if (!rc)
+				rc = wr_list(b, &v->members[j].only);
+		}
+	}
+	if (!rc)
+		rc = wr_u64(sink_buf(&k), kept);
 	for (i = 0; !rc && i < ctx->n_pages; i++) {
 		const struct render_page_rec *p = &ctx->pages[i];
+		struct chorus_buf *b;
 
 		if (!p->hash)
 			continue;
-		rc = wr_str(&b, p->rel);
+		b = sink_buf(&k);
+		rc = wr_str(b, p->rel);
 		if (!rc)
-			rc = wr_u64(&b, p->hash);
+			rc = wr_u64(b, p->hash);
 		if (!rc)
-			rc = wr_u64(&b, (uint64_t)p->mtime_ns);
+			rc = wr_u64(b, (uint64_t)p->mtime_ns);
 		if (!rc)
-			rc = wr_u64(&b, (uint64_t)p->size);
+			rc = wr_u64(b, (uint64_t)p->size);
 	}
-	if (rc)
+	if (!rc)
+		sink_flush(&k);
+	if (!rc && k.failed)
+		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", tmp.data,
+				    strerror(errno));
+	if (close(k.fd) && !rc)
+		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", tmp.data,
+				    strerror(errno));
+	/*
+	 * Replaced atomically, without an fsync: the cache is only an
+	 * optimisation, and one lost in a crash (empty, or cut short) fails
+	 * its checks and is ignored. The same bytes: the old one stays.
+	 */
+	if (!rc && !(k.same && k.off == ctx->cache->file.len) &&
+	    rename(tmp.data, path))
+		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", path,
+				    strerror(errno));
+	if (rc || (k.same && k.off == ctx->cache->file.len))
+		unlink(tmp.data);
+out:
+	if (rc == CHORUS_ENOMEM)
 		rc = chorus_err_set(err, rc, "render cache: %s",
 				    chorus_strerror(rc));
-	else if (b.len != ctx->cache->file.len ||
-		 memcmp(b.data, ctx->cache->file.data, b.len))
-		rc = write_cache(path, &b, err); /* else: the same bytes */
-	chorus_buf_release(&b);
+	chorus_buf_release(&k.b);
+	chorus_buf_release(&tmp);
 	return rc;
 }
 
