@@ -77,7 +77,8 @@ char *render_source_page(const struct chorus_source *s)
 {
 	struct chorus_buf b = CHORUS_BUF_INIT;
 
-	if (chorus_buf_printf(&b, "sources/%s.html", s->slug)) {
+	if (chorus_buf_adds(&b, "sources/") || chorus_buf_adds(&b, s->slug) ||
+	    chorus_buf_adds(&b, ".html")) {
 		chorus_buf_release(&b);
 		return NULL;
 	}
@@ -931,17 +932,14 @@ static int source_page(struct render_ctx *ctx, struct template_set *ts,
 {
 	const struct source_pages_arg *arg = varg;
 	const struct chorus_source *src = &ctx->corpus->sources[i];
-	char *page = render_source_page(src);
+	char *own;
+	const char *page = source_page_of(ctx, src, &own);
 	struct chorus_buf desc = CHORUS_BUF_INIT;
 	uint64_t hash = 0;
 	int same = 0, rc = 0;
 	json_t *data;
 
 	if (!page ||
-	    chorus_buf_printf(&desc,
-			      "Every article from %s "
-			      "and the story it joined.",
-			      src->name) ||
 	    source_page_hash(ctx, src, &arg->groups[i], arg->by_id, &hash)) {
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
@@ -949,6 +947,13 @@ static int source_page(struct render_ctx *ctx, struct template_set *ts,
 	rc = render_page_unchanged(ctx, page, hash, &same);
 	if (rc || same)
 		goto out;
+	if (chorus_buf_printf(&desc,
+			      "Every article from %s "
+			      "and the story it joined.",
+			      src->name)) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
 	data = page_json(ctx, page, "sources/", src->name, desc.data);
 	data = with(data, "source",
 		    json_pack("{s:s, s:s?, s:s+, s:I, s:b}", "name", src->name,
@@ -965,7 +970,7 @@ out:
 	if (rc == CHORUS_ENOMEM)
 		rc = chorus_err_set(err, rc, "out of memory");
 	chorus_buf_release(&desc);
-	free(page);
+	free(own);
 	return rc;
 }
 
@@ -1666,8 +1671,9 @@ static int compute_views(struct render_ctx *ctx,
 		struct render_story *rs = &ctx->stories[k];
 		struct chorus_buf page = CHORUS_BUF_INIT;
 
-		if (chorus_buf_printf(&page, "stories/%s.html",
-				      rs->view.story->slug)) {
+		if (chorus_buf_adds(&page, "stories/") ||
+		    chorus_buf_adds(&page, rs->view.story->slug) ||
+		    chorus_buf_adds(&page, ".html")) {
 			rc =
 			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 			break;
@@ -1967,7 +1973,8 @@ out:
 		free(ctx.dirs[i]);
 	free(ctx.dirs);
 	for (i = 0; i < ctx.n_pages; i++)
-		free(ctx.pages[i].rel);
+		if (!ctx.pages[i].borrowed)
+			free(ctx.pages[i].rel);
 	free(ctx.pages);
 	for (i = 0; ctx.stories && i < ctx.n_stories; i++) {
 		render_view_release(&ctx.stories[i]);

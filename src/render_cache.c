@@ -63,6 +63,15 @@ struct render_cache {
 	size_t n_views;
 	struct cached_page *pages; /* by rel */
 	size_t n_pages;
+	/*
+	 * The pages by a hash of rel, open addressing: slot holds the page's
+	 * index + 1, 0 when empty (every page of a run is looked up once).
+	 */
+	uint32_t *slots;
+	size_t mask;
+	/* The views by story id, the same way (else sorted, for bsearch). */
+	uint32_t *vslots;
+	size_t vmask;
 };
 
 /* Reading the file: bounds-checked, any overrun marks it bad. */
@@ -162,6 +171,95 @@ static int sorted(const void *v, size_t n, size_t size,
 	return 1;
 }
 
+static size_t rel_hash(const char *rel)
+{
+	return (size_t)XXH3_64bits(rel, strlen(rel));
+}
+
+/* The slots of c's pages (none when out of memory: then bsearch). */
+static void index_pages(struct render_cache *c)
+{
+	size_t cap = 16, i, at;
+
+	if (c->n_pages >= UINT32_MAX / 2)
+		return;
+	while (cap < c->n_pages * 2)
+		cap *= 2;
+	c->slots = calloc(cap, sizeof(*c->slots));
+	if (!c->slots)
+		return;
+	c->mask = cap - 1;
+	for (i = 0; i < c->n_pages; i++) {
+		for (at = rel_hash(c->pages[i].rel) & c->mask; c->slots[at];
+		     at = (at + 1) & c->mask)
+			;
+		c->slots[at] = (uint32_t)i + 1;
+	}
+}
+
+static size_t id_hash(int64_t id)
+{
+	return (size_t)XXH3_64bits(&id, sizeof(id));
+}
+
+/* The slots of c's views; 0 when out of memory (then: bsearch). */
+static int index_views(struct render_cache *c)
+{
+	size_t cap = 16, i, at;
+
+	if (c->n_views >= UINT32_MAX / 2)
+		return 0;
+	while (cap < c->n_views * 2)
+		cap *= 2;
+	c->vslots = calloc(cap, sizeof(*c->vslots));
+	if (!c->vslots)
+		return 0;
+	c->vmask = cap - 1;
+	for (i = 0; i < c->n_views; i++) {
+		for (at = id_hash(c->views[i].story_id) & c->vmask;
+		     c->vslots[at]; at = (at + 1) & c->vmask)
+			;
+		c->vslots[at] = (uint32_t)i + 1;
+	}
+	return 1;
+}
+
+static const struct cached_view *find_view(const struct render_cache *c,
+					   int64_t story_id)
+{
+	struct cached_view key = {story_id, 0, 0, 0};
+	size_t at;
+
+	if (!c->n_views)
+		return NULL;
+	if (!c->vslots)
+		return bsearch(&key, c->views, c->n_views, sizeof(key),
+			       cmp_view);
+	for (at = id_hash(story_id) & c->vmask; c->vslots[at];
+	     at = (at + 1) & c->vmask)
+		if (c->views[c->vslots[at] - 1].story_id == story_id)
+			return &c->views[c->vslots[at] - 1];
+	return NULL;
+}
+
+static const struct cached_page *find_page(const struct render_cache *c,
+					   const char *rel)
+{
+	struct cached_page key = {rel, 0, 0, 0};
+	size_t at;
+
+	if (!c || !c->n_pages)
+		return NULL;
+	if (!c->slots)
+		return bsearch(&key, c->pages, c->n_pages, sizeof(key),
+			       cmp_page);
+	for (at = rel_hash(rel) & c->mask; c->slots[at];
+	     at = (at + 1) & c->mask)
+		if (!strcmp(c->pages[c->slots[at] - 1].rel, rel))
+			return &c->pages[c->slots[at] - 1];
+	return NULL;
+}
+
 /* Index the file; 0 when it is not a cache we can read. */
 static int parse(struct render_cache *c)
 {
@@ -219,11 +317,16 @@ static int parse(struct render_cache *c)
 	c->n_pages = (size_t)n;
 	if (r.bad)
 		return 0;
-	/* Saved in order already (render_cache_save): sorted only if not. */
-	if (!sorted(c->views, c->n_views, sizeof(*c->views), cmp_view))
+	/*
+	 * Views are saved newest story first: indexed by id, else sorted.
+	 * Pages are saved in order already (render_cache_save).
+	 */
+	if (!index_views(c) &&
+	    !sorted(c->views, c->n_views, sizeof(*c->views), cmp_view))
 		qsort(c->views, c->n_views, sizeof(*c->views), cmp_view);
 	if (!sorted(c->pages, c->n_pages, sizeof(*c->pages), cmp_page))
 		qsort(c->pages, c->n_pages, sizeof(*c->pages), cmp_page);
+	index_pages(c);
 	return 1;
 }
 
@@ -270,8 +373,12 @@ int render_cache_load(struct render_cache **out, const char *path,
 		/* Not ours, or damaged: start from nothing. */
 		free(c->views);
 		free(c->pages);
+		free(c->slots);
+		free(c->vslots);
 		c->views = NULL;
 		c->pages = NULL;
+		c->slots = NULL;
+		c->vslots = NULL;
 		c->n_views = c->n_pages = 0;
 	}
 	*out = c;
@@ -288,6 +395,8 @@ void render_cache_free(struct render_cache *c)
 		chorus_buf_release(&c->file);
 	free(c->views);
 	free(c->pages);
+	free(c->slots);
+	free(c->vslots);
 	free(c);
 }
 
@@ -343,7 +452,6 @@ int render_cache_restore(const struct render_cache *c, int64_t story_id,
 			 struct render_story *rs, int *hit)
 {
 	struct chorus_story_view *v = &rs->view;
-	struct cached_view key = {story_id, 0, 0, 0};
 	const struct cached_view *cv;
 	struct reader r, scan;
 	uint64_t n, n_slots;
@@ -352,9 +460,7 @@ int render_cache_restore(const struct render_cache *c, int64_t story_id,
 
 	*hit = 0;
 	memset(v, 0, sizeof(*v));
-	cv = c->n_views ? bsearch(&key, c->views, c->n_views, sizeof(*c->views),
-				  cmp_view)
-			: NULL;
+	cv = find_view(c, story_id);
 	if (!cv || cv->fp != fp)
 		return 0;
 	r.start = (const unsigned char *)c->file.data;
@@ -464,8 +570,12 @@ static int stat_page(struct render_ctx *ctx, const char *rel, int64_t *mtime,
 	return ok;
 }
 
-/* mtime_ns < 0: not known yet (the file is staged), stat it at the end. */
-static int remember_page(struct render_ctx *ctx, const char *rel, uint64_t hash,
+/*
+ * mtime_ns < 0: not known yet (the file is staged), stat it at the end.
+ * A page kept as it was is remembered by the cache's own copy of its rel.
+ */
+static int remember_page(struct render_ctx *ctx, const char *rel,
+			 const char *cached_rel, uint64_t hash,
 			 int64_t mtime_ns, int64_t size)
 {
 	struct render_page_rec *p;
@@ -480,7 +590,8 @@ static int remember_page(struct render_ctx *ctx, const char *rel, uint64_t hash,
 		ctx->cap_pages = cap;
 	}
 	p = &ctx->pages[ctx->n_pages];
-	p->rel = chorus_strdup(rel);
+	p->borrowed = cached_rel != NULL;
+	p->rel = cached_rel ? (char *)cached_rel : chorus_strdup(rel);
 	p->hash = hash;
 	p->mtime_ns = mtime_ns;
 	p->size = size;
@@ -493,23 +604,19 @@ static int remember_page(struct render_ctx *ctx, const char *rel, uint64_t hash,
 int render_page_unchanged(struct render_ctx *ctx, const char *rel,
 			  uint64_t hash, int *unchanged)
 {
-	struct cached_page key = {rel, 0, 0, 0};
 	const struct cached_page *p;
 	int64_t mtime, size;
 	int rc;
 
 	*unchanged = 0;
-	p = ctx->cache && ctx->cache->n_pages
-		? bsearch(&key, ctx->cache->pages, ctx->cache->n_pages,
-			  sizeof(*p), cmp_page)
-		: NULL;
+	p = find_page(ctx->cache, rel);
 	if (!p || p->hash != hash || !stat_page(ctx, rel, &mtime, &size) ||
 	    mtime != p->mtime_ns || size != p->size)
 		return 0;
 	*unchanged = 1;
 	lock(ctx);
 	ctx->stats->unchanged++;
-	rc = remember_page(ctx, rel, hash, mtime, size);
+	rc = remember_page(ctx, rel, p->rel, hash, mtime, size);
 	unlock(ctx);
 	return rc;
 }
@@ -519,7 +626,7 @@ int render_page_done(struct render_ctx *ctx, const char *rel, uint64_t hash)
 	int rc;
 
 	lock(ctx);
-	rc = remember_page(ctx, rel, hash, -1, 0);
+	rc = remember_page(ctx, rel, NULL, hash, -1, 0);
 	ctx->pages_done++;
 	unlock(ctx);
 	return rc;
@@ -767,6 +874,12 @@ static void h_str(XXH64_state_t *h, const char *s)
 
 	if (!s) {
 		XXH64_update(h, "\x01", 1); /* NULL differs from "" */
+		return;
+	}
+	/* The common short string with its NUL in one update. */
+	n = strnlen(s, 4096);
+	if (n < 4096) {
+		XXH64_update(h, s, n + 1);
 		return;
 	}
 	do {

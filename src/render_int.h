@@ -37,6 +37,7 @@ struct render_pending {
 /* A page written or kept by this run, for the next run's cache. */
 struct render_page_rec {
 	char *rel;
+	int borrowed;  /* rel is the render cache's (render_cache.c) */
 	uint64_t hash; /* of its inputs */
 	int64_t mtime_ns, size;
 };

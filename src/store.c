@@ -745,6 +745,7 @@ static int load_articles(struct chorus_store *st, struct chorus_corpus *c,
 			 int lazy, struct chorus_err *err)
 {
 	struct load_ctx ctx = {c, 0};
+	size_t i;
 	int rc = load_rows(
 	    st,
 	    lazy ? "SELECT id, source_id, story_id, score, key, title,"
@@ -757,9 +758,14 @@ static int load_articles(struct chorus_store *st, struct chorus_corpus *c,
 		   " published, updated, date_known, hash FROM articles",
 	    fill_article, &ctx, err);
 
-	if (!rc && c->n_articles > 1)
-		qsort(c->articles, c->n_articles, sizeof(*c->articles),
-		      cmp_published_key);
+	/* Rows mostly come in the order they were stored, by date. */
+	for (i = 1; !rc && i < c->n_articles; i++)
+		if (cmp_published_key(&c->articles[i - 1], &c->articles[i]) >
+		    0) {
+			qsort(c->articles, c->n_articles, sizeof(*c->articles),
+			      cmp_published_key);
+			break;
+		}
 	return rc;
 }
 
@@ -919,7 +925,11 @@ static int archive_read(struct chorus_store *st, int bodies,
 			struct chorus_err *err)
 {
 	struct chorus_archive_page *pages = NULL, *p;
-	size_t cap = 0, scap = 0, count = 0, i = 0;
+	struct {
+		size_t at; /* the page's index */
+		int64_t story_id;
+	} *rows = NULL;
+	size_t cap = 0, scap = 0, count = 0, i = 0, n_rows = 0;
 	sqlite3_stmt *q = NULL;
 	int rc;
 
@@ -929,8 +939,13 @@ static int archive_read(struct chorus_store *st, int bodies,
 	    st,
 	    bodies ? "SELECT page, closed, body FROM archive_pages "
 		     "ORDER BY page"
-		   : "SELECT page, closed, length(CAST(body AS BLOB)) FROM "
-		     "archive_pages ORDER BY page",
+		   /*
+		    * A blob's length is in its row's header: length() of
+		    * the column reads no body (a CAST would read them all).
+		    */
+		   : "SELECT page, closed, CASE typeof(body) WHEN 'blob' "
+		     "THEN length(body) ELSE length(CAST(body AS BLOB)) END "
+		     "FROM archive_pages ORDER BY page",
 	    &q, err);
 	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		rc = reserve((void **)&pages, &cap, count, sizeof(*p));
@@ -958,34 +973,63 @@ static int archive_read(struct chorus_store *st, int bodies,
 	q = NULL;
 	if (rc != SQLITE_DONE)
 		goto fail;
+	/*
+	 * By story id, the table's own order (ORDER BY page would sort every
+	 * row first): each row goes to its page, found by bisection, so each
+	 * page's stories are in id order as before. Counted first, then
+	 * placed.
+	 */
 	rc = prepare(st,
 		     "SELECT page, story_id FROM archive_stories "
-		     "ORDER BY page, story_id",
+		     "ORDER BY story_id",
 		     &q, err);
 	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t page = sqlite3_column_int64(q, 0);
+		size_t lo = 0, hi = count;
 
-		while (i < count && pages[i].page < page) {
-			i++;
-			scap = 0;
+		rc = 0;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (pages[mid].page < page)
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
-		if (i == count || pages[i].page != page)
+		if (lo == count || pages[lo].page != page)
 			continue; /* no such page: nothing to attach to */
-		p = &pages[i];
-		rc = reserve((void **)&p->story_ids, &scap, p->n_story_ids,
-			     sizeof(*p->story_ids));
-		if (rc)
+		if (reserve((void **)&rows, &scap, n_rows, sizeof(*rows))) {
+			rc = CHORUS_ENOMEM;
 			break;
-		p->story_ids[p->n_story_ids++] = sqlite3_column_int64(q, 1);
+		}
+		rows[n_rows].at = lo;
+		rows[n_rows++].story_id = sqlite3_column_int64(q, 1);
+		pages[lo].n_story_ids++;
 	}
 	sqlite3_finalize(q);
 	rc = rc == SQLITE_DONE ? 0 : rc;
+	for (i = 0; !rc && i < count; i++) {
+		if (!pages[i].n_story_ids)
+			continue;
+		pages[i].story_ids =
+		    malloc(pages[i].n_story_ids * sizeof(*pages[i].story_ids));
+		if (!pages[i].story_ids)
+			rc = CHORUS_ENOMEM;
+		pages[i].n_story_ids = 0;
+	}
+	for (i = 0; !rc && i < n_rows; i++) {
+		p = &pages[rows[i].at];
+		p->story_ids[p->n_story_ids++] = rows[i].story_id;
+	}
+	free(rows);
+	rows = NULL;
 	if (rc)
 		goto fail;
 	*out = pages;
 	*n = count;
 	return 0;
 fail:
+	free(rows);
 	chorus_archive_pages_free(pages, count);
 	return rc == CHORUS_ENOMEM ? chorus_err_set(err, rc, "out of memory")
 				   : (rc < 0 ? rc : db_fail(st, err, "read"));
