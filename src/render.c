@@ -1701,19 +1701,29 @@ struct index_job {
 	struct chorus_err err;
 };
 
+/* The index pages, then the outlets' feeds (render_source_feeds()). */
 static void *index_thread(void *vj)
 {
 	struct index_job *j = vj;
+#ifdef RENDER_TIMING
+	double w0 = tsec(CLOCK_MONOTONIC), c0 = tsec(CLOCK_THREAD_CPUTIME_ID);
+#endif
 
 	j->rc = index_pages(j->ctx, j->ts, &j->err);
+	if (!j->rc)
+		j->rc = render_source_feeds(j->ctx, j->ts, &j->err);
+#ifdef RENDER_TIMING
+	fprintf(stderr, "    index thread wall %.3f cpu %.3f\n",
+		tsec(CLOCK_MONOTONIC) - w0, tsec(CLOCK_THREAD_CPUTIME_ID) - c0);
+#endif
 	return NULL;
 }
 
 /*
  * The index pages and the feeds: both come after the pages they link to
- * and depend on nothing of each other, so the index pages render on a
- * thread of their own (with their own templates) while the feeds render
- * here.
+ * and depend on nothing of each other, so the index pages and the
+ * outlets' feeds render on a thread of their own (with their own
+ * templates) while feed.atom, its archives and the rest render here.
  */
 static int index_and_feeds(struct render_ctx *ctx, struct chorus_err *err)
 {
@@ -1722,11 +1732,14 @@ static int index_and_feeds(struct render_ctx *ctx, struct chorus_err *err)
 	pthread_t thread;
 	int rc;
 
+	render_feeds_prepare(ctx); /* src/atom_feeds.c */
 	if (n_threads_for(ctx->n_stories) < 2 ||
 	    template_set_new(&j.ts, ctx->site->templates_dir, NULL) ||
 	    pthread_mutex_init(&lock, NULL)) {
 		template_set_free(j.ts);
 		rc = index_pages(ctx, ctx->templates, err);
+		if (!rc)
+			rc = render_source_feeds(ctx, ctx->templates, err);
 		return rc ? rc : render_feeds(ctx, err);
 	}
 	ctx->lock = &lock;
@@ -1734,7 +1747,7 @@ static int index_and_feeds(struct render_ctx *ctx, struct chorus_err *err)
 		index_thread(&j);
 		rc = render_feeds(ctx, err);
 	} else {
-		rc = render_feeds(ctx, err); /* src/atom_feeds.c */
+		rc = render_feeds(ctx, err);
 		pthread_join(thread, NULL);
 	}
 	ctx->lock = NULL;

@@ -74,6 +74,18 @@ struct render_cache {
 	size_t vmask;
 };
 
+/*
+ * The file this thread wrote last (render_write()), with the time and
+ * size it has now, read from the file just written: render_page_done()
+ * remembers them for the cache, which otherwise would stat every page a
+ * first build writes, one by one at its end. A staged file keeps both
+ * when it is renamed into place.
+ */
+static _Thread_local struct {
+	char rel[256]; /* "" when none */
+	int64_t mtime_ns, size;
+} last_write;
+
 /* Reading the file: bounds-checked, any overrun marks it bad. */
 struct reader {
 	const unsigned char *p, *start, *end;
@@ -623,10 +635,17 @@ int render_page_unchanged(struct render_ctx *ctx, const char *rel,
 
 int render_page_done(struct render_ctx *ctx, const char *rel, uint64_t hash)
 {
+	int64_t mtime = -1, size = 0;
 	int rc;
 
+	/* Written just now by this thread: its time and size are known. */
+	if (!strcmp(last_write.rel, rel)) {
+		mtime = last_write.mtime_ns;
+		size = last_write.size;
+	}
+	last_write.rel[0] = '\0';
 	lock(ctx);
-	rc = remember_page(ctx, rel, NULL, hash, -1, 0);
+	rc = remember_page(ctx, rel, NULL, hash, mtime, size);
 	ctx->pages_done++;
 	unlock(ctx);
 	return rc;
@@ -1050,9 +1069,13 @@ static int same_bytes(int dirfd, const char *path, const char *data, size_t len)
 	return same;
 }
 
-/* Write data to fd and close it; -1 (errno set) on failure. */
-static int write_fd(int fd, const char *data, size_t len)
+/*
+ * Write data to fd and close it; -1 (errno set) on failure. Records the
+ * file's time and size as public/REL in last_write (rel may be NULL).
+ */
+static int write_fd(int fd, const char *data, size_t len, const char *rel)
 {
+	struct stat sb;
 	size_t off = 0;
 
 	while (off < len) {
@@ -1066,15 +1089,27 @@ static int write_fd(int fd, const char *data, size_t len)
 		}
 		off += (size_t)n;
 	}
-	return close(fd);
+	last_write.rel[0] = '\0';
+	if (rel && strlen(rel) < sizeof(last_write.rel) && !fstat(fd, &sb)) {
+		memcpy(last_write.rel, rel, strlen(rel) + 1);
+		last_write.mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+				      sb.st_mtim.tv_nsec;
+		last_write.size = (int64_t)sb.st_size;
+	}
+	if (close(fd)) {
+		last_write.rel[0] = '\0';
+		return -1;
+	}
+	return 0;
 }
 
-static int write_tmp(int dirfd, const char *tmp, const char *data, size_t len)
+static int write_tmp(int dirfd, const char *tmp, const char *data, size_t len,
+		     const char *rel)
 {
 	int fd =
 	    openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
-	return fd < 0 ? -1 : write_fd(fd, data, len);
+	return fd < 0 ? -1 : write_fd(fd, data, len, rel);
 }
 
 /*
@@ -1148,7 +1183,7 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 	 */
 	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd >= 0) {
-		if (write_fd(fd, data, len)) {
+		if (write_fd(fd, data, len, rel)) {
 			rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", path,
 					    strerror(errno));
 			unlink(path);
@@ -1165,6 +1200,7 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 				    strerror(errno));
 		goto out;
 	}
+	last_write.rel[0] = '\0';
 	if (same_bytes(dfd, name, data, len) > 0) {
 		lock(ctx);
 		ctx->stats->unchanged++;
@@ -1183,7 +1219,7 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (write_tmp(AT_FDCWD, tmp.data, data, len)) {
+	if (write_tmp(AT_FDCWD, tmp.data, data, len, rel)) {
 		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", tmp.data,
 				    strerror(errno));
 		unlink(tmp.data);

@@ -225,6 +225,13 @@ json_t *render_story_json_memo(struct render_ctx *ctx,
  */
 int render_feeds(struct render_ctx *ctx, struct chorus_err *err);
 
+/*
+ * What the feeds need set first (the build's time), before the outlets'
+ * feeds (render_source_feeds(), with the template set ts of the thread
+ * that renders them) and render_feeds() run, on two threads or one.
+ */
+void render_feeds_prepare(struct render_ctx *ctx);
+
 /* An entry already written, as it stands in a document. */
 struct atom_entry {
 	const char *data;
@@ -260,7 +267,8 @@ int render_atom_archived(struct render_ctx *ctx,
 			 size_t *n_current, struct chorus_err *err);
 
 /* sources/SLUG.atom for every outlet. */
-int render_source_feeds(struct render_ctx *ctx, struct chorus_err *err);
+int render_source_feeds(struct render_ctx *ctx, struct template_set *ts,
+			struct chorus_err *err);
 
 /* feed.json (JSON Feed 1.1) of stories, newest first. */
 int render_jsonfeed(struct render_ctx *ctx,
