@@ -9,9 +9,12 @@
  *   4. one new article founding a new story, then rendered;
  *   5. (with LAYOUT) a changed layout: every page rendered again, every
  *      view from the cache.
- * Each render is timed alone (the corpus load is timed apart) and prints
- * the files written. Exit status 1 when a target is missed: full render
- * over 10 s, or an incremental one over 1 s or writing 20 files or more.
+ * Each step is timed as `chorus build` runs it: the corpus loaded without
+ * its texts (chorus_store_load_lazy()), then rendered, which reads the
+ * texts of the stories it summarises; it prints the render's time, the
+ * whole step's (load and render) and the files written. Exit status 1
+ * when a target is missed: a full render over 10 s, or an incremental
+ * build (load and render) over 1 s or writing 20 files or more.
  * Usage: bench_render ITEMS.tsv SITE_DIR N_STORIES [LAYOUT.mustache]
  *        bench_render --again SITE_DIR   (render a built site twice)
  */
