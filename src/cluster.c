@@ -157,17 +157,19 @@
 
 #include "cluster_int.h"
 
-/* The chorus namespace for story ids (a fixed random UUID). */
-static const char *const story_namespace =
-    "3c1f4b7e-8a52-4d1e-9b0c-6f2d8e4a1c57";
+/* The chorus namespace for story ids (a fixed random UUID):
+ * 3c1f4b7e-8a52-4d1e-9b0c-6f2d8e4a1c57, as bytes. */
+static const uuid_t story_namespace = {0x3c, 0x1f, 0x4b, 0x7e, 0x8a, 0x52,
+				       0x4d, 0x1e, 0x9b, 0x0c, 0x6f, 0x2d,
+				       0x8e, 0x4a, 0x1c, 0x57};
 
 void chorus_story_id(const char *founder_key, char out[CHORUS_STORY_ID_LEN])
 {
-	uuid_t ns, id;
+	uuid_t id;
 	char text[37];
 
-	uuid_parse(story_namespace, ns);
-	uuid_generate_sha1(id, ns, founder_key, strlen(founder_key));
+	uuid_generate_sha1(id, story_namespace, founder_key,
+			   strlen(founder_key));
 	uuid_unparse_lower(id, text);
 	memcpy(out, "urn:uuid:", 9);
 	memcpy(out + 9, text, 37);
@@ -231,32 +233,55 @@ struct hit {
 #define MAX_HITS ((INDEX_TERMS + INDEX_NAMES + LSH_BANDS) * POSTINGS_READ)
 
 struct story {
-	uint16_t n_years;
-	uint32_t n; /* members */
-	int64_t id; /* stories.id */
 	/* Sums, sorted by hash. The terms, read for every candidate scored,
 	 * are n_terms hashes then their weights in one block (story_w()):
-	 * the scoring reads the hashes and only the weights that match. */
+	 * the scoring reads the hashes and only the weights that match.
+	 * What scoring reads of every candidate comes first (one cache
+	 * line); the years and dates only when the article names some. */
 	uint32_t *terms;
 	struct feat *names, *head;
+	double norm_terms, norm_names;
 	uint32_t n_terms, n_names, n_head;
+	uint16_t n_years, n_dates;
+	uint32_t n;		     /* members */
+	int64_t id;		     /* stories.id */
 	uint16_t years[STORY_YEARS]; /* years its members name */
 	uint16_t dates[STORY_DATES]; /* dates its members name */
-	uint16_t n_dates;
-	double norm_terms, norm_names;
 };
 
-/* A growable list of story indexes under one index key. */
+/*
+ * A growable list of story indexes under one index key. Most keys (a
+ * fingerprint band, a rare name) post one story or two: those are kept in
+ * the slot itself, no allocation and no pointer to follow.
+ */
+#define POST_INLINE 2
 struct posting {
-	uint64_t key; /* 0: empty slot */
-	uint32_t *v;
-	uint32_t n, cap;
+	uint64_t key;	 /* 0: empty slot */
+	uint32_t n, cap; /* cap 0: the entries are in in[] */
+	union {
+		uint32_t *v;
+		uint32_t in[POST_INLINE];
+	} u;
 };
+
+static uint32_t *post_v(struct posting *p)
+{
+	return p->cap ? p->u.v : p->u.in;
+}
+
+static const uint32_t *post_cv(const struct posting *p)
+{
+	return p->cap ? p->u.v : p->u.in;
+}
 
 /* A map from a 64-bit hash to a story index (copies by text or link). */
+struct hmap_entry {
+	uint64_t key; /* 0: empty */
+	uint32_t val; /* beside its key: one miss a probe */
+};
+
 struct hmap {
-	uint64_t *keys;
-	uint32_t *vals;
+	struct hmap_entry *e;
 	size_t cap, n;
 };
 
@@ -281,6 +306,7 @@ struct clusterer {
 	size_t n_stories, cap_stories;
 	struct posting *index;
 	size_t index_cap, index_n;
+	size_t index_gen; /* how many times the index grew (moved) */
 	struct hmap copies;
 	struct hmap index_of_story; /* stories.id -> index, while replaying */
 	/* the current candidate search: its stories, the slots it used */
@@ -290,6 +316,7 @@ struct clusterer {
 	uint32_t *touched; /* MAX_HITS */
 	size_t n_touched;
 	struct cand *all; /* MAX_HITS */
+	uint64_t *keys;	  /* MAX_HITS */
 	struct chorus_buf blob;
 	const char *const *split_keys; /* sorted */
 	size_t n_split;
@@ -297,7 +324,15 @@ struct clusterer {
 	struct split_story *split; /* per story (src/cluster_split.c) */
 	size_t cap_split;
 	uint8_t *side;
+	struct writer *wr;  /* the store's writing thread, or NULL */
+	int64_t next_story; /* the row id the next story gets */
 };
+
+static int wr_put(struct clusterer *cl, int64_t article, int64_t story,
+		  double score, int64_t hash, const struct chorus_buf *blob);
+static int wr_story(struct clusterer *cl, int64_t sid, const char *key,
+		    const char *title);
+static int wr_flush(struct clusterer *cl);
 
 /*
  * *v (n entries) += a (na entries), keeping the max strongest. Merged on
@@ -370,29 +405,36 @@ static int terms_add(struct story *sy, const struct feat *a, size_t na,
 
 	if (!f)
 		return CHORUS_ENOMEM;
-	while (i < n || j < na) {
-		if (j == na || (i < n && vh[i] < a[j].h)) {
-			f[k].h = vh[i];
-			f[k].w = vw[i++];
-		} else if (i == n || a[j].h < vh[i])
-			f[k] = a[j++];
-		else {
-			f[k].h = a[j].h;
-			f[k].w = vw[i++] + a[j++].w;
-		}
+	/* The merge in steps free of branches to guess: which side moves
+	 * is data (the weights are those of the sorted merge, summed the
+	 * same way). */
+	while (i < n && j < na) {
+		uint32_t x = vh[i], y = a[j].h;
+		float s = vw[i] + a[j].w;
+
+		f[k].h = x < y ? x : y;
+		f[k].w = x < y ? vw[i] : y < x ? a[j].w : s;
 		k++;
+		i += x <= y;
+		j += y <= x;
 	}
+	for (; i < n; i++, k++) {
+		f[k].h = vh[i];
+		f[k].w = vw[i];
+	}
+	for (; j < na; j++, k++)
+		f[k] = a[j];
 	k = feat_keep_heaviest(f, k, STORY_TERMS);
 	for (i = 0; i < k; i++)
 		sum += (double)f[i].w * f[i].w;
 	if (k != n || !block) {
-		block = malloc((2 * k + 1) * sizeof(*block));
+		/* Everything is in f: the block is only written. */
+		block = realloc(sy->terms, (2 * k + 1) * sizeof(*block));
 		if (!block) {
 			if (f != local)
 				free(f);
 			return CHORUS_ENOMEM;
 		}
-		free(sy->terms);
 	}
 	sy->terms = block;
 	sy->n_terms = (uint32_t)k;
@@ -431,38 +473,32 @@ static int hmap_put(struct hmap *m, uint64_t key, uint32_t val)
 
 	key = key ? key : 1;
 	if ((m->n + 1) * 2 > m->cap) {
-		struct hmap b = {NULL, NULL, m->cap ? m->cap * 2 : 1024, 0};
+		struct hmap b = {NULL, m->cap ? m->cap * 2 : 1024, 0};
 		size_t k;
 
-		b.keys = calloc(b.cap, sizeof(*b.keys));
-		b.vals = calloc(b.cap, sizeof(*b.vals));
-		if (!b.keys || !b.vals) {
-			free(b.keys);
-			free(b.vals);
+		b.e = calloc(b.cap, sizeof(*b.e));
+		if (!b.e)
 			return CHORUS_ENOMEM;
-		}
 		for (k = 0; k < m->cap; k++)
-			if (m->keys[k]) {
-				size_t s = (size_t)m->keys[k] & (b.cap - 1);
+			if (m->e[k].key) {
+				size_t s = (size_t)m->e[k].key & (b.cap - 1);
 
-				while (b.keys[s])
+				while (b.e[s].key)
 					s = (s + 1) & (b.cap - 1);
-				b.keys[s] = m->keys[k];
-				b.vals[s] = m->vals[k];
+				b.e[s] = m->e[k];
 			}
 		b.n = m->n;
-		free(m->keys);
-		free(m->vals);
+		free(m->e);
 		*m = b;
 	}
 	i = (size_t)key & (m->cap - 1);
-	while (m->keys[i] && m->keys[i] != key)
+	while (m->e[i].key && m->e[i].key != key)
 		i = (i + 1) & (m->cap - 1);
-	if (!m->keys[i]) {
-		m->keys[i] = key;
+	if (!m->e[i].key) {
+		m->e[i].key = key;
 		m->n++;
 	}
-	m->vals[i] = val;
+	m->e[i].val = val;
 	return 0;
 }
 
@@ -474,9 +510,9 @@ static int hmap_get(const struct hmap *m, uint64_t key, uint32_t *val)
 		return 0;
 	key = key ? key : 1;
 	i = (size_t)key & (m->cap - 1);
-	while (m->keys[i]) {
-		if (m->keys[i] == key) {
-			*val = m->vals[i];
+	while (m->e[i].key) {
+		if (m->e[i].key == key) {
+			*val = m->e[i].val;
 			return 1;
 		}
 		i = (i + 1) & (m->cap - 1);
@@ -518,6 +554,7 @@ static struct posting *index_slot(struct clusterer *cl, uint64_t key,
 		free(cl->index);
 		cl->index = b;
 		cl->index_cap = cap;
+		cl->index_gen++;
 	}
 	if (!cl->index_cap)
 		return NULL;
@@ -533,24 +570,34 @@ static struct posting *index_slot(struct clusterer *cl, uint64_t key,
 	return &cl->index[i];
 }
 
-static int post(struct clusterer *cl, uint64_t key, uint32_t story)
+/* Post story under key, whose slot is p when known (else NULL). */
+static int post(struct clusterer *cl, uint64_t key, struct posting *p,
+		uint32_t story)
 {
-	struct posting *p = index_slot(cl, key, 1);
+	if (!p)
+		p = index_slot(cl, key, 1);
 
 	if (!p)
 		return CHORUS_ENOMEM;
-	if (p->n && p->v[p->n - 1] == story)
+	if (p->n && post_v(p)[p->n - 1] == story)
 		return 0;
-	if (p->n == p->cap) {
-		uint32_t cap = p->cap ? p->cap * 2 : 4;
-		uint32_t *v = realloc(p->v, cap * sizeof(*v));
+	if (!p->cap && p->n == POST_INLINE) {
+		uint32_t *v = malloc(4 * POST_INLINE * sizeof(*v));
 
 		if (!v)
 			return CHORUS_ENOMEM;
-		p->v = v;
-		p->cap = cap;
+		memcpy(v, p->u.in, sizeof(p->u.in));
+		p->u.v = v;
+		p->cap = 4 * POST_INLINE;
+	} else if (p->cap && p->n == p->cap) {
+		uint32_t *v = realloc(p->u.v, 2 * p->cap * sizeof(*v));
+
+		if (!v)
+			return CHORUS_ENOMEM;
+		p->u.v = v;
+		p->cap *= 2;
 	}
-	p->v[p->n++] = story;
+	post_v(p)[p->n++] = story;
 	return 0;
 }
 
@@ -574,12 +621,56 @@ static uint64_t key_band(const struct article_features *f, size_t b)
 	return (3ULL << 56) | (h >> 8);
 }
 
-/* The (at most) max strongest features of fs, into out (by hash). */
+/*
+ * The (at most) max strongest features of fs (hash-sorted), as indexes
+ * into fs in hash order: what feat_keep_heaviest() keeps, selected on the
+ * same 64-bit keys, the indexes taken in one pass free of branches.
+ */
+#define STRONGEST_MAX 16
+_Static_assert(INDEX_TERMS <= STRONGEST_MAX && INDEX_NAMES <= STRONGEST_MAX,
+	       "strongest() keeps at most STRONGEST_MAX");
 static size_t strongest(const struct feat *fs, size_t n, size_t max,
-			struct feat *out)
+			uint32_t at[STRONGEST_MAX])
 {
-	memcpy(out, fs, n * sizeof(*fs));
-	return feat_keep_heaviest(out, n, max);
+	uint64_t key[FEAT_TERMS], pivot = 0;
+	size_t i, k = 0;
+	int bad = 0;
+
+	if (n > FEAT_TERMS) /* no article has more */
+		n = FEAT_TERMS;
+	for (i = 0; i < n; i++) {
+		uint32_t w;
+
+		memcpy(&w, &fs[i].w, sizeof(w));
+		key[i] = (uint64_t)w << 32 | (uint32_t)~fs[i].h;
+		bad |= w >= 0x7f800000u; /* negative, infinite or NaN */
+	}
+	if (bad) {
+		/* Weights that do not order as their bits: the long way. */
+		struct feat top[FEAT_TERMS];
+
+		memcpy(top, fs, n * sizeof(*fs));
+		n = feat_keep_heaviest(top, n, max);
+		for (i = 0; i < n; i++) {
+			while (fs[k].h != top[i].h)
+				k++;
+			at[i] = (uint32_t)k;
+		}
+		return n;
+	}
+	if (n > max) {
+		uint64_t sel[FEAT_TERMS];
+
+		memcpy(sel, key, n * sizeof(*key));
+		pivot = feat_kth_largest(sel, n, max);
+	}
+	for (i = 0; i < n; i++) {
+		at[k] = (uint32_t)i;
+		k += key[i] >= pivot;
+		if (k == max)
+			break;
+	}
+	return k;
 }
 
 static int usable(const struct article_features *f)
@@ -597,24 +688,29 @@ struct index_keys {
 	float w[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
 	uint8_t band[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
 	size_t n;
+	/* The keys' index slots as the candidate search found them (NULL:
+	 * not there), good while the index has not grown (index_gen). */
+	struct posting *slot[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
+	size_t gen;
 };
 
 static void index_keys(const struct article_features *f, struct index_keys *k)
 {
-	struct feat top[FEAT_TERMS];
+	uint32_t at[STRONGEST_MAX];
 	size_t n, i;
 
 	k->n = 0;
-	n = strongest(f->terms, f->n_terms, INDEX_TERMS, top);
+	k->gen = SIZE_MAX; /* no slots known */
+	n = strongest(f->terms, f->n_terms, INDEX_TERMS, at);
 	for (i = 0; i < n; i++, k->n++) {
-		k->key[k->n] = key_term(top[i].h);
-		k->w[k->n] = top[i].w;
+		k->key[k->n] = key_term(f->terms[at[i]].h);
+		k->w[k->n] = f->terms[at[i]].w;
 		k->band[k->n] = 0;
 	}
-	n = strongest(f->names, f->n_names, INDEX_NAMES, top);
+	n = strongest(f->names, f->n_names, INDEX_NAMES, at);
 	for (i = 0; i < n; i++, k->n++) {
-		k->key[k->n] = key_name(top[i].h);
-		k->w[k->n] = top[i].w;
+		k->key[k->n] = key_name(f->names[at[i]].h);
+		k->w[k->n] = f->names[at[i]].w;
 		k->band[k->n] = 0;
 	}
 	/* A band in common is strong evidence of a copy: weigh it high. */
@@ -633,7 +729,8 @@ static int index_article(struct clusterer *cl, const struct index_keys *k,
 	int rc = 0;
 
 	for (i = 0; i < k->n && !rc; i++)
-		rc = post(cl, k->key[i], s);
+		rc = post(cl, k->key[i],
+			  k->gen == cl->index_gen ? k->slot[i] : NULL, s);
 	return rc;
 }
 
@@ -743,24 +840,45 @@ static int story_push(struct clusterer *cl, int64_t id, uint32_t *out)
 	return 0;
 }
 
-/* The share of f's headline terms (weighted by idf) the story's hold. */
-static double head_overlap(const struct clusterer *cl,
-			   const struct article_features *f,
-			   const struct story *sy)
+/*
+ * What scoring asks of the article being assigned whatever the story: its
+ * terms made ready to multiply, its headline terms' idf and their sum
+ * (the document counts do not move while it is scored).
+ */
+struct scoring {
+	const struct article_features *f;
+	struct feat_set terms;
+	double head_w[FEAT_HEAD], head_all;
+};
+
+static void scoring_init(const struct clusterer *cl,
+			 const struct article_features *f, struct scoring *sc)
 {
-	double all = 0, hit = 0;
+	size_t i;
+
+	sc->f = f;
+	feat_set_init(&sc->terms, f->terms, f->n_terms);
+	sc->head_all = 0;
+	for (i = 0; i < f->n_head; i++) {
+		sc->head_w[i] = df_idf(&cl->df, f->head[i]);
+		sc->head_all += sc->head_w[i];
+	}
+}
+
+/* The share of f's headline terms (weighted by idf) the story's hold. */
+static double head_overlap(const struct scoring *sc, const struct story *sy)
+{
+	const struct article_features *f = sc->f;
+	double hit = 0;
 	size_t i, j = 0;
 
 	for (i = 0; i < f->n_head; i++) {
-		double w = df_idf(&cl->df, f->head[i]);
-
-		all += w;
 		while (j < sy->n_head && sy->head[j].h < f->head[i])
 			j++;
 		if (j < sy->n_head && sy->head[j].h == f->head[i])
-			hit += w;
+			hit += sc->head_w[i];
 	}
-	return all > 0 ? hit / all : 0;
+	return sc->head_all > 0 ? hit / sc->head_all : 0;
 }
 
 /*
@@ -846,16 +964,17 @@ static double lead_conflict(const struct article_features *f,
 	return 0;
 }
 
-static double score(const struct clusterer *cl,
-		    const struct article_features *f, const struct feat_set *fs,
+static double score(const struct clusterer *cl, const struct scoring *sc,
 		    int64_t t, uint32_t story)
 {
 	const struct chorus_cluster_options *o = cl->opt;
+	const struct article_features *f = sc->f;
 	const struct story *sy = &cl->stories[story];
 	double s = 0, dt = (double)(t - cl->hot[story].last), words = 0;
 
 	if (sy->norm_terms > 0)
-		words = feat_set_dot(fs, sy->terms, story_w(sy), sy->n_terms) /
+		words = feat_set_dot(&sc->terms, sy->terms, story_w(sy),
+				     sy->n_terms) /
 			sy->norm_terms;
 	/* Names and headlines alone do not make one story. */
 	if (words < o->min_terms)
@@ -865,7 +984,7 @@ static double score(const struct clusterer *cl,
 		s += o->w_names *
 		     feat_dot(f->names, f->n_names, sy->names, sy->n_names) /
 		     sy->norm_names;
-	s += o->w_head * head_overlap(cl, f, sy);
+	s += o->w_head * head_overlap(sc, sy);
 	s -= o->w_year * year_conflict(f, sy);
 	s -= o->w_date * date_conflict(f, sy);
 	s -= o->w_lead * lead_conflict(f, sy);
@@ -917,10 +1036,12 @@ static struct hit *hit_get(struct clusterer *cl, uint32_t s)
 static void gather(struct clusterer *cl, const struct posting *p, size_t k,
 		   float w, int band)
 {
+	const uint32_t *v;
 	uint32_t i, from;
 
 	if (!p)
 		return;
+	v = post_cv(p);
 	from = p->n > POSTINGS_READ ? p->n - POSTINGS_READ : 0;
 	for (i = p->n; i-- > from;) {
 		struct hit *h;
@@ -929,8 +1050,8 @@ static void gather(struct clusterer *cl, const struct posting *p, size_t k,
 		 * table: ask for it ahead, so the misses overlap. */
 		if (i >= from + PREFETCH)
 			__builtin_prefetch(
-			    &cl->hits[hit_slot(cl, p->v[i - PREFETCH])]);
-		h = hit_get(cl, find_root(cl, p->v[i]));
+			    &cl->hits[hit_slot(cl, v[i - PREFETCH])]);
+		h = hit_get(cl, find_root(cl, v[i]));
 		if (h->list == k)
 			continue;
 		h->list = (uint16_t)k;
@@ -946,6 +1067,20 @@ static int cmp_cand_acc(const void *a, const void *b)
 	if (x->acc != y->acc)
 		return x->acc > y->acc ? -1 : 1;
 	return x->s < y->s ? -1 : x->s > y->s;
+}
+
+/* Sort the few candidates a[0..n) by cmp_cand_acc(): an insertion sort. */
+static void sort_cands(struct cand *a, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		struct cand x = a[i];
+
+		for (j = i; j > 0 && cmp_cand_acc(&x, &a[j - 1]) < 0; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
 }
 
 /*
@@ -983,14 +1118,61 @@ static void select_best(struct cand *a, size_t n, size_t m)
 }
 
 /*
+ * The strongest alive of the n hits with keys key (as candidates() makes
+ * them; moved about), strongest first, at most CANDIDATES, into out.
+ * Whether a story is alive is a miss in an array of every story, so only
+ * the strongest are asked: select the best still wanted among the rest,
+ * keep the alive ones, repeat until enough are kept or none are left
+ * (once, unless stories expired).
+ */
+static size_t best_keys(const struct clusterer *cl, uint64_t *key, size_t n,
+			int64_t t, struct cand *out)
+{
+	size_t k = 0, i, at;
+
+	while (k < CANDIDATES && n) {
+		size_t want = CANDIDATES - k;
+
+		if (want > n)
+			want = n;
+		if (want < n) {
+			uint64_t pivot = feat_kth_largest(key, n, want), x;
+
+			/* The want from the pivot up first, without a
+			 * branch to guess (the keys are distinct). */
+			for (i = 0, at = 0; i < n; i++) {
+				x = key[i];
+				key[i] = key[at];
+				key[at] = x;
+				at += x >= pivot;
+			}
+		}
+		for (i = 0; i < want; i++) {
+			uint32_t s = ~(uint32_t)key[i],
+				 w = (uint32_t)(key[i] >> 32);
+
+			if (!alive(cl, s, t))
+				continue;
+			out[k].s = s;
+			memcpy(&out[k].acc, &w, sizeof(w));
+			out[k++].score = 0;
+		}
+		key += want;
+		n -= want;
+	}
+	sort_cands(out, k);
+	return k;
+}
+
+/*
  * The candidates for f, strongest hits first, at most CANDIDATES; *copy
  * receives the story sharing the most fingerprint bands with f, two or
  * more (a near copy), else UINT32_MAX.
  */
-static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
+static size_t candidates(struct clusterer *cl, struct index_keys *keys,
 			 int64_t t, struct cand *out, uint32_t *copy)
 {
-	struct posting *lists[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
+	struct posting **lists = keys->slot;
 	struct cand *rest;
 	size_t i, k, n, postings = 0;
 	uint8_t copy_bands = 0;
@@ -1000,17 +1182,17 @@ static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 		cl->gen = 1;
 	}
 	cl->n_touched = 0;
-	/* The index slots, then the ends of their lists, are asked for
-	 * before they are read: each is a miss in a table of millions. */
-	for (i = 0; i < keys->n && cl->index_cap; i++)
-		__builtin_prefetch(&cl->index[index_pos(cl, keys->key[i])]);
+	/* The index slots were asked for (index_prefetch()); the ends of
+	 * their lists are asked for before they are read. */
+	keys->gen = cl->index_gen;
 	for (i = 0; i < keys->n; i++) {
 		const struct posting *p = lists[i] =
 		    index_slot(cl, keys->key[i], 0);
 		uint32_t l;
 
-		for (l = 0; p && l < p->n && l < POSTINGS_READ; l += 16)
-			__builtin_prefetch(&p->v[p->n - 1 - l]);
+		for (l = 0; p && p->cap && l < p->n && l < POSTINGS_READ;
+		     l += 16)
+			__builtin_prefetch(&p->u.v[p->n - 1 - l]);
 		if (p)
 			postings += p->n < POSTINGS_READ ? p->n : POSTINGS_READ;
 	}
@@ -1042,6 +1224,19 @@ static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 	 * enough are kept or none are left (once, unless stories expired).
 	 */
 	n = cl->n_touched;
+	/* As 64-bit keys (the weight's bits over the story's complement,
+	 * ordered as cmp_cand_acc() orders), selected by integer
+	 * comparisons: weights of at least +0, as sums of features are. */
+	for (i = 0, k = 0; i < n; i++) {
+		const struct hit *h = &cl->hits[cl->touched[i]];
+		uint32_t w;
+
+		memcpy(&w, &h->acc, sizeof(w));
+		cl->keys[i] = (uint64_t)w << 32 | (uint32_t)~h->s;
+		k |= w >= 0x7f800000u; /* negative, infinite or NaN */
+	}
+	if (!k)
+		return best_keys(cl, cl->keys, n, t, out);
 	for (i = 0; i < n; i++) {
 		const struct hit *h = &cl->hits[cl->touched[i]];
 
@@ -1063,8 +1258,30 @@ static size_t candidates(struct clusterer *cl, const struct index_keys *keys,
 		rest += want;
 		n -= want;
 	}
-	qsort(out, k, sizeof(*out), cmp_cand_acc);
+	sort_cands(out, k);
 	return k;
+}
+
+/*
+ * Ask for the index slots of an article's keys and its slots in the copy
+ * table: each is a miss in a table of millions, worth starting before the
+ * work that does not need them.
+ */
+static void index_prefetch(const struct clusterer *cl,
+			   const struct index_keys *keys, uint64_t link,
+			   uint64_t text)
+{
+	size_t i;
+
+	for (i = 0; i < keys->n && cl->index_cap; i++)
+		__builtin_prefetch(&cl->index[index_pos(cl, keys->key[i])]);
+	if (cl->copies.cap) {
+		size_t a = (size_t)(link ? link : 1) & (cl->copies.cap - 1);
+		size_t b = (size_t)(text ? text : 1) & (cl->copies.cap - 1);
+
+		__builtin_prefetch(&cl->copies.e[a]);
+		__builtin_prefetch(&cl->copies.e[b]);
+	}
 }
 
 static int is_split(const struct clusterer *cl, const char *key)
@@ -1178,14 +1395,15 @@ static int split_unpost(struct clusterer *cl, uint32_t s,
 		index_keys(&f, &k);
 		for (a = 0; a < k.n; a++) {
 			struct posting *p = index_slot(cl, k.key[a], 0);
-			uint32_t r, w;
+			uint32_t r, w, *v;
 
 			if (!p ||
 			    bsearch(&k.key[a], keys, n, sizeof(*keys), cmp_u64))
 				continue;
+			v = post_v(p);
 			for (r = w = 0; r < p->n; r++)
-				if (find_root(cl, p->v[r]) != s)
-					p->v[w++] = p->v[r];
+				if (find_root(cl, v[r]) != s)
+					v[w++] = v[r];
 			p->n = w;
 		}
 	}
@@ -1221,7 +1439,10 @@ static int split_check(struct clusterer *cl, uint32_t s)
 	founder = &out.m[split_story_first(&out)];
 	/* Its founder's id, unless that was given before (then a fresh one). */
 	chorus_story_id(founder->key, id);
-	rc = chorus_store_story_find(cl->st, id, &found, cl->err);
+	/* Members move: what was queued for them is written first. */
+	rc = wr_flush(cl);
+	if (!rc)
+		rc = chorus_store_story_find(cl->st, id, &found, cl->err);
 	for (k = 1; !rc && found; k++) {
 		chorus_buf_reset(&name);
 		if (chorus_buf_printf(&name, "%s#split-%d", founder->key, k))
@@ -1237,6 +1458,8 @@ static int split_check(struct clusterer *cl, uint32_t s)
 	if (!rc)
 		rc = chorus_store_story_new(cl->st, id, founder->key,
 					    founder->key, &sid, cl->err);
+	if (!rc)
+		cl->next_story = sid + 1;
 	for (i = 0; !rc && i < out.n; i++)
 		rc = chorus_store_article_assign(cl->st, out.m[i].article_id,
 						 sid, out.m[i].score, cl->err);
@@ -1318,7 +1541,9 @@ static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 	y->names = y->head = NULL;
 	y->n_terms = y->n_names = y->n_head = 0;
 	cl->stats->merges++;
-	return chorus_store_story_merge(cl->st, y->id, x->id, cl->err);
+	rc = wr_flush(cl);
+	return rc ? rc
+		  : chorus_store_story_merge(cl->st, y->id, x->id, cl->err);
 }
 
 static int found_story(struct clusterer *cl, const struct chorus_store_row *r,
@@ -1336,8 +1561,16 @@ static int found_story(struct clusterer *cl, const struct chorus_store_row *r,
 	title = chorus_article_display_title(&a);
 	if (!title)
 		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
-	chorus_story_id(r->key, id);
-	rc = chorus_store_story_new(cl->st, id, title, r->key, &sid, cl->err);
+	if (cl->wr) {
+		/* Written behind, under the row id it would get now. */
+		sid = cl->next_story++;
+		rc = wr_story(cl, sid, r->key, title);
+	} else {
+		chorus_story_id(r->key, id);
+		rc = chorus_store_story_new(cl->st, id, title, r->key, &sid,
+					    cl->err);
+		cl->next_story = sid + 1;
+	}
 	free(title);
 	if (!rc)
 		rc = story_push(cl, sid, out);
@@ -1360,20 +1593,24 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 {
 	struct article_features f;
 	struct index_keys keys;
-	struct feat_set fset;
+	struct scoring sc;
 	struct cand cands[CANDIDATES];
 	size_t n = 0, i;
 	uint32_t best = UINT32_MAX, copy, near = UINT32_MAX;
 	double best_score = 0;
+	uint64_t link = r->link ? link_key(r->link) : 0;
 	int rc, locked = is_split(cl, r->key);
 
 	rc = features_from_sorted(an, sorted, &cl->df, 1, &f);
 	if (rc)
 		return chorus_err_set(cl->err, rc, "out of memory");
 	index_keys(&f, &keys);
+	index_prefetch(cl, &keys, link, f.text_hash);
+	/* The article's side of the scoring, while those come. */
+	scoring_init(cl, &f, &sc);
 	/* Exact copies: the same link or the same words. */
 	if (!locked &&
-	    ((r->link && hmap_get(&cl->copies, link_key(r->link), &copy)) ||
+	    ((r->link && hmap_get(&cl->copies, link, &copy)) ||
 	     (usable(&f) && hmap_get(&cl->copies, f.text_hash, &copy)))) {
 		copy = find_root(cl, copy);
 		if (!cl->hot[copy].locked) {
@@ -1384,11 +1621,14 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 	}
 	if (best == UINT32_MAX && !locked) {
 		n = candidates(cl, &keys, r->published, cands, &near);
-		feat_set_init(&fset, f.terms, f.n_terms);
 		/* The candidates' vectors are misses too: ask for all of
 		 * them before the first is scored. */
-		for (i = 0; i < n; i++)
-			__builtin_prefetch(&cl->stories[cands[i].s]);
+		for (i = 0; i < n; i++) {
+			const char *sy = (const char *)&cl->stories[cands[i].s];
+
+			__builtin_prefetch(sy);
+			__builtin_prefetch(sy + sizeof(struct story) - 1);
+		}
 		for (i = 0; i < n; i++) {
 			const struct story *sy = &cl->stories[cands[i].s];
 			size_t l;
@@ -1400,7 +1640,7 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		}
 		for (i = 0; i < n; i++) {
 			cands[i].score =
-			    score(cl, &f, &fset, r->published, cands[i].s);
+			    score(cl, &sc, r->published, cands[i].s);
 			if (cands[i].score > best_score ||
 			    (cands[i].score == best_score &&
 			     best != UINT32_MAX && cands[i].s < best)) {
@@ -1410,11 +1650,11 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		}
 		if (near != UINT32_MAX) {
 			/* A near copy joins its original's story. */
-			double sc = score(cl, &f, &fset, r->published, near);
+			double s = score(cl, &sc, r->published, near);
 
 			best = near;
 			best_score =
-			    sc > cl->opt->threshold ? sc : cl->opt->threshold;
+			    s > cl->opt->threshold ? s : cl->opt->threshold;
 			cl->stats->copies++;
 		} else if (best_score < cl->opt->threshold) {
 			best = UINT32_MAX;
@@ -1426,24 +1666,19 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		if (!rc)
 			cl->hot[best].locked = (uint8_t)locked;
 	}
-	if (!rc)
-		rc = chorus_store_article_assign(
-		    cl->st, r->id, cl->stories[best].id, best_score, cl->err);
 	if (!rc && (rc = features_encode(&f, &cl->blob)))
 		chorus_err_set(cl->err, rc, "out of memory");
 	if (!rc)
-		rc = chorus_store_features_put(cl->st, r->id, r->hash,
-					       cl->blob.data, cl->blob.len,
-					       cl->err);
+		rc = wr_put(cl, r->id, cl->stories[best].id, best_score,
+			    r->hash, &cl->blob);
 	if (!rc && (rc = story_add(cl, best, &f, &keys, r->published)))
 		chorus_err_set(cl->err, rc, "out of memory");
-	if (!rc && r->link &&
-	    (rc = hmap_put(&cl->copies, link_key(r->link), best)))
+	if (!rc && r->link && (rc = hmap_put(&cl->copies, link, best)))
 		chorus_err_set(cl->err, rc, "out of memory");
-	if (!rc && (!split_of(cl, best) ||
-		    (rc = split_story_add(
-			 &cl->split[best], cl->opt, r->id, r->key, r->published,
-			 best_score, r->link ? link_key(r->link) : 0, &f))))
+	if (!rc &&
+	    (!split_of(cl, best) ||
+	     (rc = split_story_add(&cl->split[best], cl->opt, r->id, r->key,
+				   r->published, best_score, link, &f))))
 		rc = chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
 	/* Scoring high with another story too: the two are one. */
 	for (i = 0; !rc && i < n; i++) {
@@ -1466,6 +1701,239 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 	chorus_report_progress(cl->report, "clustering",
 			       (long)cl->stats->articles, (long)cl->pending);
 	return rc;
+}
+
+/*
+ * The store's writing thread. An article's assignment and feature blob
+ * are the clustering thread's last word on it: a third thread writes them
+ * (SQLite serialises its statements with the other two threads' on the
+ * connection, each write whole: src/store.c), in the order they were
+ * decided, while the clustering goes on. Whatever reads or moves stored
+ * assignments (a merge, a split) waits until everything queued is
+ * written (wr_flush()), so the store ends as if written in line.
+ */
+#define WR_RING 512
+
+struct wjob {
+	int story_new;		      /* else an assignment */
+	int64_t article, story, hash; /* story_new: story is its row id */
+	double score;
+	struct chorus_buf blob; /* the feature blob, or the story's founder
+				   key and title (NUL after each); the
+				   slot's own, reused */
+};
+
+struct writer {
+	struct chorus_store *st;
+	struct wjob *ring; /* WR_RING */
+	size_t head, n;	   /* the oldest queued, how many */
+	int busy;	   /* the oldest is being written */
+	int quit;
+	int rc; /* the first write that failed; later ones are dropped */
+	struct chorus_err err;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		struct wjob *j;
+		int rc = 0;
+
+		while (!w->quit && !w->n)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->n)
+			break;
+		j = &w->ring[w->head];
+		w->busy = 1;
+		pthread_mutex_unlock(&w->mu);
+		if (!w->rc && j->story_new) {
+			const char *key = j->blob.data;
+			char id[CHORUS_STORY_ID_LEN];
+
+			chorus_story_id(key, id);
+			rc = chorus_store_story_put(w->st, j->story, id,
+						    key + strlen(key) + 1, key,
+						    &w->err);
+		} else if (!w->rc) {
+			rc = chorus_store_article_assign(
+			    w->st, j->article, j->story, j->score, &w->err);
+			if (!rc)
+				rc = chorus_store_features_put(
+				    w->st, j->article, j->hash, j->blob.data,
+				    j->blob.len, &w->err);
+		}
+		pthread_mutex_lock(&w->mu);
+		if (rc && !w->rc)
+			w->rc = rc;
+		w->head = (w->head + 1) % WR_RING;
+		w->n--;
+		w->busy = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Start the writing thread; without one, the clusterer writes in line. */
+static void wr_start(struct clusterer *cl)
+{
+	struct writer *w = calloc(1, sizeof(*w));
+	size_t i;
+
+	if (!w)
+		return;
+	w->st = cl->st;
+	w->ring = calloc(WR_RING, sizeof(*w->ring));
+	if (!w->ring || pthread_mutex_init(&w->mu, NULL)) {
+		free(w->ring);
+		free(w);
+		return;
+	}
+	if (pthread_cond_init(&w->cv, NULL)) {
+		pthread_mutex_destroy(&w->mu);
+		free(w->ring);
+		free(w);
+		return;
+	}
+	for (i = 0; i < WR_RING; i++)
+		chorus_buf_init(&w->ring[i].blob, 0);
+	if (pthread_create(&w->thread, NULL, writer_main, w)) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		free(w->ring);
+		free(w);
+		return;
+	}
+	cl->wr = w;
+}
+
+/* Wait until everything queued is written; its first failure, if any. */
+static int wr_flush(struct clusterer *cl)
+{
+	struct writer *w = cl->wr;
+	int rc;
+
+	if (!w)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	while (w->n || w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	rc = w->rc;
+	pthread_mutex_unlock(&w->mu);
+	if (rc && cl->err)
+		*cl->err = w->err;
+	return rc;
+}
+
+/* Flush, stop and free the writing thread; its first failure, if any. */
+static int wr_stop(struct clusterer *cl)
+{
+	struct writer *w = cl->wr;
+	size_t i;
+	int rc;
+
+	if (!w)
+		return 0;
+	rc = wr_flush(cl);
+	pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	for (i = 0; i < WR_RING; i++)
+		chorus_buf_release(&w->ring[i].blob);
+	free(w->ring);
+	free(w);
+	cl->wr = NULL;
+	return rc;
+}
+
+/*
+ * The free slot after the queued ones (waiting for one), the writer's once
+ * counted (wr_queue()); NULL when a write failed (cl->err says which).
+ */
+static struct wjob *wr_slot(struct clusterer *cl)
+{
+	struct writer *w = cl->wr;
+	size_t at;
+	int rc;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->n == WR_RING)
+		pthread_cond_wait(&w->cv, &w->mu);
+	rc = w->rc;
+	at = (w->head + w->n) % WR_RING;
+	pthread_mutex_unlock(&w->mu);
+	if (rc) {
+		if (cl->err)
+			*cl->err = w->err;
+		return NULL;
+	}
+	chorus_buf_reset(&w->ring[at].blob);
+	return &w->ring[at];
+}
+
+static void wr_queue(struct clusterer *cl)
+{
+	struct writer *w = cl->wr;
+
+	pthread_mutex_lock(&w->mu);
+	w->n++;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Assign article to story and store its feature blob: queued, or now. */
+static int wr_put(struct clusterer *cl, int64_t article, int64_t story,
+		  double score, int64_t hash, const struct chorus_buf *blob)
+{
+	struct wjob *j;
+	int rc;
+
+	if (!cl->wr) {
+		rc = chorus_store_article_assign(cl->st, article, story, score,
+						 cl->err);
+		return rc ? rc
+			  : chorus_store_features_put(cl->st, article, hash,
+						      blob->data, blob->len,
+						      cl->err);
+	}
+	if (!(j = wr_slot(cl)))
+		return cl->wr->rc;
+	j->story_new = 0;
+	j->article = article;
+	j->story = story;
+	j->score = score;
+	j->hash = hash;
+	if (chorus_buf_add(&j->blob, blob->data, blob->len))
+		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
+	wr_queue(cl);
+	return 0;
+}
+
+/* Queue the story founded by key under row id sid, its slug from title. */
+static int wr_story(struct clusterer *cl, int64_t sid, const char *key,
+		    const char *title)
+{
+	struct wjob *j = wr_slot(cl);
+
+	if (!j)
+		return cl->wr->rc;
+	j->story_new = 1;
+	j->story = sid;
+	if (chorus_buf_add(&j->blob, key, strlen(key) + 1) ||
+	    chorus_buf_add(&j->blob, title, strlen(title) + 1))
+		return chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
+	wr_queue(cl);
+	return 0;
 }
 
 /*
@@ -1750,15 +2218,26 @@ static int assign_pending(struct clusterer *cl)
 	struct pipeline p;
 	int64_t *ids = NULL;
 	size_t n = 0, i;
-	int rc = chorus_store_pending_ids(cl->st, &ids, &n, cl->err);
+	int rc = chorus_store_pending_ids(cl->st, &ids, &n, cl->err), wrc;
 
 	memset(&p, 0, sizeof(p));
 	if (!rc)
 		rc = pipeline_start(&p, cl);
+	/* A third thread only where the reading one could share the
+	 * connection (pipeline_start()). */
+	if (!rc)
+		rc = chorus_store_story_next_id(cl->st, &cl->next_story,
+						cl->err);
+	if (!rc && p.threaded)
+		wr_start(cl);
 	for (i = 0; !rc && i < n; i += BATCH)
 		rc = pipeline_queue(&p, ids + i, n - i < BATCH ? n - i : BATCH);
 	while (!rc && p.in_flight)
 		rc = pipeline_drain_one(&p);
+	/* Written (or failed) before the reading thread stops. */
+	wrc = wr_stop(cl);
+	if (!rc)
+		rc = wrc;
 	pipeline_stop(&p);
 	free(ids);
 	return rc;
@@ -1903,7 +2382,8 @@ static void clusterer_release(struct clusterer *cl)
 	free(cl->split);
 	free(cl->side);
 	for (i = 0; i < cl->index_cap; i++)
-		free(cl->index[i].v);
+		if (cl->index[i].cap)
+			free(cl->index[i].u.v);
 	free(cl->index);
 	free(cl->stories);
 	free(cl->hot);
@@ -1912,10 +2392,9 @@ static void clusterer_release(struct clusterer *cl)
 	free(cl->hits);
 	free(cl->touched);
 	free(cl->all);
-	free(cl->copies.keys);
-	free(cl->copies.vals);
-	free(cl->index_of_story.keys);
-	free(cl->index_of_story.vals);
+	free(cl->keys);
+	free(cl->copies.e);
+	free(cl->index_of_story.e);
 	free((void *)cl->split_keys);
 	df_release(&cl->df);
 	chorus_buf_release(&cl->blob);
@@ -1946,8 +2425,10 @@ int chorus_cluster_run(struct chorus_store *st,
 	cl.hits = calloc(HITS, sizeof(*cl.hits));
 	cl.touched = malloc(MAX_HITS * sizeof(*cl.touched));
 	cl.all = malloc(MAX_HITS * sizeof(*cl.all));
+	cl.keys = malloc(MAX_HITS * sizeof(*cl.keys));
 	cl.side = calloc((size_t)opt->split_max + 1, sizeof(*cl.side));
-	if (!splits || !cl.hits || !cl.touched || !cl.all || !cl.side) {
+	if (!splits || !cl.hits || !cl.touched || !cl.all || !cl.keys ||
+	    !cl.side) {
 		free((void *)splits);
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;

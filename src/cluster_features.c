@@ -28,14 +28,20 @@ static uint32_t fold32(uint64_t h)
 
 int df_init(struct df_table *t, size_t expected)
 {
+	size_t i;
+
+	t->log_tf[0] = 0;
+	for (i = 1; i < DF_LOG_TF; i++)
+		t->log_tf[i] = log((double)i);
+	/* No document count is UINT64_MAX: nothing kept yet. */
+	memset(t->idf_docs, 0xff, sizeof(t->idf_docs));
 	t->cap = 1024;
 	while (t->cap < expected * 2)
 		t->cap *= 2;
-	t->keys = calloc(t->cap, sizeof(*t->keys));
-	t->counts = calloc(t->cap, sizeof(*t->counts));
+	t->slots = calloc(t->cap, sizeof(*t->slots));
 	t->n = 0;
 	t->docs = 0;
-	if (t->keys && t->counts)
+	if (t->slots)
 		return 0;
 	df_release(t);
 	return CHORUS_ENOMEM;
@@ -43,10 +49,8 @@ int df_init(struct df_table *t, size_t expected)
 
 void df_release(struct df_table *t)
 {
-	free(t->keys);
-	free(t->counts);
-	t->keys = NULL;
-	t->counts = NULL;
+	free(t->slots);
+	t->slots = NULL;
 	t->cap = t->n = 0;
 }
 
@@ -54,7 +58,7 @@ static size_t df_slot(const struct df_table *t, uint32_t h)
 {
 	size_t i = (size_t)(h * 0x9e3779b1u) & (t->cap - 1);
 
-	while (t->keys[i] && t->keys[i] != h)
+	while (t->slots[i].key && t->slots[i].key != h)
 		i = (i + 1) & (t->cap - 1);
 	return i;
 }
@@ -69,11 +73,10 @@ static int df_grow(struct df_table *t)
 	for (k = 0; k < t->cap; k++) {
 		size_t s;
 
-		if (!t->keys[k])
+		if (!t->slots[k].key)
 			continue;
-		s = df_slot(&bigger, t->keys[k]);
-		bigger.keys[s] = t->keys[k];
-		bigger.counts[s] = t->counts[k];
+		s = df_slot(&bigger, t->slots[k].key);
+		bigger.slots[s] = t->slots[k];
 	}
 	bigger.n = t->n;
 	bigger.docs = t->docs;
@@ -82,7 +85,7 @@ static int df_grow(struct df_table *t)
 	return 0;
 }
 
-int df_add(struct df_table *t, uint32_t h)
+int df_add_count(struct df_table *t, uint32_t h, uint32_t *count)
 {
 	size_t i;
 
@@ -90,19 +93,26 @@ int df_add(struct df_table *t, uint32_t h)
 	if ((t->n + 1) * 2 > t->cap && df_grow(t))
 		return CHORUS_ENOMEM;
 	i = df_slot(t, h);
-	if (!t->keys[i]) {
-		t->keys[i] = h;
+	if (!t->slots[i].key) {
+		t->slots[i].key = h;
 		t->n++;
 	}
-	t->counts[i]++;
+	*count = ++t->slots[i].count;
 	return 0;
+}
+
+int df_add(struct df_table *t, uint32_t h)
+{
+	uint32_t count;
+
+	return df_add_count(t, h, &count);
 }
 
 uint32_t df_get(const struct df_table *t, uint32_t h)
 {
 	size_t i = df_slot(t, h ? h : 1);
 
-	return t->keys[i] ? t->counts[i] : 0;
+	return t->slots[i].key ? t->slots[i].count : 0;
 }
 
 /*
@@ -114,10 +124,26 @@ uint32_t df_get(const struct df_table *t, uint32_t h)
  */
 #define BACKGROUND_DOCS 100.0
 
+static double idf_of(uint64_t docs, uint32_t count)
+{
+	return log(1.0 +
+		   ((double)docs + BACKGROUND_DOCS) / ((double)count + 1.0));
+}
+
 double df_idf(const struct df_table *t, uint32_t h)
 {
-	return log(1.0 + ((double)t->docs + BACKGROUND_DOCS) /
-			     ((double)df_get(t, h) + 1.0));
+	return idf_of(t->docs, df_get(t, h));
+}
+
+double df_idf_of(struct df_table *t, uint32_t count)
+{
+	if (count >= DF_IDF_CACHE)
+		return idf_of(t->docs, count);
+	if (t->idf_docs[count] != t->docs) {
+		t->idf[count] = idf_of(t->docs, count);
+		t->idf_docs[count] = t->docs;
+	}
+	return t->idf[count];
 }
 
 static void put_u32(unsigned char *p, uint32_t v)
@@ -147,10 +173,10 @@ int df_encode(const struct df_table *t, struct chorus_buf *out)
 	for (i = 0; i < t->cap && !rc; i++) {
 		unsigned char kv[8];
 
-		if (!t->keys[i])
+		if (!t->slots[i].key)
 			continue;
-		put_u32(kv, t->keys[i]);
-		put_u32(kv + 4, t->counts[i]);
+		put_u32(kv, t->slots[i].key);
+		put_u32(kv + 4, t->slots[i].count);
 		rc = chorus_buf_add(out, kv, sizeof(kv));
 	}
 	return rc;
@@ -175,18 +201,11 @@ int df_decode(struct df_table *t, const void *data, size_t len)
 		const unsigned char *kv = p + 16 + (size_t)i * 8;
 		size_t s = df_slot(t, get_u32(kv));
 
-		t->keys[s] = get_u32(kv);
-		t->counts[s] = get_u32(kv + 4);
+		t->slots[s].key = get_u32(kv);
+		t->slots[s].count = get_u32(kv + 4);
 	}
 	t->n = n;
 	return 0;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static int cmp_feat_h(const void *a, const void *b)
@@ -206,22 +225,81 @@ static int cmp_feat_w(const void *a, const void *b)
 	return x->h < y->h ? -1 : x->h > y->h;
 }
 
-/* Sort v[0..n) with tmp[0..n) as room: LSD radix, a byte per pass. */
+/*
+ * Sort v[0..n) with tmp[0..n) as room: LSD radix, a byte per pass, the
+ * four bytes counted in one read of v; a pass whose byte all share moves
+ * nothing and is skipped, and the others take turns between v and tmp.
+ */
 static void radix_u32(uint32_t *v, uint32_t *tmp, size_t n)
 {
-	unsigned shift;
+	uint32_t count[4][256], *sorted = v;
+	unsigned b;
 	size_t i;
 
-	for (shift = 0; shift < 32; shift += 8) {
-		size_t count[257] = {0};
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++) {
+		uint32_t x = v[i];
 
+		count[0][x & 0xff]++;
+		count[1][(x >> 8) & 0xff]++;
+		count[2][(x >> 16) & 0xff]++;
+		count[3][x >> 24]++;
+	}
+	for (b = 0; b < 4 && n; b++) {
+		uint32_t *c = count[b], at = 0, k;
+		unsigned shift = 8 * b;
+		uint32_t *t;
+
+		if (c[(v[0] >> shift) & 0xff] == n)
+			continue;
+		for (i = 0; i < 256; i++) {
+			k = c[i];
+			c[i] = at;
+			at += k;
+		}
 		for (i = 0; i < n; i++)
-			count[((v[i] >> shift) & 0xff) + 1]++;
-		for (i = 1; i < 257; i++)
-			count[i] += count[i - 1];
-		for (i = 0; i < n; i++)
-			tmp[count[(v[i] >> shift) & 0xff]++] = v[i];
-		memcpy(v, tmp, n * sizeof(*v));
+			tmp[c[(v[i] >> shift) & 0xff]++] = v[i];
+		t = v;
+		v = tmp;
+		tmp = t;
+	}
+	/* After an odd number of passes the sorted copy is the room. */
+	if (v != sorted)
+		memcpy(sorted, v, n * sizeof(*v));
+}
+
+/*
+ * Sort v[0..n) with tmp[0..n) as room. An article has a few hundred
+ * hashes, too few for four passes of 256 buckets each: they are spread by
+ * their top byte (uniform hashes: a bucket holds one or two) and the
+ * nearly sorted result finished by insertion. Many go to radix_u32().
+ */
+#define SORT_SPREAD_MAX 4096
+static void sort_u32(uint32_t *v, uint32_t *tmp, size_t n)
+{
+	uint32_t count[256], at = 0, k;
+	size_t i, j;
+
+	if (n > SORT_SPREAD_MAX) {
+		radix_u32(v, tmp, n);
+		return;
+	}
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++)
+		count[v[i] >> 24]++;
+	for (i = 0; i < 256; i++) {
+		k = count[i];
+		count[i] = at;
+		at += k;
+	}
+	for (i = 0; i < n; i++)
+		tmp[count[v[i] >> 24]++] = v[i];
+	for (i = 0; i < n; i++) {
+		uint32_t x = tmp[i];
+
+		for (j = i; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
 	}
 }
 
@@ -234,13 +312,12 @@ static int outweighs(const struct feat *a, const struct feat *b)
 /* Room for the copy on the stack: story vectors are at most 256 + 128. */
 #define N_LOCAL 512
 
-size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max)
+/* feat_keep_heaviest() by comparing the features themselves (any weights). */
+static size_t keep_heaviest_cmp(struct feat *fs, size_t n, size_t max)
 {
 	struct feat local[N_LOCAL], *w, pivot;
 	size_t lo = 0, hi, k = max, i, j, kept;
 
-	if (n <= max)
-		return n;
 	/* Quickselect the max-th heaviest (by outweighs) on a copy. */
 	w = n <= N_LOCAL ? local : malloc(n * sizeof(*w));
 	if (!w) {
@@ -292,6 +369,87 @@ size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max)
 }
 
 /*
+ * The k-th largest (k from 1) of the distinct keys v[0..n), n >= k: a
+ * quickselect whose partition is a comparison of integers.
+ */
+uint64_t feat_kth_largest(uint64_t *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n;
+
+	for (;;) {
+		uint64_t pivot = v[lo + (hi - lo) / 2], t;
+		size_t i, store = lo;
+
+		/* Those above the pivot first, without a branch to guess: a
+		 * key not above it is swapped into the place after them,
+		 * which the next one takes. */
+		for (i = lo; i < hi; i++) {
+			t = v[i];
+			v[i] = v[store];
+			v[store] = t;
+			store += t > pivot;
+		}
+		if (store - lo >= k) {
+			hi = store;
+			continue;
+		}
+		k -= store - lo;
+		if (k == 1)
+			return pivot;
+		for (i = store; v[i] != pivot; i++)
+			;
+		v[i] = v[store];
+		v[store] = pivot;
+		lo = store + 1;
+		k--;
+	}
+}
+
+size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max)
+{
+	uint64_t local[N_LOCAL], *key, pivot;
+	size_t i, j;
+
+	if (n <= max)
+		return n;
+	if (!max)
+		return 0;
+	key = n <= N_LOCAL ? local : malloc(n * sizeof(*key));
+	if (!key)
+		return keep_heaviest_cmp(fs, n, max);
+	/*
+	 * A weight of at least +0 orders as its bits do: the weight's bits
+	 * over the hash's complement order the features as outweighs()
+	 * does, heaviest (then lowest hash) largest. Weights are sums of
+	 * positive tf-idf; anything else is compared the long way.
+	 */
+	for (i = 0; i < n; i++) {
+		uint32_t w;
+
+		memcpy(&w, &fs[i].w, sizeof(w));
+		if (w >= 0x7f800000u) { /* negative, infinite or NaN */
+			if (key != local)
+				free(key);
+			return keep_heaviest_cmp(fs, n, max);
+		}
+		key[i] = (uint64_t)w << 32 | (uint32_t)~fs[i].h;
+	}
+	pivot = feat_kth_largest(key, n, max);
+	/* Keep those from the pivot up, in their (hash) order (the keys
+	 * were moved by the selection: made again). */
+	for (i = 0, j = 0; i < n; i++) {
+		uint32_t w;
+
+		memcpy(&w, &fs[i].w, sizeof(w));
+		fs[j] = fs[i];
+		j += ((uint64_t)w << 32 | (uint32_t)~fs[i].h) >= pivot;
+	}
+	if (key != local)
+		free(key);
+	return j;
+}
+
+/*
  * Weigh the hashes hs[0..n) (any order, repeats counted) into at most max
  * unit-normalised features, sorted by hash, into out; counts each distinct
  * hash into df when count is set. scratch holds 2n entries.
@@ -322,7 +480,7 @@ static int fold_sort(const uint64_t *hs, size_t n, uint32_t **v, size_t *cap,
 	}
 	for (i = 0; i < n; i++)
 		(*v)[i] = fold32(hs[i]);
-	radix_u32(*v, *tmp, n);
+	sort_u32(*v, *tmp, n);
 	return 0;
 }
 
@@ -367,23 +525,28 @@ static int weigh(const uint32_t *hs, size_t n, struct df_table *df, int count,
 		return CHORUS_ENOMEM;
 	/* Each distinct hash is a miss in a table of millions: ask for
 	 * them all before the first is counted. */
-	for (i = 0; i < n && df->cap; i++) {
-		size_t slot = (size_t)(hs[i] * 0x9e3779b1u) & (df->cap - 1);
-
-		__builtin_prefetch(&df->keys[slot]);
-		__builtin_prefetch(&df->counts[slot]);
-	}
+	for (i = 0; i < n && df->cap; i++)
+		if (!i || hs[i] != hs[i - 1])
+			__builtin_prefetch(
+			    &df->slots[(size_t)(hs[i] * 0x9e3779b1u) &
+				       (df->cap - 1)]);
 	for (i = 0; i < n; i = j) {
+		uint32_t c;
+
 		for (j = i; j < n && hs[j] == hs[i]; j++)
 			;
-		if (count && df_add(df, hs[i])) {
+		if (!count)
+			c = df_get(df, hs[i]);
+		else if (df_add_count(df, hs[i], &c)) {
 			if (fs != local)
 				free(fs);
 			return CHORUS_ENOMEM;
 		}
 		fs[k].h = hs[i];
 		fs[k].w =
-		    (float)((1.0 + log((double)(j - i))) * df_idf(df, hs[i]));
+		    (float)((1.0 + (j - i < DF_LOG_TF ? df->log_tf[j - i]
+						      : log((double)(j - i)))) *
+			    df_idf_of(df, c));
 		sum += (double)fs[k].w * fs[k].w;
 		k++;
 	}
@@ -455,8 +618,14 @@ int features_from_sorted(const struct chorus_text_analysis *an,
 		if (k == out->n_head && out->n_head < FEAT_HEAD)
 			out->head[out->n_head++] = h;
 	}
-	if (out->n_head)
-		qsort(out->head, out->n_head, sizeof(out->head[0]), cmp_u32);
+	/* A few distinct hashes: an insertion sort. */
+	for (i = 1; i < out->n_head; i++) {
+		uint32_t x = out->head[i];
+
+		for (k = i; k > 0 && out->head[k - 1] > x; k--)
+			out->head[k] = out->head[k - 1];
+		out->head[k] = x;
+	}
 	lead_names(an, out);
 	return rc;
 }
@@ -502,10 +671,12 @@ void feat_set_init(struct feat_set *s, const struct feat *v, size_t n)
 {
 	size_t i;
 
-	memset(s->bits, 0, sizeof(s->bits));
-	for (i = 0; i < n; i++)
-		s->bits[(v[i].h >> 6) % FEAT_SET_WORDS] |= 1ULL
-							   << (v[i].h & 63);
+	memset(s->slot, 0, sizeof(s->slot));
+	for (i = 0; i < n; i++) {
+		uint8_t *t = &s->slot[v[i].h % FEAT_SET_SLOTS];
+
+		*t = *t ? FEAT_SET_MANY : (uint8_t)(i + 1);
+	}
 	s->v = v;
 	s->n = n;
 }
@@ -519,10 +690,16 @@ double feat_set_dot(const struct feat_set *s, const uint32_t *bh,
 	/* In b's (hash) order, as feat_dot() sums: the same double. */
 	for (j = 0; j < nb; j++) {
 		uint32_t h = bh[j];
+		unsigned t = s->slot[h % FEAT_SET_SLOTS];
 		size_t lo = 0, hi = s->n;
 
-		if (!(s->bits[(h >> 6) % FEAT_SET_WORDS] & (1ULL << (h & 63))))
+		if (!t)
 			continue;
+		if (t != FEAT_SET_MANY) {
+			if (s->v[t - 1].h == h)
+				sum += (double)s->v[t - 1].w * bw[j];
+			continue;
+		}
 		while (lo < hi) {
 			size_t mid = (lo + hi) / 2;
 

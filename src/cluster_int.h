@@ -50,17 +50,36 @@ struct article_features {
 int features_encode(const struct article_features *f, struct chorus_buf *out);
 int features_decode(const void *data, size_t len, struct article_features *f);
 
-/* Document frequencies of 32-bit feature hashes, and the document count. */
+/*
+ * Document frequencies of 32-bit feature hashes, and the document count.
+ * Weighing asks for ln(tf) and idf hundreds of times an article: ln of the
+ * small term frequencies is kept, and so is the idf of the small document
+ * frequencies for the document count it was worked out for (log() itself,
+ * so the weights are the same to the last bit).
+ */
+#define DF_LOG_TF 64
+#define DF_IDF_CACHE 1024
+struct df_entry {
+	uint32_t key; /* 0 marks an empty slot (hash 0 is stored as 1) */
+	uint32_t count;
+};
+
 struct df_table {
-	uint32_t *keys; /* 0 marks an empty slot (hash 0 is stored as 1) */
-	uint32_t *counts;
+	struct df_entry *slots; /* a hash and its count share a cache line */
 	size_t cap, n;
 	uint64_t docs;
+	double log_tf[DF_LOG_TF];	 /* ln(i) */
+	double idf[DF_IDF_CACHE];	 /* idf of document frequency i … */
+	uint64_t idf_docs[DF_IDF_CACHE]; /* … as of this many documents */
 };
 
 int df_init(struct df_table *t, size_t expected);
 void df_release(struct df_table *t);
 int df_add(struct df_table *t, uint32_t h);
+/* df_add() that also gives h's count after it (*count). */
+int df_add_count(struct df_table *t, uint32_t h, uint32_t *count);
+/* df_idf() of a hash whose count is known (its idf kept for the docs). */
+double df_idf_of(struct df_table *t, uint32_t count);
 uint32_t df_get(const struct df_table *t, uint32_t h);
 double df_idf(const struct df_table *t, uint32_t h);
 int df_encode(const struct df_table *t, struct chorus_buf *out);
@@ -98,6 +117,12 @@ int features_from_sorted(const struct chorus_text_analysis *an,
  */
 size_t feat_keep_heaviest(struct feat *fs, size_t n, size_t max);
 
+/*
+ * The k-th largest (k from 1) of the keys v[0..n) (n >= k), moving them
+ * about: a quickselect whose partition is a comparison of integers.
+ */
+uint64_t feat_kth_largest(uint64_t *v, size_t n, size_t k);
+
 /* The sparse dot product of two hash-sorted feature arrays. */
 double feat_dot(const struct feat *a, size_t na, const struct feat *b,
 		size_t nb);
@@ -107,15 +132,19 @@ double feat_dot_split(const uint32_t *ah, const float *aw, size_t na,
 		      const uint32_t *bh, const float *bw, size_t nb);
 
 /*
- * One feature array made ready to be multiplied with many: a bitmap of its
- * hashes turns most of the other side's features away with one bit test.
+ * One feature array made ready to be multiplied with many: a table of one
+ * byte per 12-bit hash bucket tells where the feature of that bucket is,
+ * so most of the other side's features are turned away with one load and
+ * the rest found without a search (a bucket of several is searched).
  * feat_set_dot(s, b's hashes, b's weights) is feat_dot(s's array, b), to
  * the last bit.
  */
-#define FEAT_SET_WORDS 64 /* 4,096 bits for at most 128 features */
+#define FEAT_SET_SLOTS 4096 /* for at most 254 features (FEAT_TERMS) */
+#define FEAT_SET_MANY 255   /* a bucket of several features */
+_Static_assert(FEAT_TERMS < FEAT_SET_MANY, "feat_set slots hold an index");
 struct feat_set {
-	uint64_t bits[FEAT_SET_WORDS];
-	const struct feat *v; /* borrowed */
+	uint8_t slot[FEAT_SET_SLOTS]; /* 0: none; i + 1: v[i]; or MANY */
+	const struct feat *v;	      /* borrowed */
 	size_t n;
 };
 

@@ -432,18 +432,40 @@ static int tok_is(const struct tok *t, const char *word)
 	       !strncasecmp(t->s, word, (size_t)t->len);
 }
 
+int chorus_date_month(const char *w, size_t len, int strict)
+{
+	size_t i, m;
+
+	if (len < 3 || len > 9)
+		return 0;
+	for (m = 0; m < 12; m++) {
+		size_t n = strlen(months[m]);
+
+		if (len > n)
+			continue;
+		for (i = 0; i < len; i++) {
+			char c = w[i] >= 'A' && w[i] <= 'Z' ? (char)(w[i] + 32)
+							    : w[i];
+
+			if (c != months[m][i])
+				break;
+		}
+		if (i < len)
+			continue;
+		/* Strictly, "Marc" is a name, not March: only the full
+		 * name, its three letters, or "Sept". */
+		if (!strict || len == 3 || len == n || (m == 8 && len == 4))
+			return (int)m + 1;
+	}
+	return 0;
+}
+
 /* A month name: three letters or more of its English name. */
 static int tok_month(const struct tok *t)
 {
-	int i;
-
-	if (t->kind != TK_WORD || t->len < 3)
+	if (t->kind != TK_WORD)
 		return 0;
-	for (i = 0; i < 12; i++)
-		if ((size_t)t->len <= strlen(months[i]) &&
-		    !strncasecmp(t->s, months[i], (size_t)t->len))
-			return i + 1;
-	return 0;
+	return chorus_date_month(t->s, (size_t)t->len, 0);
 }
 
 static int tok_wday(const struct tok *t)

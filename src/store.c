@@ -25,6 +25,8 @@
  * migrations[v] takes a state from version v to v+1; a new version only
  * ever appends to that table, so any older state opens.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,6 +385,117 @@ static int slug_free(struct chorus_store *st, const char *table,
 	return 0;
 }
 
+/*
+ * Story slugs without the Unicode machinery, for the titles most feeds
+ * have. Folding (chorus_text_fold(): compatibility forms, case, marks,
+ * ignorables) cost the clusterer more than writing the story, a story for
+ * every third article. Text in ASCII and the Latin-1 letters (U+0080 to
+ * U+00FF) folds character by character: none of those decomposes into
+ * anything that composes with a neighbour once the marks are stripped. So
+ * each character is replaced by its own fold, worked out once by
+ * chorus_text_fold() itself; anything else goes through chorus_text_fold()
+ * whole. tests/unit/test_cluster_store.c holds the
+ * slugs to chorus_text_slug()'s.
+ */
+static struct {
+	char s[8]; /* the fold of U+0000 + i */
+	uint8_t n;
+} latin1_folds[256];
+static int latin1_ok;
+static pthread_once_t latin1_once = PTHREAD_ONCE_INIT;
+
+static void latin1_init(void)
+{
+	struct chorus_buf f = CHORUS_BUF_INIT;
+	unsigned i;
+
+	for (i = 1; i < 256; i++) {
+		char c[2] = {(char)i, 0};
+
+		if (i >= 0x80) {
+			c[0] = (char)(0xc0 | (i >> 6));
+			c[1] = (char)(0x80 | (i & 0x3f));
+		}
+		chorus_buf_reset(&f);
+		if (chorus_text_fold(c, i >= 0x80 ? 2 : 1, &f) ||
+		    f.len >= sizeof(latin1_folds[i].s))
+			goto out;
+		memcpy(latin1_folds[i].s, f.data, f.len);
+		latin1_folds[i].n = (uint8_t)f.len;
+	}
+	latin1_ok = 1;
+out:
+	chorus_buf_release(&f);
+}
+
+/* Fold s into out if it is ASCII and Latin-1 only; 1 when done. */
+static int fold_latin1(const char *s, struct chorus_buf *out, int *rc)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	*rc = 0;
+	pthread_once(&latin1_once, latin1_init);
+	if (!latin1_ok)
+		return 0;
+	while (*p && !*rc) {
+		unsigned i = *p++;
+
+		if (i >= 0x80) {
+			if ((i != 0xc2 && i != 0xc3) || (*p & 0xc0) != 0x80)
+				return 0;
+			i = (i & 0x1f) << 6 | (*p++ & 0x3f);
+		}
+		*rc = chorus_buf_add(out, latin1_folds[i].s, latin1_folds[i].n);
+	}
+	return 1;
+}
+
+/*
+ * chorus_text_slug(s, max, out), folding through fold_latin1() when it
+ * can: the same loop over the folded bytes.
+ */
+static int slug_stem(const char *s, size_t max, struct chorus_buf *out)
+{
+	struct chorus_buf fold = CHORUS_BUF_INIT;
+	size_t start = out->len, last_cut = 0, i;
+	int rc = 0, dash = 0;
+
+	if (!fold_latin1(s, &fold, &rc)) {
+		chorus_buf_release(&fold);
+		return chorus_text_slug(s, max, out);
+	}
+	for (i = 0; i < fold.len && !rc; i++) {
+		char c = fold.data[i];
+		int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+
+		if (!alnum) {
+			dash = out->len > start;
+			continue;
+		}
+		if (dash) {
+			if (out->len - start + 1 >= max)
+				break;
+			last_cut = out->len;
+			rc = chorus_buf_addc(out, '-');
+			dash = 0;
+			if (rc)
+				break;
+		}
+		if (out->len - start >= max) {
+			if (last_cut > start) {
+				out->len = last_cut;
+				out->data[out->len] = '\0';
+			}
+			break;
+		}
+		rc = chorus_buf_addc(out, c);
+	}
+	if (!rc && out->len == start)
+		rc = chorus_buf_adds(out, "story");
+	chorus_buf_release(&fold);
+	return rc;
+}
+
 /* A slug of base not yet used in table: base, base-2, base-3… */
 static int unique_slug(struct chorus_store *st, const char *table,
 		       const char *base, struct chorus_buf *out,
@@ -391,7 +504,7 @@ static int unique_slug(struct chorus_store *st, const char *table,
 	struct chorus_buf stem = CHORUS_BUF_INIT;
 	int rc, is_free = 0, n;
 
-	rc = chorus_text_slug(base, 60, &stem);
+	rc = slug_stem(base, 60, &stem);
 	for (n = 1; !rc; n++) {
 		chorus_buf_reset(out);
 		rc = n == 1 ? chorus_buf_adds(out, chorus_buf_cstr(&stem))
@@ -530,45 +643,125 @@ int chorus_store_article_put(struct chorus_store *st,
 	return rc;
 }
 
+/*
+ * The clustering writes from two threads of its own on one connection
+ * (src/cluster.c): each of its writes holds the connection's (recursive)
+ * mutex from its first call to its last, so that nothing of another
+ * thread's comes between a statement and its error message, changes or
+ * row id.
+ */
+static sqlite3_mutex *lock_db(struct chorus_store *st)
+{
+	sqlite3_mutex *mu = sqlite3_db_mutex(st->db);
+
+	sqlite3_mutex_enter(mu);
+	return mu;
+}
+
 int chorus_store_article_assign(struct chorus_store *st, int64_t article_id,
 				int64_t story_id, double score,
 				struct chorus_err *err)
 {
+	sqlite3_mutex *mu = lock_db(st);
 	sqlite3_stmt *q = NULL;
 	int rc = cached(st, STMT_ASSIGN,
 			"UPDATE articles SET story_id=?, score=? WHERE id=?",
 			&q, err);
 
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(q, 1, story_id);
-	sqlite3_bind_double(q, 2, score);
-	sqlite3_bind_int64(q, 3, article_id);
-	return finish_cached(st, q, err);
+	if (!rc) {
+		sqlite3_bind_int64(q, 1, story_id);
+		sqlite3_bind_double(q, 2, score);
+		sqlite3_bind_int64(q, 3, article_id);
+		rc = finish_cached(st, q, err);
+	}
+	sqlite3_mutex_leave(mu);
+	return rc;
+}
+
+/* Insert a story with row id *id (0: SQLite's next), *id its row id. */
+static int story_insert(struct chorus_store *st, const char *uuid,
+			const char *slug_base, const char *founder_key,
+			int64_t *id, struct chorus_err *err)
+{
+	struct chorus_buf stem = CHORUS_BUF_INIT, slug = CHORUS_BUF_INIT;
+	sqlite3_stmt *q = NULL;
+	int rc = slug_stem(slug_base, 60, &stem), n;
+	sqlite3_mutex *mu = lock_db(st);
+
+	if (rc == CHORUS_ENOMEM)
+		chorus_err_set(err, rc, "out of memory");
+	/* As unique_slug(): base, base-2, base-3…, each tried by inserting
+	 * (a slug taken inserts nothing), not asked for first. */
+	for (n = 1; !rc; n++) {
+		chorus_buf_reset(&slug);
+		rc = n == 1 ? chorus_buf_adds(&slug, chorus_buf_cstr(&stem))
+			    : chorus_buf_printf(&slug, "%s-%d",
+						chorus_buf_cstr(&stem), n);
+		if (rc) {
+			rc = chorus_err_set(err, rc, "out of memory");
+			break;
+		}
+		rc = cached(st, STMT_STORY_NEW,
+			    "INSERT INTO stories(id, uuid, slug, founder_key) "
+			    "VALUES(?,?,?,?) ON CONFLICT(slug) DO NOTHING",
+			    &q, err);
+		if (rc)
+			break;
+		if (*id)
+			sqlite3_bind_int64(q, 1, *id);
+		else
+			sqlite3_bind_null(q, 1);
+		bind_text(q, 2, uuid);
+		bind_text(q, 3, slug.data);
+		bind_text(q, 4, founder_key);
+		rc = finish_cached(st, q, err);
+		if (!rc && sqlite3_changes(st->db)) {
+			*id = sqlite3_last_insert_rowid(st->db);
+			break;
+		}
+	}
+	sqlite3_mutex_leave(mu);
+	chorus_buf_release(&stem);
+	chorus_buf_release(&slug);
+	return rc;
 }
 
 int chorus_store_story_new(struct chorus_store *st, const char *uuid,
 			   const char *slug_base, const char *founder_key,
 			   int64_t *id, struct chorus_err *err)
 {
-	struct chorus_buf slug = CHORUS_BUF_INIT;
-	sqlite3_stmt *q = NULL;
-	int rc = unique_slug(st, "stories", slug_base, &slug, err);
+	*id = 0;
+	return story_insert(st, uuid, slug_base, founder_key, id, err);
+}
 
-	if (!rc)
-		rc = cached(st, STMT_STORY_NEW,
-			    "INSERT INTO stories(uuid, slug, founder_key) "
-			    "VALUES(?,?,?)",
-			    &q, err);
+int chorus_store_story_put(struct chorus_store *st, int64_t id,
+			   const char *uuid, const char *slug_base,
+			   const char *founder_key, struct chorus_err *err)
+{
+	if (id <= 0)
+		return chorus_err_set(err, CHORUS_EINVAL,
+				      "story row id %lld is not one",
+				      (long long)id);
+	return story_insert(st, uuid, slug_base, founder_key, &id, err);
+}
+
+int chorus_store_story_next_id(struct chorus_store *st, int64_t *id,
+			       struct chorus_err *err)
+{
+	sqlite3_mutex *mu = lock_db(st);
+	sqlite3_stmt *q = NULL;
+	int rc = prepare(st, "SELECT coalesce(max(id), 0) + 1 FROM stories", &q,
+			 err);
+
+	*id = 0;
 	if (!rc) {
-		bind_text(q, 1, uuid);
-		bind_text(q, 2, slug.data);
-		bind_text(q, 3, founder_key);
-		rc = finish_cached(st, q, err);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW)
+			*id = sqlite3_column_int64(q, 0);
+		rc = rc == SQLITE_ROW ? 0 : db_fail(st, err, "read");
+		sqlite3_finalize(q);
 	}
-	if (!rc)
-		*id = sqlite3_last_insert_rowid(st->db);
-	chorus_buf_release(&slug);
+	sqlite3_mutex_leave(mu);
 	return rc;
 }
 
@@ -1161,9 +1354,11 @@ int chorus_store_pending_ids(struct chorus_store *st, int64_t **out,
 
 	*out = NULL;
 	*n_out = 0;
+	/* The partial index holds them in that order: without being told,
+	 * the planner reads every row by story_id and sorts them. */
 	rc = prepare(st,
-		     "SELECT id FROM articles WHERE story_id IS NULL "
-		     "ORDER BY published, key",
+		     "SELECT id FROM articles INDEXED BY articles_pending"
+		     " WHERE story_id IS NULL ORDER BY published, key",
 		     &q, err);
 	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		rc = reserve((void **)&ids, &cap, n, sizeof(*ids));
@@ -1184,12 +1379,11 @@ int chorus_store_pending_ids(struct chorus_store *st, int64_t **out,
 	return 0;
 }
 
-/* Columns as read_row() takes them; an unassigned article has no
- * features yet (they are stored with its assignment): no join. */
+/* What the clusterer reads of an unassigned article (no story, score or
+ * features yet: they are stored with its assignment). */
 static const char pending_row_sql[] =
-    "SELECT a.id, 0, a.published, a.score, a.key, a.title, a.subtitle,"
-    " a.text, a.link, a.language, NULL, 0, a.hash FROM articles a"
-    " WHERE a.id = ?";
+    "SELECT published, key, title, subtitle, text, link, language, hash"
+    " FROM articles WHERE id = ?";
 
 struct chorus_store_reader {
 	sqlite3_stmt *q;
@@ -1219,13 +1413,27 @@ int chorus_store_reader_row(struct chorus_store_reader *r, int64_t id,
 				      const struct chorus_store_row *row),
 			    void *ctx)
 {
+	/* The connection's own (recursive) mutex held for the whole row:
+	 * one hand-over with the clustering thread's writes a row, not one
+	 * for every call that takes it. */
+	sqlite3_mutex *mu = sqlite3_db_mutex(sqlite3_db_handle(r->q));
 	struct chorus_store_row row;
 	int rc;
 
+	sqlite3_mutex_enter(mu);
 	sqlite3_bind_int64(r->q, 1, id);
 	rc = sqlite3_step(r->q);
 	if (rc == SQLITE_ROW) {
-		read_row(r->q, &row);
+		memset(&row, 0, sizeof(row));
+		row.id = id;
+		row.published = sqlite3_column_int64(r->q, 0);
+		row.key = (const char *)sqlite3_column_text(r->q, 1);
+		row.title = (const char *)sqlite3_column_text(r->q, 2);
+		row.subtitle = (const char *)sqlite3_column_text(r->q, 3);
+		row.text = (const char *)sqlite3_column_text(r->q, 4);
+		row.link = (const char *)sqlite3_column_text(r->q, 5);
+		row.language = (const char *)sqlite3_column_text(r->q, 6);
+		row.hash = sqlite3_column_int64(r->q, 7);
 		rc = fn(ctx, &row);
 	} else {
 		/* No sqlite3_errmsg() here: another thread may be using the
@@ -1233,6 +1441,7 @@ int chorus_store_reader_row(struct chorus_store_reader *r, int64_t id,
 		rc = rc == SQLITE_DONE ? CHORUS_ENOTFOUND : CHORUS_EDB;
 	}
 	sqlite3_reset(r->q);
+	sqlite3_mutex_leave(mu);
 	return rc;
 }
 
@@ -1290,18 +1499,22 @@ int chorus_store_features_put(struct chorus_store *st, int64_t article_id,
 			      int64_t hash, const void *data, size_t len,
 			      struct chorus_err *err)
 {
+	sqlite3_mutex *mu = lock_db(st);
 	sqlite3_stmt *q = NULL;
 	int rc = cached(st, STMT_FEATURES_PUT,
-			"INSERT OR REPLACE INTO article_features(article_id,"
-			" hash, data) VALUES(?,?,?)",
+			"INSERT INTO article_features(article_id, hash, data)"
+			" VALUES(?,?,?) ON CONFLICT(article_id) DO UPDATE SET"
+			" hash=excluded.hash, data=excluded.data",
 			&q, err);
 
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(q, 1, article_id);
-	sqlite3_bind_int64(q, 2, hash);
-	sqlite3_bind_blob(q, 3, data, (int)len, SQLITE_STATIC);
-	return finish_cached(st, q, err);
+	if (!rc) {
+		sqlite3_bind_int64(q, 1, article_id);
+		sqlite3_bind_int64(q, 2, hash);
+		sqlite3_bind_blob(q, 3, data, (int)len, SQLITE_STATIC);
+		rc = finish_cached(st, q, err);
+	}
+	sqlite3_mutex_leave(mu);
+	return rc;
 }
 
 int chorus_store_state_get(struct chorus_store *st, const char *name,
@@ -1414,8 +1627,8 @@ int chorus_store_pending_first(struct chorus_store *st, int64_t *first,
 {
 	sqlite3_stmt *q = NULL;
 	int rc = prepare(st,
-			 "SELECT min(published), count(*) FROM articles "
-			 "WHERE story_id IS NULL",
+			 "SELECT min(published), count(*) FROM articles"
+			 " INDEXED BY articles_pending WHERE story_id IS NULL",
 			 &q, err);
 
 	*first = 0;
@@ -1434,18 +1647,22 @@ int chorus_store_pending_first(struct chorus_store *st, int64_t *first,
 int chorus_store_story_find(struct chorus_store *st, const char *uuid,
 			    int64_t *found, struct chorus_err *err)
 {
+	sqlite3_mutex *mu = lock_db(st);
 	sqlite3_stmt *q = NULL;
 	int rc = prepare(st, "SELECT 1 FROM stories WHERE uuid=?", &q, err);
 
 	*found = 0;
-	if (rc)
-		return rc;
-	bind_text(q, 1, uuid);
-	rc = sqlite3_step(q);
-	*found = rc == SQLITE_ROW;
-	sqlite3_finalize(q);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-						     : db_fail(st, err, "read");
+	if (!rc) {
+		bind_text(q, 1, uuid);
+		rc = sqlite3_step(q);
+		*found = rc == SQLITE_ROW;
+		sqlite3_finalize(q);
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE
+			 ? 0
+			 : db_fail(st, err, "read");
+	}
+	sqlite3_mutex_leave(mu);
+	return rc;
 }
 
 static int cmp_article_id(const void *a, const void *b)

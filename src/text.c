@@ -185,8 +185,8 @@ const char *chorus_stemmer_stem(struct chorus_stemmer *s, const char *w,
 	return (const char *)stem;
 }
 
-/* Sorted for bsearch. */
-static const char *const stopwords[] = {
+/* Sorted for bsearch; text_analyse.c reads it too (text_int.h). */
+const char *const chorus_text_stopword_list[] = {
     "a",	"about",      "above",	"after",   "again",	"against",
     "all",	"also",	      "am",	"an",	   "and",	"any",
     "are",	"as",	      "at",	"be",	   "because",	"been",
@@ -211,6 +211,8 @@ static const char *const stopwords[] = {
     "will",	"with",	      "would",	"you",	   "your",	"yours",
     "yourself", "yourselves",
 };
+const size_t chorus_text_stopword_count =
+    sizeof(chorus_text_stopword_list) / sizeof(chorus_text_stopword_list[0]);
 
 static int cmp_word(const void *key, const void *elem)
 {
@@ -227,8 +229,9 @@ int chorus_text_is_stopword(const char *w, size_t len)
 		return 0;
 	memcpy(tmp, w, len);
 	tmp[len] = '\0';
-	return bsearch(tmp, stopwords, sizeof(stopwords) / sizeof(stopwords[0]),
-		       sizeof(stopwords[0]), cmp_word) != NULL;
+	return bsearch(tmp, chorus_text_stopword_list,
+		       chorus_text_stopword_count,
+		       sizeof(chorus_text_stopword_list[0]), cmp_word) != NULL;
 }
 
 static int is_upper_cp(utf8proc_int32_t cp)
@@ -363,80 +366,84 @@ int chorus_text_terms(struct chorus_stemmer *stemmer, const char *text,
 	return rc;
 }
 
-struct names_ctx {
-	struct chorus_strlist *out;
-	struct chorus_buf run; /* the name being gathered, folded */
-	size_t words;	       /* words in run */
-	size_t last_end;       /* where the previous word of the run ended */
-	int run_sentence_start;
-	const char *text;
-};
-
-static int flush_name(struct names_ctx *ctx)
+int chorus_text_name_run_flush(struct text_name_run *r,
+			       struct chorus_strlist *out)
 {
 	int rc = 0;
 
 	/* A lone capitalised word opening a sentence may be any word. */
-	if (ctx->words >= 2 || (ctx->words == 1 && !ctx->run_sentence_start))
-		rc = chorus_strlist_push(ctx->out, chorus_buf_cstr(&ctx->run),
-					 ctx->run.len);
-	chorus_buf_reset(&ctx->run);
-	ctx->words = 0;
+	if (r->words >= 2 || (r->words == 1 && !r->at_sentence_start))
+		rc = chorus_strlist_push(out, chorus_buf_cstr(&r->text),
+					 r->text.len);
+	chorus_buf_reset(&r->text);
+	r->words = 0;
 	return rc;
 }
 
-/* Only spaces (or a hyphen) between two words of one name. */
-static int joined(const char *text, size_t from, size_t to)
+int chorus_text_name_run_next(struct text_name_run *r, const char *text,
+			      size_t start, int capital,
+			      struct chorus_strlist *out)
 {
-	size_t i;
-
-	for (i = from; i < to; i++)
-		if (text[i] != ' ' && text[i] != '-')
-			return 0;
-	return to - from >= 1 && to - from <= 2;
+	if (r->words && (!capital || !text_joined(text, r->last_end, start)))
+		return chorus_text_name_run_flush(r, out);
+	return 0;
 }
+
+int chorus_text_name_run_add(struct text_name_run *r, size_t end,
+			     int sentence_start, const char *f, size_t flen)
+{
+	int rc = 0;
+
+	if (!r->words)
+		r->at_sentence_start = sentence_start;
+	else
+		rc = chorus_buf_addc(&r->text, ' ');
+	if (!rc)
+		rc = chorus_buf_add(&r->text, f, flen);
+	r->words++;
+	r->last_end = end;
+	return rc;
+}
+
+struct names_ctx {
+	struct chorus_strlist *out;
+	struct text_name_run run;
+	struct chorus_buf fold;
+};
 
 static int add_name_word(void *vctx, const char *text, const struct word *w)
 {
 	struct names_ctx *ctx = vctx;
-	struct chorus_buf fold = CHORUS_BUF_INIT;
-	int rc = 0;
+	int rc = chorus_text_name_run_next(&ctx->run, text, w->start,
+					   w->capital, ctx->out);
 
-	if (ctx->words &&
-	    (!w->capital || !joined(text, ctx->last_end, w->start)))
-		rc = flush_name(ctx);
 	if (rc || !w->capital)
 		return rc;
-	rc = chorus_text_fold(text + w->start, w->len, &fold);
+	chorus_buf_reset(&ctx->fold);
+	rc = chorus_text_fold(text + w->start, w->len, &ctx->fold);
 	if (rc)
-		goto out;
+		return rc;
 	/* "The", "In", "A" open sentences, not names. */
-	if (!ctx->words &&
-	    chorus_text_is_stopword(chorus_buf_cstr(&fold), fold.len)) {
-		rc = 0;
-		goto out;
-	}
-	if (!ctx->words)
-		ctx->run_sentence_start = w->sentence_start;
-	else
-		rc = chorus_buf_addc(&ctx->run, ' ');
-	if (!rc)
-		rc = chorus_buf_add(&ctx->run, fold.data, fold.len);
-	ctx->words++;
-	ctx->last_end = w->start + w->len;
-out:
-	chorus_buf_release(&fold);
-	return rc;
+	if (!text_name_run_takes(
+		&ctx->run, !ctx->run.words &&
+			       chorus_text_is_stopword(
+				   chorus_buf_cstr(&ctx->fold), ctx->fold.len)))
+		return 0;
+	return chorus_text_name_run_add(&ctx->run, w->start + w->len,
+					w->sentence_start, ctx->fold.data,
+					ctx->fold.len);
 }
 
 int chorus_text_names(const char *text, struct chorus_strlist *out)
 {
-	struct names_ctx ctx = {out, CHORUS_BUF_INIT, 0, 0, 0, text};
+	struct names_ctx ctx = {
+	    out, {CHORUS_BUF_INIT, 0, 0, 0}, CHORUS_BUF_INIT};
 	int rc = each_word(text, add_name_word, &ctx);
 
-	if (!rc && ctx.words)
-		rc = flush_name(&ctx);
-	chorus_buf_release(&ctx.run);
+	if (!rc)
+		rc = chorus_text_name_run_flush(&ctx.run, out);
+	chorus_buf_release(&ctx.run.text);
+	chorus_buf_release(&ctx.fold);
 	return rc;
 }
 

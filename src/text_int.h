@@ -1,11 +1,20 @@
 /*
  * Shared inside the text module (text.c, text_analyse.c): what counts as
- * a letter of a word. Inline: both files call it for every character.
+ * a letter of a word (inline: both files call it for every character),
+ * the English stop words, and how proper names are gathered.
  */
 #ifndef CHORUS_TEXT_INT_H
 #define CHORUS_TEXT_INT_H
 
+#include <stddef.h>
+
 #include <utf8proc.h>
+
+#include "chorus/text.h"
+
+/* The English stop words of chorus_text_is_stopword(), sorted. */
+extern const char *const chorus_text_stopword_list[];
+extern const size_t chorus_text_stopword_count;
 
 /* Letters, combining marks and digits of any script make words. */
 static inline int text_is_word_cp(utf8proc_int32_t cp)
@@ -26,5 +35,56 @@ static inline int text_is_word_cp(utf8proc_int32_t cp)
 		return 0;
 	}
 }
+
+/* Only one or two spaces or hyphens between two words of one name. */
+static inline int text_joined(const char *text, size_t from, size_t to)
+{
+	size_t i;
+
+	if (to - from < 1 || to - from > 2)
+		return 0;
+	for (i = from; i < to; i++)
+		if (text[i] != ' ' && text[i] != '-')
+			return 0;
+	return 1;
+}
+
+/*
+ * A proper name being gathered, as chorus_text_names() and the
+ * analyser's chorus_text_analyse_terms() find them: a run of capitalised
+ * words, folded, joined by one space. A word goes on the run when it is
+ * capitalised and only text_joined() stands between them; a stop word
+ * cannot open a run ("The", "In"); a lone word opening a sentence is no
+ * name. Per word of the text, in order: chorus_text_name_run_next(), then
+ * for a capitalised word that text_name_run_takes(),
+ * chorus_text_name_run_add(); at the end chorus_text_name_run_flush().
+ */
+struct text_name_run {
+	struct chorus_buf text;
+	size_t words;
+	size_t last_end; /* where the run's last word ends in the text */
+	int at_sentence_start;
+};
+
+/* The word at text[start] is next (capital: capitalised): the run ends
+ * here, and goes to out if a name, unless the word can continue it. */
+int chorus_text_name_run_next(struct text_name_run *r, const char *text,
+			      size_t start, int capital,
+			      struct chorus_strlist *out);
+
+/* Does the run take a capitalised word (stop: a stop word)? */
+static inline int text_name_run_takes(const struct text_name_run *r, int stop)
+{
+	return r->words || !stop;
+}
+
+/* Put the word ending at text[end], folded f[0..flen), on the run;
+ * sentence_start: a sentence opens with it. */
+int chorus_text_name_run_add(struct text_name_run *r, size_t end,
+			     int sentence_start, const char *f, size_t flen);
+
+/* End the run: into out if a name. */
+int chorus_text_name_run_flush(struct text_name_run *r,
+			       struct chorus_strlist *out);
 
 #endif

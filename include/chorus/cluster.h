@@ -85,11 +85,13 @@ struct chorus_cluster_stats {
  * needed, inside the caller's transaction; then apply the overrides.
  * Reads the articles from the store a batch at a time and keeps in memory
  * only the stories still inside the time window, so it runs in memory
- * bounded by the window, not by the store. A second thread, started and
- * joined inside the call, reads and analyses the articles ahead of the
- * clustering, through st (SQLite serialises it with this thread's
- * writes): st must not be used by yet another thread meanwhile. The
- * result does not depend on the threads' timing.
+ * bounded by the window, not by the store. Two more threads, started and
+ * joined inside the call, work through st beside the clustering: one
+ * reads and analyses the articles ahead of it, one writes its
+ * assignments, feature blobs and new stories behind it, in order (SQLite
+ * serialises their statements with this thread's): st must not be used by
+ * yet another thread meanwhile. The result does not depend on the
+ * threads' timing.
  */
 int chorus_cluster_run(struct chorus_store *st,
 		       const struct chorus_cluster_options *opt,

@@ -21,6 +21,15 @@ int chorus_date_parse(const char *s, int64_t *out);
 /* Write t as RFC 3339 UTC into out, which holds CHORUS_DATE_RFC3339_LEN. */
 void chorus_date_format(int64_t t, char out[CHORUS_DATE_RFC3339_LEN]);
 
+/*
+ * The month (1-12) that w[0..len), any case, names in English, or 0:
+ * loosely (strict 0), any three letters or more of a month's name
+ * ("Sep", "Septem"), as dates in feeds write them; strictly, only a full
+ * name, a three-letter abbreviation or "Sept", as in running text, where
+ * "Marc" or "Mar" followed by more letters is a word of its own.
+ */
+int chorus_date_month(const char *w, size_t len, int strict);
+
 /* Days since 1970-01-01 for a proleptic Gregorian date (no libc, no TZ). */
 int64_t chorus_date_days_from_civil(int64_t y, unsigned m, unsigned d);
 

@@ -127,6 +127,17 @@ int chorus_store_story_new(struct chorus_store *st, const char *uuid,
 			   int64_t *id, struct chorus_err *err);
 
 /*
+ * The row id the next story created will get (one more than the largest;
+ * SQLite's own choice), and chorus_store_story_new() with that id given,
+ * so that a story can be written after its id is used.
+ */
+int chorus_store_story_next_id(struct chorus_store *st, int64_t *id,
+			       struct chorus_err *err);
+int chorus_store_story_put(struct chorus_store *st, int64_t id,
+			   const char *uuid, const char *slug_base,
+			   const char *founder_key, struct chorus_err *err);
+
+/*
  * A closed archive page of the Atom feed (RFC 5005): archive/PAGE.atom.
  * Once closed, a page's bytes and stories never change (src/atom_archive.c).
  */
@@ -333,9 +344,9 @@ int chorus_store_reader_new(struct chorus_store *st,
 			    struct chorus_store_reader **out,
 			    struct chorus_err *err);
 /*
- * Call fn with the unassigned article id (the row carries no features:
- * an article's are stored when it is assigned; strings valid during the
- * call) and return what it returns;
+ * Call fn with the unassigned article id (the row carries no story, score
+ * or features: an article's are stored when it is assigned; strings valid
+ * during the call) and return what it returns;
  * CHORUS_ENOTFOUND when there is no such article, CHORUS_EDB when SQLite
  * failed (no message: it could belong to the other thread).
  */

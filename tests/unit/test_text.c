@@ -1,15 +1,18 @@
 /*
  * Unit tests for the text module: UTF-8 repair, folding, terms, names,
- * sentences, headlines and slugs.
+ * sentences, headlines and slugs, and the analyser (text_analyse.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <utf8proc.h>
 
+#include "chorus/date.h"
 #include "chorus/text.h"
 
 static void test_text_utf8_repair_replaces_and_counts(void **state)
@@ -275,6 +278,237 @@ static void test_text_analyse_terms_names_and_fingerprints(void **state)
 	chorus_text_analyser_free(an);
 }
 
+/* The term chorus_text_terms() gives word w (one word), hashed; 0 if none. */
+static uint64_t slow_term(struct chorus_stemmer *st, const char *w)
+{
+	struct chorus_strlist l;
+	uint64_t h = 0;
+
+	chorus_strlist_init(&l);
+	assert_int_equal(chorus_text_terms(st, w, &l), 0);
+	assert_true(l.n <= 1);
+	if (l.n)
+		h = chorus_text_term_hash(l.v[0], strlen(l.v[0]));
+	chorus_strlist_release(&l);
+	return h;
+}
+
+/*
+ * Words of two-byte letters (accents, Greek, Cyrillic, marks) are folded
+ * by the analyser from each letter's folding: every letter, at the start,
+ * inside and doubled, must give the terms and name keys that folding the
+ * whole word through utf8proc gives.
+ */
+static void test_text_analyse_folds_two_byte_letters_whole(void **state)
+{
+	struct chorus_text_analyser *an;
+	struct chorus_text_analysis a;
+	struct chorus_stemmer *st;
+	struct chorus_buf key = CHORUS_BUF_INIT;
+	utf8proc_int32_t cp;
+	size_t checked = 0;
+
+	(void)state;
+	chorus_text_analysis_init(&a);
+	assert_int_equal(chorus_text_analyser_new(&an), 0);
+	assert_int_equal(chorus_stemmer_new(&st, "en"), 0);
+	for (cp = 0x80; cp < 0x800; cp++) {
+		char c[3] = {(char)(0xC0 | (cp >> 6)),
+			     (char)(0x80 | (cp & 0x3F)), 0};
+		char words[3][32], text[4 + sizeof(words)];
+		size_t k;
+
+		switch (utf8proc_category(cp)) {
+		case UTF8PROC_CATEGORY_LU:
+		case UTF8PROC_CATEGORY_LL:
+		case UTF8PROC_CATEGORY_LT:
+		case UTF8PROC_CATEGORY_LM:
+		case UTF8PROC_CATEGORY_LO:
+		case UTF8PROC_CATEGORY_MN:
+		case UTF8PROC_CATEGORY_MC:
+		case UTF8PROC_CATEGORY_NL:
+		case UTF8PROC_CATEGORY_NO:
+		case UTF8PROC_CATEGORY_ND:
+			break;
+		default:
+			continue;
+		}
+		snprintf(words[0], sizeof(words[0]), "Kar%sova%s", c, c);
+		snprintf(words[1], sizeof(words[1]), "%s%sBerg", c, c);
+		snprintf(words[2], sizeof(words[2]), "Zé%sÅ%s", c, c);
+		for (k = 0; k < 3; k++) {
+			uint64_t want = slow_term(st, words[k]);
+
+			assert_int_equal(chorus_text_analyse_terms(
+					     an, "en", words[k], &a, NULL),
+					 0);
+			assert_int_equal(a.n_terms, want != 0);
+			if (want && a.terms[0] != want)
+				fail_msg("U+%04X in \"%s\": term differs",
+					 (unsigned)cp, words[k]);
+			/* Not opening a sentence: a name, keyed. */
+			snprintf(text, sizeof(text), "met %s", words[k]);
+			assert_int_equal(
+			    chorus_text_analyse(an, "en", NULL, text, &a), 0);
+			if (a.n_names) {
+				chorus_buf_reset(&key);
+				assert_int_equal(
+				    chorus_text_name_key(
+					words[k], strlen(words[k]), &key),
+				    0);
+				assert_true(
+				    a.names[0] ==
+				    chorus_text_name_hash(key.data, key.len));
+			}
+			checked++;
+		}
+	}
+	assert_true(checked > 3 * 1000);
+	chorus_buf_release(&key);
+	chorus_stemmer_free(st);
+	chorus_text_analysis_release(&a);
+	chorus_text_analyser_free(an);
+}
+
+/* The analyser's word scanner agrees with chorus_text_terms() on text in
+ * many scripts, with marks, symbols, emoji and broken UTF-8. */
+static void test_text_analyse_terms_as_text_terms(void **state)
+{
+	static const char *const texts[] = {
+	    "Привет, мир! Ελληνικά κείμενα; Café naïve Zürich 東京タワー "
+	    "😀 x\xF0\x9F\x98\x80y e\xCC\x81t\xC3\xA9 ½ x×y Straße İstanbul "
+	    "ǅemal\n2013-09-26 — ‘quoted’ words…",
+	    "Broken \xC3 bytes \xE2\x82 here \xFF\xFE and \xED\xA0\x80 "
+	    "surrogates, overlong \xC0\xAF and \xF4\x90\x80\x80 too. "
+	    "Tab\tseparated, under_score and hy-phen-ated.",
+	    "Trump’s envoy’s plans; the O'Neill's dog; Marc's cat's toy.",
+	};
+	struct chorus_text_analyser *an;
+	struct chorus_text_analysis a;
+	struct chorus_stemmer *st;
+	size_t t, i;
+
+	(void)state;
+	chorus_text_analysis_init(&a);
+	assert_int_equal(chorus_text_analyser_new(&an), 0);
+	assert_int_equal(chorus_stemmer_new(&st, "en"), 0);
+	for (t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+		struct chorus_strlist want;
+
+		chorus_strlist_init(&want);
+		assert_int_equal(chorus_text_terms(st, texts[t], &want), 0);
+		assert_int_equal(
+		    chorus_text_analyse_terms(an, "en", texts[t], &a, NULL), 0);
+		assert_int_equal(a.n_terms, want.n);
+		for (i = 0; i < want.n; i++)
+			assert_true(a.terms[i] ==
+				    chorus_text_term_hash(want.v[i],
+							  strlen(want.v[i])));
+		chorus_strlist_release(&want);
+	}
+	chorus_stemmer_free(st);
+	chorus_text_analysis_release(&a);
+	chorus_text_analyser_free(an);
+}
+
+/* Years: the most named first, ties to the later year; dates likewise,
+ * ties to the first named. */
+static void test_text_analyse_years_and_dates_order(void **state)
+{
+	struct chorus_text_analyser *an;
+	struct chorus_text_analysis a;
+
+	(void)state;
+	chorus_text_analysis_init(&a);
+	assert_int_equal(chorus_text_analyser_new(&an), 0);
+	assert_int_equal(
+	    chorus_text_analyse(an, "en", "In 2003",
+				"Between 1999 and 2001, then 2001 again and "
+				"1999 again; 2010, 2005 and 1850 once. On "
+				"May 3, 2013 and 27/09/2012 and 2011-08-07, "
+				"and in September 2010.",
+				&a),
+	    0);
+	assert_int_equal(a.n_years, 4);
+	assert_int_equal(a.years[0], 2010);
+	assert_int_equal(a.year_counts[0], 2);
+	assert_int_equal(a.years[1], 2001);
+	assert_int_equal(a.year_counts[1], 2);
+	assert_int_equal(a.years[2], 1999);
+	assert_int_equal(a.year_counts[2], 2);
+	assert_int_equal(a.years[3], 2013);
+	assert_int_equal(a.year_counts[3], 1);
+	assert_int_equal(a.n_dates, 4);
+	assert_int_equal(a.dates[0], 2013 * 16 + 5);
+	assert_int_equal(a.dates[1], 2012 * 16 + 9);
+	assert_int_equal(a.dates[2], 2011 * 16 + 8);
+	assert_int_equal(a.dates[3], 2010 * 16 + 9);
+	chorus_text_analysis_release(&a);
+	chorus_text_analyser_free(an);
+}
+
+/* Month names: loosely any three letters or more (feed dates), strictly
+ * a full name or three letters (running text: "Marc" is a name). */
+static void test_text_month_names_loose_and_strict(void **state)
+{
+	struct chorus_text_analyser *an;
+	struct chorus_text_analysis a;
+
+	(void)state;
+	assert_int_equal(chorus_date_month("March", 5, 1), 3);
+	assert_int_equal(chorus_date_month("MAR", 3, 1), 3);
+	assert_int_equal(chorus_date_month("Sept", 4, 1), 9);
+	assert_int_equal(chorus_date_month("Marc", 4, 1), 0);
+	assert_int_equal(chorus_date_month("Marc", 4, 0), 3);
+	assert_int_equal(chorus_date_month("Septem", 6, 0), 9);
+	assert_int_equal(chorus_date_month("Septem", 6, 1), 0);
+	assert_int_equal(chorus_date_month("december", 8, 1), 12);
+	assert_int_equal(chorus_date_month("Ju", 2, 0), 0);
+	assert_int_equal(chorus_date_month("Marchx", 6, 0), 0);
+	assert_int_equal(chorus_date_month("Mayor", 5, 0), 0);
+	chorus_text_analysis_init(&a);
+	assert_int_equal(chorus_text_analyser_new(&an), 0);
+	assert_int_equal(chorus_text_analyse(an, "en", NULL,
+					     "Marc 2012 met Sept 2011 and "
+					     "Dec. 4, 2010.",
+					     &a),
+			 0);
+	assert_int_equal(a.n_dates, 2);
+	assert_int_equal(a.dates[0], 2011 * 16 + 9);
+	assert_int_equal(a.dates[1], 2010 * 16 + 12);
+	chorus_text_analysis_release(&a);
+	chorus_text_analyser_free(an);
+}
+
+/* A capitalised word's term is its lower-case form's, whichever the
+ * analyser met first. */
+static void test_text_analyse_case_variants_share_terms(void **state)
+{
+	struct chorus_text_analyser *an;
+	struct chorus_text_analysis a;
+	uint64_t talk = chorus_text_term_hash("talk", 4);
+	size_t i;
+
+	(void)state;
+	chorus_text_analysis_init(&a);
+	assert_int_equal(chorus_text_analyser_new(&an), 0);
+	assert_int_equal(chorus_text_analyse(an, "en", "Talks",
+					     "talks. Talks TALKS tAlks talks",
+					     &a),
+			 0);
+	assert_int_equal(a.n_terms, 6);
+	for (i = 0; i < a.n_terms; i++)
+		assert_true(a.terms[i] == talk);
+	assert_int_equal(chorus_text_analyse(an, "en", NULL, "The Talks", &a),
+			 0);
+	assert_int_equal(a.n_terms, 1);
+	assert_true(a.terms[0] == talk);
+	assert_int_equal(a.n_names, 1);
+	assert_true(a.names[0] == chorus_text_name_hash("tlks", 4));
+	chorus_text_analysis_release(&a);
+	chorus_text_analyser_free(an);
+}
+
 static void test_text_minhash_near_copy_is_close(void **state)
 {
 	struct chorus_text_analyser *an;
@@ -327,6 +561,11 @@ int main(void)
 	    cmocka_unit_test(test_text_detects_language),
 	    cmocka_unit_test(test_text_analyse_terms_names_and_fingerprints),
 	    cmocka_unit_test(test_text_minhash_near_copy_is_close),
+	    cmocka_unit_test(test_text_analyse_folds_two_byte_letters_whole),
+	    cmocka_unit_test(test_text_analyse_terms_as_text_terms),
+	    cmocka_unit_test(test_text_analyse_years_and_dates_order),
+	    cmocka_unit_test(test_text_month_names_loose_and_strict),
+	    cmocka_unit_test(test_text_analyse_case_variants_share_terms),
 	    cmocka_unit_test(test_text_sentences_respect_abbreviations),
 	    cmocka_unit_test(test_text_headline_shape),
 	    cmocka_unit_test(test_text_slug_is_ascii_and_capped),

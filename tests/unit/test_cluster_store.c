@@ -1,0 +1,206 @@
+/*
+ * Unit tests for what the clusterer writes to the store: a feature blob
+ * stored again replaces the first, and the story slugs made without
+ * utf8proc for titles in ASCII and Latin-1 are chorus_text_slug()'s.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "chorus/store.h"
+#include "chorus/text.h"
+
+static char db_path[64];
+
+static int setup(void **state)
+{
+	int fd;
+
+	(void)state;
+	snprintf(db_path, sizeof(db_path), "/tmp/chorus-cstore-XXXXXX");
+	fd = mkstemp(db_path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	unlink(db_path);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char side[80];
+
+	(void)state;
+	unlink(db_path);
+	snprintf(side, sizeof(side), "%s-wal", db_path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", db_path);
+	unlink(side);
+	return 0;
+}
+
+/* A store's slug for base: chorus_text_slug()'s, maybe with "-N" after. */
+static void assert_slug(const char *slug, const char *base)
+{
+	struct chorus_buf want = CHORUS_BUF_INIT;
+	size_t n;
+
+	assert_int_equal(chorus_text_slug(base, 60, &want), 0);
+	n = want.len;
+	if (strcmp(slug, want.data)) {
+		assert_memory_equal(slug, want.data, n);
+		assert_int_equal(slug[n], '-');
+		assert_true(slug[n + 1] >= '1' && slug[n + 1] <= '9');
+		assert_int_equal(strspn(slug + n + 1, "0123456789"),
+				 strlen(slug + n + 1));
+	}
+	chorus_buf_release(&want);
+}
+
+/* Append code point u (below U+0100) to s in UTF-8. */
+static size_t put_latin1(char *s, unsigned u)
+{
+	if (u < 0x80) {
+		s[0] = (char)u;
+		return 1;
+	}
+	s[0] = (char)(0xc0 | (u >> 6));
+	s[1] = (char)(0x80 | (u & 0x3f));
+	return 2;
+}
+
+static void test_cluster_store_latin1_slugs_are_text_slugs(void **state)
+{
+	enum { MAX = 1200 };
+	struct chorus_store *st;
+	struct chorus_corpus c;
+	char **bases;
+	size_t n = 0, i, k, at;
+	unsigned seed = 12345;
+	int64_t id;
+
+	(void)state;
+	bases = calloc(MAX, sizeof(*bases));
+	assert_non_null(bases);
+	/* Every character up to U+00FF between words, and alone. */
+	for (i = 1; i < 256; i++) {
+		bases[n] = calloc(1, 16);
+		assert_non_null(bases[n]);
+		memcpy(bases[n], "Ab", 2);
+		at = 2 + put_latin1(bases[n] + 2, (unsigned)i);
+		memcpy(bases[n++] + at, "cD", 3);
+		bases[n] = calloc(1, 4);
+		assert_non_null(bases[n]);
+		put_latin1(bases[n++], (unsigned)i);
+	}
+	/* Random titles, long ones cut at 60 (at a word, or not): mostly
+	 * letters and digits, some of anything, some pure ASCII. */
+	while (n < MAX - 2) {
+		size_t len = n % 97;
+		int ascii = n % 3 == 0;
+
+		bases[n] = calloc(1, 2 * len + 1);
+		assert_non_null(bases[n]);
+		for (k = 0, at = 0; k < len; k++) {
+			unsigned u;
+
+			seed = seed * 1103515245u + 12345u;
+			if ((seed >> 16) % 4)
+				u = (unsigned char)"aBcDeF gH1 2iJ-"[(seed >>
+								      8) %
+								     15];
+			else
+				u = 1 + (seed >> 8) % (ascii ? 127 : 255);
+			at += put_latin1(bases[n] + at, u);
+		}
+		n++;
+	}
+	/* Beyond Latin-1: chorus_text_slug() itself. */
+	bases[n++] = strdup("Caf\xc3\xa9 \xe2\x80\x9cOl\xc3\xa9\xe2\x80\x9d in "
+			    "M\xc3\xbcnchen");
+	bases[n++] = strdup("\xef\xbc\xa1\xef\xbc\xa2 fullwidth");
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	for (i = 0; i < n; i++) {
+		char uuid[32];
+
+		snprintf(uuid, sizeof(uuid), "urn:uuid:t%zu", i);
+		assert_int_equal(
+		    chorus_store_story_new(st, uuid, bases[i], "k", &id, NULL),
+		    0);
+	}
+	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+	assert_int_equal(c.n_stories, n);
+	for (i = 0; i < c.n_stories; i++) {
+		at = (size_t)strtoul(c.stories[i].uuid + 10, NULL, 10);
+		assert_slug(c.stories[i].slug, bases[at]);
+	}
+	chorus_corpus_release(&c);
+	chorus_store_close(st);
+	for (i = 0; i < n; i++)
+		free(bases[i]);
+	free(bases);
+}
+
+/* A second feature blob of an article replaces the first. */
+static void test_cluster_store_features_put_replaces(void **state)
+{
+	struct chorus_store *st;
+	struct chorus_article a;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int64_t src, id, story;
+
+	(void)state;
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_source_get(st, "wire", NULL, &src, NULL),
+			 0);
+	chorus_article_init(&a);
+	a.key = "k1";
+	a.title = "A title";
+	a.text = "Some words.";
+	a.published = a.updated = 1000;
+	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+	assert_int_equal(chorus_store_article_find(st, "k1", &id, &story, NULL),
+			 0);
+	assert_int_equal(chorus_store_features_put(st, id, 7, "abc", 3, NULL),
+			 0);
+	assert_int_equal(chorus_store_features_put(st, id, 9, "wxyz", 4, NULL),
+			 0);
+	chorus_store_close(st);
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db,
+			       "SELECT article_id, hash, data FROM "
+			       "article_features",
+			       -1, &q, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(q, 0), id);
+	assert_int_equal(sqlite3_column_int64(q, 1), 9);
+	assert_int_equal(sqlite3_column_bytes(q, 2), 4);
+	assert_memory_equal(sqlite3_column_blob(q, 2), "wxyz", 4);
+	assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_store_features_put_replaces, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_store_latin1_slugs_are_text_slugs, setup,
+		teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
