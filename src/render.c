@@ -1409,9 +1409,56 @@ struct view_job {
 	struct chorus_err err;
 };
 
+/*
+ * Texts read while stories are summarised: a render that summarises many
+ * stories (a first one: all of them) reads their texts in one pass over
+ * the store, and a story goes to the threads as soon as the last of its
+ * members' texts is read, so the reading and the summarising overlap.
+ */
+struct text_feed {
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	struct view_job **list; /* the stories to summarise */
+	size_t *missing;	/* per story of list: texts not read yet */
+	size_t *story_of;	/* per article of grouped: its story in list */
+	const struct chorus_stored_article *grouped;
+	struct view_job **ready; /* stories whose texts are all read */
+	size_t n_ready, taken;
+	int done; /* the reading is over */
+};
+
+/* chorus_store_load_texts_each(): article a's text was read. */
+static void text_read(void *arg, struct chorus_stored_article *a)
+{
+	struct text_feed *f = arg;
+	size_t s = f->story_of[a - f->grouped];
+
+	pthread_mutex_lock(&f->lock);
+	if (!--f->missing[s]) {
+		f->ready[f->n_ready++] = f->list[s];
+		pthread_cond_signal(&f->more);
+	}
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* The next story whose texts are read; NULL when none is left. */
+static struct view_job *next_fed(struct text_feed *f)
+{
+	struct view_job *j = NULL;
+
+	pthread_mutex_lock(&f->lock);
+	while (f->taken == f->n_ready && !f->done)
+		pthread_cond_wait(&f->more, &f->lock);
+	if (f->taken < f->n_ready)
+		j = f->ready[f->taken++];
+	pthread_mutex_unlock(&f->lock);
+	return j;
+}
+
 struct view_worker {
 	struct view_job *jobs;
 	struct view_job **list; /* the second pass: the stories to summarise */
+	struct text_feed *feed; /* ... or those the feed hands out */
 	size_t n;
 	atomic_size_t *next; /* the next job no thread has taken */
 	pthread_t thread;
@@ -1438,34 +1485,51 @@ static void restore_one(struct view_job *j)
 }
 
 /*
- * The first pass (list NULL) fingerprints every story and takes the views
- * the cache holds; the second summarises the others, with one analyser per
- * thread, whose word cache then serves all the thread's stories.
+ * w's next job: from the feed, else from the shared counter, a chunk at a
+ * time ([*at, *end) is the chunk being done); NULL when none is left.
+ */
+static struct view_job *next_job(struct view_worker *w, size_t *at, size_t *end)
+{
+	if (w->feed)
+		return next_fed(w->feed);
+	if (*at == *end) {
+		*at = atomic_fetch_add(w->next, CHUNK);
+		if (*at >= w->n) {
+			*end = *at;
+			return NULL;
+		}
+		*end = *at + CHUNK < w->n ? *at + CHUNK : w->n;
+	}
+	return w->list ? w->list[(*at)++] : &w->jobs[(*at)++];
+}
+
+/*
+ * The first pass (no list, no feed) fingerprints every story and takes
+ * the views the cache holds; the second summarises the others, with one
+ * analyser per thread, whose word cache then serves all the thread's
+ * stories.
  */
 static void *summarise_some(void *arg)
 {
 	struct view_worker *w = arg;
 	struct chorus_text_analyser *ta = NULL;
-	size_t i, lo;
+	struct view_job *j;
+	size_t at = 0, end = 0;
 	int failed = 0;
 
-	while (!failed && (lo = atomic_fetch_add(w->next, CHUNK)) < w->n)
-		for (i = lo; i < lo + CHUNK && i < w->n && !failed; i++) {
-			struct view_job *j = w->list ? w->list[i] : &w->jobs[i];
-
-			if (!w->list) {
-				restore_one(j);
-			} else if (!ta && chorus_text_analyser_new(&ta)) {
-				j->rc = chorus_err_set(&j->err, CHORUS_ENOMEM,
-						       "out of memory");
-			} else {
-				j->rc =
-				    story_view_compute(ta, &j->sub, j->story,
-						       &j->rs->view, &j->err);
-				j->rs->view.story = j->story;
-			}
-			failed = j->rc != 0;
+	while (!failed && (j = next_job(w, &at, &end))) {
+		if (!w->list && !w->feed) {
+			restore_one(j);
+		} else if (!ta && chorus_text_analyser_new(&ta)) {
+			j->rc = chorus_err_set(&j->err, CHORUS_ENOMEM,
+					       "out of memory");
+		} else {
+			j->rc = story_view_compute(ta, &j->sub, j->story,
+						   &j->rs->view, &j->err);
+			j->rs->view.story = j->story;
 		}
+		failed = j->rc != 0;
+	}
 	chorus_text_analyser_free(ta);
 	return NULL;
 }
@@ -1482,6 +1546,7 @@ static void summarise_pass(struct view_job *jobs, struct view_job **list,
 	for (t = 0; t < n_threads; t++) {
 		w[t].jobs = jobs;
 		w[t].list = list;
+		w[t].feed = NULL;
 		w[t].n = n;
 		w[t].next = &next;
 	}
@@ -1530,6 +1595,91 @@ static int load_texts(struct render_ctx *ctx, struct view_job **list, size_t n,
 }
 
 /*
+ * Summarise the n stories of list, reading their members' texts from the
+ * store meanwhile (see struct text_feed); *texts receives the articles
+ * whose text was read, to free once summarised.
+ */
+static int summarise_fed(struct render_ctx *ctx, struct view_job **list,
+			 size_t n, struct chorus_stored_article ***texts,
+			 size_t *n_texts, struct chorus_err *err)
+{
+	const struct chorus_corpus *c = ctx->corpus;
+	struct view_worker w[MAX_THREADS];
+	struct text_feed f;
+	size_t i, k, t, total = 0, started = 0;
+	size_t n_threads = n_threads_for(n);
+	struct chorus_stored_article **v;
+	int rc = 0;
+
+	memset(&f, 0, sizeof(f));
+	*texts = NULL;
+	*n_texts = 0;
+	for (i = 0; i < n; i++)
+		total += list[i]->sub.n_articles;
+	v = malloc((total + 1) * sizeof(*v));
+	f.missing = calloc(n + 1, sizeof(*f.missing));
+	f.story_of = calloc(c->n_articles + 1, sizeof(*f.story_of));
+	f.ready = calloc(n + 1, sizeof(*f.ready));
+	if (!v || !f.missing || !f.story_of || !f.ready ||
+	    pthread_mutex_init(&f.lock, NULL)) {
+		free(v);
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (pthread_cond_init(&f.more, NULL)) {
+		pthread_mutex_destroy(&f.lock);
+		free(v);
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
+	*texts = v;
+	f.list = list;
+	f.grouped = ctx->grouped;
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < list[i]->sub.n_articles; k++) {
+			struct chorus_stored_article *a =
+			    &list[i]->sub.articles[k];
+
+			if (a->a.text)
+				continue;
+			v[(*n_texts)++] = a;
+			f.story_of[a - ctx->grouped] = i;
+			f.missing[i]++;
+		}
+		if (!f.missing[i])
+			f.ready[f.n_ready++] = list[i];
+	}
+	memset(w, 0, sizeof(w));
+	for (t = 0; t < n_threads; t++)
+		w[t].feed = &f;
+	for (t = 1; t < n_threads; t++)
+		if (!pthread_create(&w[t].thread, NULL, summarise_some, &w[t]))
+			started = t;
+		else
+			break;
+	rc = chorus_store_load_texts_each(ctx->store, v, *n_texts, text_read,
+					  &f, err);
+	/* Stories whose texts were not all found go as they are. */
+	pthread_mutex_lock(&f.lock);
+	for (i = 0; i < n; i++)
+		if (f.missing[i])
+			f.ready[f.n_ready++] = list[i];
+	f.done = 1;
+	pthread_cond_broadcast(&f.more);
+	pthread_mutex_unlock(&f.lock);
+	summarise_some(&w[0]);
+	for (t = 1; t <= started; t++)
+		pthread_join(w[t].thread, NULL);
+	pthread_cond_destroy(&f.more);
+	pthread_mutex_destroy(&f.lock);
+out:
+	free(f.missing);
+	free(f.story_of);
+	free(f.ready);
+	return rc;
+}
+
+/*
  * Summarise the stories of jobs. Each view depends on its own members
  * only, so the work is shared between threads (one per processor, at most
  * MAX_THREADS); the results do not depend on how it was shared. A story
@@ -1553,10 +1703,16 @@ static int summarise(struct render_ctx *ctx, struct view_job *jobs, size_t n,
 					    jobs[i].err.msg);
 		else if (!jobs[i].hit)
 			list[n_list++] = &jobs[i];
-	if (!rc)
-		rc = load_texts(ctx, list, n_list, &texts, &n_texts, err);
-	if (!rc)
-		summarise_pass(jobs, list, n_list);
+	if (!rc && n_list && ctx->corpus->texts_lazy && ctx->store &&
+	    n_threads_for(n_list) > 1) {
+		rc = summarise_fed(ctx, list, n_list, &texts, &n_texts, err);
+	} else {
+		if (!rc)
+			rc = load_texts(ctx, list, n_list, &texts, &n_texts,
+					err);
+		if (!rc)
+			summarise_pass(jobs, list, n_list);
+	}
 	for (i = 0; i < n_list && !rc; i++)
 		if (list[i]->rc)
 			rc = chorus_err_set(err, list[i]->rc, "%s",

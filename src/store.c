@@ -1016,6 +1016,14 @@ int chorus_store_load_texts(struct chorus_store *st,
 			    struct chorus_stored_article *const *articles,
 			    size_t n, struct chorus_err *err)
 {
+	return chorus_store_load_texts_each(st, articles, n, NULL, NULL, err);
+}
+
+int chorus_store_load_texts_each(
+    struct chorus_store *st, struct chorus_stored_article *const *articles,
+    size_t n, void (*each)(void *arg, struct chorus_stored_article *a),
+    void *arg, struct chorus_err *err)
+{
 	struct chorus_stored_article **by_id = NULL;
 	sqlite3_stmt *q = NULL;
 	int rc = 0, oom = 0;
@@ -1036,6 +1044,8 @@ int chorus_store_load_texts(struct chorus_store *st,
 			if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 				rc = oom ? CHORUS_ENOMEM : 0;
 			sqlite3_reset(q);
+			if (!rc && each && articles[i]->a.text)
+				each(arg, articles[i]);
 		}
 		goto out;
 	}
@@ -1053,9 +1063,13 @@ int chorus_store_load_texts(struct chorus_store *st,
 		rc = 0;
 		key.id = sqlite3_column_int64(q, 0);
 		hit = bsearch(&kp, by_id, n, sizeof(*by_id), cmp_stored_by_id);
-		if (hit && !(*hit)->a.text &&
-		    !((*hit)->a.text = col_dup(q, 1, &oom)) && oom)
+		if (!hit || (*hit)->a.text)
+			continue;
+		(*hit)->a.text = col_dup(q, 1, &oom);
+		if (oom)
 			rc = CHORUS_ENOMEM;
+		else if (each && (*hit)->a.text)
+			each(arg, *hit);
 	}
 	if (rc == SQLITE_DONE)
 		rc = 0;

@@ -295,6 +295,17 @@ int chorus_store_load_lazy(struct chorus_store *st, struct chorus_corpus *out,
 int chorus_store_load_texts(struct chorus_store *st,
 			    struct chorus_stored_article *const *articles,
 			    size_t n, struct chorus_err *err);
+
+/*
+ * The same, calling each(arg, a) for each article a as its text is read,
+ * on the calling thread, in the store's order: a caller can start on an
+ * article before all are read. An article whose text could not be found
+ * is not passed to each.
+ */
+int chorus_store_load_texts_each(
+    struct chorus_store *st, struct chorus_stored_article *const *articles,
+    size_t n, void (*each)(void *arg, struct chorus_stored_article *a),
+    void *arg, struct chorus_err *err);
 void chorus_corpus_release(struct chorus_corpus *c);
 
 /* The source with row id, or NULL; borrowed from c (sources are by id). */

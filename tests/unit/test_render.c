@@ -369,8 +369,9 @@ static void put_raw(struct chorus_store *st, const char *key, const char *title,
  * but for the texts it leaves out: those of articles with a title; an
  * untitled one keeps its text (its display title comes from it). The
  * texts read back later are the stored ones, and a site rendered from it
- * (texts read by the render) is the same as one rendered from the whole
- * corpus; without the store to read them from, the render refuses.
+ * (texts read by the render while it summarises, on several threads) is
+ * the same as one rendered from the whole corpus; without the store to
+ * read them from, the render refuses.
  */
 static void test_render_lazy_corpus(void **state)
 {
@@ -392,14 +393,14 @@ static void test_render_lazy_corpus(void **state)
 	(void)state;
 	assert_int_equal(chorus_store_open(&st, db, NULL), 0);
 	assert_int_equal(chorus_store_begin(st, NULL), 0);
-	for (i = 0; i < 24; i++) {
+	for (i = 0; i < 160; i++) {
 		char key[16], w[4][12], title[80], text[400];
 
 		word(i / 2, 0, w[0]);
 		word(i / 2, 1, w[1]);
 		word(i, 2, w[2]);
 		word(i, 3, w[3]);
-		snprintf(key, sizeof(key), "z%02u", 23 - i);
+		snprintf(key, sizeof(key), "z%03u", 159 - i);
 		snprintf(title, sizeof(title), "%s %s meets %s", w[0], w[1],
 			 w[2]);
 		snprintf(text, sizeof(text),
@@ -423,7 +424,9 @@ static void test_render_lazy_corpus(void **state)
 	assert_int_equal(chorus_store_load_lazy(st, &lazy, NULL), 0);
 	assert_int_equal(whole.texts_lazy, 0);
 	assert_int_equal(lazy.texts_lazy, 1);
-	assert_int_equal(lazy.n_articles, 24);
+	assert_int_equal(lazy.n_articles, 160);
+	/* Enough stories to be summarised on several threads. */
+	assert_true(lazy.n_stories >= 64);
 	assert_int_equal(lazy.n_articles, whole.n_articles);
 	assert_int_equal(lazy.n_stories, whole.n_stories);
 	for (i = 0; i < lazy.n_articles; i++) {
