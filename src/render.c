@@ -1861,17 +1861,10 @@ struct index_job {
 static void *index_thread(void *vj)
 {
 	struct index_job *j = vj;
-#ifdef RENDER_TIMING
-	double w0 = tsec(CLOCK_MONOTONIC), c0 = tsec(CLOCK_THREAD_CPUTIME_ID);
-#endif
 
 	j->rc = index_pages(j->ctx, j->ts, &j->err);
 	if (!j->rc)
 		j->rc = render_source_feeds(j->ctx, j->ts, &j->err);
-#ifdef RENDER_TIMING
-	fprintf(stderr, "    index thread wall %.3f cpu %.3f\n",
-		tsec(CLOCK_MONOTONIC) - w0, tsec(CLOCK_THREAD_CPUTIME_ID) - c0);
-#endif
 	return NULL;
 }
 
