@@ -193,9 +193,9 @@ int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
  * per outlet: a story is in the feed of each of its outlets, and the story
  * page, one click away, has all of it.
  */
-static int outlet_html(struct render_ctx *ctx, const struct render_story *rs,
-		       const char *from_dir, struct chorus_buf *out,
-		       struct chorus_err *err)
+static int outlet_html(struct render_ctx *ctx, struct template_set *ts,
+		       const struct render_story *rs, const char *from_dir,
+		       struct chorus_buf *out, struct chorus_err *err)
 {
 	const struct chorus_story_view *v = &rs->view;
 	char *url = render_feed_url(ctx->site, from_dir, rs->page);
@@ -216,15 +216,16 @@ static int outlet_html(struct render_ctx *ctx, const struct render_story *rs,
 	free(url);
 	if (!data)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	rc = template_set_render(ctx->templates, "atom-outlet-content.mustache",
-				 data, out, err);
+	rc = template_set_render(ts, "atom-outlet-content.mustache", data, out,
+				 err);
 	json_decref(data);
 	return rc;
 }
 
-static int write_entry(struct render_ctx *ctx, xmlTextWriterPtr w,
-		       const char *from_dir, const struct render_story *rs,
-		       int outlet, struct chorus_err *err)
+static int write_entry(struct render_ctx *ctx, struct template_set *ts,
+		       xmlTextWriterPtr w, const char *from_dir,
+		       const struct render_story *rs, int outlet,
+		       struct chorus_err *err)
 {
 	const struct chorus_story_view *v = &rs->view;
 	struct chorus_buf content = CHORUS_BUF_INIT;
@@ -233,7 +234,7 @@ static int write_entry(struct render_ctx *ctx, xmlTextWriterPtr w,
 	int rc;
 
 	/* Links in the content must work from wherever it is read. */
-	rc = outlet ? outlet_html(ctx, rs, from_dir, &content, err)
+	rc = outlet ? outlet_html(ctx, ts, rs, from_dir, &content, err)
 		    : render_story_html(ctx, rs, from_dir, &content, err);
 	if (rc)
 		goto out;
@@ -252,10 +253,9 @@ static int write_entry(struct render_ctx *ctx, xmlTextWriterPtr w,
 	/* An outlet's entry links the story page only, which lists all. */
 	for (i = 0; !outlet && i < v->n_members; i++) {
 		const struct chorus_story_member *m = &v->members[i];
-		char *url = m->source
-				? render_article_url(ctx->site, m->article,
-						     m->source, from_dir)
-				: NULL;
+		char *url = m->source ? render_article_url(ctx, m->article,
+							   m->source, from_dir)
+				      : NULL;
 		int bad = !url || write_link(w, "related", url, NULL,
 					     m->source->name) < 0;
 
@@ -381,8 +381,8 @@ int render_atom_doc(struct render_ctx *ctx, const struct atom_doc *d,
 						   BAD_CAST d->entries[i].data,
 						   (int)d->entries[i].len));
 		else
-			rc = write_entry(ctx, w, from_dir, d->stories[i], 0,
-					 err);
+			rc = write_entry(ctx, ctx->templates, w, from_dir,
+					 d->stories[i], 0, err);
 	if (rc) {
 		chorus_err_prefix(err, d->rel);
 		goto out;
@@ -448,8 +448,9 @@ static int source_story_lists(struct render_ctx *ctx, size_t max,
  * document (indented inside <feed>): written once, by a writer of its own
  * at the same depth, and then copied into each of its outlets' feeds.
  */
-static int outlet_entry(struct render_ctx *ctx, const struct render_story *rs,
-			struct chorus_buf *out, struct chorus_err *err)
+static int outlet_entry(struct render_ctx *ctx, struct template_set *ts,
+			const struct render_story *rs, struct chorus_buf *out,
+			struct chorus_err *err)
 {
 	xmlBufferPtr xb = xmlBufferCreate();
 	xmlTextWriterPtr w = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
@@ -463,7 +464,7 @@ static int outlet_entry(struct render_ctx *ctx, const struct render_story *rs,
 	W(xmlTextWriterSetIndent(w, 1));
 	W(xmlTextWriterSetIndentString(w, BAD_CAST "  "));
 	W(xmlTextWriterStartElement(w, BAD_CAST "feed"));
-	rc = write_entry(ctx, w, "sources/", rs, 1, err);
+	rc = write_entry(ctx, ts, w, "sources/", rs, 1, err);
 	if (rc)
 		goto out;
 	W(xmlTextWriterEndElement(w));
@@ -492,7 +493,8 @@ out:
 /* An outlet's feed holds at most this many stories (or feed_size). */
 #define OUTLET_FEED_MAX 20
 
-int render_source_feeds(struct render_ctx *ctx, struct chorus_err *err)
+int render_source_feeds(struct render_ctx *ctx, struct template_set *ts,
+			struct chorus_err *err)
 {
 	const struct chorus_corpus *c = ctx->corpus;
 	size_t max = ctx->site->feed_page_size ? ctx->site->feed_page_size : 50;
@@ -561,7 +563,7 @@ int render_source_feeds(struct render_ctx *ctx, struct chorus_err *err)
 			struct chorus_buf *e = &entries[at];
 
 			if (!e->len)
-				rc = outlet_entry(ctx, lists[i][k], e, err);
+				rc = outlet_entry(ctx, ts, lists[i][k], e, err);
 			doc_entries[k].data = chorus_buf_cstr(e);
 			doc_entries[k].len = e->len;
 		}

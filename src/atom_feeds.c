@@ -44,6 +44,7 @@ static int write_opml(struct render_ctx *ctx, struct chorus_err *err)
 	size_t i, n_groups = 0, n_urls = 0;
 	int rc = 0;
 
+	memset(groups, 0, sizeof(groups));
 	subs = calloc(site->n_feeds + 1, sizeof(*subs));
 	outlets = calloc(c->n_sources + 1, sizeof(*outlets));
 	urls = calloc(2 * c->n_sources + 1, sizeof(*urls));
@@ -97,6 +98,15 @@ out:
 	return rc;
 }
 
+void render_feeds_prepare(struct render_ctx *ctx)
+{
+	ctx->now = build_time(ctx);
+	if (!ctx->site->link || !*ctx->site->link)
+		chorus_report_say(ctx->report, CHORUS_REPORT_WARN,
+				  "feed links are relative until [site] link "
+				  "is set in chorus.ini");
+}
+
 int render_feeds(struct render_ctx *ctx, struct chorus_err *err)
 {
 	const struct render_story **current = NULL;
@@ -104,15 +114,8 @@ int render_feeds(struct render_ctx *ctx, struct chorus_err *err)
 	size_t n_current = 0;
 	int rc;
 
-	ctx->now = build_time(ctx);
-	if (!ctx->site->link || !*ctx->site->link)
-		chorus_report_say(ctx->report, CHORUS_REPORT_WARN,
-				  "feed links are relative until [site] link "
-				  "is set in chorus.ini");
 	/* The subscription feeds last: what they link to exists by then. */
-	rc = render_source_feeds(ctx, err);
-	if (!rc)
-		rc = write_opml(ctx, err);
+	rc = write_opml(ctx, err);
 	if (!rc)
 		rc = render_atom_archived(ctx, &current, &n_current, err);
 	if (!rc)

@@ -327,33 +327,35 @@ int chorus_build_publish(const struct chorus_site *site,
 			 struct chorus_report *report, struct chorus_err *err)
 {
 	struct chorus_cluster_options opt;
+	struct chorus_cluster_stats cs;
 	struct chorus_corpus c;
 	int rc;
 
 	chorus_cluster_options_init(&opt);
 	opt.overrides = site->story_overrides;
 	opt.n_overrides = site->n_story_overrides;
-	rc = chorus_store_load(st, &c, err);
-	if (rc)
-		return rc;
+	memset(&c, 0, sizeof(c));
+	/*
+	 * The clustering reads the store itself: the corpus is loaded once,
+	 * after it, with its stories as they now are, and without the
+	 * articles' texts, which the render reads only for the stories it
+	 * summarises again.
+	 */
 	rc = chorus_store_begin(st, err);
 	if (!rc)
-		rc = chorus_cluster_assign(st, &c, &opt, &stats->stories_new,
-					   report, err);
+		rc = chorus_cluster_run(st, &opt, &cs, report, err);
 	if (!rc)
 		rc = chorus_store_commit(st, err);
 	else
 		chorus_store_rollback(st);
-	if (!rc && stats->stories_new) {
-		/* Reload to see the stories just founded. */
-		chorus_corpus_release(&c);
-		rc = chorus_store_load(st, &c, err);
-		if (rc)
-			return rc;
-	}
-	stats->articles_total = c.n_articles;
 	if (!rc)
-		rc = chorus_file_mkdirs(site->public_dir, err);
+		stats->stories_new = cs.stories_new;
+	if (!rc)
+		rc = chorus_store_load_lazy(st, &c, err);
+	if (rc)
+		return rc;
+	stats->articles_total = c.n_articles;
+	rc = chorus_file_mkdirs(site->public_dir, err);
 	if (!rc)
 		rc = chorus_render_site_archived(site, st, &c, &stats->render,
 						 report, err);

@@ -20,6 +20,7 @@
  * links (see include/chorus/sanitize.h).
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -76,7 +77,8 @@ char *render_source_page(const struct chorus_source *s)
 {
 	struct chorus_buf b = CHORUS_BUF_INIT;
 
-	if (chorus_buf_printf(&b, "sources/%s.html", s->slug)) {
+	if (chorus_buf_adds(&b, "sources/") || chorus_buf_adds(&b, s->slug) ||
+	    chorus_buf_adds(&b, ".html")) {
 		chorus_buf_release(&b);
 		return NULL;
 	}
@@ -107,24 +109,134 @@ static int web_url(const char *url)
 		       !strncasecmp(url, "https://", 8));
 }
 
-char *render_article_url(const struct chorus_site *site,
+/*
+ * Memos (see render_int.h): a slot is filled once, by whichever thread
+ * gets there first; one that loses the race frees what it made. They are
+ * made on first use, so a run that renders few pages makes few.
+ */
+
+/* The index in ctx's corpus of a, an article of it or of ctx->grouped. */
+static size_t article_index(const struct render_ctx *ctx,
+			    const struct chorus_stored_article *a)
+{
+	const struct chorus_corpus *c = ctx->corpus;
+	uintptr_t p = (uintptr_t)a, base = (uintptr_t)c->articles,
+		  g = (uintptr_t)ctx->grouped, size = sizeof(*a);
+
+	if (p >= base && p < base + c->n_articles * size)
+		return (size_t)((p - base) / size);
+	if (ctx->grouped_from && p >= g && p < g + c->n_articles * size)
+		return ctx->grouped_from[(p - g) / size];
+	return c->n_articles;
+}
+
+/* An article's anchor, borrowed from the memo; NULL when out of memory. */
+static const char *memo_anchor(struct render_ctx *ctx,
+			       const struct chorus_stored_article *a,
+			       char **own)
+{
+	size_t i = article_index(ctx, a);
+	char *made, *was = NULL;
+
+	*own = NULL;
+	if (!ctx->anchors || i >= ctx->corpus->n_articles)
+		return *own = render_article_anchor(a->a.key);
+	if ((was = atomic_load(&ctx->anchors[i])))
+		return was;
+	made = render_article_anchor(a->a.key);
+	if (!made ||
+	    atomic_compare_exchange_strong(&ctx->anchors[i], &was, made))
+		return made;
+	free(made);
+	return was;
+}
+
+/* A JSON value from a memo slot: a new reference (NULL: out of memory). */
+static json_t *memo_json(_Atomic(json_t *) *slot, json_t *made)
+{
+	json_t *was = NULL;
+
+	if (!made)
+		return NULL;
+	if (atomic_compare_exchange_strong(slot, &was, json_incref(made)))
+		return made; /* one reference in the slot, one returned */
+	json_decref(made);
+	json_decref(made);
+	return json_incref(was);
+}
+
+/* "sources/SLUG.html" for a source of ctx's corpus, borrowed or *own. */
+static const char *source_page_of(const struct render_ctx *ctx,
+				  const struct chorus_source *src, char **own)
+{
+	uintptr_t p = (uintptr_t)src, base = (uintptr_t)ctx->corpus->sources;
+
+	*own = NULL;
+	if (ctx->source_pages && p >= base &&
+	    p < base + ctx->corpus->n_sources * sizeof(*src))
+		return ctx->source_pages[(p - base) / sizeof(*src)];
+	return *own = render_source_page(src);
+}
+
+char *render_article_url(struct render_ctx *ctx,
 			 const struct chorus_stored_article *a,
 			 const struct chorus_source *src, const char *from_dir)
 {
+	const struct chorus_site *site = ctx->site;
 	struct chorus_buf b = CHORUS_BUF_INIT;
-	char *page, *anchor, *url = NULL;
+	char *own_page, *own_anchor, *url = NULL;
+	const char *page, *anchor;
 
 	if (web_url(a->a.link))
 		return chorus_strdup(a->a.link);
-	page = render_source_page(src);
-	anchor = render_article_anchor(a->a.key);
-	if (page && anchor && !chorus_buf_printf(&b, "%s#%s", page, anchor))
+	page = source_page_of(ctx, src, &own_page);
+	anchor = memo_anchor(ctx, a, &own_anchor);
+	if (page && anchor && !chorus_buf_adds(&b, page) &&
+	    !chorus_buf_addc(&b, '#') && !chorus_buf_adds(&b, anchor))
 		url = site->link ? render_abs_url(site, b.data)
 				 : render_href(from_dir, b.data);
 	chorus_buf_release(&b);
-	free(page);
-	free(anchor);
+	free(own_page);
+	free(own_anchor);
 	return url;
+}
+
+/*
+ * Page data is built with jansson's _nocheck calls: the keys are this
+ * code's own, and the strings come from the store and the views, UTF-8
+ * already (checking each again, and reading a json_pack() format for
+ * every object, was a good part of the pages' cost). A failure anywhere
+ * is one ENOMEM at the end: set() takes its value whatever happens.
+ */
+static int set(json_t *o, const char *key, json_t *v)
+{
+	return json_object_set_new_nocheck(o, key, v) ? CHORUS_ENOMEM : 0;
+}
+
+/* A string, or null for NULL (as json_pack's "s?"). */
+static json_t *str(const char *s)
+{
+	return s ? json_string_nocheck(s) : json_null();
+}
+
+/* render_href() as a JSON string. */
+static json_t *href_json(const char *from_dir, const char *rel)
+{
+	char buf[512], *p = buf;
+	size_t n = strlen(rel), up = 0, i;
+	json_t *v;
+
+	for (i = 0; from_dir[i]; i++)
+		up += from_dir[i] == '/';
+	if (up * 3 + n >= sizeof(buf) && !(p = malloc(up * 3 + n + 1)))
+		return NULL;
+	for (i = 0; i < up; i++)
+		memcpy(p + i * 3, "../", 3);
+	memcpy(p + up * 3, rel, n);
+	v = json_stringn_nocheck(p, up * 3 + n);
+	if (p != buf)
+		free(p);
+	return v;
 }
 
 static int two(const char *s)
@@ -134,20 +246,56 @@ static int two(const char *s)
 
 json_t *render_date_json(int64_t t)
 {
-	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr",
-					     "May", "Jun", "Jul", "Aug",
-					     "Sep", "Oct", "Nov", "Dec"};
-	char iso[CHORUS_DATE_RFC3339_LEN], human[40];
-	int mo;
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	char iso[CHORUS_DATE_RFC3339_LEN], human[40], *h = human;
+	json_t *o;
+	int mo, day;
 
-	/* "YYYY-MM-DDTHH:MM:SSZ": read in place, it is called very often. */
+	/*
+	 * "YYYY-MM-DDTHH:MM:SSZ", read in place, and "19 Nov 2025, 14:05
+	 * UTC" written by hand: it is called for every article of every page.
+	 */
 	chorus_date_format(t, iso);
 	mo = two(iso + 5);
-	if (mo < 1 || mo > 12)
+	day = two(iso + 8);
+	if (mo < 1 || mo > 12 || day < 1 || day > 31)
 		return NULL;
-	snprintf(human, sizeof(human), "%d %s %.4s, %.2s:%.2s UTC",
-		 two(iso + 8), months[mo - 1], iso, iso + 11, iso + 14);
-	return json_pack("{s:s, s:s}", "iso", iso, "human", human);
+	if (day >= 10)
+		*h++ = (char)('0' + day / 10);
+	*h++ = (char)('0' + day % 10);
+	*h++ = ' ';
+	memcpy(h, months + (mo - 1) * 3, 3);
+	h += 3;
+	*h++ = ' ';
+	memcpy(h, iso, 4); /* the year */
+	h += 4;
+	memcpy(h, ", ", 2);
+	h += 2;
+	memcpy(h, iso + 11, 5); /* HH:MM */
+	h += 5;
+	memcpy(h, " UTC", 4);
+	h += 4;
+	o = json_object();
+	if (set(o, "iso", json_string_nocheck(iso)) |
+	    set(o, "human", json_stringn_nocheck(human, (size_t)(h - human)))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* An article's published date as JSON: a new reference to the memo's. */
+static json_t *article_date_json(struct render_ctx *ctx,
+				 const struct chorus_stored_article *a)
+{
+	size_t i = article_index(ctx, a);
+	json_t *was;
+
+	if (!ctx->dates || i >= ctx->corpus->n_articles)
+		return render_date_json(a->a.published);
+	if ((was = atomic_load(&ctx->dates[i])))
+		return json_incref(was);
+	return memo_json(&ctx->dates[i], render_date_json(a->a.published));
 }
 
 /* Append to an array, taking the reference; fails on NULL. */
@@ -156,16 +304,21 @@ static int push(json_t *arr, json_t *v)
 	return v && !json_array_append_new(arr, v) ? 0 : CHORUS_ENOMEM;
 }
 
-static json_t *strings_json(const struct chorus_strlist *l)
+/* [{key: s}, …] of a list's strings. */
+static json_t *strings_json(const struct chorus_strlist *l, const char *key)
 {
 	json_t *arr = json_array();
 	size_t i;
 
-	for (i = 0; arr && i < l->n; i++)
-		if (push(arr, json_pack("{s:s}", "text", l->v[i]))) {
+	for (i = 0; arr && i < l->n; i++) {
+		json_t *o = json_object();
+
+		if (set(o, key, json_string_nocheck(l->v[i])) || push(arr, o)) {
+			json_decref(o);
 			json_decref(arr);
 			return NULL;
 		}
+	}
 	return arr;
 }
 
@@ -174,13 +327,28 @@ static json_t *strings_json(const struct chorus_strlist *l)
  * last one only. Every element gets the key: Mustache looks a missing name
  * up in the enclosing contexts, so a key on some elements only would leak.
  */
-static void mark_last(json_t *arr)
+static int mark_last(json_t *arr)
 {
 	size_t n = json_array_size(arr), i;
+	int rc = 0;
 
 	for (i = 0; i < n; i++)
-		json_object_set_new(json_array_get(arr, i), "is_last",
-				    json_boolean(i + 1 == n));
+		rc |= set(json_array_get(arr, i), "is_last",
+			  json_boolean(i + 1 == n));
+	return rc;
+}
+
+/* The source's name as JSON: a new reference. */
+static json_t *source_name_json(const struct render_ctx *ctx,
+				const struct chorus_source *src)
+{
+	uintptr_t p = (uintptr_t)src, base = (uintptr_t)ctx->corpus->sources;
+
+	if (ctx->source_names && p >= base &&
+	    p < base + ctx->corpus->n_sources * sizeof(*src))
+		return json_incref(
+		    ctx->source_names[(p - base) / sizeof(*src)]);
+	return json_string_nocheck(src->name);
 }
 
 static json_t *member_json(struct render_ctx *ctx,
@@ -188,84 +356,122 @@ static json_t *member_json(struct render_ctx *ctx,
 			   const char *from_dir)
 {
 	const struct chorus_article *a = &m->article->a;
-	char *title = chorus_article_display_title(a);
-	char *page = m->source ? render_source_page(m->source) : NULL;
-	char *href = page ? render_href(from_dir, page) : NULL;
-	char *link = m->source ? render_article_url(ctx->site, m->article,
-						    m->source, from_dir)
-			       : NULL;
+	char *own_page = NULL, *link = NULL;
+	const char *page =
+	    m->source ? source_page_of(ctx, m->source, &own_page) : NULL;
 	json_t *o = NULL;
+	int rc;
 
-	if (title && href && link)
-		o = json_pack(
-		    "{s:s, s:s, s:s, s:s, s:s?, s:s?, s:o, s:o, s:b}", "source",
-		    m->source->name, "source_url", href, "title", title, "link",
-		    link, "author", a->author, "subtitle", a->subtitle, "date",
-		    render_date_json(a->published), "only",
-		    strings_json(&m->only), "has_only", m->only.n > 0);
-	free(title);
-	free(page);
-	free(href);
+	if (page)
+		link = render_article_url(ctx, m->article, m->source, from_dir);
+	if (!link)
+		goto out;
+	o = json_object();
+	rc = set(o, "source", source_name_json(ctx, m->source));
+	rc |= set(o, "source_url", href_json(from_dir, page));
+	/* The display title is the title itself when there is one. */
+	if (a->title && *a->title) {
+		rc |= set(o, "title", json_string_nocheck(a->title));
+	} else {
+		char *title = chorus_article_display_title(a);
+
+		rc |=
+		    set(o, "title", title ? json_string_nocheck(title) : NULL);
+		free(title);
+	}
+	rc |= set(o, "link", json_string_nocheck(link));
+	rc |= set(o, "author", str(a->author));
+	rc |= set(o, "subtitle", str(a->subtitle));
+	rc |= set(o, "date", article_date_json(ctx, m->article));
+	rc |= set(o, "only", strings_json(&m->only, "text"));
+	rc |= set(o, "has_only", json_boolean(m->only.n > 0));
+	if (rc) {
+		json_decref(o);
+		o = NULL;
+	}
+out:
+	free(own_page);
 	free(link);
 	return o;
+}
+
+/* The story's page as seen from a folder as deep as "stories/". */
+static json_t *story_url_json(struct render_ctx *ctx,
+			      const struct render_story *rs,
+			      const char *from_dir)
+{
+	size_t i = (size_t)(rs - ctx->stories);
+	json_t *was;
+
+	size_t up = 0, k;
+
+	for (k = 0; from_dir[k]; k++)
+		up += from_dir[k] == '/';
+	if (!ctx->story_urls || i >= ctx->n_stories || up != 1)
+		return href_json(from_dir, rs->page);
+	if ((was = atomic_load(&ctx->story_urls[i])))
+		return json_incref(was);
+	return memo_json(&ctx->story_urls[i], href_json(from_dir, rs->page));
 }
 
 json_t *render_story_json(struct render_ctx *ctx, const struct render_story *rs,
 			  const char *from_dir)
 {
 	const struct chorus_story_view *v = &rs->view;
-	char *url = render_href(from_dir, rs->page);
-	json_t *o = NULL, *members = json_array(), *sources = json_array();
-	json_t *names = json_array();
+	json_t *o = json_object(), *members = json_array(),
+	       *sources = json_array();
 	size_t i, k;
+	int rc = !o || !members || !sources ? CHORUS_ENOMEM : 0;
 
-	if (!url || !members || !sources || !names)
-		goto fail;
-	for (i = 0; i < v->n_members; i++) {
+	for (i = 0; !rc && i < v->n_members; i++) {
 		const struct chorus_story_member *m = &v->members[i];
 		int seen = 0;
 
-		if (push(members, member_json(ctx, m, from_dir)))
-			goto fail;
+		rc = push(members, member_json(ctx, m, from_dir));
 		for (k = 0; k < i && !seen; k++)
 			seen = v->members[k].source == m->source;
-		if (!seen && m->source) {
-			char *page = render_source_page(m->source);
-			char *href = page ? render_href(from_dir, page) : NULL;
-			int rc =
-			    push(sources,
-				 href ? json_pack("{s:s, s:s}", "name",
-						  m->source->name, "url", href)
-				      : NULL);
+		if (!rc && !seen && m->source) {
+			char *own;
+			const char *page = source_page_of(ctx, m->source, &own);
+			json_t *so = page ? json_object() : NULL;
 
-			free(page);
-			free(href);
-			if (rc)
-				goto fail;
+			rc = set(so, "name", source_name_json(ctx, m->source));
+			rc |= set(so, "url",
+				  page ? href_json(from_dir, page) : NULL);
+			free(own);
+			if (rc || push(sources, so)) {
+				json_decref(so);
+				rc = CHORUS_ENOMEM;
+			}
 		}
 	}
-	mark_last(sources);
-	for (i = 0; i < v->names.n; i++)
-		if (push(names, json_pack("{s:s}", "name", v->names.v[i])))
-			goto fail;
-	mark_last(names);
-	o = json_pack(
-	    "{s:s, s:s, s:s, s:s, s:o, s:O, s:O, s:O, s:o, s:o, "
-	    "s:I, s:I, s:b, s:b, s:b, s:s?, s:b}",
-	    "headline", v->headline, "id", v->story->uuid, "slug",
-	    v->story->slug, "url", url, "summary", strings_json(&v->summary),
-	    "members", members, "sources", sources, "names", names, "first",
-	    render_date_json(v->first), "last", render_date_json(v->last),
-	    "n_sources", (json_int_t)v->n_sources, "n_articles",
-	    (json_int_t)v->n_members, "many_sources", v->n_sources > 1,
-	    "same_day", v->last - v->first < 86400, "same_time",
-	    v->last == v->first, "lead", v->summary.n ? v->summary.v[0] : NULL,
-	    "has_names", v->names.n > 0);
-fail:
-	free(url);
-	json_decref(members);
-	json_decref(sources);
-	json_decref(names);
+	if (!rc)
+		rc = mark_last(sources);
+	rc |= set(o, "headline", json_string_nocheck(v->headline));
+	rc |= set(o, "id", json_string_nocheck(v->story->uuid));
+	rc |= set(o, "slug", json_string_nocheck(v->story->slug));
+	rc |= set(o, "url", story_url_json(ctx, rs, from_dir));
+	rc |= set(o, "summary", strings_json(&v->summary, "text"));
+	rc |= set(o, "members", members);
+	rc |= set(o, "sources", sources);
+	json_t *names = strings_json(&v->names, "name");
+
+	if (names && mark_last(names))
+		rc = CHORUS_ENOMEM;
+	rc |= set(o, "names", names);
+	rc |= set(o, "first", render_date_json(v->first));
+	rc |= set(o, "last", render_date_json(v->last));
+	rc |= set(o, "n_sources", json_integer((json_int_t)v->n_sources));
+	rc |= set(o, "n_articles", json_integer((json_int_t)v->n_members));
+	rc |= set(o, "many_sources", json_boolean(v->n_sources > 1));
+	rc |= set(o, "same_day", json_boolean(v->last - v->first < 86400));
+	rc |= set(o, "same_time", json_boolean(v->last == v->first));
+	rc |= set(o, "lead", str(v->summary.n ? v->summary.v[0] : NULL));
+	rc |= set(o, "has_names", json_boolean(v->names.n > 0));
+	if (rc) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -278,40 +484,37 @@ static json_t *page_json(struct render_ctx *ctx, const char *rel,
 			 const char *description)
 {
 	const struct chorus_site *s = ctx->site;
-	char *root = render_href(from_dir, "");
-	char *feed = render_href(from_dir, "feed.atom");
-	char *css = render_href(from_dir, "style.css");
-	char *index = render_href(from_dir, "index.html");
-	char *about = render_href(from_dir, "about.html");
 	char *abs = s->link && *s->link ? render_abs_url(s, rel) : NULL;
-	/* Feeds (issue 7): JSON Feed autodiscovery, the OPML list. */
-	char *json_feed = render_href(from_dir, "feed.json");
-	char *opml = render_href(from_dir, "sources.opml");
-	json_t *o = NULL;
+	json_t *o = json_object(), *site = json_object();
+	int rc = 0;
 
-	if (root && feed && css && index && about && json_feed && opml &&
-	    (abs || !s->link || !*s->link))
-		o = json_pack("{s:{s:s, s:s?, s:s, s:s?}, s:s, s:s, s:s, "
-			      "s:s, s:s, s:s?, s:s?, s:s?, s:s, s:b, s:b, "
-			      "s:s, s:s}",
-			      "site", "title", s->title, "subtitle",
-			      s->subtitle, "language", s->language, "link",
-			      s->link, "root", root, "feed_url", feed,
-			      "style_url", css, "index_url", index, "about_url",
-			      about, "page_title", title, "description",
-			      description, "page_abs_url", abs, "generator",
-			      "chorus " CHORUS_VERSION, "nav_index",
-			      !strcmp(rel, "index.html"), "nav_about",
-			      !strcmp(rel, "about.html"), "json_feed_url",
-			      json_feed, "opml_url", opml);
-	free(json_feed);
-	free(opml);
-	free(root);
-	free(feed);
-	free(css);
-	free(index);
-	free(about);
+	if (s->link && *s->link && !abs)
+		rc = CHORUS_ENOMEM;
+	rc |= set(site, "title", str(s->title));
+	rc |= set(site, "subtitle", str(s->subtitle));
+	rc |= set(site, "language", str(s->language));
+	rc |= set(site, "link", str(s->link));
+	rc |= set(o, "site", site);
+	rc |= set(o, "root", href_json(from_dir, ""));
+	rc |= set(o, "feed_url", href_json(from_dir, "feed.atom"));
+	rc |= set(o, "style_url", href_json(from_dir, "style.css"));
+	rc |= set(o, "index_url", href_json(from_dir, "index.html"));
+	rc |= set(o, "about_url", href_json(from_dir, "about.html"));
+	rc |= set(o, "page_title", str(title));
+	rc |= set(o, "description", str(description));
+	rc |= set(o, "page_abs_url", str(abs));
+	rc |=
+	    set(o, "generator", json_string_nocheck("chorus " CHORUS_VERSION));
+	rc |= set(o, "nav_index", json_boolean(!strcmp(rel, "index.html")));
+	rc |= set(o, "nav_about", json_boolean(!strcmp(rel, "about.html")));
+	/* Feeds (issue 7): JSON Feed autodiscovery, the OPML list. */
+	rc |= set(o, "json_feed_url", href_json(from_dir, "feed.json"));
+	rc |= set(o, "opml_url", href_json(from_dir, "sources.opml"));
 	free(abs);
+	if (rc) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -573,28 +776,38 @@ static json_t *source_articles_json(struct render_ctx *ctx,
 		    &ctx->corpus->articles[g->idx[i]];
 		const struct render_story *rs =
 		    story_of(by_id, ctx->n_stories, a->story_id);
-		char *title, *anchor, *story_url, *html;
-		json_t *o = NULL;
+		char *own_anchor, *html = summary_html(&a->a);
+		const char *anchor = memo_anchor(ctx, a, &own_anchor);
+		json_t *o = json_object();
+		int rc = 0;
 
-		title = chorus_article_display_title(&a->a);
-		anchor = render_article_anchor(a->a.key);
-		story_url = rs ? render_href("sources/", rs->page) : NULL;
-		html = summary_html(&a->a);
-		if (title && anchor && (story_url || !rs))
-			o = json_pack("{s:s, s:s, s:s?, s:s?, s:o, s:s?, s:s?, "
-				      "s:s?}",
-				      "title", title, "anchor", anchor, "link",
-				      web_url(a->a.link) ? a->a.link : NULL,
-				      "author", a->a.author, "date",
-				      render_date_json(a->a.published),
-				      "story_url", story_url, "story_headline",
-				      rs ? rs->view.headline : NULL,
-				      "summary_html", html);
-		free(title);
-		free(anchor);
-		free(story_url);
+		/* The display title is the title itself when there is one. */
+		if (a->a.title && *a->a.title) {
+			rc |= set(o, "title", json_string_nocheck(a->a.title));
+		} else {
+			char *title = chorus_article_display_title(&a->a);
+
+			rc |= set(o, "title",
+				  title ? json_string_nocheck(title) : NULL);
+			free(title);
+		}
+		rc |= set(o, "anchor",
+			  anchor ? json_string_nocheck(anchor) : NULL);
+		rc |=
+		    set(o, "link", str(web_url(a->a.link) ? a->a.link : NULL));
+		rc |= set(o, "author", str(a->a.author));
+		rc |= set(o, "date", article_date_json(ctx, a));
+		rc |=
+		    set(o, "story_url",
+			rs ? story_url_json(ctx, rs, "sources/") : json_null());
+		rc |= set(o, "story_headline",
+			  str(rs ? rs->view.headline : NULL));
+		rc |= set(o, "summary_html", str(html));
+		free(own_anchor);
 		free(html);
-		if (push(arr, o)) {
+		if (rc || push(arr, o)) {
+			if (rc)
+				json_decref(o);
 			json_decref(arr);
 			return NULL;
 		}
@@ -719,17 +932,14 @@ static int source_page(struct render_ctx *ctx, struct template_set *ts,
 {
 	const struct source_pages_arg *arg = varg;
 	const struct chorus_source *src = &ctx->corpus->sources[i];
-	char *page = render_source_page(src);
+	char *own;
+	const char *page = source_page_of(ctx, src, &own);
 	struct chorus_buf desc = CHORUS_BUF_INIT;
 	uint64_t hash = 0;
 	int same = 0, rc = 0;
 	json_t *data;
 
 	if (!page ||
-	    chorus_buf_printf(&desc,
-			      "Every article from %s "
-			      "and the story it joined.",
-			      src->name) ||
 	    source_page_hash(ctx, src, &arg->groups[i], arg->by_id, &hash)) {
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
@@ -737,6 +947,13 @@ static int source_page(struct render_ctx *ctx, struct template_set *ts,
 	rc = render_page_unchanged(ctx, page, hash, &same);
 	if (rc || same)
 		goto out;
+	if (chorus_buf_printf(&desc,
+			      "Every article from %s "
+			      "and the story it joined.",
+			      src->name)) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
 	data = page_json(ctx, page, "sources/", src->name, desc.data);
 	data = with(data, "source",
 		    json_pack("{s:s, s:s?, s:s+, s:I, s:b}", "name", src->name,
@@ -753,7 +970,7 @@ out:
 	if (rc == CHORUS_ENOMEM)
 		rc = chorus_err_set(err, rc, "out of memory");
 	chorus_buf_release(&desc);
-	free(page);
+	free(own);
 	return rc;
 }
 
@@ -1187,79 +1404,149 @@ struct view_job {
 	const struct chorus_stored_article *base; /* the corpus's articles */
 	const struct render_cache *cache;
 	const struct chorus_source *const *sources; /* by id */
+	int hit; /* the view came from the cache */
 	int rc;
 	struct chorus_err err;
 };
 
+/*
+ * Texts read while stories are summarised: a render that summarises many
+ * stories (a first one: all of them) reads their texts in one pass over
+ * the store, and a story goes to the threads as soon as the last of its
+ * members' texts is read, so the reading and the summarising overlap.
+ */
+struct text_feed {
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	struct view_job **list; /* the stories to summarise */
+	size_t *missing;	/* per story of list: texts not read yet */
+	size_t *story_of;	/* per article of grouped: its story in list */
+	const struct chorus_stored_article *grouped;
+	struct view_job **ready; /* stories whose texts are all read */
+	size_t n_ready, taken;
+	int done; /* the reading is over */
+};
+
+/* chorus_store_load_texts_each(): article a's text was read. */
+static void text_read(void *arg, struct chorus_stored_article *a)
+{
+	struct text_feed *f = arg;
+	size_t s = f->story_of[a - f->grouped];
+
+	pthread_mutex_lock(&f->lock);
+	if (!--f->missing[s]) {
+		f->ready[f->n_ready++] = f->list[s];
+		pthread_cond_signal(&f->more);
+	}
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* The next story whose texts are read; NULL when none is left. */
+static struct view_job *next_fed(struct text_feed *f)
+{
+	struct view_job *j = NULL;
+
+	pthread_mutex_lock(&f->lock);
+	while (f->taken == f->n_ready && !f->done)
+		pthread_cond_wait(&f->more, &f->lock);
+	if (f->taken < f->n_ready)
+		j = f->ready[f->taken++];
+	pthread_mutex_unlock(&f->lock);
+	return j;
+}
+
 struct view_worker {
 	struct view_job *jobs;
+	struct view_job **list; /* the second pass: the stories to summarise */
+	struct text_feed *feed; /* ... or those the feed hands out */
 	size_t n;
 	atomic_size_t *next; /* the next job no thread has taken */
 	pthread_t thread;
 };
 
+/* A story's fingerprint, and its view from the cache when it holds it. */
+static void restore_one(struct view_job *j)
+{
+	size_t k;
+
+	for (k = 0; k < j->sub.n_articles; k++) {
+		uint64_t h = render_hash_article(j->members[k]);
+
+		j->hashes[k] = h;
+		if (j->article_hash)
+			j->article_hash[j->members[k] - j->base] = h;
+	}
+	j->rs->fp = render_hash_story(j->hashes, j->sub.n_articles);
+	j->rc = render_cache_restore(j->cache, j->story->id, j->rs->fp, &j->sub,
+				     j->sources, j->rs, &j->hit);
+	j->rs->view.story = j->story;
+	if (j->rc)
+		chorus_err_set(&j->err, j->rc, "out of memory");
+}
+
 /*
- * A story's view: the cached one when its members are as then, else
- * summarised, with one analyser per thread (made at the first story to
- * summarise), whose word cache then serves all the thread's stories.
+ * w's next job: from the feed, else from the shared counter, a chunk at a
+ * time ([*at, *end) is the chunk being done); NULL when none is left.
+ */
+static struct view_job *next_job(struct view_worker *w, size_t *at, size_t *end)
+{
+	if (w->feed)
+		return next_fed(w->feed);
+	if (*at == *end) {
+		*at = atomic_fetch_add(w->next, CHUNK);
+		if (*at >= w->n) {
+			*end = *at;
+			return NULL;
+		}
+		*end = *at + CHUNK < w->n ? *at + CHUNK : w->n;
+	}
+	return w->list ? w->list[(*at)++] : &w->jobs[(*at)++];
+}
+
+/*
+ * The first pass (no list, no feed) fingerprints every story and takes
+ * the views the cache holds; the second summarises the others, with one
+ * analyser per thread, whose word cache then serves all the thread's
+ * stories.
  */
 static void *summarise_some(void *arg)
 {
 	struct view_worker *w = arg;
 	struct chorus_text_analyser *ta = NULL;
-	size_t i, k, lo;
+	struct view_job *j;
+	size_t at = 0, end = 0;
 	int failed = 0;
 
-	while (!failed && (lo = atomic_fetch_add(w->next, CHUNK)) < w->n)
-		for (i = lo; i < lo + CHUNK && i < w->n && !failed; i++) {
-			struct view_job *j = &w->jobs[i];
-			int hit = 0;
-
-			for (k = 0; k < j->sub.n_articles; k++) {
-				uint64_t h = render_hash_article(j->members[k]);
-
-				j->hashes[k] = h;
-				if (j->article_hash)
-					j->article_hash[j->members[k] -
-							j->base] = h;
-			}
-			j->rs->fp =
-			    render_hash_story(j->hashes, j->sub.n_articles);
-			j->rc = render_cache_restore(j->cache, j->story->id,
-						     j->rs->fp, &j->sub,
-						     j->sources, j->rs, &hit);
+	while (!failed && (j = next_job(w, &at, &end))) {
+		if (!w->list && !w->feed) {
+			restore_one(j);
+		} else if (!ta && chorus_text_analyser_new(&ta)) {
+			j->rc = chorus_err_set(&j->err, CHORUS_ENOMEM,
+					       "out of memory");
+		} else {
+			j->rc = story_view_compute(ta, &j->sub, j->story,
+						   &j->rs->view, &j->err);
 			j->rs->view.story = j->story;
-			if (!j->rc && !hit && !ta &&
-			    chorus_text_analyser_new(&ta))
-				j->rc = CHORUS_ENOMEM;
-			if (!j->rc && !hit)
-				j->rc =
-				    story_view_compute(ta, &j->sub, j->story,
-						       &j->rs->view, &j->err);
-			else if (j->rc)
-				chorus_err_set(&j->err, j->rc, "out of memory");
-			failed = j->rc != 0;
 		}
+		failed = j->rc != 0;
+	}
 	chorus_text_analyser_free(ta);
 	return NULL;
 }
 
-/*
- * Summarise the stories of jobs. Each view depends on its own members
- * only, so the work is shared between threads (one per processor, at most
- * MAX_THREADS); the results do not depend on how it was shared.
- */
-static int summarise(struct render_ctx *ctx, struct view_job *jobs, size_t n,
-		     struct chorus_err *err)
+/* Run one pass of summarise_some() over n jobs on every processor. */
+static void summarise_pass(struct view_job *jobs, struct view_job **list,
+			   size_t n)
 {
 	struct view_worker w[MAX_THREADS];
 	atomic_size_t next;
-	size_t t, n_threads = n_threads_for(n), started = 0, i;
-	int rc = 0;
+	size_t t, n_threads = n_threads_for(n), started = 0;
 
 	atomic_init(&next, 0);
 	for (t = 0; t < n_threads; t++) {
 		w[t].jobs = jobs;
+		w[t].list = list;
+		w[t].feed = NULL;
 		w[t].n = n;
 		w[t].next = &next;
 	}
@@ -1272,13 +1559,174 @@ static int summarise(struct render_ctx *ctx, struct view_job *jobs, size_t n,
 	summarise_some(&w[0]);
 	for (t = 1; t <= started; t++)
 		pthread_join(w[t].thread, NULL);
+}
+
+/*
+ * The texts of the members of the stories to summarise, from the store,
+ * when the corpus was loaded without them; *texts receives the articles
+ * (ctx's own copies) whose text was read, to free once summarised.
+ */
+static int load_texts(struct render_ctx *ctx, struct view_job **list, size_t n,
+		      struct chorus_stored_article ***texts, size_t *n_texts,
+		      struct chorus_err *err)
+{
+	struct chorus_stored_article **v;
+	size_t i, k, total = 0;
+
+	*texts = NULL;
+	*n_texts = 0;
+	if (!ctx->corpus->texts_lazy || !n)
+		return 0;
+	if (!ctx->store)
+		return chorus_err_set(err, CHORUS_EINVAL,
+				      "render: a corpus loaded without its "
+				      "texts needs its store");
+	for (i = 0; i < n; i++)
+		total += list[i]->sub.n_articles;
+	v = malloc((total + 1) * sizeof(*v));
+	if (!v)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		for (k = 0; k < list[i]->sub.n_articles; k++)
+			if (!list[i]->sub.articles[k].a.text)
+				v[(*n_texts)++] = &list[i]->sub.articles[k];
+	*texts = v;
+	return chorus_store_load_texts(ctx->store, v, *n_texts, err);
+}
+
+/*
+ * Summarise the n stories of list, reading their members' texts from the
+ * store meanwhile (see struct text_feed); *texts receives the articles
+ * whose text was read, to free once summarised.
+ */
+static int summarise_fed(struct render_ctx *ctx, struct view_job **list,
+			 size_t n, struct chorus_stored_article ***texts,
+			 size_t *n_texts, struct chorus_err *err)
+{
+	const struct chorus_corpus *c = ctx->corpus;
+	struct view_worker w[MAX_THREADS];
+	struct text_feed f;
+	size_t i, k, t, total = 0, started = 0;
+	size_t n_threads = n_threads_for(n);
+	struct chorus_stored_article **v;
+	int rc = 0;
+
+	memset(&f, 0, sizeof(f));
+	*texts = NULL;
+	*n_texts = 0;
+	for (i = 0; i < n; i++)
+		total += list[i]->sub.n_articles;
+	v = malloc((total + 1) * sizeof(*v));
+	f.missing = calloc(n + 1, sizeof(*f.missing));
+	f.story_of = calloc(c->n_articles + 1, sizeof(*f.story_of));
+	f.ready = calloc(n + 1, sizeof(*f.ready));
+	if (!v || !f.missing || !f.story_of || !f.ready ||
+	    pthread_mutex_init(&f.lock, NULL)) {
+		free(v);
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (pthread_cond_init(&f.more, NULL)) {
+		pthread_mutex_destroy(&f.lock);
+		free(v);
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
+	*texts = v;
+	f.list = list;
+	f.grouped = ctx->grouped;
 	for (i = 0; i < n; i++) {
-		if (!rc && jobs[i].rc)
+		for (k = 0; k < list[i]->sub.n_articles; k++) {
+			struct chorus_stored_article *a =
+			    &list[i]->sub.articles[k];
+
+			if (a->a.text)
+				continue;
+			v[(*n_texts)++] = a;
+			f.story_of[a - ctx->grouped] = i;
+			f.missing[i]++;
+		}
+		if (!f.missing[i])
+			f.ready[f.n_ready++] = list[i];
+	}
+	memset(w, 0, sizeof(w));
+	for (t = 0; t < n_threads; t++)
+		w[t].feed = &f;
+	for (t = 1; t < n_threads; t++)
+		if (!pthread_create(&w[t].thread, NULL, summarise_some, &w[t]))
+			started = t;
+		else
+			break;
+	rc = chorus_store_load_texts_each(ctx->store, v, *n_texts, text_read,
+					  &f, err);
+	/* Stories whose texts were not all found go as they are. */
+	pthread_mutex_lock(&f.lock);
+	for (i = 0; i < n; i++)
+		if (f.missing[i])
+			f.ready[f.n_ready++] = list[i];
+	f.done = 1;
+	pthread_cond_broadcast(&f.more);
+	pthread_mutex_unlock(&f.lock);
+	summarise_some(&w[0]);
+	for (t = 1; t <= started; t++)
+		pthread_join(w[t].thread, NULL);
+	pthread_cond_destroy(&f.more);
+	pthread_mutex_destroy(&f.lock);
+out:
+	free(f.missing);
+	free(f.story_of);
+	free(f.ready);
+	return rc;
+}
+
+/*
+ * Summarise the stories of jobs. Each view depends on its own members
+ * only, so the work is shared between threads (one per processor, at most
+ * MAX_THREADS); the results do not depend on how it was shared. A story
+ * whose view the cache holds is not summarised, and its members' texts
+ * are not read.
+ */
+static int summarise(struct render_ctx *ctx, struct view_job *jobs, size_t n,
+		     struct chorus_err *err)
+{
+	struct view_job **list = calloc(n + 1, sizeof(*list));
+	struct chorus_stored_article **texts = NULL;
+	size_t i, n_list = 0, n_texts = 0;
+	int rc = 0;
+
+	if (!list)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	summarise_pass(jobs, NULL, n);
+	for (i = 0; i < n && !rc; i++)
+		if (jobs[i].rc)
 			rc = chorus_err_set(err, jobs[i].rc, "%s",
 					    jobs[i].err.msg);
+		else if (!jobs[i].hit)
+			list[n_list++] = &jobs[i];
+	if (!rc && n_list && ctx->corpus->texts_lazy && ctx->store &&
+	    n_threads_for(n_list) > 1) {
+		rc = summarise_fed(ctx, list, n_list, &texts, &n_texts, err);
+	} else {
+		if (!rc)
+			rc = load_texts(ctx, list, n_list, &texts, &n_texts,
+					err);
+		if (!rc)
+			summarise_pass(jobs, list, n_list);
+	}
+	for (i = 0; i < n_list && !rc; i++)
+		if (list[i]->rc)
+			rc = chorus_err_set(err, list[i]->rc, "%s",
+					    list[i]->err.msg);
+	/* The views hold copies of what they show: the texts can go. */
+	for (i = 0; i < n_texts; i++) {
+		free(texts[i]->a.text);
+		texts[i]->a.text = NULL;
+	}
+	free(texts);
+	free(list);
+	for (i = 0; i < n && !rc; i++)
 		chorus_report_progress(ctx->report, "summarising", (long)i + 1,
 				       (long)n);
-	}
 	return rc;
 }
 
@@ -1311,8 +1759,11 @@ static int compute_views(struct render_ctx *ctx,
 	hashes = calloc(c->n_articles + 1, sizeof(*hashes));
 	ctx->article_hash =
 	    calloc(c->n_articles + 1, sizeof(*ctx->article_hash));
+	ctx->grouped_from =
+	    calloc(c->n_articles + 1, sizeof(*ctx->grouped_from));
+	ctx->grouped = *grouped;
 	if (!*grouped || !ptrs || !start || !fill || !story_of_article ||
-	    !hashes || !ctx->article_hash) {
+	    !hashes || !ctx->article_hash || !ctx->grouped_from) {
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -1340,6 +1791,7 @@ static int compute_views(struct render_ctx *ctx,
 		at = start[s] + fill[s]++;
 		(*grouped)[at] = c->articles[i];
 		ptrs[at] = &c->articles[i];
+		ctx->grouped_from[at] = i;
 	}
 	jobs = calloc(c->n_stories + 1, sizeof(*jobs));
 	if (!jobs) {
@@ -1375,8 +1827,9 @@ static int compute_views(struct render_ctx *ctx,
 		struct render_story *rs = &ctx->stories[k];
 		struct chorus_buf page = CHORUS_BUF_INIT;
 
-		if (chorus_buf_printf(&page, "stories/%s.html",
-				      rs->view.story->slug)) {
+		if (chorus_buf_adds(&page, "stories/") ||
+		    chorus_buf_adds(&page, rs->view.story->slug) ||
+		    chorus_buf_adds(&page, ".html")) {
 			rc =
 			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 			break;
@@ -1404,19 +1857,22 @@ struct index_job {
 	struct chorus_err err;
 };
 
+/* The index pages, then the outlets' feeds (render_source_feeds()). */
 static void *index_thread(void *vj)
 {
 	struct index_job *j = vj;
 
 	j->rc = index_pages(j->ctx, j->ts, &j->err);
+	if (!j->rc)
+		j->rc = render_source_feeds(j->ctx, j->ts, &j->err);
 	return NULL;
 }
 
 /*
  * The index pages and the feeds: both come after the pages they link to
- * and depend on nothing of each other, so the index pages render on a
- * thread of their own (with their own templates) while the feeds render
- * here.
+ * and depend on nothing of each other, so the index pages and the
+ * outlets' feeds render on a thread of their own (with their own
+ * templates) while feed.atom, its archives and the rest render here.
  */
 static int index_and_feeds(struct render_ctx *ctx, struct chorus_err *err)
 {
@@ -1425,11 +1881,14 @@ static int index_and_feeds(struct render_ctx *ctx, struct chorus_err *err)
 	pthread_t thread;
 	int rc;
 
+	render_feeds_prepare(ctx); /* src/atom_feeds.c */
 	if (n_threads_for(ctx->n_stories) < 2 ||
 	    template_set_new(&j.ts, ctx->site->templates_dir, NULL) ||
 	    pthread_mutex_init(&lock, NULL)) {
 		template_set_free(j.ts);
 		rc = index_pages(ctx, ctx->templates, err);
+		if (!rc)
+			rc = render_source_feeds(ctx, ctx->templates, err);
 		return rc ? rc : render_feeds(ctx, err);
 	}
 	ctx->lock = &lock;
@@ -1437,7 +1896,7 @@ static int index_and_feeds(struct render_ctx *ctx, struct chorus_err *err)
 		index_thread(&j);
 		rc = render_feeds(ctx, err);
 	} else {
-		rc = render_feeds(ctx, err); /* src/atom_feeds.c */
+		rc = render_feeds(ctx, err);
 		pthread_join(thread, NULL);
 	}
 	ctx->lock = NULL;
@@ -1457,6 +1916,123 @@ static void json_memo_free(struct render_ctx *ctx)
 		json_decref(ctx->json_memo[i]);
 	free(ctx->json_memo);
 	ctx->json_memo = NULL;
+}
+
+/* The memos of render_int.h, for ctx's corpus and stories. */
+static int memos_new(struct render_ctx *ctx)
+{
+	const struct chorus_corpus *c = ctx->corpus;
+	size_t i;
+
+	ctx->anchors = malloc((c->n_articles + 1) * sizeof(*ctx->anchors));
+	ctx->dates = malloc((c->n_articles + 1) * sizeof(*ctx->dates));
+	ctx->story_urls =
+	    malloc((ctx->n_stories + 1) * sizeof(*ctx->story_urls));
+	ctx->source_pages =
+	    calloc(c->n_sources + 1, sizeof(*ctx->source_pages));
+	ctx->source_names =
+	    calloc(c->n_sources + 1, sizeof(*ctx->source_names));
+	if (!ctx->anchors || !ctx->dates || !ctx->story_urls ||
+	    !ctx->source_pages || !ctx->source_names)
+		return CHORUS_ENOMEM;
+	for (i = 0; i < c->n_articles; i++) {
+		atomic_init(&ctx->anchors[i], NULL);
+		atomic_init(&ctx->dates[i], NULL);
+	}
+	for (i = 0; i < ctx->n_stories; i++)
+		atomic_init(&ctx->story_urls[i], NULL);
+	for (i = 0; i < c->n_sources; i++)
+		if (!(ctx->source_pages[i] =
+			  render_source_page(&c->sources[i])) ||
+		    !(ctx->source_names[i] =
+			  json_string_nocheck(c->sources[i].name)))
+			return CHORUS_ENOMEM;
+	return 0;
+}
+
+static void memos_free(struct render_ctx *ctx)
+{
+	const struct chorus_corpus *c = ctx->corpus;
+	size_t i;
+
+	for (i = 0; ctx->anchors && i < c->n_articles; i++)
+		free(atomic_load(&ctx->anchors[i]));
+	for (i = 0; ctx->dates && i < c->n_articles; i++)
+		json_decref(atomic_load(&ctx->dates[i]));
+	for (i = 0; ctx->story_urls && i < ctx->n_stories; i++)
+		json_decref(atomic_load(&ctx->story_urls[i]));
+	for (i = 0; ctx->source_pages && i < c->n_sources; i++)
+		free(ctx->source_pages[i]);
+	for (i = 0; ctx->source_names && i < c->n_sources; i++)
+		json_decref(ctx->source_names[i]);
+	free(ctx->anchors);
+	free(ctx->dates);
+	free(ctx->story_urls);
+	free(ctx->source_pages);
+	free(ctx->source_names);
+	ctx->anchors = NULL;
+	ctx->dates = NULL;
+	ctx->story_urls = NULL;
+	ctx->source_pages = NULL;
+	ctx->source_names = NULL;
+}
+
+/*
+ * The story pages' data kept for the index pages and feeds, and the
+ * memos, are freed on a thread of their own while the files are flushed
+ * and the cache saved (a large site's take most of a second to free).
+ */
+struct later {
+	json_t **json_memo;
+	size_t n;
+	struct render_ctx memos; /* only the memos and what they index */
+	pthread_t thread;
+	int started;
+};
+
+static void *free_later(void *arg)
+{
+	struct later *l = arg;
+	size_t i;
+
+	for (i = 0; l->json_memo && i < l->n; i++)
+		json_decref(l->json_memo[i]);
+	free(l->json_memo);
+	memos_free(&l->memos);
+	return NULL;
+}
+
+/* Hand ctx's memos to a thread (or free them here when none starts). */
+static void free_later_start(struct render_ctx *ctx, struct later *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->json_memo = ctx->json_memo;
+	l->n = ctx->n_stories;
+	l->memos.corpus = ctx->corpus;
+	l->memos.n_stories = ctx->n_stories;
+	l->memos.anchors = ctx->anchors;
+	l->memos.dates = ctx->dates;
+	l->memos.story_urls = ctx->story_urls;
+	l->memos.source_pages = ctx->source_pages;
+	l->memos.source_names = ctx->source_names;
+	ctx->json_memo = NULL;
+	ctx->anchors = NULL;
+	ctx->dates = NULL;
+	ctx->story_urls = NULL;
+	ctx->source_pages = NULL;
+	ctx->source_names = NULL;
+	if (n_threads_for(ctx->n_stories) > 1 &&
+	    !pthread_create(&l->thread, NULL, free_later, l))
+		l->started = 1;
+	else
+		free_later(l);
+}
+
+static void free_later_join(struct later *l)
+{
+	if (l->started)
+		pthread_join(l->thread, NULL);
+	l->started = 0;
 }
 
 int chorus_render_site(const struct chorus_site *site,
@@ -1481,6 +2057,7 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	const struct chorus_source **sources = NULL;
 	size_t *group_store = NULL;
 	char *cache_path = NULL;
+	struct later later = {0};
 	size_t i;
 	int rc;
 
@@ -1491,9 +2068,11 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	ctx.stats = stats;
 	ctx.report = report;
 	ctx.store = st;
+	ctx.public_fd =
+	    open(site->public_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	rc = template_set_new(&ctx.templates, site->templates_dir, err);
 	if (rc)
-		return rc;
+		goto out;
 	if (site->state_dir &&
 	    !(cache_path = chorus_path_join(site->state_dir, "render.cache"))) {
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
@@ -1520,6 +2099,10 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	/* Allocated after the sort: the memo is indexed by final position. */
 	ctx.html_memo = calloc(ctx.n_stories + 1, sizeof(*ctx.html_memo));
 	ctx.json_memo = calloc(ctx.n_stories + 1, sizeof(*ctx.json_memo));
+	if (memos_new(&ctx)) {
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+		goto out;
+	}
 	for (i = 0; i < ctx.n_stories; i++)
 		by_id[i] = (struct story_ref){ctx.stories[i].view.story->id,
 					      &ctx.stories[i]};
@@ -1537,7 +2120,7 @@ int chorus_render_site_archived(const struct chorus_site *site,
 		rc = render_flush(&ctx, err);
 	if (!rc)
 		rc = index_and_feeds(&ctx, err);
-	json_memo_free(&ctx);
+	free_later_start(&ctx, &later);
 	if (!rc)
 		rc = render_flush(&ctx, err);
 	if (!rc && cache_path)
@@ -1545,13 +2128,15 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	if (!rc && cache_path)
 		rc = render_cache_save(&ctx, cache_path, err);
 out:
+	free_later_join(&later);
 	render_discard(&ctx);
 	free(ctx.pending);
 	for (i = 0; i < ctx.n_dirs; i++)
 		free(ctx.dirs[i]);
 	free(ctx.dirs);
 	for (i = 0; i < ctx.n_pages; i++)
-		free(ctx.pages[i].rel);
+		if (!ctx.pages[i].borrowed)
+			free(ctx.pages[i].rel);
 	free(ctx.pages);
 	for (i = 0; ctx.stories && i < ctx.n_stories; i++) {
 		render_view_release(&ctx.stories[i]);
@@ -1563,7 +2148,9 @@ out:
 	}
 	free(ctx.html_memo);
 	free(ctx.article_hash);
+	free(ctx.grouped_from);
 	json_memo_free(&ctx);
+	memos_free(&ctx);
 	free(ctx.stories);
 	free(grouped);
 	free(by_id);
@@ -1573,5 +2160,7 @@ out:
 	free(cache_path);
 	render_cache_free(ctx.cache);
 	template_set_free(ctx.templates);
+	if (ctx.public_fd >= 0)
+		close(ctx.public_fd);
 	return rc;
 }

@@ -31,6 +31,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,12 +57,34 @@ struct cached_page {
 };
 
 struct render_cache {
-	struct chorus_buf file;
+	struct chorus_buf file; /* data: the mapping, when map_len */
+	size_t map_len;
 	struct cached_view *views; /* by story_id */
 	size_t n_views;
 	struct cached_page *pages; /* by rel */
 	size_t n_pages;
+	/*
+	 * The pages by a hash of rel, open addressing: slot holds the page's
+	 * index + 1, 0 when empty (every page of a run is looked up once).
+	 */
+	uint32_t *slots;
+	size_t mask;
+	/* The views by story id, the same way (else sorted, for bsearch). */
+	uint32_t *vslots;
+	size_t vmask;
 };
+
+/*
+ * The file this thread wrote last (render_write()), with the time and
+ * size it has now, read from the file just written: render_page_done()
+ * remembers them for the cache, which otherwise would stat every page a
+ * first build writes, one by one at its end. A staged file keeps both
+ * when it is renamed into place.
+ */
+static _Thread_local struct {
+	char rel[256]; /* "" when none */
+	int64_t mtime_ns, size;
+} last_write;
 
 /* Reading the file: bounds-checked, any overrun marks it bad. */
 struct reader {
@@ -160,6 +183,95 @@ static int sorted(const void *v, size_t n, size_t size,
 	return 1;
 }
 
+static size_t rel_hash(const char *rel)
+{
+	return (size_t)XXH3_64bits(rel, strlen(rel));
+}
+
+/* The slots of c's pages (none when out of memory: then bsearch). */
+static void index_pages(struct render_cache *c)
+{
+	size_t cap = 16, i, at;
+
+	if (c->n_pages >= UINT32_MAX / 2)
+		return;
+	while (cap < c->n_pages * 2)
+		cap *= 2;
+	c->slots = calloc(cap, sizeof(*c->slots));
+	if (!c->slots)
+		return;
+	c->mask = cap - 1;
+	for (i = 0; i < c->n_pages; i++) {
+		for (at = rel_hash(c->pages[i].rel) & c->mask; c->slots[at];
+		     at = (at + 1) & c->mask)
+			;
+		c->slots[at] = (uint32_t)i + 1;
+	}
+}
+
+static size_t id_hash(int64_t id)
+{
+	return (size_t)XXH3_64bits(&id, sizeof(id));
+}
+
+/* The slots of c's views; 0 when out of memory (then: bsearch). */
+static int index_views(struct render_cache *c)
+{
+	size_t cap = 16, i, at;
+
+	if (c->n_views >= UINT32_MAX / 2)
+		return 0;
+	while (cap < c->n_views * 2)
+		cap *= 2;
+	c->vslots = calloc(cap, sizeof(*c->vslots));
+	if (!c->vslots)
+		return 0;
+	c->vmask = cap - 1;
+	for (i = 0; i < c->n_views; i++) {
+		for (at = id_hash(c->views[i].story_id) & c->vmask;
+		     c->vslots[at]; at = (at + 1) & c->vmask)
+			;
+		c->vslots[at] = (uint32_t)i + 1;
+	}
+	return 1;
+}
+
+static const struct cached_view *find_view(const struct render_cache *c,
+					   int64_t story_id)
+{
+	struct cached_view key = {story_id, 0, 0, 0};
+	size_t at;
+
+	if (!c->n_views)
+		return NULL;
+	if (!c->vslots)
+		return bsearch(&key, c->views, c->n_views, sizeof(key),
+			       cmp_view);
+	for (at = id_hash(story_id) & c->vmask; c->vslots[at];
+	     at = (at + 1) & c->vmask)
+		if (c->views[c->vslots[at] - 1].story_id == story_id)
+			return &c->views[c->vslots[at] - 1];
+	return NULL;
+}
+
+static const struct cached_page *find_page(const struct render_cache *c,
+					   const char *rel)
+{
+	struct cached_page key = {rel, 0, 0, 0};
+	size_t at;
+
+	if (!c || !c->n_pages)
+		return NULL;
+	if (!c->slots)
+		return bsearch(&key, c->pages, c->n_pages, sizeof(key),
+			       cmp_page);
+	for (at = rel_hash(rel) & c->mask; c->slots[at];
+	     at = (at + 1) & c->mask)
+		if (!strcmp(c->pages[c->slots[at] - 1].rel, rel))
+			return &c->pages[c->slots[at] - 1];
+	return NULL;
+}
+
 /* Index the file; 0 when it is not a cache we can read. */
 static int parse(struct render_cache *c)
 {
@@ -217,12 +329,47 @@ static int parse(struct render_cache *c)
 	c->n_pages = (size_t)n;
 	if (r.bad)
 		return 0;
-	/* Saved in order already (render_cache_save): sorted only if not. */
-	if (!sorted(c->views, c->n_views, sizeof(*c->views), cmp_view))
+	/*
+	 * Views are saved newest story first: indexed by id, else sorted.
+	 * Pages are saved in order already (render_cache_save).
+	 */
+	if (!index_views(c) &&
+	    !sorted(c->views, c->n_views, sizeof(*c->views), cmp_view))
 		qsort(c->views, c->n_views, sizeof(*c->views), cmp_view);
 	if (!sorted(c->pages, c->n_pages, sizeof(*c->pages), cmp_page))
 		qsort(c->pages, c->n_pages, sizeof(*c->pages), cmp_page);
+	index_pages(c);
 	return 1;
+}
+
+/*
+ * The cache file, mapped rather than read (tens of megabytes on a large
+ * site, of which a render with little new reads the index and the views
+ * of the stories it publishes). Privately: a view borrows its strings from
+ * the mapping, and a later render_cache_save() renames a new file over
+ * this one, which leaves the mapping as it was. 0 when mapped.
+ */
+static int map_file(struct render_cache *c, const char *path)
+{
+	struct stat sb;
+	void *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
+	    (uint64_t)sb.st_size > CACHE_MAX) {
+		close(fd);
+		return -1;
+	}
+	p = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		 fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	c->file.data = p;
+	c->file.len = c->map_len = (size_t)sb.st_size;
+	return 0;
 }
 
 int render_cache_load(struct render_cache **out, const char *path,
@@ -234,13 +381,16 @@ int render_cache_load(struct render_cache **out, const char *path,
 	if (!c)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	chorus_buf_init(&c->file, CACHE_MAX);
-	if (path && !chorus_file_read(path, CACHE_MAX, &c->file, NULL) &&
-	    !parse(c)) {
+	if (path && !map_file(c, path) && !parse(c)) {
 		/* Not ours, or damaged: start from nothing. */
 		free(c->views);
 		free(c->pages);
+		free(c->slots);
+		free(c->vslots);
 		c->views = NULL;
 		c->pages = NULL;
+		c->slots = NULL;
+		c->vslots = NULL;
 		c->n_views = c->n_pages = 0;
 	}
 	*out = c;
@@ -251,9 +401,14 @@ void render_cache_free(struct render_cache *c)
 {
 	if (!c)
 		return;
-	chorus_buf_release(&c->file);
+	if (c->map_len)
+		munmap(c->file.data, c->map_len);
+	else
+		chorus_buf_release(&c->file);
 	free(c->views);
 	free(c->pages);
+	free(c->slots);
+	free(c->vslots);
 	free(c);
 }
 
@@ -309,7 +464,6 @@ int render_cache_restore(const struct render_cache *c, int64_t story_id,
 			 struct render_story *rs, int *hit)
 {
 	struct chorus_story_view *v = &rs->view;
-	struct cached_view key = {story_id, 0, 0, 0};
 	const struct cached_view *cv;
 	struct reader r, scan;
 	uint64_t n, n_slots;
@@ -318,9 +472,7 @@ int render_cache_restore(const struct render_cache *c, int64_t story_id,
 
 	*hit = 0;
 	memset(v, 0, sizeof(*v));
-	cv = c->n_views ? bsearch(&key, c->views, c->n_views, sizeof(*c->views),
-				  cmp_view)
-			: NULL;
+	cv = find_view(c, story_id);
 	if (!cv || cv->fp != fp)
 		return 0;
 	r.start = (const unsigned char *)c->file.data;
@@ -402,16 +554,25 @@ static void unlock(struct render_ctx *ctx)
 		pthread_mutex_unlock(ctx->lock);
 }
 
+/*
+ * Files of public/ are looked up from its folder, opened once per run
+ * (ctx->public_fd): a run with nothing new looks at every page's file,
+ * and a lookup of two components costs less than one of the whole path.
+ */
 static int stat_page(struct render_ctx *ctx, const char *rel, int64_t *mtime,
 		     int64_t *size)
 {
-	char *path = chorus_path_join(ctx->site->public_dir, rel);
+	char *path = ctx->public_fd >= 0
+			 ? NULL
+			 : chorus_path_join(ctx->site->public_dir, rel);
 	struct stat sb;
 	int ok;
 
-	if (!path)
+	if (ctx->public_fd < 0 && !path)
 		return 0;
-	ok = !stat(path, &sb) && S_ISREG(sb.st_mode);
+	ok = !fstatat(ctx->public_fd >= 0 ? ctx->public_fd : AT_FDCWD,
+		      path ? path : rel, &sb, 0) &&
+	     S_ISREG(sb.st_mode);
 	free(path);
 	if (ok) {
 		*mtime = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
@@ -421,8 +582,12 @@ static int stat_page(struct render_ctx *ctx, const char *rel, int64_t *mtime,
 	return ok;
 }
 
-/* mtime_ns < 0: not known yet (the file is staged), stat it at the end. */
-static int remember_page(struct render_ctx *ctx, const char *rel, uint64_t hash,
+/*
+ * mtime_ns < 0: not known yet (the file is staged), stat it at the end.
+ * A page kept as it was is remembered by the cache's own copy of its rel.
+ */
+static int remember_page(struct render_ctx *ctx, const char *rel,
+			 const char *cached_rel, uint64_t hash,
 			 int64_t mtime_ns, int64_t size)
 {
 	struct render_page_rec *p;
@@ -437,7 +602,8 @@ static int remember_page(struct render_ctx *ctx, const char *rel, uint64_t hash,
 		ctx->cap_pages = cap;
 	}
 	p = &ctx->pages[ctx->n_pages];
-	p->rel = chorus_strdup(rel);
+	p->borrowed = cached_rel != NULL;
+	p->rel = cached_rel ? (char *)cached_rel : chorus_strdup(rel);
 	p->hash = hash;
 	p->mtime_ns = mtime_ns;
 	p->size = size;
@@ -450,59 +616,38 @@ static int remember_page(struct render_ctx *ctx, const char *rel, uint64_t hash,
 int render_page_unchanged(struct render_ctx *ctx, const char *rel,
 			  uint64_t hash, int *unchanged)
 {
-	struct cached_page key = {rel, 0, 0, 0};
 	const struct cached_page *p;
 	int64_t mtime, size;
 	int rc;
 
 	*unchanged = 0;
-	p = ctx->cache && ctx->cache->n_pages
-		? bsearch(&key, ctx->cache->pages, ctx->cache->n_pages,
-			  sizeof(*p), cmp_page)
-		: NULL;
+	p = find_page(ctx->cache, rel);
 	if (!p || p->hash != hash || !stat_page(ctx, rel, &mtime, &size) ||
 	    mtime != p->mtime_ns || size != p->size)
 		return 0;
 	*unchanged = 1;
 	lock(ctx);
 	ctx->stats->unchanged++;
-	rc = remember_page(ctx, rel, hash, mtime, size);
+	rc = remember_page(ctx, rel, p->rel, hash, mtime, size);
 	unlock(ctx);
 	return rc;
 }
 
 int render_page_done(struct render_ctx *ctx, const char *rel, uint64_t hash)
 {
+	int64_t mtime = -1, size = 0;
 	int rc;
 
+	/* Written just now by this thread: its time and size are known. */
+	if (!strcmp(last_write.rel, rel)) {
+		mtime = last_write.mtime_ns;
+		size = last_write.size;
+	}
+	last_write.rel[0] = '\0';
 	lock(ctx);
-	rc = remember_page(ctx, rel, hash, -1, 0);
+	rc = remember_page(ctx, rel, NULL, hash, mtime, size);
 	ctx->pages_done++;
 	unlock(ctx);
-	return rc;
-}
-
-static int write_tmp(const char *tmp, const char *data, size_t len);
-
-/*
- * Replace the cache atomically, without an fsync: it is only an
- * optimisation, and a cache lost in a crash (empty, or cut short) fails
- * its checks and is ignored.
- */
-static int write_cache(const char *path, const struct chorus_buf *b,
-		       struct chorus_err *err)
-{
-	struct chorus_buf tmp = CHORUS_BUF_INIT;
-	int rc = 0;
-
-	if (chorus_buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid()))
-		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	if (write_tmp(tmp.data, b->data, b->len) || rename(tmp.data, path)) {
-		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", path,
-				    strerror(errno));
-		unlink(tmp.data);
-	}
-	chorus_buf_release(&tmp);
 	return rc;
 }
 
@@ -512,12 +657,92 @@ static int cmp_rec(const void *a, const void *b)
 		      ((const struct render_page_rec *)b)->rel);
 }
 
+/*
+ * The cache is written as it is made, through a small buffer, to a
+ * temporary file renamed over the old one: the views kept from the old
+ * file (all of them but a few, after a build with a few new articles) go
+ * from its mapping to the new file in runs, as they lay there, with no
+ * copy of the whole in memory. What is written is compared with the old
+ * file as it goes, so a cache that would not change is not replaced.
+ */
+#define SINK_BUF ((size_t)1 << 20)
+
+struct sink {
+	int fd;
+	struct chorus_buf b;
+	const struct render_cache *old;
+	size_t off; /* bytes written so far */
+	int same;   /* ... and all as the old file has them */
+	int failed;
+	/* A run of the old file waiting to be written: [from, to). */
+	size_t from, to;
+};
+
+static void sink_write(struct sink *k, const char *p, size_t n)
+{
+	const struct chorus_buf *old = &k->old->file;
+
+	if (k->same &&
+	    (k->off + n > old->len || (n && memcmp(old->data + k->off, p, n))))
+		k->same = 0;
+	k->off += n;
+	while (n && !k->failed) {
+		ssize_t w = write(k->fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			k->failed = 1;
+			break;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void sink_flush(struct sink *k)
+{
+	if (k->to > k->from) {
+		const char *p = k->old->file.data + k->from;
+		size_t n = k->to - k->from;
+
+		k->from = k->to = 0;
+		sink_flush(k);
+		sink_write(k, p, n);
+		return;
+	}
+	if (k->b.len)
+		sink_write(k, k->b.data, k->b.len);
+	chorus_buf_reset(&k->b);
+}
+
+/* Bytes made here go through the buffer, after any run waiting. */
+static struct chorus_buf *sink_buf(struct sink *k)
+{
+	if (k->to > k->from || k->b.len >= SINK_BUF)
+		sink_flush(k);
+	return &k->b;
+}
+
+/* Bytes [from, to) of the old file, joined to the run waiting if next. */
+static void sink_old(struct sink *k, size_t from, size_t to)
+{
+	if (k->to > k->from && k->to == from) {
+		k->to = to;
+		return;
+	}
+	sink_flush(k);
+	k->from = from;
+	k->to = to;
+}
+
 int render_cache_save(struct render_ctx *ctx, const char *path,
 		      struct chorus_err *err)
 {
-	struct chorus_buf b = CHORUS_BUF_INIT;
-	size_t i, k, kept = 0;
-	int rc;
+	struct chorus_buf tmp = CHORUS_BUF_INIT;
+	struct sink k;
+	size_t i, j, kept = 0;
+	int rc = 0;
 
 	/*
 	 * Nothing rendered, every view from the cache, as many of each as
@@ -538,51 +763,8 @@ int render_cache_save(struct render_ctx *ctx, const char *path,
 	 */
 	if (ctx->n_pages)
 		qsort(ctx->pages, ctx->n_pages, sizeof(*ctx->pages), cmp_rec);
-	chorus_buf_init(&b, CACHE_MAX);
-	rc = chorus_buf_adds(&b, CACHE_MAGIC);
-	if (!rc)
-		rc = wr_u64(&b, ctx->n_stories);
-	for (i = 0; !rc && i < ctx->n_stories; i++) {
-		const struct render_story *rs = &ctx->stories[i];
-		const struct chorus_story_view *v = &rs->view;
-
-		rc = wr_u64(&b, (uint64_t)v->story->id);
-		if (!rc)
-			rc = wr_u64(&b, rs->fp);
-		/*
-		 * A view from the cache is written as it was read: the same
-		 * bytes, one copy instead of a write per field (a render of
-		 * a few new articles keeps all the other views).
-		 */
-		if (!rc && rs->borrowed && rs->cached_to > rs->cached_from &&
-		    rs->cached_to <= ctx->cache->file.len) {
-			rc = chorus_buf_add(
-			    &b, ctx->cache->file.data + rs->cached_from,
-			    rs->cached_to - rs->cached_from);
-			continue;
-		}
-		if (!rc)
-			rc = wr_u64(&b, v->n_members);
-		if (!rc)
-			rc = wr_u64(&b, (uint64_t)v->first);
-		if (!rc)
-			rc = wr_u64(&b, (uint64_t)v->last);
-		if (!rc)
-			rc = wr_u64(&b, v->n_sources);
-		if (!rc)
-			rc = wr_str(&b, v->headline);
-		if (!rc)
-			rc = wr_list(&b, &v->summary);
-		if (!rc)
-			rc = wr_list(&b, &v->names);
-		for (k = 0; !rc && k < v->n_members; k++) {
-			rc = wr_u64(&b, (uint64_t)v->members[k].article->id);
-			if (!rc)
-				rc = wr_list(&b, &v->members[k].only);
-		}
-	}
 	/* Pages whose file is there now, with its size and time. */
-	for (i = 0; !rc && i < ctx->n_pages; i++) {
+	for (i = 0; i < ctx->n_pages; i++) {
 		int64_t mtime, size;
 
 		if (ctx->pages[i].mtime_ns >= 0) {
@@ -597,28 +779,105 @@ int render_cache_save(struct render_ctx *ctx, const char *path,
 		ctx->pages[i].size = size;
 		kept++;
 	}
+	memset(&k, 0, sizeof(k));
+	chorus_buf_init(&k.b, CACHE_MAX);
+	k.old = ctx->cache;
+	k.same = 1;
+	if (chorus_buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid())) {
+		rc = CHORUS_ENOMEM;
+		goto out;
+	}
+	k.fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (k.fd < 0) {
+		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", tmp.data,
+				    strerror(errno));
+		goto out;
+	}
+	rc = chorus_buf_adds(sink_buf(&k), CACHE_MAGIC);
 	if (!rc)
-		rc = wr_u64(&b, kept);
+		rc = wr_u64(sink_buf(&k), ctx->n_stories);
+	for (i = 0; !rc && i < ctx->n_stories; i++) {
+		const struct render_story *rs = &ctx->stories[i];
+		const struct chorus_story_view *v = &rs->view;
+		struct chorus_buf *b;
+
+		/*
+		 * A view from the cache is written as it was read, with the
+		 * id and fingerprint before it, which are the same (the old
+		 * file's 16 bytes before the view).
+		 */
+		if (rs->borrowed && rs->cached_to > rs->cached_from &&
+		    rs->cached_from >= 16 &&
+		    rs->cached_to <= ctx->cache->file.len) {
+			sink_old(&k, rs->cached_from - 16, rs->cached_to);
+			continue;
+		}
+		b = sink_buf(&k);
+		rc = wr_u64(b, (uint64_t)v->story->id);
+		if (!rc)
+			rc = wr_u64(b, rs->fp);
+		if (!rc)
+			rc = wr_u64(b, v->n_members);
+		if (!rc)
+			rc = wr_u64(b, (uint64_t)v->first);
+		if (!rc)
+			rc = wr_u64(b, (uint64_t)v->last);
+		if (!rc)
+			rc = wr_u64(b, v->n_sources);
+		if (!rc)
+			rc = wr_str(b, v->headline);
+		if (!rc)
+			rc = wr_list(b, &v->summary);
+		if (!rc)
+			rc = wr_list(b, &v->names);
+		for (j = 0; !rc && j < v->n_members; j++) {
+			rc = wr_u64(b, (uint64_t)v->members[j].article->id);
+			if (!rc)
+				rc = wr_list(b, &v->members[j].only);
+		}
+	}
+	if (!rc)
+		rc = wr_u64(sink_buf(&k), kept);
 	for (i = 0; !rc && i < ctx->n_pages; i++) {
 		const struct render_page_rec *p = &ctx->pages[i];
+		struct chorus_buf *b;
 
 		if (!p->hash)
 			continue;
-		rc = wr_str(&b, p->rel);
+		b = sink_buf(&k);
+		rc = wr_str(b, p->rel);
 		if (!rc)
-			rc = wr_u64(&b, p->hash);
+			rc = wr_u64(b, p->hash);
 		if (!rc)
-			rc = wr_u64(&b, (uint64_t)p->mtime_ns);
+			rc = wr_u64(b, (uint64_t)p->mtime_ns);
 		if (!rc)
-			rc = wr_u64(&b, (uint64_t)p->size);
+			rc = wr_u64(b, (uint64_t)p->size);
 	}
-	if (rc)
+	if (!rc)
+		sink_flush(&k);
+	if (!rc && k.failed)
+		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", tmp.data,
+				    strerror(errno));
+	if (close(k.fd) && !rc)
+		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", tmp.data,
+				    strerror(errno));
+	/*
+	 * Replaced atomically, without an fsync: the cache is only an
+	 * optimisation, and one lost in a crash (empty, or cut short) fails
+	 * its checks and is ignored. The same bytes: the old one stays.
+	 */
+	if (!rc && !(k.same && k.off == ctx->cache->file.len) &&
+	    rename(tmp.data, path))
+		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", path,
+				    strerror(errno));
+	if (rc || (k.same && k.off == ctx->cache->file.len))
+		unlink(tmp.data);
+out:
+	if (rc == CHORUS_ENOMEM)
 		rc = chorus_err_set(err, rc, "render cache: %s",
 				    chorus_strerror(rc));
-	else if (b.len != ctx->cache->file.len ||
-		 memcmp(b.data, ctx->cache->file.data, b.len))
-		rc = write_cache(path, &b, err); /* else: the same bytes */
-	chorus_buf_release(&b);
+	chorus_buf_release(&k.b);
+	chorus_buf_release(&tmp);
 	return rc;
 }
 
@@ -634,6 +893,12 @@ static void h_str(XXH64_state_t *h, const char *s)
 
 	if (!s) {
 		XXH64_update(h, "\x01", 1); /* NULL differs from "" */
+		return;
+	}
+	/* The common short string with its NUL in one update. */
+	n = strnlen(s, 4096);
+	if (n < 4096) {
+		XXH64_update(h, s, n + 1);
 		return;
 	}
 	do {
@@ -773,15 +1038,18 @@ void render_staging_reset(struct render_ctx *ctx)
 	ctx->n_staged = 0;
 }
 
-/* Does path hold data (1), other bytes (0), or nothing at all (-1)? */
-static int same_bytes(const char *path, const char *data, size_t len)
+/*
+ * Does path (from dirfd) hold data (1), other bytes (0), or nothing at all
+ * (-1)?
+ */
+static int same_bytes(int dirfd, const char *path, const char *data, size_t len)
 {
 	struct stat sb;
 	char buf[65536];
 	size_t off = 0;
 	int fd, same;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -1 : 0;
 	same = !fstat(fd, &sb) && S_ISREG(sb.st_mode) &&
@@ -801,13 +1069,15 @@ static int same_bytes(const char *path, const char *data, size_t len)
 	return same;
 }
 
-static int write_tmp(const char *tmp, const char *data, size_t len)
+/*
+ * Write data to fd and close it; -1 (errno set) on failure. Records the
+ * file's time and size as public/REL in last_write (rel may be NULL).
+ */
+static int write_fd(int fd, const char *data, size_t len, const char *rel)
 {
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	struct stat sb;
 	size_t off = 0;
 
-	if (fd < 0)
-		return -1;
 	while (off < len) {
 		ssize_t n = write(fd, data + off, len - off);
 
@@ -819,7 +1089,27 @@ static int write_tmp(const char *tmp, const char *data, size_t len)
 		}
 		off += (size_t)n;
 	}
-	return close(fd);
+	last_write.rel[0] = '\0';
+	if (rel && strlen(rel) < sizeof(last_write.rel) && !fstat(fd, &sb)) {
+		memcpy(last_write.rel, rel, strlen(rel) + 1);
+		last_write.mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+				      sb.st_mtim.tv_nsec;
+		last_write.size = (int64_t)sb.st_size;
+	}
+	if (close(fd)) {
+		last_write.rel[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+static int write_tmp(int dirfd, const char *tmp, const char *data, size_t len,
+		     const char *rel)
+{
+	int fd =
+	    openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	return fd < 0 ? -1 : write_fd(fd, data, len, rel);
 }
 
 /*
@@ -867,19 +1157,14 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 	char *path = chorus_path_join(ctx->site->public_dir, rel);
 	struct chorus_buf tmp = CHORUS_BUF_INIT;
 	struct render_pending *p;
+	int dfd = ctx->public_fd >= 0 ? ctx->public_fd : AT_FDCWD, fd;
+	const char *name = ctx->public_fd >= 0 ? rel : path;
 	size_t staged;
 	char *slash;
-	int rc = 0, state;
+	int rc = 0;
 
 	if (!path)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	state = same_bytes(path, data, len);
-	if (state > 0) {
-		lock(ctx);
-		ctx->stats->unchanged++;
-		unlock(ctx);
-		goto out;
-	}
 	slash = strrchr(path, '/');
 	if (slash) {
 		*slash = '\0';
@@ -893,10 +1178,12 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 	 * written in place, made durable by the next flush's syncfs, before
 	 * the pages that link to it are published. Should the run stop
 	 * half-way, the next one finds it unknown to the cache and writes it
-	 * again.
+	 * again. Created exclusively, it is told from an existing one by the
+	 * same call that creates it (a first build creates every file).
 	 */
-	if (state < 0) {
-		if (write_tmp(path, data, len)) {
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		if (write_fd(fd, data, len, rel)) {
 			rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", path,
 					    strerror(errno));
 			unlink(path);
@@ -905,6 +1192,18 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 		lock(ctx);
 		ctx->stats->written++;
 		ctx->n_direct++;
+		unlock(ctx);
+		goto out;
+	}
+	if (errno != EEXIST) {
+		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", path,
+				    strerror(errno));
+		goto out;
+	}
+	last_write.rel[0] = '\0';
+	if (same_bytes(dfd, name, data, len) > 0) {
+		lock(ctx);
+		ctx->stats->unchanged++;
 		unlock(ctx);
 		goto out;
 	}
@@ -920,7 +1219,7 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (write_tmp(tmp.data, data, len)) {
+	if (write_tmp(AT_FDCWD, tmp.data, data, len, rel)) {
 		rc = chorus_err_set(err, CHORUS_EIO, "%s: %s", tmp.data,
 				    strerror(errno));
 		unlink(tmp.data);

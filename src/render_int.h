@@ -6,6 +6,7 @@
 #define CHORUS_RENDER_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -36,6 +37,7 @@ struct render_pending {
 /* A page written or kept by this run, for the next run's cache. */
 struct render_page_rec {
 	char *rel;
+	int borrowed;  /* rel is the render cache's (render_cache.c) */
 	uint64_t hash; /* of its inputs */
 	int64_t mtime_ns, size;
 };
@@ -68,6 +70,7 @@ struct render_ctx {
 	size_t n_staged; /* temporary files named so far in this batch */
 	size_t n_direct; /* new files written in place since the last flush */
 	char **dirs;	 /* folders of public/ made in this run */
+	int public_fd;	 /* public/, to look files up from; -1 if none */
 	size_t n_dirs;
 	struct render_html_memo *html_memo; /* per story, or NULL */
 	/* Per article of the corpus: render_hash_article(), 0 if not yet. */
@@ -77,6 +80,20 @@ struct render_ctx {
 	 * from "stories/"), kept for the index pages, which are as deep.
 	 */
 	json_t **json_memo;
+	/*
+	 * What many pages show of the same thing, made once by whichever
+	 * thread needs it first (render.c, render_memo_*): per article of the
+	 * corpus its anchor and its date's JSON, per source its page and its
+	 * name's JSON, per story its page's URL from a folder one deep.
+	 */
+	_Atomic(char *) *anchors;
+	_Atomic(json_t *) *dates;
+	char **source_pages;
+	json_t **source_names;
+	_Atomic(json_t *) *story_urls;
+	/* The stories' own corpora (compute_views): article i of it is */
+	const struct chorus_stored_article *grouped; /* the corpus's */
+	size_t *grouped_from; /* article grouped_from[i] */
 	/* Feeds (src/atom*.c, src/jsonfeed.c, src/opml_write.c). */
 	struct chorus_store *store; /* for the closed archives; may be NULL */
 	int64_t now; /* the build's time: the newest article's date */
@@ -172,11 +189,11 @@ char *render_abs_url(const struct chorus_site *site, const char *rel);
 char *render_source_page(const struct chorus_source *s);
 
 /*
- * The link that stands for an article: its own, else its entry on its
- * source's page (absolute with [site] link, else relative to from_dir).
- * Caller frees.
+ * The link that stands for an article of ctx's corpus (or of a story's
+ * own corpus): its own, else its entry on its source's page (absolute
+ * with [site] link, else relative to from_dir). Caller frees.
  */
-char *render_article_url(const struct chorus_site *site,
+char *render_article_url(struct render_ctx *ctx,
 			 const struct chorus_stored_article *a,
 			 const struct chorus_source *src, const char *from_dir);
 
@@ -207,6 +224,13 @@ json_t *render_story_json_memo(struct render_ctx *ctx,
  * last, after the pages its entries link to.
  */
 int render_feeds(struct render_ctx *ctx, struct chorus_err *err);
+
+/*
+ * What the feeds need set first (the build's time), before the outlets'
+ * feeds (render_source_feeds(), with the template set ts of the thread
+ * that renders them) and render_feeds() run, on two threads or one.
+ */
+void render_feeds_prepare(struct render_ctx *ctx);
 
 /* An entry already written, as it stands in a document. */
 struct atom_entry {
@@ -243,7 +267,8 @@ int render_atom_archived(struct render_ctx *ctx,
 			 size_t *n_current, struct chorus_err *err);
 
 /* sources/SLUG.atom for every outlet. */
-int render_source_feeds(struct render_ctx *ctx, struct chorus_err *err);
+int render_source_feeds(struct render_ctx *ctx, struct template_set *ts,
+			struct chorus_err *err);
 
 /* feed.json (JSON Feed 1.1) of stories, newest first. */
 int render_jsonfeed(struct render_ctx *ctx,

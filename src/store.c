@@ -861,6 +861,7 @@ static int fill_article(sqlite3_stmt *q, struct load_ctx *ctx)
 {
 	struct chorus_corpus *c = ctx->c;
 	struct chorus_stored_article *s;
+	const struct chorus_source *src;
 	int oom = 0;
 
 	if (reserve((void **)&c->articles, &ctx->cap, c->n_articles,
@@ -883,8 +884,11 @@ static int fill_article(sqlite3_stmt *q, struct load_ctx *ctx)
 	s->a.published = sqlite3_column_int64(q, 12);
 	s->a.updated = sqlite3_column_int64(q, 13);
 	s->a.date_known = sqlite3_column_int(q, 14);
-	s->a.source = col_dup(q, 15, &oom);
-	s->hash = sqlite3_column_int64(q, 16);
+	s->hash = sqlite3_column_int64(q, 15);
+	/* The outlet's name from the sources loaded first (by id). */
+	src = chorus_corpus_source(c, s->source_id);
+	if (src && src->name && !(s->a.source = chorus_strdup(src->name)))
+		oom = 1;
 	return oom ? CHORUS_ENOMEM : 0;
 }
 
@@ -909,34 +913,172 @@ static int load_stories(struct chorus_store *st, struct chorus_corpus *c,
 			 fill_story, &ctx, err);
 }
 
+static int cmp_published_key(const void *a, const void *b)
+{
+	const struct chorus_stored_article *x = a, *y = b;
+
+	if (x->a.published != y->a.published)
+		return x->a.published < y->a.published ? -1 : 1;
+	return strcmp(x->a.key, y->a.key);
+}
+
+/*
+ * The articles, by (published, key): sorted here rather than by SQLite,
+ * whose ORDER BY copies every row into a temporary tree first, and with
+ * each outlet's name from the sources already loaded rather than a
+ * subquery per row (keys are unique and dates never NULL, so the order is
+ * the one ORDER BY published, key gave).
+ *
+ * Lazily, a text is read only where it stands for more than itself: the
+ * article has no stored hash (its fingerprint is then hashed from the
+ * text) or no title (its display title comes from the text). SQLite
+ * reads a column's bytes only when the CASE asks for them.
+ */
 static int load_articles(struct chorus_store *st, struct chorus_corpus *c,
-			 struct chorus_err *err)
+			 int lazy, struct chorus_err *err)
 {
 	struct load_ctx ctx = {c, 0};
+	size_t i;
+	int rc = load_rows(
+	    st,
+	    lazy ? "SELECT id, source_id, story_id, score, key, title,"
+		   " subtitle, link, author, language, summary,"
+		   " CASE WHEN hash IS NULL OR hash = 0 OR title IS NULL"
+		   " OR title = '' THEN text END,"
+		   " published, updated, date_known, hash FROM articles"
+		 : "SELECT id, source_id, story_id, score, key, title,"
+		   " subtitle, link, author, language, summary, text,"
+		   " published, updated, date_known, hash FROM articles",
+	    fill_article, &ctx, err);
 
-	return load_rows(st,
-			 "SELECT id, source_id, story_id, score, key, title,"
-			 " subtitle, link, author, language, summary, text,"
-			 " published, updated, date_known, (SELECT name FROM"
-			 " sources WHERE sources.id = source_id), hash"
-			 " FROM articles ORDER BY published, key",
-			 fill_article, &ctx, err);
+	/* Rows mostly come in the order they were stored, by date. */
+	for (i = 1; !rc && i < c->n_articles; i++)
+		if (cmp_published_key(&c->articles[i - 1], &c->articles[i]) >
+		    0) {
+			qsort(c->articles, c->n_articles, sizeof(*c->articles),
+			      cmp_published_key);
+			break;
+		}
+	return rc;
+}
+
+static int load(struct chorus_store *st, struct chorus_corpus *out, int lazy,
+		struct chorus_err *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	/*
+	 * The articles' rows are read whole, texts and all (a row keeps its
+	 * text inline): mapped, the pages are read in place rather than
+	 * copied out of the page cache (a large site's store is hundreds of
+	 * megabytes). Only a speed-up: a failure leaves reads as they were.
+	 */
+	sqlite3_exec(st->db, "PRAGMA mmap_size = 4294967296", NULL, NULL, NULL);
+	rc = load_sources(st, out, err);
+	if (!rc)
+		rc = load_stories(st, out, err);
+	if (!rc)
+		rc = load_articles(st, out, lazy, err);
+	if (rc)
+		chorus_corpus_release(out);
+	else
+		out->texts_lazy = lazy;
+	return rc;
 }
 
 int chorus_store_load(struct chorus_store *st, struct chorus_corpus *out,
 		      struct chorus_err *err)
 {
-	int rc;
+	return load(st, out, 0, err);
+}
 
-	memset(out, 0, sizeof(*out));
-	rc = load_sources(st, out, err);
-	if (!rc)
-		rc = load_stories(st, out, err);
-	if (!rc)
-		rc = load_articles(st, out, err);
-	if (rc)
-		chorus_corpus_release(out);
-	return rc;
+int chorus_store_load_lazy(struct chorus_store *st, struct chorus_corpus *out,
+			   struct chorus_err *err)
+{
+	return load(st, out, 1, err);
+}
+
+static int cmp_stored_by_id(const void *a, const void *b)
+{
+	const struct chorus_stored_article *const *x = a, *const *y = b;
+
+	return (*x)->id < (*y)->id ? -1 : (*x)->id > (*y)->id;
+}
+
+/*
+ * Past this many texts one pass over the table beats a lookup each (a
+ * first render of a large site reads every text).
+ */
+#define TEXTS_SCAN_FROM 2048
+
+int chorus_store_load_texts(struct chorus_store *st,
+			    struct chorus_stored_article *const *articles,
+			    size_t n, struct chorus_err *err)
+{
+	return chorus_store_load_texts_each(st, articles, n, NULL, NULL, err);
+}
+
+int chorus_store_load_texts_each(
+    struct chorus_store *st, struct chorus_stored_article *const *articles,
+    size_t n, void (*each)(void *arg, struct chorus_stored_article *a),
+    void *arg, struct chorus_err *err)
+{
+	struct chorus_stored_article **by_id = NULL;
+	sqlite3_stmt *q = NULL;
+	int rc = 0, oom = 0;
+	size_t i;
+
+	if (!n)
+		return 0;
+	if (n < TEXTS_SCAN_FROM) {
+		rc = prepare(st, "SELECT text FROM articles WHERE id = ?", &q,
+			     err);
+		for (i = 0; !rc && i < n; i++) {
+			if (articles[i]->a.text)
+				continue;
+			sqlite3_bind_int64(q, 1, articles[i]->id);
+			rc = sqlite3_step(q);
+			if (rc == SQLITE_ROW)
+				articles[i]->a.text = col_dup(q, 0, &oom);
+			if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+				rc = oom ? CHORUS_ENOMEM : 0;
+			sqlite3_reset(q);
+			if (!rc && each && articles[i]->a.text)
+				each(arg, articles[i]);
+		}
+		goto out;
+	}
+	by_id = malloc(n * sizeof(*by_id));
+	if (!by_id) {
+		rc = CHORUS_ENOMEM;
+		goto out;
+	}
+	memcpy(by_id, articles, n * sizeof(*by_id));
+	qsort(by_id, n, sizeof(*by_id), cmp_stored_by_id);
+	rc = prepare(st, "SELECT id, text FROM articles", &q, err);
+	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct chorus_stored_article key, *kp = &key, **hit;
+
+		rc = 0;
+		key.id = sqlite3_column_int64(q, 0);
+		hit = bsearch(&kp, by_id, n, sizeof(*by_id), cmp_stored_by_id);
+		if (!hit || (*hit)->a.text)
+			continue;
+		(*hit)->a.text = col_dup(q, 1, &oom);
+		if (oom)
+			rc = CHORUS_ENOMEM;
+		else if (each && (*hit)->a.text)
+			each(arg, *hit);
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+out:
+	sqlite3_finalize(q);
+	free(by_id);
+	if (rc == CHORUS_ENOMEM)
+		return chorus_err_set(err, rc, "out of memory");
+	return rc < 0 ? rc : rc ? db_fail(st, err, "read") : 0;
 }
 
 static int cmp_source_id(const void *key, const void *elem)
@@ -990,7 +1132,11 @@ static int archive_read(struct chorus_store *st, int bodies,
 			struct chorus_err *err)
 {
 	struct chorus_archive_page *pages = NULL, *p;
-	size_t cap = 0, scap = 0, count = 0, i = 0;
+	struct {
+		size_t at; /* the page's index */
+		int64_t story_id;
+	} *rows = NULL;
+	size_t cap = 0, scap = 0, count = 0, i = 0, n_rows = 0;
 	sqlite3_stmt *q = NULL;
 	int rc;
 
@@ -1000,8 +1146,13 @@ static int archive_read(struct chorus_store *st, int bodies,
 	    st,
 	    bodies ? "SELECT page, closed, body FROM archive_pages "
 		     "ORDER BY page"
-		   : "SELECT page, closed, length(CAST(body AS BLOB)) FROM "
-		     "archive_pages ORDER BY page",
+		   /*
+		    * A blob's length is in its row's header: length() of
+		    * the column reads no body (a CAST would read them all).
+		    */
+		   : "SELECT page, closed, CASE typeof(body) WHEN 'blob' "
+		     "THEN length(body) ELSE length(CAST(body AS BLOB)) END "
+		     "FROM archive_pages ORDER BY page",
 	    &q, err);
 	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		rc = reserve((void **)&pages, &cap, count, sizeof(*p));
@@ -1029,34 +1180,63 @@ static int archive_read(struct chorus_store *st, int bodies,
 	q = NULL;
 	if (rc != SQLITE_DONE)
 		goto fail;
+	/*
+	 * By story id, the table's own order (ORDER BY page would sort every
+	 * row first): each row goes to its page, found by bisection, so each
+	 * page's stories are in id order as before. Counted first, then
+	 * placed.
+	 */
 	rc = prepare(st,
 		     "SELECT page, story_id FROM archive_stories "
-		     "ORDER BY page, story_id",
+		     "ORDER BY story_id",
 		     &q, err);
 	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t page = sqlite3_column_int64(q, 0);
+		size_t lo = 0, hi = count;
 
-		while (i < count && pages[i].page < page) {
-			i++;
-			scap = 0;
+		rc = 0;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (pages[mid].page < page)
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
-		if (i == count || pages[i].page != page)
+		if (lo == count || pages[lo].page != page)
 			continue; /* no such page: nothing to attach to */
-		p = &pages[i];
-		rc = reserve((void **)&p->story_ids, &scap, p->n_story_ids,
-			     sizeof(*p->story_ids));
-		if (rc)
+		if (reserve((void **)&rows, &scap, n_rows, sizeof(*rows))) {
+			rc = CHORUS_ENOMEM;
 			break;
-		p->story_ids[p->n_story_ids++] = sqlite3_column_int64(q, 1);
+		}
+		rows[n_rows].at = lo;
+		rows[n_rows++].story_id = sqlite3_column_int64(q, 1);
+		pages[lo].n_story_ids++;
 	}
 	sqlite3_finalize(q);
 	rc = rc == SQLITE_DONE ? 0 : rc;
+	for (i = 0; !rc && i < count; i++) {
+		if (!pages[i].n_story_ids)
+			continue;
+		pages[i].story_ids =
+		    malloc(pages[i].n_story_ids * sizeof(*pages[i].story_ids));
+		if (!pages[i].story_ids)
+			rc = CHORUS_ENOMEM;
+		pages[i].n_story_ids = 0;
+	}
+	for (i = 0; !rc && i < n_rows; i++) {
+		p = &pages[rows[i].at];
+		p->story_ids[p->n_story_ids++] = rows[i].story_id;
+	}
+	free(rows);
+	rows = NULL;
 	if (rc)
 		goto fail;
 	*out = pages;
 	*n = count;
 	return 0;
 fail:
+	free(rows);
 	chorus_archive_pages_free(pages, count);
 	return rc == CHORUS_ENOMEM ? chorus_err_set(err, rc, "out of memory")
 				   : (rc < 0 ? rc : db_fail(st, err, "read"));

@@ -255,6 +255,42 @@ static int count_terms(struct analysis *an)
 /* Sentences of a lone report read for its summary (of 2, some alike). */
 #define LONE_READ 6
 
+/* A sentence to choose from: a full one of sensible length. */
+static int eligible(const char *s, size_t *words)
+{
+	*words = count_words(s);
+	return closes(s) && *words >= 6 && *words <= 60;
+}
+
+/*
+ * A lone report's sentences as far as its LONE_READ-th eligible one, the
+ * last that analyse() reads: its text is split a line at a time (as
+ * chorus_text_sentences() splits it, line by line) and no further, so the
+ * rest of a long text is not split for nothing.
+ */
+static int lone_sentences(const char *text, struct chorus_strlist *out)
+{
+	struct chorus_buf line = CHORUS_BUF_INIT;
+	size_t found = 0, k, words;
+	int rc = 0;
+
+	while (*text && !rc && found < LONE_READ) {
+		size_t len = strcspn(text, "\n"), before = out->n;
+
+		chorus_buf_reset(&line);
+		rc = chorus_buf_add(&line, text, len);
+		if (!rc)
+			rc = chorus_text_sentences(chorus_buf_cstr(&line), out);
+		for (k = before; !rc && k < out->n; k++)
+			found += eligible(out->v[k], &words) != 0;
+		text += len;
+		if (*text == '\n')
+			text++;
+	}
+	chorus_buf_release(&line);
+	return rc;
+}
+
 static int analyse(struct chorus_text_analyser *ta,
 		   const struct chorus_story_view *v, struct analysis *an)
 {
@@ -283,8 +319,11 @@ static int analyse(struct chorus_text_analyser *ta,
 	for (i = 0; !rc && i < v->n_members; i++) {
 		const struct chorus_article *a = &v->members[i].article->a;
 
-		rc = chorus_text_sentences(a->text ? a->text : "",
-					   &an->sentences[i]);
+		rc = v->n_members == 1
+			 ? lone_sentences(a->text ? a->text : "",
+					  &an->sentences[i])
+			 : chorus_text_sentences(a->text ? a->text : "",
+						 &an->sentences[i]);
 		total += an->sentences[i].n;
 	}
 	if (!rc && !(an->s = calloc(total + 1, sizeof(*an->s))))
@@ -314,9 +353,7 @@ static int analyse(struct chorus_text_analyser *ta,
 			s->text = an->sentences[i].v[j];
 			s->member = i;
 			s->position = j;
-			s->words = count_words(s->text);
-			s->eligible =
-			    closes(s->text) && s->words >= 6 && s->words <= 60;
+			s->eligible = eligible(s->text, &s->words);
 			/*
 			 * A lone report's summary is its first full
 			 * sentences, and nothing else reads its terms: only
@@ -416,7 +453,7 @@ static int pick_summary(struct chorus_story_view *v, struct analysis *an)
 
 static int pick_only(struct chorus_story_view *v, struct analysis *an)
 {
-	size_t m, i, k;
+	size_t m, i, k, at = 0;
 	int rc = 0;
 
 	if (v->n_members < 2)
@@ -424,11 +461,14 @@ static int pick_only(struct chorus_story_view *v, struct analysis *an)
 	for (m = 0; m < v->n_members && !rc; m++) {
 		struct sentence *picks[2] = {NULL, NULL};
 
-		for (i = 0; i < an->n_s; i++) {
+		/* Sentences come member by member: m's are one run. */
+		while (at < an->n_s && an->s[at].member < m)
+			at++;
+		for (i = at; i < an->n_s && an->s[i].member == m; i++) {
 			struct sentence *s = &an->s[i];
 			size_t unique = 0;
 
-			if (s->member != m || !s->eligible || s->chosen)
+			if (!s->eligible || s->chosen)
 				continue;
 			for (k = 0; k < s->n_terms; k++)
 				unique += holders(an, s->terms[k], m) == 0;

@@ -65,6 +65,12 @@ struct chorus_corpus {
 	size_t n_articles;
 	struct chorus_story *stories; /* by id */
 	size_t n_stories;
+	/*
+	 * Set by chorus_store_load_lazy(): the articles' texts are not loaded
+	 * (a.text is NULL) except where a text stands for something else: an
+	 * article without a stored hash or without a title.
+	 */
+	int texts_lazy;
 };
 
 /* Open (creating or migrating) the state at path. */
@@ -271,6 +277,35 @@ int chorus_store_feed_urls(struct chorus_store *st, struct chorus_strlist *out,
 /* Load sources, articles and stories. */
 int chorus_store_load(struct chorus_store *st, struct chorus_corpus *out,
 		      struct chorus_err *err);
+
+/*
+ * The same without the bulk of the articles' texts (out->texts_lazy: see
+ * struct chorus_corpus), which a render reads only for the stories it
+ * summarises again: a build with one new article then reads one text, not
+ * the whole corpus's.
+ */
+int chorus_store_load_lazy(struct chorus_store *st, struct chorus_corpus *out,
+			   struct chorus_err *err);
+
+/*
+ * Read the stored text of each of the n articles (by id) into its a.text,
+ * which must be NULL; the caller frees each with free() (or with the
+ * article). An article no longer stored keeps NULL.
+ */
+int chorus_store_load_texts(struct chorus_store *st,
+			    struct chorus_stored_article *const *articles,
+			    size_t n, struct chorus_err *err);
+
+/*
+ * The same, calling each(arg, a) for each article a as its text is read,
+ * on the calling thread, in the store's order: a caller can start on an
+ * article before all are read. An article whose text could not be found
+ * is not passed to each.
+ */
+int chorus_store_load_texts_each(
+    struct chorus_store *st, struct chorus_stored_article *const *articles,
+    size_t n, void (*each)(void *arg, struct chorus_stored_article *a),
+    void *arg, struct chorus_err *err);
 void chorus_corpus_release(struct chorus_corpus *c);
 
 /* The source with row id, or NULL; borrowed from c (sources are by id). */

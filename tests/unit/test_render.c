@@ -343,6 +343,173 @@ static void test_render_many_stories(void **state)
 	free(db);
 }
 
+/* An article put as given: NULL title allowed, published as said. */
+static void put_raw(struct chorus_store *st, const char *key, const char *title,
+		    const char *text, int64_t published)
+{
+	struct chorus_article a;
+	int64_t src;
+
+	chorus_article_init(&a);
+	a.key = strdup(key);
+	a.title = title ? strdup(title) : NULL;
+	a.text = strdup(text);
+	a.source = strdup(published % 7200 ? "Odd Desk" : "Even Desk");
+	a.published = a.updated = published;
+	a.date_known = 1;
+	assert_int_equal(
+	    chorus_store_source_get(st, a.source, NULL, &src, NULL), 0);
+	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+	chorus_article_release(&a);
+}
+
+/*
+ * A corpus loaded without its texts (as `chorus build` loads it) is the
+ * same corpus, in the same order (articles stored out of date order),
+ * but for the texts it leaves out: those of articles with a title; an
+ * untitled one keeps its text (its display title comes from it). The
+ * texts read back later are the stored ones, and a site rendered from it
+ * (texts read by the render while it summarises, on several threads) is
+ * the same as one rendered from the whole corpus; without the store to
+ * read them from, the render refuses.
+ */
+static void test_render_lazy_corpus(void **state)
+{
+	struct chorus_cluster_options opt;
+	struct chorus_render_stats stats;
+	struct chorus_stored_article **texts;
+	struct chorus_store *st;
+	struct chorus_corpus whole, lazy;
+	struct chorus_site a, b;
+	struct chorus_err err = {0};
+	char *db = chorus_path_join(dir, "lazy.db");
+	char *site_a = chorus_path_join(dir, "la"),
+	     *site_b = chorus_path_join(dir, "lb");
+	static const char *const pages[] = {
+	    "public/index.html", "public/about.html",
+	    "public/sources/odd-desk.html", "public/sources/even-desk.html"};
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(chorus_store_open(&st, db, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	for (i = 0; i < 160; i++) {
+		char key[16], w[4][12], title[80], text[400];
+
+		word(i / 2, 0, w[0]);
+		word(i / 2, 1, w[1]);
+		word(i, 2, w[2]);
+		word(i, 3, w[3]);
+		snprintf(key, sizeof(key), "z%03u", 159 - i);
+		snprintf(title, sizeof(title), "%s %s meets %s", w[0], w[1],
+			 w[2]);
+		snprintf(text, sizeof(text),
+			 "%s %s met %s in %s on Monday, officials said. "
+			 "The talks lasted for three hours in the old hall.\n"
+			 "%s said more would follow after the weekend.",
+			 w[0], w[1], w[2], w[3], w[2]);
+		/* Stored newest first; every fifth without a title. */
+		put_raw(st, key, i % 5 ? title : NULL, text,
+			1763510400 - (int64_t)i * 3600);
+	}
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	chorus_cluster_options_init(&opt);
+	assert_int_equal(chorus_store_load(st, &whole, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(
+	    chorus_cluster_assign(st, &whole, &opt, NULL, NULL, NULL), 0);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	chorus_corpus_release(&whole);
+	assert_int_equal(chorus_store_load(st, &whole, NULL), 0);
+	assert_int_equal(chorus_store_load_lazy(st, &lazy, NULL), 0);
+	assert_int_equal(whole.texts_lazy, 0);
+	assert_int_equal(lazy.texts_lazy, 1);
+	assert_int_equal(lazy.n_articles, 160);
+	/* Enough stories to be summarised on several threads. */
+	assert_true(lazy.n_stories >= 64);
+	assert_int_equal(lazy.n_articles, whole.n_articles);
+	assert_int_equal(lazy.n_stories, whole.n_stories);
+	for (i = 0; i < lazy.n_articles; i++) {
+		const struct chorus_stored_article *x = &whole.articles[i],
+						   *y = &lazy.articles[i];
+
+		assert_string_equal(x->a.key, y->a.key);
+		assert_true(!i || x->a.published >=
+				      whole.articles[i - 1].a.published);
+		assert_int_equal(x->hash, y->hash);
+		assert_int_equal(x->story_id, y->story_id);
+		assert_string_equal(x->a.source, y->a.source);
+		if (x->a.title)
+			assert_null(y->a.text);
+		else
+			assert_string_equal(x->a.text, y->a.text);
+	}
+	/* Read back, as the render reads them. */
+	{
+		struct chorus_corpus again;
+
+		assert_int_equal(chorus_store_load_lazy(st, &again, NULL), 0);
+		texts = calloc(again.n_articles, sizeof(*texts));
+		assert_non_null(texts);
+		for (i = 0; i < again.n_articles; i++)
+			texts[i] = &again.articles[i];
+		assert_int_equal(
+		    chorus_store_load_texts(st, texts, again.n_articles, NULL),
+		    0);
+		for (i = 0; i < again.n_articles; i++)
+			assert_string_equal(again.articles[i].a.text,
+					    whole.articles[i].a.text);
+		free(texts);
+		chorus_corpus_release(&again);
+	}
+
+	assert_int_equal(chorus_file_mkdirs(site_a, NULL), 0);
+	assert_int_equal(chorus_file_mkdirs(site_b, NULL), 0);
+	assert_int_equal(chorus_site_load(&a, site_a, NULL, NULL), 0);
+	assert_int_equal(chorus_site_load(&b, site_b, NULL, NULL), 0);
+	a.source_date_epoch = b.source_date_epoch = 1763510400;
+	assert_int_equal(chorus_render_site(&b, &lazy, &stats, NULL, &err),
+			 CHORUS_EINVAL);
+	assert_int_equal(chorus_render_site(&a, &whole, &stats, NULL, NULL), 0);
+	assert_int_equal(
+	    chorus_render_site_archived(&b, st, &lazy, &stats, NULL, NULL), 0);
+	assert_int_equal(stats.stories, whole.n_stories);
+	/* The render gave back the texts it read. */
+	for (i = 0; i < lazy.n_articles; i++)
+		if (lazy.articles[i].a.title)
+			assert_null(lazy.articles[i].a.text);
+	for (i = 0; i < whole.n_stories; i++) {
+		char rel[200];
+		char *x, *y;
+
+		snprintf(rel, sizeof(rel), "public/stories/%s.html",
+			 whole.stories[i].slug);
+		x = file_of(site_a, rel);
+		y = file_of(site_b, rel);
+		assert_string_equal(x, y);
+		assert_non_null(strstr(x, "<p>"));
+		free(x);
+		free(y);
+	}
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		char *x = file_of(site_a, pages[i]),
+		     *y = file_of(site_b, pages[i]);
+
+		assert_string_equal(x, y);
+		free(x);
+		free(y);
+	}
+
+	chorus_corpus_release(&whole);
+	chorus_corpus_release(&lazy);
+	chorus_store_close(st);
+	chorus_site_release(&a);
+	chorus_site_release(&b);
+	free(site_a);
+	free(site_b);
+	free(db);
+}
+
 /* The summariser's names (found with its terms) are chorus_text_names'. */
 static void test_render_names_as_text_names(void **state)
 {
@@ -387,6 +554,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_render_writes_site_and_skips_unchanged),
 	    cmocka_unit_test(test_render_many_stories),
+	    cmocka_unit_test(test_render_lazy_corpus),
 	    cmocka_unit_test(test_render_names_as_text_names),
 	};
 

@@ -9,9 +9,12 @@
  *   4. one new article founding a new story, then rendered;
  *   5. (with LAYOUT) a changed layout: every page rendered again, every
  *      view from the cache.
- * Each render is timed alone (the corpus load is timed apart) and prints
- * the files written. Exit status 1 when a target is missed: full render
- * over 10 s, or an incremental one over 1 s or writing 20 files or more.
+ * Each step is timed as `chorus build` runs it: the corpus loaded without
+ * its texts (chorus_store_load_lazy()), then rendered, which reads the
+ * texts of the stories it summarises; it prints the render's time, the
+ * whole step's (load and render) and the files written. Exit status 1
+ * when a target is missed: a full render over 10 s, or an incremental
+ * build (load and render) over 1 s or writing 20 files or more.
  * Usage: bench_render ITEMS.tsv SITE_DIR N_STORIES [LAYOUT.mustache]
  *        bench_render --again SITE_DIR   (render a built site twice)
  */
@@ -226,30 +229,42 @@ static void reload(struct chorus_store *st, struct chorus_corpus *c)
 	double t0 = now();
 
 	chorus_corpus_release(c);
-	if (chorus_store_load(st, c, &err))
+	if (chorus_store_load_lazy(st, c, &err))
 		die("load", &err);
 	printf("  corpus load: %.2f s (%zu articles, %zu stories)\n",
 	       now() - t0, c->n_articles, c->n_stories);
 }
 
+/*
+ * One build's render step as `chorus build` runs it: the corpus loaded
+ * without its texts (chorus_store_load_lazy()), then rendered (reading
+ * the texts of the stories it summarises). Each part is timed; `whole`
+ * says whether the target is on both (an incremental build) or on the
+ * render alone (the full render of issue 6).
+ */
 static int render(const char *what, const struct chorus_site *site,
-		  struct chorus_store *st, const struct chorus_corpus *c,
-		  double max_s, size_t max_written)
+		  struct chorus_store *st, struct chorus_corpus *c,
+		  double max_s, size_t max_written, int whole)
 {
 	struct chorus_render_stats stats;
 	struct chorus_err err = {0};
-	double t0 = now(), c0 = cpu(), dt, dc;
+	double t0 = now(), c0 = cpu(), t1, c1, dt, dc;
 	int ok;
 
+	chorus_corpus_release(c);
+	if (chorus_store_load_lazy(st, c, &err))
+		die("load", &err);
+	t1 = now();
+	c1 = cpu();
 	if (chorus_render_site_archived(site, st, c, &stats, NULL, &err))
 		die("render", &err);
-	dt = now() - t0;
-	dc = cpu() - c0;
-	ok = dt < max_s && stats.written < max_written;
+	dt = now() - t1;
+	dc = cpu() - c1;
+	ok = (whole ? now() - t0 : dt) < max_s && stats.written < max_written;
 	printf("%s: %.2f s (cpu %.2f s), %zu files written, %zu unchanged, "
-	       "%zu stories%s\n",
+	       "%zu stories; with the corpus load %.2f s (cpu %.2f s)%s\n",
 	       what, dt, dc, stats.written, stats.unchanged, stats.stories,
-	       ok ? "" : "  <-- over target");
+	       now() - t0, cpu() - c0, ok ? "" : "  <-- over target");
 	fflush(stdout);
 	return ok;
 }
@@ -276,9 +291,8 @@ int main(int argc, char **argv)
 		memset(&c, 0, sizeof(c));
 		if (!db || chorus_store_open(&st, db, &err))
 			die("store", &err);
-		reload(st, &c);
-		ok &= render("render again", &site, st, &c, 1.0, 1);
-		ok &= render("render again", &site, st, &c, 1.0, 1);
+		ok &= render("render again", &site, st, &c, 1.0, 1, 1);
+		ok &= render("render again", &site, st, &c, 1.0, 1, 1);
 		chorus_corpus_release(&c);
 		chorus_store_close(st);
 		free(db);
@@ -312,8 +326,8 @@ int main(int argc, char **argv)
 	printf("corpus: %zu articles in %zu stories from %zu outlets\n", n,
 	       c.n_stories, c.n_sources);
 
-	ok &= render("full render", &site, st, &c, 10.0, (size_t)-1);
-	ok &= render("render again, nothing new", &site, st, &c, 1.0, 1);
+	ok &= render("full render", &site, st, &c, 10.0, (size_t)-1, 0);
+	ok &= render("render again, nothing new", &site, st, &c, 1.0, 1, 1);
 
 	/*
 	 * A new article, by a new outlet, for a typical story that more than
@@ -339,6 +353,14 @@ int main(int argc, char **argv)
 	}
 	if (!donor)
 		die("no story to join", NULL);
+	{
+		/* Its text, which the lazily loaded corpus does not hold. */
+		struct chorus_stored_article *d =
+		    &c.articles[donor - c.articles];
+
+		if (chorus_store_load_texts(st, &d, 1, &err) || !d->a.text)
+			die("donor text", &err);
+	}
 	{
 		struct truth key = {donor->a.key, 0}, *t;
 		char *k = chorus_strdup("bench-new-1");
@@ -371,9 +393,8 @@ int main(int argc, char **argv)
 	}
 	reload(st, &c);
 	assign(st, &c);
-	reload(st, &c);
 	ok &= render("incremental: one article joins a story", &site, st, &c,
-		     1.0, 20);
+		     1.0, 20, 1);
 
 	/* A new article that founds a story of its own. */
 	if (chorus_store_begin(st, &err))
@@ -394,9 +415,8 @@ int main(int argc, char **argv)
 	qsort(truth, n_truth, sizeof(*truth), cmp_truth);
 	reload(st, &c);
 	assign(st, &c);
-	reload(st, &c);
 	ok &= render("incremental: one article founds a story", &site, st, &c,
-		     1.0, 20);
+		     1.0, 20, 1);
 
 	/*
 	 * A site owner restyles the layout: every page changes, while every
@@ -416,7 +436,7 @@ int main(int argc, char **argv)
 		free(site.templates_dir);
 		site.templates_dir = tdir;
 		ok &= render("full render after a layout change (views cached)",
-			     &site, st, &c, 10.0, (size_t)-1);
+			     &site, st, &c, 10.0, (size_t)-1, 0);
 		chorus_buf_release(&b);
 		free(t);
 	}
