@@ -16,10 +16,15 @@
  * analyser per thread), a sentence at a time, in the language of each
  * member; how many members hold each term is counted once per story, in
  * one table. A story of one report needs only its first full sentences.
+ * A sentence that comes again in the story (syndicated copies share most
+ * of theirs: a third of a large site's sentences) in the same language is
+ * analysed once: its terms are shared and its names copied, since the
+ * analysis is a pure function of the text and the language.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "story_int.h"
 
@@ -28,8 +33,11 @@ struct sentence {
 	const char *text; /* borrowed from the member's sentence list */
 	size_t member;
 	size_t position;
-	uint64_t *terms;
+	uint64_t *terms; /* owned unless shared (a repeat's) */
 	size_t n_terms;
+	int shared;
+	char lang[4];		     /* the language it was analysed in */
+	size_t names_from, names_to; /* the names it gave its member */
 	size_t words;
 	int eligible; /* a full sentence of sensible length */
 	double score;
@@ -53,6 +61,10 @@ struct analysis {
 	/* Every term of the story with how many members hold it (a table). */
 	struct term_count *slots;
 	size_t mask;
+	/* Analysed sentences by text hash: index + 1 into s, 0 empty. */
+	size_t *seen;
+	uint64_t *seen_h;
+	size_t seen_mask;
 };
 
 /*
@@ -177,7 +189,8 @@ static void analysis_release(struct analysis *an)
 	size_t i;
 
 	for (i = 0; an->s && i < an->n_s; i++)
-		free(an->s[i].terms);
+		if (!an->s[i].shared)
+			free(an->s[i].terms);
 	for (i = 0; i < an->n_members; i++) {
 		if (an->sentences)
 			chorus_strlist_release(&an->sentences[i]);
@@ -192,6 +205,8 @@ static void analysis_release(struct analysis *an)
 	free(an->head_terms);
 	free(an->head_n);
 	free(an->slots);
+	free(an->seen);
+	free(an->seen_h);
 }
 
 /*
@@ -291,6 +306,59 @@ static int lone_sentences(const char *text, struct chorus_strlist *out)
 	return rc;
 }
 
+/*
+ * The terms (and the member's names) of sentence s, in language lang: from
+ * the same text analysed before in the story in the same language when
+ * there is one (its terms shared, its names copied to s's member), else
+ * from the analyser.
+ */
+static int analyse_sentence(struct chorus_text_analyser *ta,
+			    struct analysis *an, struct sentence *s,
+			    const char lang[4],
+			    struct chorus_text_analysis *one)
+{
+	struct chorus_strlist *names = an->names ? &an->names[s->member] : NULL;
+	size_t len = strlen(s->text), at, k;
+	uint64_t h =
+	    XXH3_64bits_withSeed(s->text, len, 0) ^
+	    ((uint64_t)(unsigned char)lang[0] << 16 |
+	     (uint64_t)(unsigned char)lang[1] << 8 | (unsigned char)lang[2]);
+	int rc = 0;
+
+	memcpy(s->lang, lang, 4);
+	for (at = (size_t)h & an->seen_mask; an->seen[at];
+	     at = (at + 1) & an->seen_mask) {
+		const struct sentence *o = &an->s[an->seen[at] - 1];
+
+		if (an->seen_h[at] != h || memcmp(o->lang, lang, 4) ||
+		    strcmp(o->text, s->text))
+			continue;
+		s->terms = o->terms;
+		s->n_terms = o->n_terms;
+		s->shared = 1;
+		if (!names)
+			return 0;
+		s->names_from = names->n;
+		for (k = o->names_from; !rc && k < o->names_to; k++) {
+			const char *nm = an->names[o->member].v[k];
+
+			rc = chorus_strlist_push(names, nm, strlen(nm));
+		}
+		s->names_to = names->n;
+		return rc;
+	}
+	s->names_from = names ? names->n : 0;
+	rc = chorus_text_analyse_terms(ta, lang, s->text, one, names);
+	if (!rc)
+		rc = distinct(one->terms, one->n_terms, &s->terms, &s->n_terms);
+	if (rc)
+		return rc;
+	s->names_to = names ? names->n : 0;
+	an->seen[at] = (size_t)(s - an->s) + 1;
+	an->seen_h[at] = h;
+	return 0;
+}
+
 static int analyse(struct chorus_text_analyser *ta,
 		   const struct chorus_story_view *v, struct analysis *an)
 {
@@ -328,6 +396,17 @@ static int analyse(struct chorus_text_analyser *ta,
 	}
 	if (!rc && !(an->s = calloc(total + 1, sizeof(*an->s))))
 		rc = CHORUS_ENOMEM;
+	if (!rc) {
+		size_t cap = 16;
+
+		while (cap < total * 2)
+			cap *= 2;
+		an->seen = calloc(cap, sizeof(*an->seen));
+		an->seen_h = malloc(cap * sizeof(*an->seen_h));
+		an->seen_mask = cap - 1;
+		if (!an->seen || !an->seen_h)
+			rc = CHORUS_ENOMEM;
+	}
 	for (i = 0; !rc && i < v->n_members; i++) {
 		const struct chorus_article *a = &v->members[i].article->a;
 		char lang[4];
@@ -362,12 +441,7 @@ static int analyse(struct chorus_text_analyser *ta,
 			if (v->n_members == 1 &&
 			    (!s->eligible || ++lone_read > LONE_READ))
 				continue;
-			rc = chorus_text_analyse_terms(ta, lang, s->text, &one,
-						       an->names ? &an->names[i]
-								 : NULL);
-			if (!rc)
-				rc = distinct(one.terms, one.n_terms, &s->terms,
-					      &s->n_terms);
+			rc = analyse_sentence(ta, an, s, lang, &one);
 		}
 	}
 	if (!rc)
