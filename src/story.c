@@ -152,25 +152,29 @@ static int distinct(const uint64_t *v, size_t n, uint64_t **out, size_t *n_out)
 	return 0;
 }
 
-static size_t count_words(const char *s)
+/*
+ * Words of s[0..n): the places where a blank is followed by a non-blank
+ * (s[-1] counting as a blank), with no branch and no state carried from
+ * one byte to the next but the last byte's blankness.
+ */
+static size_t count_words(const char *s, size_t n)
 {
-	size_t n = 0;
-	int in = 0;
+	size_t words = 0, i;
+	unsigned prev = 1;
 
-	for (; *s; s++) {
-		int sp = *s == ' ' || *s == '\t' || *s == '\n';
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		unsigned sp = (c == ' ') | (c == '\t') | (c == '\n');
 
-		n += !sp && !in;
-		in = !sp;
+		words += prev & (sp ^ 1u);
+		prev = sp;
 	}
-	return n;
+	return words;
 }
 
 /* A sentence closes like one: . ! ? possibly followed by quotes. */
-static int closes(const char *s)
+static int closes(const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	while (n && (s[n - 1] == '"' || s[n - 1] == '\'' || s[n - 1] == ')' ||
 		     (n >= 3 && (unsigned char)s[n - 3] == 0xE2 &&
 		      (unsigned char)s[n - 2] == 0x80 &&
@@ -273,8 +277,10 @@ static int count_terms(struct analysis *an)
 /* A sentence to choose from: a full one of sensible length. */
 static int eligible(const char *s, size_t *words)
 {
-	*words = count_words(s);
-	return closes(s) && *words >= 6 && *words <= 60;
+	size_t n = strlen(s);
+
+	*words = count_words(s, n);
+	return closes(s, n) && *words >= 6 && *words <= 60;
 }
 
 /*
@@ -310,12 +316,13 @@ static int lone_sentences(const char *text, struct chorus_strlist *out)
  * The terms (and the member's names) of sentence s, in language lang: from
  * the same text analysed before in the story in the same language when
  * there is one (its terms shared, its names copied to s's member), else
- * from the analyser.
+ * from the analyser. Unless `measured` (s->eligible and s->words set), s
+ * is measured too: a repeat takes its original's measure.
  */
 static int analyse_sentence(struct chorus_text_analyser *ta,
 			    struct analysis *an, struct sentence *s,
 			    const char lang[4],
-			    struct chorus_text_analysis *one)
+			    struct chorus_text_analysis *one, int measured)
 {
 	struct chorus_strlist *names = an->names ? &an->names[s->member] : NULL;
 	size_t len = strlen(s->text), at, k;
@@ -336,6 +343,8 @@ static int analyse_sentence(struct chorus_text_analyser *ta,
 		s->terms = o->terms;
 		s->n_terms = o->n_terms;
 		s->shared = 1;
+		s->eligible = o->eligible;
+		s->words = o->words;
 		if (!names)
 			return 0;
 		s->names_from = names->n;
@@ -347,6 +356,8 @@ static int analyse_sentence(struct chorus_text_analyser *ta,
 		s->names_to = names->n;
 		return rc;
 	}
+	if (!measured)
+		s->eligible = eligible(s->text, &s->words);
 	s->names_from = names ? names->n : 0;
 	rc = chorus_text_analyse_terms(ta, lang, s->text, one, names);
 	if (!rc)
@@ -432,16 +443,19 @@ static int analyse(struct chorus_text_analyser *ta,
 			s->text = an->sentences[i].v[j];
 			s->member = i;
 			s->position = j;
-			s->eligible = eligible(s->text, &s->words);
+			if (v->n_members > 1) {
+				rc = analyse_sentence(ta, an, s, lang, &one, 0);
+				continue;
+			}
 			/*
 			 * A lone report's summary is its first full
 			 * sentences, and nothing else reads its terms: only
 			 * the first few eligible ones are read.
 			 */
-			if (v->n_members == 1 &&
-			    (!s->eligible || ++lone_read > LONE_READ))
+			s->eligible = eligible(s->text, &s->words);
+			if (!s->eligible || ++lone_read > LONE_READ)
 				continue;
-			rc = analyse_sentence(ta, an, s, lang, &one);
+			rc = analyse_sentence(ta, an, s, lang, &one, 1);
 		}
 	}
 	if (!rc)
