@@ -1713,6 +1713,18 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
  * written (wr_flush()), so the store ends as if written in line.
  */
 #define WR_RING 512
+/*
+ * The writer is woken when this many are queued (or something waits on
+ * it), not for each: a wake-up is a system call and a switch of threads on
+ * both sides, dearer than the writes it would start.
+ */
+#define WR_WAKE 64
+/*
+ * Every this many articles written, the writer writes the transaction's
+ * changed pages to the WAL (chorus_store_spill()), and once more when it
+ * stops: else the commit, on the clustering thread, writes them all.
+ */
+#define WR_SPILL 2048
 
 struct wjob {
 	int story_new;		      /* else an assignment */
@@ -1728,13 +1740,44 @@ struct writer {
 	struct wjob *ring; /* WR_RING */
 	size_t head, n;	   /* the oldest queued, how many */
 	int busy;	   /* the oldest is being written */
+	int idle;	   /* the writer waits for work (cv_work) */
+	int drain;	   /* a flush waits: write however few are queued */
+	int waiting;	   /* threads waiting on cv_done */
 	int quit;
 	int rc; /* the first write that failed; later ones are dropped */
+	size_t since_spill;
 	struct chorus_err err;
 	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv_work, cv_done;
 };
+
+/* Write job j (outside the writer's mutex); 0 or the first failure. */
+static int wr_write(struct writer *w, struct wjob *j)
+{
+	int rc = 0;
+
+	if (j->story_new) {
+		const char *key = j->blob.data;
+		char id[CHORUS_STORY_ID_LEN];
+
+		chorus_story_id(key, id);
+		rc = chorus_store_story_put(
+		    w->st, j->story, id, key + strlen(key) + 1, key, &w->err);
+		return rc;
+	}
+	rc = chorus_store_article_assign(w->st, j->article, j->story, j->score,
+					 &w->err);
+	if (!rc)
+		rc = chorus_store_features_put(w->st, j->article, j->hash,
+					       j->blob.data, j->blob.len,
+					       &w->err);
+	if (!rc && ++w->since_spill >= WR_SPILL) {
+		w->since_spill = 0;
+		rc = chorus_store_spill(w->st, &w->err);
+	}
+	return rc;
+}
 
 static void *writer_main(void *arg)
 {
@@ -1745,38 +1788,31 @@ static void *writer_main(void *arg)
 		struct wjob *j;
 		int rc = 0;
 
-		while (!w->quit && !w->n)
-			pthread_cond_wait(&w->cv, &w->mu);
+		while (!w->quit && w->n < (w->drain ? 1u : WR_WAKE)) {
+			w->idle = 1;
+			pthread_cond_wait(&w->cv_work, &w->mu);
+			w->idle = 0;
+		}
 		if (!w->n)
-			break;
+			break; /* quit, everything written */
 		j = &w->ring[w->head];
 		w->busy = 1;
 		pthread_mutex_unlock(&w->mu);
-		if (!w->rc && j->story_new) {
-			const char *key = j->blob.data;
-			char id[CHORUS_STORY_ID_LEN];
-
-			chorus_story_id(key, id);
-			rc = chorus_store_story_put(w->st, j->story, id,
-						    key + strlen(key) + 1, key,
-						    &w->err);
-		} else if (!w->rc) {
-			rc = chorus_store_article_assign(
-			    w->st, j->article, j->story, j->score, &w->err);
-			if (!rc)
-				rc = chorus_store_features_put(
-				    w->st, j->article, j->hash, j->blob.data,
-				    j->blob.len, &w->err);
-		}
+		if (!w->rc)
+			rc = wr_write(w, j);
 		pthread_mutex_lock(&w->mu);
 		if (rc && !w->rc)
 			w->rc = rc;
 		w->head = (w->head + 1) % WR_RING;
 		w->n--;
 		w->busy = 0;
-		pthread_cond_broadcast(&w->cv);
+		if (w->waiting)
+			pthread_cond_broadcast(&w->cv_done);
 	}
 	pthread_mutex_unlock(&w->mu);
+	/* The rest of the changed pages, so that the commit finds few. */
+	if (!w->rc && w->since_spill)
+		w->rc = chorus_store_spill(w->st, &w->err);
 	return NULL;
 }
 
@@ -1795,7 +1831,14 @@ static void wr_start(struct clusterer *cl)
 		free(w);
 		return;
 	}
-	if (pthread_cond_init(&w->cv, NULL)) {
+	if (pthread_cond_init(&w->cv_work, NULL)) {
+		pthread_mutex_destroy(&w->mu);
+		free(w->ring);
+		free(w);
+		return;
+	}
+	if (pthread_cond_init(&w->cv_done, NULL)) {
+		pthread_cond_destroy(&w->cv_work);
 		pthread_mutex_destroy(&w->mu);
 		free(w->ring);
 		free(w);
@@ -1804,7 +1847,8 @@ static void wr_start(struct clusterer *cl)
 	for (i = 0; i < WR_RING; i++)
 		chorus_buf_init(&w->ring[i].blob, 0);
 	if (pthread_create(&w->thread, NULL, writer_main, w)) {
-		pthread_cond_destroy(&w->cv);
+		pthread_cond_destroy(&w->cv_done);
+		pthread_cond_destroy(&w->cv_work);
 		pthread_mutex_destroy(&w->mu);
 		free(w->ring);
 		free(w);
@@ -1822,8 +1866,14 @@ static int wr_flush(struct clusterer *cl)
 	if (!w)
 		return 0;
 	pthread_mutex_lock(&w->mu);
+	w->drain++;
+	if (w->idle)
+		pthread_cond_signal(&w->cv_work);
+	w->waiting++;
 	while (w->n || w->busy)
-		pthread_cond_wait(&w->cv, &w->mu);
+		pthread_cond_wait(&w->cv_done, &w->mu);
+	w->waiting--;
+	w->drain--;
 	rc = w->rc;
 	pthread_mutex_unlock(&w->mu);
 	if (rc && cl->err)
@@ -1843,10 +1893,17 @@ static int wr_stop(struct clusterer *cl)
 	rc = wr_flush(cl);
 	pthread_mutex_lock(&w->mu);
 	w->quit = 1;
-	pthread_cond_broadcast(&w->cv);
+	pthread_cond_signal(&w->cv_work);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
-	pthread_cond_destroy(&w->cv);
+	/* Its last spill, written after the flush. */
+	if (!rc && w->rc) {
+		rc = w->rc;
+		if (cl->err)
+			*cl->err = w->err;
+	}
+	pthread_cond_destroy(&w->cv_done);
+	pthread_cond_destroy(&w->cv_work);
 	pthread_mutex_destroy(&w->mu);
 	for (i = 0; i < WR_RING; i++)
 		chorus_buf_release(&w->ring[i].blob);
@@ -1867,8 +1924,10 @@ static struct wjob *wr_slot(struct clusterer *cl)
 	int rc;
 
 	pthread_mutex_lock(&w->mu);
+	w->waiting++;
 	while (w->n == WR_RING)
-		pthread_cond_wait(&w->cv, &w->mu);
+		pthread_cond_wait(&w->cv_done, &w->mu);
+	w->waiting--;
 	rc = w->rc;
 	at = (w->head + w->n) % WR_RING;
 	pthread_mutex_unlock(&w->mu);
@@ -1887,7 +1946,8 @@ static void wr_queue(struct clusterer *cl)
 
 	pthread_mutex_lock(&w->mu);
 	w->n++;
-	pthread_cond_broadcast(&w->cv);
+	if (w->idle && w->n >= WR_WAKE)
+		pthread_cond_signal(&w->cv_work);
 	pthread_mutex_unlock(&w->mu);
 }
 
