@@ -624,7 +624,9 @@ static uint64_t key_band(const struct article_features *f, size_t b)
 /*
  * The (at most) max strongest features of fs (hash-sorted), as indexes
  * into fs in hash order: what feat_keep_heaviest() keeps, selected on the
- * same 64-bit keys, the indexes taken in one pass free of branches.
+ * same 64-bit keys. The max-th largest key is found with a small sorted
+ * list of the largest seen (a dozen kept from a hundred: most keys lose
+ * to the smallest kept at once), then the indexes taken in one pass.
  */
 #define STRONGEST_MAX 16
 _Static_assert(INDEX_TERMS <= STRONGEST_MAX && INDEX_NAMES <= STRONGEST_MAX,
@@ -632,10 +634,12 @@ _Static_assert(INDEX_TERMS <= STRONGEST_MAX && INDEX_NAMES <= STRONGEST_MAX,
 static size_t strongest(const struct feat *fs, size_t n, size_t max,
 			uint32_t at[STRONGEST_MAX])
 {
-	uint64_t key[FEAT_TERMS], pivot = 0;
-	size_t i, k = 0;
+	uint64_t key[FEAT_TERMS], top[STRONGEST_MAX], pivot = 0;
+	size_t i, k = 0, j;
 	int bad = 0;
 
+	if (!max)
+		return 0;
 	if (n > FEAT_TERMS) /* no article has more */
 		n = FEAT_TERMS;
 	for (i = 0; i < n; i++) {
@@ -647,22 +651,37 @@ static size_t strongest(const struct feat *fs, size_t n, size_t max,
 	}
 	if (bad) {
 		/* Weights that do not order as their bits: the long way. */
-		struct feat top[FEAT_TERMS];
+		struct feat keep[FEAT_TERMS];
 
-		memcpy(top, fs, n * sizeof(*fs));
-		n = feat_keep_heaviest(top, n, max);
+		memcpy(keep, fs, n * sizeof(*fs));
+		n = feat_keep_heaviest(keep, n, max);
 		for (i = 0; i < n; i++) {
-			while (fs[k].h != top[i].h)
+			while (fs[k].h != keep[i].h)
 				k++;
 			at[i] = (uint32_t)k;
 		}
 		return n;
 	}
 	if (n > max) {
-		uint64_t sel[FEAT_TERMS];
+		/* top[0..max) ascending: the max largest keys so far (the
+		 * keys are distinct: hashes are). */
+		for (i = 0; i < max; i++) {
+			uint64_t x = key[i];
 
-		memcpy(sel, key, n * sizeof(*key));
-		pivot = feat_kth_largest(sel, n, max);
+			for (j = i; j > 0 && top[j - 1] > x; j--)
+				top[j] = top[j - 1];
+			top[j] = x;
+		}
+		for (; i < n; i++) {
+			uint64_t x = key[i];
+
+			if (x <= top[0])
+				continue;
+			for (j = 1; j < max && top[j] < x; j++)
+				top[j - 1] = top[j];
+			top[j - 1] = x;
+		}
+		pivot = top[0];
 	}
 	for (i = 0; i < n; i++) {
 		at[k] = (uint32_t)i;
