@@ -1608,32 +1608,57 @@ static uint64_t link_key(const char *link)
 	return XXH3_64bits_withSeed(link, strlen(link), 0x6c);
 }
 
-/* One unassigned article, analysed: score, join or found, maybe merge. */
-static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
-		      const struct chorus_text_analysis *an,
-		      const struct feat_sorted *sorted)
-{
+/*
+ * An article's own side of its assignment: its weighted features (the
+ * document counts as of it, it counted), its index keys, its side of the
+ * scoring, its link's key. Nothing here reads what assigning the article
+ * before it changes, nor the other way round, so it is worked out while
+ * that one is still to be assigned (pipeline_drain_one()): the index and
+ * copy-table slots it asks for then have the whole of that assignment to
+ * come in (at 500k articles each is a miss in a table of hundreds of
+ * megabytes).
+ */
+struct staged {
 	struct article_features f;
 	struct index_keys keys;
-	struct scoring sc;
+	struct scoring sc; /* points into f: a staged article stays put */
+	uint64_t link;
+	int locked;
+};
+
+static int assign_prepare(struct clusterer *cl,
+			  const struct chorus_store_row *r,
+			  const struct chorus_text_analysis *an,
+			  const struct feat_sorted *sorted, struct staged *pre)
+{
+	int rc = features_from_sorted(an, sorted, &cl->df, 1, &pre->f);
+
+	if (rc)
+		return chorus_err_set(cl->err, rc, "out of memory");
+	pre->link = r->link ? link_key(r->link) : 0;
+	pre->locked = is_split(cl, r->key);
+	index_keys(&pre->f, &pre->keys);
+	index_prefetch(cl, &pre->keys, pre->link, pre->f.text_hash);
+	scoring_init(cl, &pre->f, &pre->sc);
+	return 0;
+}
+
+/* One unassigned article, prepared: score, join or found, maybe merge. */
+static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
+		      struct staged *pre)
+{
+	const struct article_features *f = &pre->f;
 	struct cand cands[CANDIDATES];
 	size_t n = 0, i;
 	uint32_t best = UINT32_MAX, copy, near = UINT32_MAX;
 	double best_score = 0;
-	uint64_t link = r->link ? link_key(r->link) : 0;
-	int rc, locked = is_split(cl, r->key);
+	uint64_t link = pre->link;
+	int rc = 0, locked = pre->locked;
 
-	rc = features_from_sorted(an, sorted, &cl->df, 1, &f);
-	if (rc)
-		return chorus_err_set(cl->err, rc, "out of memory");
-	index_keys(&f, &keys);
-	index_prefetch(cl, &keys, link, f.text_hash);
-	/* The article's side of the scoring, while those come. */
-	scoring_init(cl, &f, &sc);
 	/* Exact copies: the same link or the same words. */
 	if (!locked &&
 	    ((r->link && hmap_get(&cl->copies, link, &copy)) ||
-	     (usable(&f) && hmap_get(&cl->copies, f.text_hash, &copy)))) {
+	     (usable(f) && hmap_get(&cl->copies, f->text_hash, &copy)))) {
 		copy = find_root(cl, copy);
 		if (!cl->hot[copy].locked) {
 			best = copy;
@@ -1642,7 +1667,7 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		}
 	}
 	if (best == UINT32_MAX && !locked) {
-		n = candidates(cl, &keys, r->published, cands, &near);
+		n = candidates(cl, &pre->keys, r->published, cands, &near);
 		/* The candidates' vectors are misses too: ask for all of
 		 * them before the first is scored. */
 		for (i = 0; i < n; i++) {
@@ -1662,7 +1687,7 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		}
 		for (i = 0; i < n; i++) {
 			cands[i].score =
-			    score(cl, &sc, r->published, cands[i].s);
+			    score(cl, &pre->sc, r->published, cands[i].s);
 			if (cands[i].score > best_score ||
 			    (cands[i].score == best_score &&
 			     best != UINT32_MAX && cands[i].s < best)) {
@@ -1672,7 +1697,7 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		}
 		if (near != UINT32_MAX) {
 			/* A near copy joins its original's story. */
-			double s = score(cl, &sc, r->published, near);
+			double s = score(cl, &pre->sc, r->published, near);
 
 			best = near;
 			best_score =
@@ -1688,19 +1713,19 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		if (!rc)
 			cl->hot[best].locked = (uint8_t)locked;
 	}
-	if (!rc && (rc = features_encode(&f, &cl->blob)))
+	if (!rc && (rc = features_encode(f, &cl->blob)))
 		chorus_err_set(cl->err, rc, "out of memory");
 	if (!rc)
 		rc = wr_put(cl, r->id, cl->stories[best].id, best_score,
 			    r->hash, &cl->blob);
-	if (!rc && (rc = story_add(cl, best, &f, &keys, r->published)))
+	if (!rc && (rc = story_add(cl, best, f, &pre->keys, r->published)))
 		chorus_err_set(cl->err, rc, "out of memory");
 	if (!rc && r->link && (rc = hmap_put(&cl->copies, link, best)))
 		chorus_err_set(cl->err, rc, "out of memory");
 	if (!rc &&
 	    (!split_of(cl, best) ||
 	     (rc = split_story_add(&cl->split[best], cl->opt, r->id, r->key,
-				   r->published, best_score, link, &f))))
+				   r->published, best_score, link, f))))
 		rc = chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
 	/* Scoring high with another story too: the two are one. */
 	for (i = 0; !rc && i < n; i++) {
@@ -2240,8 +2265,9 @@ static void pipeline_stop(struct pipeline *p)
 static int pipeline_drain_one(struct pipeline *p)
 {
 	struct batch *b = &p->b[p->next];
-	size_t i;
-	int rc = 0;
+	struct staged pre[2];
+	size_t i, next, cur = 0;
+	int rc = 0, ready = 0;
 
 	if (p->threaded) {
 		pthread_mutex_lock(&p->mu);
@@ -2249,6 +2275,8 @@ static int pipeline_drain_one(struct pipeline *p)
 			pthread_cond_wait(&p->cv, &p->mu);
 		pthread_mutex_unlock(&p->mu);
 	}
+	/* Each article is prepared before the one ahead of it is assigned
+	 * (assign_prepare()): pre[cur] holds job i's when ready is set. */
 	for (i = 0; i < b->n && !rc; i++) {
 		struct job *j = &b->jobs[i];
 
@@ -2258,8 +2286,26 @@ static int pipeline_drain_one(struct pipeline *p)
 					    "failed");
 		else if (j->rc)
 			rc = chorus_err_set(p->cl->err, j->rc, "out of memory");
-		else if (j->found)
-			rc = assign_one(p->cl, &j->row, &j->an, &j->sorted);
+		else if (j->found) {
+			if (!ready)
+				rc = assign_prepare(p->cl, &j->row, &j->an,
+						    &j->sorted, &pre[cur]);
+			ready = 0;
+			for (next = i + 1; next < b->n && !b->jobs[next].rc &&
+					   !b->jobs[next].found;
+			     next++)
+				;
+			if (!rc && next < b->n && !b->jobs[next].rc) {
+				struct job *k = &b->jobs[next];
+
+				rc = assign_prepare(p->cl, &k->row, &k->an,
+						    &k->sorted, &pre[cur ^ 1]);
+				ready = !rc;
+			}
+			if (!rc)
+				rc = assign_one(p->cl, &j->row, &pre[cur]);
+			cur ^= 1;
+		}
 	}
 	b->n = 0;
 	if (p->threaded)
