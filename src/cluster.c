@@ -1643,6 +1643,26 @@ static int assign_prepare(struct clusterer *cl,
 	return 0;
 }
 
+/*
+ * Ask for the newest entries of a prepared article's index lists, once
+ * the article ahead of it is assigned (the lists are as its search will
+ * read them) and before the next one is prepared: that work covers them
+ * coming in. Only a hint: candidates() looks every list up again.
+ */
+static void lists_prefetch(struct clusterer *cl, const struct staged *pre)
+{
+	size_t i;
+
+	for (i = 0; i < pre->keys.n; i++) {
+		const struct posting *p = index_slot(cl, pre->keys.key[i], 0);
+		uint32_t l;
+
+		for (l = 0; p && p->cap && l < p->n && l < POSTINGS_READ;
+		     l += 16)
+			__builtin_prefetch(&p->u.v[p->n - 1 - l]);
+	}
+}
+
 /* One unassigned article, prepared: score, join or found, maybe merge. */
 static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		      struct staged *pre)
@@ -1767,11 +1787,13 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
  */
 #define WR_WAKE 64
 /*
- * Every this many articles written, the writer writes the transaction's
- * changed pages to the WAL (chorus_store_spill()), and once more when it
- * stops: else the commit, on the clustering thread, writes them all.
+ * When it stops, the writer writes the transaction's changed pages to the
+ * WAL (chorus_store_spill()): else the commit, on the clustering thread,
+ * writes them. Only then: a page the cache spilled before is written over
+ * in place when it changes again, and spilling more often only wrote
+ * such pages more often (50k articles: 40 MB more, the commit's own
+ * reading and writing the same).
  */
-#define WR_SPILL 2048
 
 struct wjob {
 	int story_new;		      /* else an assignment */
@@ -1792,7 +1814,6 @@ struct writer {
 	int waiting;	   /* threads waiting on cv_done */
 	int quit;
 	int rc; /* the first write that failed; later ones are dropped */
-	size_t since_spill;
 	struct chorus_err err;
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -1819,10 +1840,6 @@ static int wr_write(struct writer *w, struct wjob *j)
 		rc = chorus_store_features_put(w->st, j->article, j->hash,
 					       j->blob.data, j->blob.len,
 					       &w->err);
-	if (!rc && ++w->since_spill >= WR_SPILL) {
-		w->since_spill = 0;
-		rc = chorus_store_spill(w->st, &w->err);
-	}
 	return rc;
 }
 
@@ -1857,8 +1874,8 @@ static void *writer_main(void *arg)
 			pthread_cond_broadcast(&w->cv_done);
 	}
 	pthread_mutex_unlock(&w->mu);
-	/* The rest of the changed pages, so that the commit finds few. */
-	if (!w->rc && w->since_spill)
+	/* The changed pages, so that the commit finds few. */
+	if (!w->rc)
 		w->rc = chorus_store_spill(w->st, &w->err);
 	return NULL;
 }
@@ -2291,6 +2308,8 @@ static int pipeline_drain_one(struct pipeline *p)
 				rc = assign_prepare(p->cl, &j->row, &j->an,
 						    &j->sorted, &pre[cur]);
 			ready = 0;
+			if (!rc)
+				lists_prefetch(p->cl, &pre[cur]);
 			for (next = i + 1; next < b->n && !b->jobs[next].rc &&
 					   !b->jobs[next].found;
 			     next++)
