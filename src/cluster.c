@@ -1026,6 +1026,26 @@ static size_t hit_slot(const struct clusterer *cl, uint32_t s)
 	return (size_t)((s * 0x9e3779b1u) >> (32 - cl->hit_bits));
 }
 
+/* The search's entry for story s, made (empty) on first sight. */
+static struct hit *hit_get(struct clusterer *cl, uint32_t s)
+{
+	size_t i = hit_slot(cl, s);
+	struct hit *h;
+
+	while (cl->hits[i].gen == cl->gen && cl->hits[i].s != s)
+		i = (i + 1) & (((size_t)1 << cl->hit_bits) - 1);
+	h = &cl->hits[i];
+	if (h->gen != cl->gen) {
+		h->gen = cl->gen;
+		h->s = s;
+		h->acc = 0;
+		h->bands = 0;
+		h->list = UINT16_MAX;
+		cl->touched[cl->n_touched++] = (uint32_t)i;
+	}
+	return h;
+}
+
 /*
  * Accumulate weight w for the roots of the newest postings of list k,
  * each story once however many of its members are posted there (else a
@@ -1037,48 +1057,25 @@ static void gather(struct clusterer *cl, const struct posting *p, size_t k,
 {
 	const uint32_t *v;
 	uint32_t i, from;
-	size_t mask = ((size_t)1 << cl->hit_bits) - 1;
 
 	if (!p)
 		return;
 	v = post_cv(p);
 	from = p->n > POSTINGS_READ ? p->n - POSTINGS_READ : 0;
 	for (i = p->n; i-- > from;) {
-		uint32_t s, fresh, add, acc, sum;
 		struct hit *h;
-		size_t at;
-		float a, b;
 
 		/* Each entry is a slot read from anywhere in the search's
 		 * table: ask for it ahead, so the misses overlap. */
 		if (i >= from + PREFETCH)
 			__builtin_prefetch(
 			    &cl->hits[hit_slot(cl, v[i - PREFETCH])]);
-		s = find_root(cl, v[i]);
-		at = hit_slot(cl, s);
-		while (cl->hits[at].gen == cl->gen && cl->hits[at].s != s)
-			at = (at + 1) & mask;
-		h = &cl->hits[at];
-		/* Whether the story is new to the search, and whether this
-		 * list counted it already, are coin tosses to the CPU: both
-		 * taken as data (selects), not as jumps. The sums are those
-		 * of hit_get() then acc += w: 0 + w for a new one. */
-		fresh = 0u - (uint32_t)(h->gen != cl->gen); /* all ones */
-		cl->touched[cl->n_touched] = (uint32_t)at;
-		cl->n_touched += fresh & 1;
-		memcpy(&acc, &h->acc, sizeof(acc));
-		acc &= ~fresh; /* a new one starts at +0.0f */
-		add = fresh | (0u - (uint32_t)(h->list != k));
-		memcpy(&a, &acc, sizeof(a));
-		b = a + w;
-		memcpy(&sum, &b, sizeof(sum));
-		acc = (sum & add) | (acc & ~add);
-		memcpy(&h->acc, &acc, sizeof(acc));
-		h->bands =
-		    (uint8_t)((h->bands & ~fresh) + ((uint32_t)band & add));
+		h = hit_get(cl, find_root(cl, v[i]));
+		if (h->list == k)
+			continue;
 		h->list = (uint16_t)k;
-		h->gen = cl->gen;
-		h->s = s;
+		h->acc += w;
+		h->bands += (uint8_t)band;
 	}
 }
 
