@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "cluster_int.h"
 
@@ -705,37 +708,98 @@ void feat_set_init(struct feat_set *s, const struct feat *v, size_t n)
 	s->n = n;
 }
 
-double feat_set_dot(const struct feat_set *s, const uint32_t *bh,
-		    const float *bw, size_t nb)
+/* b's feature j (hash h, weight w) against the set whose slot for h is t
+ * (not 0): its product added to *sum when the set has h. */
+static inline void set_one(const struct feat_set *s, uint32_t h, float w,
+			   unsigned t, double *sum)
+{
+	size_t lo = 0, hi = s->n;
+
+	if (t != FEAT_SET_MANY) {
+		if (s->v[t - 1].h == h)
+			*sum += (double)s->v[t - 1].w * w;
+		return;
+	}
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (s->v[mid].h < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->n && s->v[lo].h == h)
+		*sum += (double)s->v[lo].w * w;
+}
+
+static double set_dot_plain(const struct feat_set *s, const uint32_t *bh,
+			    const float *bw, size_t nb)
 {
 	double sum = 0;
 	size_t j;
 
 	/* In b's (hash) order, as feat_dot() sums: the same double. */
 	for (j = 0; j < nb; j++) {
-		uint32_t h = bh[j];
-		unsigned t = s->slot[h % FEAT_SET_SLOTS];
-		size_t lo = 0, hi = s->n;
+		unsigned t = s->slot[bh[j] % FEAT_SET_SLOTS];
 
-		if (!t)
-			continue;
-		if (t != FEAT_SET_MANY) {
-			if (s->v[t - 1].h == h)
-				sum += (double)s->v[t - 1].w * bw[j];
-			continue;
-		}
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-
-			if (s->v[mid].h < h)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < s->n && s->v[lo].h == h)
-			sum += (double)s->v[lo].w * bw[j];
+		if (t)
+			set_one(s, bh[j], bw[j], t, &sum);
 	}
 	return sum;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/*
+ * The same, eight of b's hashes at a time: their slots gathered in one
+ * instruction and the empty ones (most: a story's terms are not the
+ * article's) passed over together; the rest are added one by one in b's
+ * order, as set_dot_plain() adds them (no FMA: the same double).
+ */
+__attribute__((target("avx2"))) static double
+set_dot_avx2(const struct feat_set *s, const uint32_t *bh, const float *bw,
+	     size_t nb)
+{
+	const __m256i low = _mm256_set1_epi32(FEAT_SET_SLOTS - 1);
+	const __m256i byte = _mm256_set1_epi32(0xff);
+	double sum = 0;
+	size_t j = 0;
+
+	for (; j + 8 <= nb; j += 8) {
+		__m256i h = _mm256_loadu_si256((const __m256i *)(bh + j));
+		__m256i t = _mm256_and_si256(
+		    _mm256_i32gather_epi32((const int *)(const void *)s->slot,
+					   _mm256_and_si256(h, low), 1),
+		    byte);
+		unsigned m = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(
+		    _mm256_cmpgt_epi32(t, _mm256_setzero_si256())));
+
+		while (m) {
+			unsigned k = (unsigned)__builtin_ctz(m);
+			uint32_t x = bh[j + k];
+
+			m &= m - 1;
+			set_one(s, x, bw[j + k], s->slot[x % FEAT_SET_SLOTS],
+				&sum);
+		}
+	}
+	for (; j < nb; j++) {
+		unsigned t = s->slot[bh[j] % FEAT_SET_SLOTS];
+
+		if (t)
+			set_one(s, bh[j], bw[j], t, &sum);
+	}
+	return sum;
+}
+#endif
+
+double feat_set_dot(const struct feat_set *s, const uint32_t *bh,
+		    const float *bw, size_t nb)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (__builtin_cpu_supports("avx2"))
+		return set_dot_avx2(s, bh, bw, nb);
+#endif
+	return set_dot_plain(s, bh, bw, nb);
 }
 
 double feat_dot_split(const uint32_t *ah, const float *aw, size_t na,

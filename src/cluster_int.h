@@ -152,8 +152,10 @@ double feat_dot_split(const uint32_t *ah, const float *aw, size_t na,
 #define FEAT_SET_MANY 255   /* a bucket of several features */
 _Static_assert(FEAT_TERMS < FEAT_SET_MANY, "feat_set slots hold an index");
 struct feat_set {
-	uint8_t slot[FEAT_SET_SLOTS]; /* 0: none; i + 1: v[i]; or MANY */
-	const struct feat *v;	      /* borrowed */
+	/* 0: none; i + 1: v[i]; or MANY; then 3 bytes of padding (read four
+	 * bytes at a time by the vector loop) */
+	uint8_t slot[FEAT_SET_SLOTS + 3];
+	const struct feat *v; /* borrowed */
 	size_t n;
 };
 
