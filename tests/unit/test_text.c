@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 #include <utf8proc.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "chorus/date.h"
 #include "chorus/text.h"
@@ -549,6 +551,68 @@ static void test_text_minhash_near_copy_is_close(void **state)
 	chorus_text_analyser_free(an);
 }
 
+/* splitmix64, as the analyser draws its MinHash functions. */
+static uint64_t mix_next(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/*
+ * The fingerprint is what its definition says, whichever vectorised copy
+ * of the MinHash loop this processor runs (AVX-512DQ, AVX2 or plain): for
+ * each of the K functions (a, b from splitmix64 seeded "chorus"), the
+ * least high half of a * h + b over the XXH3 hashes h of every three
+ * consecutive terms. 200 terms: more than one block of 64 shingles, and a
+ * part block.
+ */
+static void test_text_minhash_matches_its_definition(void **state)
+{
+	struct chorus_text_analyser *an;
+	struct chorus_text_analysis a;
+	struct chorus_buf t = CHORUS_BUF_INIT;
+	uint64_t seed = 0x63686f727573ULL, fa[CHORUS_MINHASH_K],
+		 fb[CHORUS_MINHASH_K];
+	uint32_t want[CHORUS_MINHASH_K];
+	size_t i, k;
+
+	(void)state;
+	chorus_text_analysis_init(&a);
+	assert_int_equal(chorus_text_analyser_new(&an), 0);
+	for (i = 0; i < 50; i++)
+		assert_int_equal(chorus_buf_printf(&t,
+						   "Harbour crane %zu lifted "
+						   "container %zu quickly. ",
+						   i, i * 31 + 7),
+				 0);
+	assert_int_equal(chorus_text_analyse(an, "en", NULL, t.data, &a), 0);
+	assert_true(a.n_terms >= 150);
+	for (k = 0; k < CHORUS_MINHASH_K; k++) {
+		fa[k] = mix_next(&seed) | 1;
+		fb[k] = mix_next(&seed);
+		want[k] = UINT32_MAX;
+	}
+	for (i = 0; i + 3 <= a.n_terms; i++) {
+		uint64_t sh[3] = {a.terms[i], a.terms[i + 1], a.terms[i + 2]};
+		uint64_t h = XXH3_64bits(sh, sizeof(sh));
+
+		for (k = 0; k < CHORUS_MINHASH_K; k++) {
+			uint32_t v = (uint32_t)((fa[k] * h + fb[k]) >> 32);
+
+			if (v < want[k])
+				want[k] = v;
+		}
+	}
+	for (k = 0; k < CHORUS_MINHASH_K; k++)
+		assert_int_equal(a.minhash[k], want[k]);
+	chorus_buf_release(&t);
+	chorus_text_analysis_release(&a);
+	chorus_text_analyser_free(an);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +625,7 @@ int main(void)
 	    cmocka_unit_test(test_text_detects_language),
 	    cmocka_unit_test(test_text_analyse_terms_names_and_fingerprints),
 	    cmocka_unit_test(test_text_minhash_near_copy_is_close),
+	    cmocka_unit_test(test_text_minhash_matches_its_definition),
 	    cmocka_unit_test(test_text_analyse_folds_two_byte_letters_whole),
 	    cmocka_unit_test(test_text_analyse_terms_as_text_terms),
 	    cmocka_unit_test(test_text_analyse_years_and_dates_order),
