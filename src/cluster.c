@@ -870,16 +870,18 @@ struct scoring {
 	double head_w[FEAT_HEAD], head_all;
 };
 
-static void scoring_init(const struct clusterer *cl,
-			 const struct article_features *f, struct scoring *sc)
+static void scoring_init(struct clusterer *cl, const struct article_features *f,
+			 struct scoring *sc)
 {
 	size_t i;
 
 	sc->f = f;
 	feat_set_init(&sc->terms, f->terms, f->n_terms);
 	sc->head_all = 0;
+	/* df_idf(), through the idf kept for the document count: most of
+	 * the headline's terms have counts the weighing just asked for. */
 	for (i = 0; i < f->n_head; i++) {
-		sc->head_w[i] = df_idf(&cl->df, f->head[i]);
+		sc->head_w[i] = df_idf_of(&cl->df, df_get(&cl->df, f->head[i]));
 		sc->head_all += sc->head_w[i];
 	}
 }
