@@ -402,6 +402,7 @@ static int terms_add(struct story *sy, const struct feat *a, size_t na,
 	size_t i = 0, j = 0, k = 0, n = sy->n_terms;
 	double sum = 0;
 	uint32_t *block = sy->terms;
+	float *ww;
 
 	if (!f)
 		return CHORUS_ENOMEM;
@@ -425,8 +426,6 @@ static int terms_add(struct story *sy, const struct feat *a, size_t na,
 	for (; j < na; j++, k++)
 		f[k] = a[j];
 	k = feat_keep_heaviest(f, k, STORY_TERMS);
-	for (i = 0; i < k; i++)
-		sum += (double)f[i].w * f[i].w;
 	if (k != n || !block) {
 		/* Everything is in f: the block is only written. */
 		block = realloc(sy->terms, (2 * k + 1) * sizeof(*block));
@@ -438,9 +437,14 @@ static int terms_add(struct story *sy, const struct feat *a, size_t na,
 	}
 	sy->terms = block;
 	sy->n_terms = (uint32_t)k;
+	/* Written and summed in one pass (the same sum, in the same order);
+	 * the weights' place taken once (a store to the block could be one
+	 * to the story as far as the compiler knows). */
+	ww = story_w(sy);
 	for (i = 0; i < k; i++) {
 		block[i] = f[i].h;
-		story_w(sy)[i] = f[i].w;
+		ww[i] = f[i].w;
+		sum += (double)f[i].w * f[i].w;
 	}
 	if (f != local)
 		free(f);
