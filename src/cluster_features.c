@@ -552,38 +552,47 @@ static int weigh(const uint32_t *hs, size_t n, struct df_table *df, int count,
 		 struct feat *out, size_t max, uint32_t *n_out)
 {
 	struct feat local[WEIGH_LOCAL], *fs = local;
-	size_t i, j, k = 0;
+	uint32_t local_tf[WEIGH_LOCAL], *tf = local_tf;
+	size_t i, d, k = 0;
 	double sum = 0, norm;
 
 	*n_out = 0;
-	if (n > WEIGH_LOCAL && !(fs = malloc(n * sizeof(*fs))))
-		return CHORUS_ENOMEM;
-	/* Each distinct hash is a miss in a table of millions: ask for
-	 * them all before the first is counted. */
-	for (i = 0; i < n && df->cap; i++)
-		if (!i || hs[i] != hs[i - 1])
+	if (n > WEIGH_LOCAL) {
+		fs = malloc(n * (sizeof(*fs) + sizeof(*tf)));
+		if (!fs)
+			return CHORUS_ENOMEM;
+		tf = (uint32_t *)(void *)(fs + n);
+	}
+	/* The distinct hashes (hs is sorted) and how often each comes, in
+	 * one pass. Each is a miss in a table of millions: its slot is
+	 * asked for as it is met, all before the first is counted. */
+	for (i = 0; i < n; i++) {
+		if (k && hs[i] == fs[k - 1].h) {
+			tf[k - 1]++;
+			continue;
+		}
+		if (df->cap)
 			__builtin_prefetch(
 			    &df->slots[(size_t)(hs[i] * 0x9e3779b1u) &
 				       (df->cap - 1)]);
-	for (i = 0; i < n; i = j) {
+		fs[k].h = hs[i];
+		tf[k++] = 1;
+	}
+	for (d = 0; d < k; d++) {
 		uint32_t c;
 
-		for (j = i; j < n && hs[j] == hs[i]; j++)
-			;
 		if (!count)
-			c = df_get(df, hs[i]);
-		else if (df_add_count(df, hs[i], &c)) {
+			c = df_get(df, fs[d].h);
+		else if (df_add_count(df, fs[d].h, &c)) {
 			if (fs != local)
 				free(fs);
 			return CHORUS_ENOMEM;
 		}
-		fs[k].h = hs[i];
-		fs[k].w =
-		    (float)((1.0 + (j - i < DF_LOG_TF ? df->log_tf[j - i]
-						      : log((double)(j - i)))) *
+		fs[d].w =
+		    (float)((1.0 + (tf[d] < DF_LOG_TF ? df->log_tf[tf[d]]
+						      : log((double)tf[d]))) *
 			    df_idf_of(df, c));
-		sum += (double)fs[k].w * fs[k].w;
-		k++;
+		sum += (double)fs[d].w * fs[d].w;
 	}
 	if (k) {
 		norm = sqrt(sum);
