@@ -402,6 +402,7 @@ static int terms_add(struct story *sy, const struct feat *a, size_t na,
 	size_t i = 0, j = 0, k = 0, n = sy->n_terms;
 	double sum = 0;
 	uint32_t *block = sy->terms;
+	float *ww;
 
 	if (!f)
 		return CHORUS_ENOMEM;
@@ -425,8 +426,6 @@ static int terms_add(struct story *sy, const struct feat *a, size_t na,
 	for (; j < na; j++, k++)
 		f[k] = a[j];
 	k = feat_keep_heaviest(f, k, STORY_TERMS);
-	for (i = 0; i < k; i++)
-		sum += (double)f[i].w * f[i].w;
 	if (k != n || !block) {
 		/* Everything is in f: the block is only written. */
 		block = realloc(sy->terms, (2 * k + 1) * sizeof(*block));
@@ -438,9 +437,14 @@ static int terms_add(struct story *sy, const struct feat *a, size_t na,
 	}
 	sy->terms = block;
 	sy->n_terms = (uint32_t)k;
+	/* Written and summed in one pass (the same sum, in the same order);
+	 * the weights' place taken once (a store to the block could be one
+	 * to the story as far as the compiler knows). */
+	ww = story_w(sy);
 	for (i = 0; i < k; i++) {
 		block[i] = f[i].h;
-		story_w(sy)[i] = f[i].w;
+		ww[i] = f[i].w;
+		sum += (double)f[i].w * f[i].w;
 	}
 	if (f != local)
 		free(f);
@@ -476,7 +480,7 @@ static int hmap_put(struct hmap *m, uint64_t key, uint32_t val)
 		struct hmap b = {NULL, m->cap ? m->cap * 2 : 1024, 0};
 		size_t k;
 
-		b.e = calloc(b.cap, sizeof(*b.e));
+		b.e = table_calloc(b.cap, sizeof(*b.e));
 		if (!b.e)
 			return CHORUS_ENOMEM;
 		for (k = 0; k < m->cap; k++)
@@ -536,7 +540,7 @@ static struct posting *index_slot(struct clusterer *cl, uint64_t key,
 	key = key ? key : 1;
 	if (create && (cl->index_n + 1) * 2 > cl->index_cap) {
 		size_t cap = cl->index_cap ? cl->index_cap * 2 : 4096, k;
-		struct posting *b = calloc(cap, sizeof(*b));
+		struct posting *b = table_calloc(cap, sizeof(*b));
 
 		if (!b)
 			return NULL;
@@ -624,7 +628,9 @@ static uint64_t key_band(const struct article_features *f, size_t b)
 /*
  * The (at most) max strongest features of fs (hash-sorted), as indexes
  * into fs in hash order: what feat_keep_heaviest() keeps, selected on the
- * same 64-bit keys, the indexes taken in one pass free of branches.
+ * same 64-bit keys. The max-th largest key is found with a small sorted
+ * list of the largest seen (a dozen kept from a hundred: most keys lose
+ * to the smallest kept at once), then the indexes taken in one pass.
  */
 #define STRONGEST_MAX 16
 _Static_assert(INDEX_TERMS <= STRONGEST_MAX && INDEX_NAMES <= STRONGEST_MAX,
@@ -632,10 +638,12 @@ _Static_assert(INDEX_TERMS <= STRONGEST_MAX && INDEX_NAMES <= STRONGEST_MAX,
 static size_t strongest(const struct feat *fs, size_t n, size_t max,
 			uint32_t at[STRONGEST_MAX])
 {
-	uint64_t key[FEAT_TERMS], pivot = 0;
-	size_t i, k = 0;
+	uint64_t key[FEAT_TERMS], top[STRONGEST_MAX], pivot = 0;
+	size_t i, k = 0, j;
 	int bad = 0;
 
+	if (!max)
+		return 0;
 	if (n > FEAT_TERMS) /* no article has more */
 		n = FEAT_TERMS;
 	for (i = 0; i < n; i++) {
@@ -647,22 +655,37 @@ static size_t strongest(const struct feat *fs, size_t n, size_t max,
 	}
 	if (bad) {
 		/* Weights that do not order as their bits: the long way. */
-		struct feat top[FEAT_TERMS];
+		struct feat keep[FEAT_TERMS];
 
-		memcpy(top, fs, n * sizeof(*fs));
-		n = feat_keep_heaviest(top, n, max);
+		memcpy(keep, fs, n * sizeof(*fs));
+		n = feat_keep_heaviest(keep, n, max);
 		for (i = 0; i < n; i++) {
-			while (fs[k].h != top[i].h)
+			while (fs[k].h != keep[i].h)
 				k++;
 			at[i] = (uint32_t)k;
 		}
 		return n;
 	}
 	if (n > max) {
-		uint64_t sel[FEAT_TERMS];
+		/* top[0..max) ascending: the max largest keys so far (the
+		 * keys are distinct: hashes are). */
+		for (i = 0; i < max; i++) {
+			uint64_t x = key[i];
 
-		memcpy(sel, key, n * sizeof(*key));
-		pivot = feat_kth_largest(sel, n, max);
+			for (j = i; j > 0 && top[j - 1] > x; j--)
+				top[j] = top[j - 1];
+			top[j] = x;
+		}
+		for (; i < n; i++) {
+			uint64_t x = key[i];
+
+			if (x <= top[0])
+				continue;
+			for (j = 1; j < max && top[j] < x; j++)
+				top[j - 1] = top[j];
+			top[j - 1] = x;
+		}
+		pivot = top[0];
 	}
 	for (i = 0; i < n; i++) {
 		at[k] = (uint32_t)i;
@@ -851,16 +874,18 @@ struct scoring {
 	double head_w[FEAT_HEAD], head_all;
 };
 
-static void scoring_init(const struct clusterer *cl,
-			 const struct article_features *f, struct scoring *sc)
+static void scoring_init(struct clusterer *cl, const struct article_features *f,
+			 struct scoring *sc)
 {
 	size_t i;
 
 	sc->f = f;
 	feat_set_init(&sc->terms, f->terms, f->n_terms);
 	sc->head_all = 0;
+	/* df_idf(), through the idf kept for the document count: most of
+	 * the headline's terms have counts the weighing just asked for. */
 	for (i = 0; i < f->n_head; i++) {
-		sc->head_w[i] = df_idf(&cl->df, f->head[i]);
+		sc->head_w[i] = df_idf_of(&cl->df, df_get(&cl->df, f->head[i]));
 		sc->head_all += sc->head_w[i];
 	}
 }
@@ -1586,32 +1611,77 @@ static uint64_t link_key(const char *link)
 	return XXH3_64bits_withSeed(link, strlen(link), 0x6c);
 }
 
-/* One unassigned article, analysed: score, join or found, maybe merge. */
-static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
-		      const struct chorus_text_analysis *an,
-		      const struct feat_sorted *sorted)
-{
+/*
+ * An article's own side of its assignment: its weighted features (the
+ * document counts as of it, it counted), its index keys, its side of the
+ * scoring, its link's key. Nothing here reads what assigning the article
+ * before it changes, nor the other way round, so it is worked out while
+ * that one is still to be assigned (pipeline_drain_one()): the index and
+ * copy-table slots it asks for then have the whole of that assignment to
+ * come in (at 500k articles each is a miss in a table of hundreds of
+ * megabytes).
+ */
+struct staged {
 	struct article_features f;
 	struct index_keys keys;
-	struct scoring sc;
+	struct scoring sc; /* points into f: a staged article stays put */
+	uint64_t link;
+	int locked;
+};
+
+static int assign_prepare(struct clusterer *cl,
+			  const struct chorus_store_row *r,
+			  const struct chorus_text_analysis *an,
+			  const struct feat_sorted *sorted, struct staged *pre)
+{
+	int rc = features_from_sorted(an, sorted, &cl->df, 1, &pre->f);
+
+	if (rc)
+		return chorus_err_set(cl->err, rc, "out of memory");
+	pre->link = r->link ? link_key(r->link) : 0;
+	pre->locked = is_split(cl, r->key);
+	index_keys(&pre->f, &pre->keys);
+	index_prefetch(cl, &pre->keys, pre->link, pre->f.text_hash);
+	scoring_init(cl, &pre->f, &pre->sc);
+	return 0;
+}
+
+/*
+ * Ask for the newest entries of a prepared article's index lists, once
+ * the article ahead of it is assigned (the lists are as its search will
+ * read them) and before the next one is prepared: that work covers them
+ * coming in. Only a hint: candidates() looks every list up again.
+ */
+static void lists_prefetch(struct clusterer *cl, const struct staged *pre)
+{
+	size_t i;
+
+	for (i = 0; i < pre->keys.n; i++) {
+		const struct posting *p = index_slot(cl, pre->keys.key[i], 0);
+		uint32_t l;
+
+		for (l = 0; p && p->cap && l < p->n && l < POSTINGS_READ;
+		     l += 16)
+			__builtin_prefetch(&p->u.v[p->n - 1 - l]);
+	}
+}
+
+/* One unassigned article, prepared: score, join or found, maybe merge. */
+static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
+		      struct staged *pre)
+{
+	const struct article_features *f = &pre->f;
 	struct cand cands[CANDIDATES];
 	size_t n = 0, i;
 	uint32_t best = UINT32_MAX, copy, near = UINT32_MAX;
 	double best_score = 0;
-	uint64_t link = r->link ? link_key(r->link) : 0;
-	int rc, locked = is_split(cl, r->key);
+	uint64_t link = pre->link;
+	int rc = 0, locked = pre->locked;
 
-	rc = features_from_sorted(an, sorted, &cl->df, 1, &f);
-	if (rc)
-		return chorus_err_set(cl->err, rc, "out of memory");
-	index_keys(&f, &keys);
-	index_prefetch(cl, &keys, link, f.text_hash);
-	/* The article's side of the scoring, while those come. */
-	scoring_init(cl, &f, &sc);
 	/* Exact copies: the same link or the same words. */
 	if (!locked &&
 	    ((r->link && hmap_get(&cl->copies, link, &copy)) ||
-	     (usable(&f) && hmap_get(&cl->copies, f.text_hash, &copy)))) {
+	     (usable(f) && hmap_get(&cl->copies, f->text_hash, &copy)))) {
 		copy = find_root(cl, copy);
 		if (!cl->hot[copy].locked) {
 			best = copy;
@@ -1620,7 +1690,7 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		}
 	}
 	if (best == UINT32_MAX && !locked) {
-		n = candidates(cl, &keys, r->published, cands, &near);
+		n = candidates(cl, &pre->keys, r->published, cands, &near);
 		/* The candidates' vectors are misses too: ask for all of
 		 * them before the first is scored. */
 		for (i = 0; i < n; i++) {
@@ -1640,7 +1710,7 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		}
 		for (i = 0; i < n; i++) {
 			cands[i].score =
-			    score(cl, &sc, r->published, cands[i].s);
+			    score(cl, &pre->sc, r->published, cands[i].s);
 			if (cands[i].score > best_score ||
 			    (cands[i].score == best_score &&
 			     best != UINT32_MAX && cands[i].s < best)) {
@@ -1650,7 +1720,7 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		}
 		if (near != UINT32_MAX) {
 			/* A near copy joins its original's story. */
-			double s = score(cl, &sc, r->published, near);
+			double s = score(cl, &pre->sc, r->published, near);
 
 			best = near;
 			best_score =
@@ -1666,19 +1736,19 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		if (!rc)
 			cl->hot[best].locked = (uint8_t)locked;
 	}
-	if (!rc && (rc = features_encode(&f, &cl->blob)))
+	if (!rc && (rc = features_encode(f, &cl->blob)))
 		chorus_err_set(cl->err, rc, "out of memory");
 	if (!rc)
 		rc = wr_put(cl, r->id, cl->stories[best].id, best_score,
 			    r->hash, &cl->blob);
-	if (!rc && (rc = story_add(cl, best, &f, &keys, r->published)))
+	if (!rc && (rc = story_add(cl, best, f, &pre->keys, r->published)))
 		chorus_err_set(cl->err, rc, "out of memory");
 	if (!rc && r->link && (rc = hmap_put(&cl->copies, link, best)))
 		chorus_err_set(cl->err, rc, "out of memory");
 	if (!rc &&
 	    (!split_of(cl, best) ||
 	     (rc = split_story_add(&cl->split[best], cl->opt, r->id, r->key,
-				   r->published, best_score, link, &f))))
+				   r->published, best_score, link, f))))
 		rc = chorus_err_set(cl->err, CHORUS_ENOMEM, "out of memory");
 	/* Scoring high with another story too: the two are one. */
 	for (i = 0; !rc && i < n; i++) {
@@ -1713,6 +1783,27 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
  * written (wr_flush()), so the store ends as if written in line.
  */
 #define WR_RING 512
+/*
+ * The writer is woken when this many are queued (or something waits on
+ * it), not for each: a wake-up is a system call and a switch of threads on
+ * both sides, dearer than the writes it would start.
+ */
+#define WR_WAKE 64
+/*
+ * The clustering thread hands over what it queued this many at a time (or
+ * when it must wait or flush), and the writer takes all that is queued at
+ * once: one lock of the shared mutex for many articles, not two for each on
+ * either side.
+ */
+#define WR_PUBLISH 16
+/*
+ * When it stops, the writer writes the transaction's changed pages to the
+ * WAL (chorus_store_spill()): else the commit, on the clustering thread,
+ * writes them. Only then: a page the cache spilled before is written over
+ * in place when it changes again, and spilling more often only wrote
+ * such pages more often (50k articles: 40 MB more, the commit's own
+ * reading and writing the same).
+ */
 
 struct wjob {
 	int story_new;		      /* else an assignment */
@@ -1728,13 +1819,42 @@ struct writer {
 	struct wjob *ring; /* WR_RING */
 	size_t head, n;	   /* the oldest queued, how many */
 	int busy;	   /* the oldest is being written */
+	int idle;	   /* the writer waits for work (cv_work) */
+	int drain;	   /* a flush waits: write however few are queued */
+	int waiting;	   /* threads waiting on cv_done */
 	int quit;
 	int rc; /* the first write that failed; later ones are dropped */
 	struct chorus_err err;
+	/* The clustering thread's own: the next slot it fills, how many it
+	 * filled and has not handed over, how many more it may fill. */
+	size_t tail, pending, room;
 	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv_work, cv_done;
 };
+
+/* Write job j (outside the writer's mutex); 0 or the first failure. */
+static int wr_write(struct writer *w, struct wjob *j)
+{
+	int rc = 0;
+
+	if (j->story_new) {
+		const char *key = j->blob.data;
+		char id[CHORUS_STORY_ID_LEN];
+
+		chorus_story_id(key, id);
+		rc = chorus_store_story_put(
+		    w->st, j->story, id, key + strlen(key) + 1, key, &w->err);
+		return rc;
+	}
+	rc = chorus_store_article_assign(w->st, j->article, j->story, j->score,
+					 &w->err);
+	if (!rc)
+		rc = chorus_store_features_put(w->st, j->article, j->hash,
+					       j->blob.data, j->blob.len,
+					       &w->err);
+	return rc;
+}
 
 static void *writer_main(void *arg)
 {
@@ -1743,40 +1863,39 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		struct wjob *j;
+		size_t take, i;
 		int rc = 0;
 
-		while (!w->quit && !w->n)
-			pthread_cond_wait(&w->cv, &w->mu);
+		while (!w->quit && w->n < (w->drain ? 1u : WR_WAKE)) {
+			w->idle = 1;
+			pthread_cond_wait(&w->cv_work, &w->mu);
+			w->idle = 0;
+		}
 		if (!w->n)
-			break;
-		j = &w->ring[w->head];
+			break; /* quit, everything written */
+		/* All that is queued now, written without the mutex (the
+		 * slots stay counted in n until given back). */
+		take = w->n;
 		w->busy = 1;
 		pthread_mutex_unlock(&w->mu);
-		if (!w->rc && j->story_new) {
-			const char *key = j->blob.data;
-			char id[CHORUS_STORY_ID_LEN];
-
-			chorus_story_id(key, id);
-			rc = chorus_store_story_put(w->st, j->story, id,
-						    key + strlen(key) + 1, key,
-						    &w->err);
-		} else if (!w->rc) {
-			rc = chorus_store_article_assign(
-			    w->st, j->article, j->story, j->score, &w->err);
-			if (!rc)
-				rc = chorus_store_features_put(
-				    w->st, j->article, j->hash, j->blob.data,
-				    j->blob.len, &w->err);
+		for (i = 0; i < take; i++) {
+			j = &w->ring[(w->head + i) % WR_RING];
+			if (!rc && !w->rc)
+				rc = wr_write(w, j);
 		}
 		pthread_mutex_lock(&w->mu);
 		if (rc && !w->rc)
 			w->rc = rc;
-		w->head = (w->head + 1) % WR_RING;
-		w->n--;
+		w->head = (w->head + take) % WR_RING;
+		w->n -= take;
 		w->busy = 0;
-		pthread_cond_broadcast(&w->cv);
+		if (w->waiting)
+			pthread_cond_broadcast(&w->cv_done);
 	}
 	pthread_mutex_unlock(&w->mu);
+	/* The changed pages, so that the commit finds few. */
+	if (!w->rc)
+		w->rc = chorus_store_spill(w->st, &w->err);
 	return NULL;
 }
 
@@ -1795,7 +1914,14 @@ static void wr_start(struct clusterer *cl)
 		free(w);
 		return;
 	}
-	if (pthread_cond_init(&w->cv, NULL)) {
+	if (pthread_cond_init(&w->cv_work, NULL)) {
+		pthread_mutex_destroy(&w->mu);
+		free(w->ring);
+		free(w);
+		return;
+	}
+	if (pthread_cond_init(&w->cv_done, NULL)) {
+		pthread_cond_destroy(&w->cv_work);
 		pthread_mutex_destroy(&w->mu);
 		free(w->ring);
 		free(w);
@@ -1804,13 +1930,23 @@ static void wr_start(struct clusterer *cl)
 	for (i = 0; i < WR_RING; i++)
 		chorus_buf_init(&w->ring[i].blob, 0);
 	if (pthread_create(&w->thread, NULL, writer_main, w)) {
-		pthread_cond_destroy(&w->cv);
+		pthread_cond_destroy(&w->cv_done);
+		pthread_cond_destroy(&w->cv_work);
 		pthread_mutex_destroy(&w->mu);
 		free(w->ring);
 		free(w);
 		return;
 	}
 	cl->wr = w;
+}
+
+/* Hand what was filled over to the writer (its mutex held). */
+static void wr_publish(struct writer *w)
+{
+	w->n += w->pending;
+	w->pending = 0;
+	if (w->idle && (w->n >= WR_WAKE || w->drain))
+		pthread_cond_signal(&w->cv_work);
 }
 
 /* Wait until everything queued is written; its first failure, if any. */
@@ -1822,8 +1958,16 @@ static int wr_flush(struct clusterer *cl)
 	if (!w)
 		return 0;
 	pthread_mutex_lock(&w->mu);
+	wr_publish(w);
+	w->drain++;
+	if (w->idle)
+		pthread_cond_signal(&w->cv_work);
+	w->waiting++;
 	while (w->n || w->busy)
-		pthread_cond_wait(&w->cv, &w->mu);
+		pthread_cond_wait(&w->cv_done, &w->mu);
+	w->waiting--;
+	w->drain--;
+	w->room = WR_RING;
 	rc = w->rc;
 	pthread_mutex_unlock(&w->mu);
 	if (rc && cl->err)
@@ -1843,10 +1987,17 @@ static int wr_stop(struct clusterer *cl)
 	rc = wr_flush(cl);
 	pthread_mutex_lock(&w->mu);
 	w->quit = 1;
-	pthread_cond_broadcast(&w->cv);
+	pthread_cond_signal(&w->cv_work);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
-	pthread_cond_destroy(&w->cv);
+	/* Its last spill, written after the flush. */
+	if (!rc && w->rc) {
+		rc = w->rc;
+		if (cl->err)
+			*cl->err = w->err;
+	}
+	pthread_cond_destroy(&w->cv_done);
+	pthread_cond_destroy(&w->cv_work);
 	pthread_mutex_destroy(&w->mu);
 	for (i = 0; i < WR_RING; i++)
 		chorus_buf_release(&w->ring[i].blob);
@@ -1857,37 +2008,50 @@ static int wr_stop(struct clusterer *cl)
 }
 
 /*
- * The free slot after the queued ones (waiting for one), the writer's once
- * counted (wr_queue()); NULL when a write failed (cl->err says which).
+ * The next free slot (waiting for one), the writer's once queued
+ * (wr_queue()); NULL when a write failed (cl->err says which). Whether
+ * one is free is asked of the writer only when the room last seen is used
+ * up (a failure is then seen too: later writes were dropped anyway).
  */
 static struct wjob *wr_slot(struct clusterer *cl)
 {
 	struct writer *w = cl->wr;
-	size_t at;
-	int rc;
+	int rc = 0;
 
-	pthread_mutex_lock(&w->mu);
-	while (w->n == WR_RING)
-		pthread_cond_wait(&w->cv, &w->mu);
-	rc = w->rc;
-	at = (w->head + w->n) % WR_RING;
-	pthread_mutex_unlock(&w->mu);
+	if (!w->room) {
+		pthread_mutex_lock(&w->mu);
+		wr_publish(w);
+		w->waiting++;
+		while (w->n == WR_RING) {
+			if (w->idle)
+				pthread_cond_signal(&w->cv_work);
+			pthread_cond_wait(&w->cv_done, &w->mu);
+		}
+		w->waiting--;
+		w->room = WR_RING - w->n;
+		rc = w->rc;
+		pthread_mutex_unlock(&w->mu);
+	}
 	if (rc) {
 		if (cl->err)
 			*cl->err = w->err;
 		return NULL;
 	}
-	chorus_buf_reset(&w->ring[at].blob);
-	return &w->ring[at];
+	chorus_buf_reset(&w->ring[w->tail].blob);
+	return &w->ring[w->tail];
 }
 
 static void wr_queue(struct clusterer *cl)
 {
 	struct writer *w = cl->wr;
 
+	w->tail = (w->tail + 1) % WR_RING;
+	w->room--;
+	if (++w->pending < WR_PUBLISH)
+		return;
 	pthread_mutex_lock(&w->mu);
-	w->n++;
-	pthread_cond_broadcast(&w->cv);
+	wr_publish(w);
+	w->room = WR_RING - w->n;
 	pthread_mutex_unlock(&w->mu);
 }
 
@@ -2158,8 +2322,9 @@ static void pipeline_stop(struct pipeline *p)
 static int pipeline_drain_one(struct pipeline *p)
 {
 	struct batch *b = &p->b[p->next];
-	size_t i;
-	int rc = 0;
+	struct staged pre[2];
+	size_t i, next, cur = 0;
+	int rc = 0, ready = 0;
 
 	if (p->threaded) {
 		pthread_mutex_lock(&p->mu);
@@ -2167,6 +2332,8 @@ static int pipeline_drain_one(struct pipeline *p)
 			pthread_cond_wait(&p->cv, &p->mu);
 		pthread_mutex_unlock(&p->mu);
 	}
+	/* Each article is prepared before the one ahead of it is assigned
+	 * (assign_prepare()): pre[cur] holds job i's when ready is set. */
 	for (i = 0; i < b->n && !rc; i++) {
 		struct job *j = &b->jobs[i];
 
@@ -2176,8 +2343,28 @@ static int pipeline_drain_one(struct pipeline *p)
 					    "failed");
 		else if (j->rc)
 			rc = chorus_err_set(p->cl->err, j->rc, "out of memory");
-		else if (j->found)
-			rc = assign_one(p->cl, &j->row, &j->an, &j->sorted);
+		else if (j->found) {
+			if (!ready)
+				rc = assign_prepare(p->cl, &j->row, &j->an,
+						    &j->sorted, &pre[cur]);
+			ready = 0;
+			if (!rc)
+				lists_prefetch(p->cl, &pre[cur]);
+			for (next = i + 1; next < b->n && !b->jobs[next].rc &&
+					   !b->jobs[next].found;
+			     next++)
+				;
+			if (!rc && next < b->n && !b->jobs[next].rc) {
+				struct job *k = &b->jobs[next];
+
+				rc = assign_prepare(p->cl, &k->row, &k->an,
+						    &k->sorted, &pre[cur ^ 1]);
+				ready = !rc;
+			}
+			if (!rc)
+				rc = assign_one(p->cl, &j->row, &pre[cur]);
+			cur ^= 1;
+		}
 	}
 	b->n = 0;
 	if (p->threaded)

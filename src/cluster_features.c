@@ -8,9 +8,15 @@
  * not match, so a state from a machine of the other byte order only costs
  * time.
  */
+#define _DEFAULT_SOURCE /* madvise(), posix_memalign() */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "cluster_int.h"
 
@@ -18,6 +24,27 @@
 #define FEATURES_MAGIC_V2 0x32464843u /* "CHF2": no dates */
 
 #define DF_MAGIC 0x31464443u /* "CDF1" */
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *table_calloc(size_t n, size_t size)
+{
+	size_t bytes;
+	void *p;
+
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	bytes = n * size;
+	if (bytes < HUGE_PAGE)
+		return calloc(n ? n : 1, size ? size : 1);
+	if (posix_memalign(&p, HUGE_PAGE, bytes))
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, bytes, MADV_HUGEPAGE); /* a hint: no matter if refused */
+#endif
+	memset(p, 0, bytes);
+	return p;
+}
 
 static uint32_t fold32(uint64_t h)
 {
@@ -38,7 +65,7 @@ int df_init(struct df_table *t, size_t expected)
 	t->cap = 1024;
 	while (t->cap < expected * 2)
 		t->cap *= 2;
-	t->slots = calloc(t->cap, sizeof(*t->slots));
+	t->slots = table_calloc(t->cap, sizeof(*t->slots));
 	t->n = 0;
 	t->docs = 0;
 	if (t->slots)
@@ -525,38 +552,47 @@ static int weigh(const uint32_t *hs, size_t n, struct df_table *df, int count,
 		 struct feat *out, size_t max, uint32_t *n_out)
 {
 	struct feat local[WEIGH_LOCAL], *fs = local;
-	size_t i, j, k = 0;
+	uint32_t local_tf[WEIGH_LOCAL], *tf = local_tf;
+	size_t i, d, k = 0;
 	double sum = 0, norm;
 
 	*n_out = 0;
-	if (n > WEIGH_LOCAL && !(fs = malloc(n * sizeof(*fs))))
-		return CHORUS_ENOMEM;
-	/* Each distinct hash is a miss in a table of millions: ask for
-	 * them all before the first is counted. */
-	for (i = 0; i < n && df->cap; i++)
-		if (!i || hs[i] != hs[i - 1])
+	if (n > WEIGH_LOCAL) {
+		fs = malloc(n * (sizeof(*fs) + sizeof(*tf)));
+		if (!fs)
+			return CHORUS_ENOMEM;
+		tf = (uint32_t *)(void *)(fs + n);
+	}
+	/* The distinct hashes (hs is sorted) and how often each comes, in
+	 * one pass. Each is a miss in a table of millions: its slot is
+	 * asked for as it is met, all before the first is counted. */
+	for (i = 0; i < n; i++) {
+		if (k && hs[i] == fs[k - 1].h) {
+			tf[k - 1]++;
+			continue;
+		}
+		if (df->cap)
 			__builtin_prefetch(
 			    &df->slots[(size_t)(hs[i] * 0x9e3779b1u) &
 				       (df->cap - 1)]);
-	for (i = 0; i < n; i = j) {
+		fs[k].h = hs[i];
+		tf[k++] = 1;
+	}
+	for (d = 0; d < k; d++) {
 		uint32_t c;
 
-		for (j = i; j < n && hs[j] == hs[i]; j++)
-			;
 		if (!count)
-			c = df_get(df, hs[i]);
-		else if (df_add_count(df, hs[i], &c)) {
+			c = df_get(df, fs[d].h);
+		else if (df_add_count(df, fs[d].h, &c)) {
 			if (fs != local)
 				free(fs);
 			return CHORUS_ENOMEM;
 		}
-		fs[k].h = hs[i];
-		fs[k].w =
-		    (float)((1.0 + (j - i < DF_LOG_TF ? df->log_tf[j - i]
-						      : log((double)(j - i)))) *
+		fs[d].w =
+		    (float)((1.0 + (tf[d] < DF_LOG_TF ? df->log_tf[tf[d]]
+						      : log((double)tf[d]))) *
 			    df_idf_of(df, c));
-		sum += (double)fs[k].w * fs[k].w;
-		k++;
+		sum += (double)fs[d].w * fs[d].w;
 	}
 	if (k) {
 		norm = sqrt(sum);
@@ -689,37 +725,98 @@ void feat_set_init(struct feat_set *s, const struct feat *v, size_t n)
 	s->n = n;
 }
 
-double feat_set_dot(const struct feat_set *s, const uint32_t *bh,
-		    const float *bw, size_t nb)
+/* b's feature j (hash h, weight w) against the set whose slot for h is t
+ * (not 0): its product added to *sum when the set has h. */
+static inline void set_one(const struct feat_set *s, uint32_t h, float w,
+			   unsigned t, double *sum)
+{
+	size_t lo = 0, hi = s->n;
+
+	if (t != FEAT_SET_MANY) {
+		if (s->v[t - 1].h == h)
+			*sum += (double)s->v[t - 1].w * w;
+		return;
+	}
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (s->v[mid].h < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->n && s->v[lo].h == h)
+		*sum += (double)s->v[lo].w * w;
+}
+
+static double set_dot_plain(const struct feat_set *s, const uint32_t *bh,
+			    const float *bw, size_t nb)
 {
 	double sum = 0;
 	size_t j;
 
 	/* In b's (hash) order, as feat_dot() sums: the same double. */
 	for (j = 0; j < nb; j++) {
-		uint32_t h = bh[j];
-		unsigned t = s->slot[h % FEAT_SET_SLOTS];
-		size_t lo = 0, hi = s->n;
+		unsigned t = s->slot[bh[j] % FEAT_SET_SLOTS];
 
-		if (!t)
-			continue;
-		if (t != FEAT_SET_MANY) {
-			if (s->v[t - 1].h == h)
-				sum += (double)s->v[t - 1].w * bw[j];
-			continue;
-		}
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-
-			if (s->v[mid].h < h)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < s->n && s->v[lo].h == h)
-			sum += (double)s->v[lo].w * bw[j];
+		if (t)
+			set_one(s, bh[j], bw[j], t, &sum);
 	}
 	return sum;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/*
+ * The same, eight of b's hashes at a time: their slots gathered in one
+ * instruction and the empty ones (most: a story's terms are not the
+ * article's) passed over together; the rest are added one by one in b's
+ * order, as set_dot_plain() adds them (no FMA: the same double).
+ */
+__attribute__((target("avx2"))) static double
+set_dot_avx2(const struct feat_set *s, const uint32_t *bh, const float *bw,
+	     size_t nb)
+{
+	const __m256i low = _mm256_set1_epi32(FEAT_SET_SLOTS - 1);
+	const __m256i byte = _mm256_set1_epi32(0xff);
+	double sum = 0;
+	size_t j = 0;
+
+	for (; j + 8 <= nb; j += 8) {
+		__m256i h = _mm256_loadu_si256((const __m256i *)(bh + j));
+		__m256i t = _mm256_and_si256(
+		    _mm256_i32gather_epi32((const int *)(const void *)s->slot,
+					   _mm256_and_si256(h, low), 1),
+		    byte);
+		unsigned m = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(
+		    _mm256_cmpgt_epi32(t, _mm256_setzero_si256())));
+
+		while (m) {
+			unsigned k = (unsigned)__builtin_ctz(m);
+			uint32_t x = bh[j + k];
+
+			m &= m - 1;
+			set_one(s, x, bw[j + k], s->slot[x % FEAT_SET_SLOTS],
+				&sum);
+		}
+	}
+	for (; j < nb; j++) {
+		unsigned t = s->slot[bh[j] % FEAT_SET_SLOTS];
+
+		if (t)
+			set_one(s, bh[j], bw[j], t, &sum);
+	}
+	return sum;
+}
+#endif
+
+double feat_set_dot(const struct feat_set *s, const uint32_t *bh,
+		    const float *bw, size_t nb)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (__builtin_cpu_supports("avx2"))
+		return set_dot_avx2(s, bh, bw, nb);
+#endif
+	return set_dot_plain(s, bh, bw, nb);
 }
 
 double feat_dot_split(const uint32_t *ah, const float *aw, size_t na,

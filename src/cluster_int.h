@@ -13,6 +13,15 @@
 #include "chorus/cluster.h"
 #include "chorus/text.h"
 
+/*
+ * A zeroed table of n entries of size bytes, freed with free(). The
+ * clusterer's hash tables (document frequencies, index, copies) grow to
+ * tens or hundreds of megabytes and every probe lands anywhere in them:
+ * from 2 MB up they are asked for in huge pages (madvise: a hint), where
+ * one TLB entry covers what 512 of 4 KB would.
+ */
+void *table_calloc(size_t n, size_t size);
+
 /* Kept per article: its strongest terms and names, its headline terms. */
 #define FEAT_TERMS 128
 #define FEAT_NAMES 32
@@ -143,8 +152,10 @@ double feat_dot_split(const uint32_t *ah, const float *aw, size_t na,
 #define FEAT_SET_MANY 255   /* a bucket of several features */
 _Static_assert(FEAT_TERMS < FEAT_SET_MANY, "feat_set slots hold an index");
 struct feat_set {
-	uint8_t slot[FEAT_SET_SLOTS]; /* 0: none; i + 1: v[i]; or MANY */
-	const struct feat *v;	      /* borrowed */
+	/* 0: none; i + 1: v[i]; or MANY; then 3 bytes of padding (read four
+	 * bytes at a time by the vector loop) */
+	uint8_t slot[FEAT_SET_SLOTS + 3];
+	const struct feat *v; /* borrowed */
 	size_t n;
 };
 

@@ -268,6 +268,22 @@ void chorus_store_rollback(struct chorus_store *st)
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int chorus_store_spill(struct chorus_store *st, struct chorus_err *err)
+{
+	sqlite3_mutex *mu = sqlite3_db_mutex(st->db);
+	int rc;
+
+	sqlite3_mutex_enter(mu);
+	rc = sqlite3_db_cacheflush(st->db);
+	/* Busy: another connection reads (a rollback journal); the
+	 * commit writes the pages instead. */
+	rc = rc == SQLITE_OK || rc == SQLITE_BUSY
+		 ? 0
+		 : db_fail(st, err, "writing pages out");
+	sqlite3_mutex_leave(mu);
+	return rc;
+}
+
 static int prepare(struct chorus_store *st, const char *sql, sqlite3_stmt **q,
 		   struct chorus_err *err)
 {

@@ -81,6 +81,13 @@ void chorus_store_close(struct chorus_store *st);
 int chorus_store_begin(struct chorus_store *st, struct chorus_err *err);
 int chorus_store_commit(struct chorus_store *st, struct chorus_err *err);
 void chorus_store_rollback(struct chorus_store *st);
+/*
+ * Write the open transaction's changed pages to the journal now, keeping
+ * them in the cache (not a commit: a rollback still undoes them), so that
+ * the commit has less left to write. The clustering's writing thread calls
+ * it as it goes; a page changed again is written over in place.
+ */
+int chorus_store_spill(struct chorus_store *st, struct chorus_err *err);
 
 /*
  * Has the file at path (a name relative to the site) been read with this

@@ -1,7 +1,8 @@
 /*
  * Unit tests for what the clusterer writes to the store: a feature blob
- * stored again replaces the first, and the story slugs made without
- * utf8proc for titles in ASCII and Latin-1 are chorus_text_slug()'s.
+ * stored again replaces the first, the story slugs made without utf8proc
+ * for titles in ASCII and Latin-1 are chorus_text_slug()'s, and pages
+ * spilled to the WAL before the commit are not committed by the spill.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -192,6 +194,104 @@ static void test_cluster_store_features_put_replaces(void **state)
 	sqlite3_close(db);
 }
 
+/* The size of the store's WAL file now. */
+static long long wal_size(void)
+{
+	char side[80];
+	struct stat sb;
+
+	snprintf(side, sizeof(side), "%s-wal", db_path);
+	return stat(side, &sb) ? -1 : (long long)sb.st_size;
+}
+
+/* The hash and data of article id's feature blob, or hash -1: none. */
+static void stored_features(int64_t id, int64_t *hash, char *data, size_t cap)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	*hash = -1;
+	data[0] = '\0';
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT hash, data FROM "
+					    "article_features WHERE "
+					    "article_id = ?",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(q, 1, id);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(q, 1);
+
+		assert_true(n < cap);
+		*hash = sqlite3_column_int64(q, 0);
+		memcpy(data, sqlite3_column_blob(q, 1), n);
+		data[n] = '\0';
+	}
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+/*
+ * chorus_store_spill() writes the transaction's pages to the WAL but
+ * commits nothing: a rollback after it leaves no row, a page changed again
+ * after it is written again, and the commit keeps the last version.
+ */
+static void test_cluster_store_spill_is_not_a_commit(void **state)
+{
+	struct chorus_store *st;
+	struct chorus_article a;
+	int64_t src, id, story, hash;
+	long long before;
+	char data[16];
+
+	(void)state;
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_source_get(st, "wire", NULL, &src, NULL),
+			 0);
+	chorus_article_init(&a);
+	a.key = "k1";
+	a.title = "A title";
+	a.text = "Some words.";
+	a.published = a.updated = 1000;
+	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+	assert_int_equal(chorus_store_article_find(st, "k1", &id, &story, NULL),
+			 0);
+
+	/* Spilled, then rolled back: nothing stays. */
+	before = wal_size();
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(chorus_store_features_put(st, id, 7, "abc", 3, NULL),
+			 0);
+	assert_int_equal(chorus_store_spill(st, NULL), 0);
+	assert_true(wal_size() > before);
+	stored_features(id, &hash, data, sizeof(data));
+	assert_int_equal(hash, -1); /* another connection sees nothing */
+	chorus_store_rollback(st);
+	chorus_store_close(st);
+	stored_features(id, &hash, data, sizeof(data));
+	assert_int_equal(hash, -1);
+
+	/* Spilled, changed again, spilled, committed: the last version. */
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(chorus_store_features_put(st, id, 7, "abc", 3, NULL),
+			 0);
+	assert_int_equal(chorus_store_spill(st, NULL), 0);
+	assert_int_equal(chorus_store_features_put(st, id, 9, "wxyz", 4, NULL),
+			 0);
+	assert_int_equal(chorus_store_spill(st, NULL), 0);
+	assert_int_equal(chorus_store_spill(st, NULL), 0); /* nothing new */
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	stored_features(id, &hash, data, sizeof(data));
+	assert_int_equal(hash, 9);
+	assert_string_equal(data, "wxyz");
+	chorus_store_close(st);
+	stored_features(id, &hash, data, sizeof(data));
+	assert_int_equal(hash, 9);
+	assert_string_equal(data, "wxyz");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +300,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_cluster_store_latin1_slugs_are_text_slugs, setup,
 		teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_store_spill_is_not_a_commit, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
