@@ -16,10 +16,15 @@
  * analyser per thread), a sentence at a time, in the language of each
  * member; how many members hold each term is counted once per story, in
  * one table. A story of one report needs only its first full sentences.
+ * A sentence that comes again in the story (syndicated copies share most
+ * of theirs: a third of a large site's sentences) in the same language is
+ * analysed once: its terms are shared and its names copied, since the
+ * analysis is a pure function of the text and the language.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "story_int.h"
 
@@ -28,18 +33,25 @@ struct sentence {
 	const char *text; /* borrowed from the member's sentence list */
 	size_t member;
 	size_t position;
-	uint64_t *terms;
+	uint64_t *terms; /* owned unless shared (a repeat's) */
 	size_t n_terms;
+	int shared;
+	char lang[4];		     /* the language it was analysed in */
+	size_t names_from, names_to; /* the names it gave its member */
 	size_t words;
 	int eligible; /* a full sentence of sensible length */
 	double score;
 	int chosen;
 };
 
+/*
+ * 16 bytes, not 24: a story's table is zeroed for each story and is most
+ * of what its summary allocates (a story has far fewer than 2^32 members).
+ */
 struct term_count {
 	uint64_t h;
-	size_t n;      /* members holding h; 0: an empty slot */
-	size_t member; /* the last member counted */
+	uint32_t n;	 /* members holding h; 0: an empty slot */
+	uint32_t member; /* the last member counted */
 };
 
 struct analysis {
@@ -53,6 +65,10 @@ struct analysis {
 	/* Every term of the story with how many members hold it (a table). */
 	struct term_count *slots;
 	size_t mask;
+	/* Analysed sentences by text hash: index + 1 into s, 0 empty. */
+	size_t *seen;
+	uint64_t *seen_h;
+	size_t seen_mask;
 };
 
 /*
@@ -140,25 +156,54 @@ static int distinct(const uint64_t *v, size_t n, uint64_t **out, size_t *n_out)
 	return 0;
 }
 
-static size_t count_words(const char *s)
+/* 0x80 in each byte of v that is zero, 0 elsewhere (exact, no carries). */
+static uint64_t zero_bytes(uint64_t v)
 {
-	size_t n = 0;
-	int in = 0;
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
 
-	for (; *s; s++) {
-		int sp = *s == ' ' || *s == '\t' || *s == '\n';
+	return ~(((v & low7) + low7) | v | low7);
+}
 
-		n += !sp && !in;
-		in = !sp;
+/*
+ * Words of s[0..n): the places where a blank (space, tab, newline) is
+ * followed by a non-blank, s[-1] counting as a blank. Eight bytes at a
+ * time on a little-endian machine (a mask of the blanks, shifted by a byte
+ * to give each byte its predecessor's), else a byte at a time: this reads
+ * every sentence of every member of a story.
+ */
+static size_t count_words(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	size_t words = 0, i = 0;
+	unsigned prev = 1;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, blank, starts;
+
+		memcpy(&x, s + i, 8);
+		blank = (zero_bytes(x ^ (ones * ' ')) |
+			 zero_bytes(x ^ (ones * '\t')) |
+			 zero_bytes(x ^ (ones * '\n'))) >>
+			7;
+		starts = ((blank << 8) | prev) & ~blank & ones;
+		words += (size_t)((starts * ones) >> 56);
+		prev = (unsigned)(blank >> 56);
 	}
-	return n;
+#endif
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		unsigned sp = (c == ' ') | (c == '\t') | (c == '\n');
+
+		words += prev & (sp ^ 1u);
+		prev = sp;
+	}
+	return words;
 }
 
 /* A sentence closes like one: . ! ? possibly followed by quotes. */
-static int closes(const char *s)
+static int closes(const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	while (n && (s[n - 1] == '"' || s[n - 1] == '\'' || s[n - 1] == ')' ||
 		     (n >= 3 && (unsigned char)s[n - 3] == 0xE2 &&
 		      (unsigned char)s[n - 2] == 0x80 &&
@@ -177,7 +222,8 @@ static void analysis_release(struct analysis *an)
 	size_t i;
 
 	for (i = 0; an->s && i < an->n_s; i++)
-		free(an->s[i].terms);
+		if (!an->s[i].shared)
+			free(an->s[i].terms);
 	for (i = 0; i < an->n_members; i++) {
 		if (an->sentences)
 			chorus_strlist_release(&an->sentences[i]);
@@ -192,6 +238,8 @@ static void analysis_release(struct analysis *an)
 	free(an->head_terms);
 	free(an->head_n);
 	free(an->slots);
+	free(an->seen);
+	free(an->seen_h);
 }
 
 /*
@@ -243,10 +291,10 @@ static int count_terms(struct analysis *an)
 			while (an->slots[at].n && an->slots[at].h != h)
 				at = (at + 1) & an->mask;
 			if (an->slots[at].n &&
-			    an->slots[at].member == an->s[i].member)
+			    an->slots[at].member == (uint32_t)an->s[i].member)
 				continue;
 			an->slots[at].h = h;
-			an->slots[at].member = an->s[i].member;
+			an->slots[at].member = (uint32_t)an->s[i].member;
 			an->slots[at].n++;
 		}
 	return 0;
@@ -258,8 +306,10 @@ static int count_terms(struct analysis *an)
 /* A sentence to choose from: a full one of sensible length. */
 static int eligible(const char *s, size_t *words)
 {
-	*words = count_words(s);
-	return closes(s) && *words >= 6 && *words <= 60;
+	size_t n = strlen(s);
+
+	*words = count_words(s, n);
+	return closes(s, n) && *words >= 6 && *words <= 60;
 }
 
 /*
@@ -289,6 +339,64 @@ static int lone_sentences(const char *text, struct chorus_strlist *out)
 	}
 	chorus_buf_release(&line);
 	return rc;
+}
+
+/*
+ * The terms (and the member's names) of sentence s, in language lang: from
+ * the same text analysed before in the story in the same language when
+ * there is one (its terms shared, its names copied to s's member), else
+ * from the analyser. Unless `measured` (s->eligible and s->words set), s
+ * is measured too: a repeat takes its original's measure.
+ */
+static int analyse_sentence(struct chorus_text_analyser *ta,
+			    struct analysis *an, struct sentence *s,
+			    const char lang[4],
+			    struct chorus_text_analysis *one, int measured)
+{
+	struct chorus_strlist *names = an->names ? &an->names[s->member] : NULL;
+	size_t len = strlen(s->text), at, k;
+	uint64_t h =
+	    XXH3_64bits_withSeed(s->text, len, 0) ^
+	    ((uint64_t)(unsigned char)lang[0] << 16 |
+	     (uint64_t)(unsigned char)lang[1] << 8 | (unsigned char)lang[2]);
+	int rc = 0;
+
+	memcpy(s->lang, lang, 4);
+	for (at = (size_t)h & an->seen_mask; an->seen[at];
+	     at = (at + 1) & an->seen_mask) {
+		const struct sentence *o = &an->s[an->seen[at] - 1];
+
+		if (an->seen_h[at] != h || memcmp(o->lang, lang, 4) ||
+		    strcmp(o->text, s->text))
+			continue;
+		s->terms = o->terms;
+		s->n_terms = o->n_terms;
+		s->shared = 1;
+		s->eligible = o->eligible;
+		s->words = o->words;
+		if (!names)
+			return 0;
+		s->names_from = names->n;
+		for (k = o->names_from; !rc && k < o->names_to; k++) {
+			const char *nm = an->names[o->member].v[k];
+
+			rc = chorus_strlist_push(names, nm, strlen(nm));
+		}
+		s->names_to = names->n;
+		return rc;
+	}
+	if (!measured)
+		s->eligible = eligible(s->text, &s->words);
+	s->names_from = names ? names->n : 0;
+	rc = chorus_text_analyse_terms(ta, lang, s->text, one, names);
+	if (!rc)
+		rc = distinct(one->terms, one->n_terms, &s->terms, &s->n_terms);
+	if (rc)
+		return rc;
+	s->names_to = names ? names->n : 0;
+	an->seen[at] = (size_t)(s - an->s) + 1;
+	an->seen_h[at] = h;
+	return 0;
 }
 
 static int analyse(struct chorus_text_analyser *ta,
@@ -328,6 +436,17 @@ static int analyse(struct chorus_text_analyser *ta,
 	}
 	if (!rc && !(an->s = calloc(total + 1, sizeof(*an->s))))
 		rc = CHORUS_ENOMEM;
+	if (!rc) {
+		size_t cap = 16;
+
+		while (cap < total * 2)
+			cap *= 2;
+		an->seen = calloc(cap, sizeof(*an->seen));
+		an->seen_h = malloc(cap * sizeof(*an->seen_h));
+		an->seen_mask = cap - 1;
+		if (!an->seen || !an->seen_h)
+			rc = CHORUS_ENOMEM;
+	}
 	for (i = 0; !rc && i < v->n_members; i++) {
 		const struct chorus_article *a = &v->members[i].article->a;
 		char lang[4];
@@ -353,21 +472,19 @@ static int analyse(struct chorus_text_analyser *ta,
 			s->text = an->sentences[i].v[j];
 			s->member = i;
 			s->position = j;
-			s->eligible = eligible(s->text, &s->words);
+			if (v->n_members > 1) {
+				rc = analyse_sentence(ta, an, s, lang, &one, 0);
+				continue;
+			}
 			/*
 			 * A lone report's summary is its first full
 			 * sentences, and nothing else reads its terms: only
 			 * the first few eligible ones are read.
 			 */
-			if (v->n_members == 1 &&
-			    (!s->eligible || ++lone_read > LONE_READ))
+			s->eligible = eligible(s->text, &s->words);
+			if (!s->eligible || ++lone_read > LONE_READ)
 				continue;
-			rc = chorus_text_analyse_terms(ta, lang, s->text, &one,
-						       an->names ? &an->names[i]
-								 : NULL);
-			if (!rc)
-				rc = distinct(one.terms, one.n_terms, &s->terms,
-					      &s->n_terms);
+			rc = analyse_sentence(ta, an, s, lang, &one, 1);
 		}
 	}
 	if (!rc)
