@@ -15,6 +15,11 @@
  * whole step's (load and render) and the files written. Exit status 1
  * when a target is missed: a full render over 10 s, or an incremental
  * build (load and render) over 1 s or writing 20 files or more.
+ * With CHORUS_BENCH_LIMIT_BY=cpu (run.sh --smoke, in ctest) the time
+ * targets are checked on the CPU time instead: the smoke test runs beside
+ * other tests on a shared machine, where the wall time of a 400-story
+ * render says more about the load (and syncfs() waiting on other jobs'
+ * writes) than about the render.
  * Usage: bench_render ITEMS.tsv SITE_DIR N_STORIES [LAYOUT.mustache]
  *        bench_render --again SITE_DIR   (render a built site twice)
  */
@@ -242,6 +247,9 @@ static void reload(struct chorus_store *st, struct chorus_corpus *c)
  * says whether the target is on both (an incremental build) or on the
  * render alone (the full render of issue 6).
  */
+/* Whether the time targets are checked on the CPU time (see the top). */
+static int limit_by_cpu;
+
 static int render(const char *what, const struct chorus_site *site,
 		  struct chorus_store *st, struct chorus_corpus *c,
 		  double max_s, size_t max_written, int whole)
@@ -260,7 +268,11 @@ static int render(const char *what, const struct chorus_site *site,
 		die("render", &err);
 	dt = now() - t1;
 	dc = cpu() - c1;
-	ok = (whole ? now() - t0 : dt) < max_s && stats.written < max_written;
+	if (limit_by_cpu)
+		ok = (whole ? cpu() - c0 : dc) < max_s;
+	else
+		ok = (whole ? now() - t0 : dt) < max_s;
+	ok = ok && stats.written < max_written;
 	printf("%s: %.2f s (cpu %.2f s), %zu files written, %zu unchanged, "
 	       "%zu stories; with the corpus load %.2f s (cpu %.2f s)%s\n",
 	       what, dt, dc, stats.written, stats.unchanged, stats.stories,
@@ -280,8 +292,9 @@ int main(int argc, char **argv)
 	long n_stories;
 	int ok = 1;
 	const struct chorus_stored_article *donor = NULL;
-	const char *layout;
+	const char *layout, *limit = getenv("CHORUS_BENCH_LIMIT_BY");
 
+	limit_by_cpu = limit && !strcmp(limit, "cpu");
 	if (argc == 3 && !strcmp(argv[1], "--again")) {
 		/* Render a site built by an earlier run, twice (profiling). */
 		if (chorus_site_load(&site, argv[2], NULL, &err))
