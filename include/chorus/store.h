@@ -85,7 +85,8 @@ void chorus_store_rollback(struct chorus_store *st);
  * Write the open transaction's changed pages to the journal now, keeping
  * them in the cache (not a commit: a rollback still undoes them), so that
  * the commit has less left to write. The clustering's writing thread calls
- * it as it goes; a page changed again is written over in place.
+ * it once, when it has written everything (off the clustering thread); a
+ * page changed again after a spill is written over in place.
  */
 int chorus_store_spill(struct chorus_store *st, struct chorus_err *err);
 
