@@ -1170,12 +1170,6 @@ out:
 }
 
 /*
- * The health of one subscription for the about page: when it was last
- * fetched, how that went, when it is polled next. It comes from the
- * store's polling state, kept by `chorus poll`; the state this renderer
- * reads (store schema 1) keeps none, so every feed reads "not polled yet".
- */
-/*
  * One subscription's health for the about page, from the poller's state:
  * when it was last fetched, how it answered, when it is next due.
  */
