@@ -401,117 +401,6 @@ static int slug_free(struct chorus_store *st, const char *table,
 	return 0;
 }
 
-/*
- * Story slugs without the Unicode machinery, for the titles most feeds
- * have. Folding (chorus_text_fold(): compatibility forms, case, marks,
- * ignorables) cost the clusterer more than writing the story, a story for
- * every third article. Text in ASCII and the Latin-1 letters (U+0080 to
- * U+00FF) folds character by character: none of those decomposes into
- * anything that composes with a neighbour once the marks are stripped. So
- * each character is replaced by its own fold, worked out once by
- * chorus_text_fold() itself; anything else goes through chorus_text_fold()
- * whole. tests/unit/test_cluster_store.c holds the
- * slugs to chorus_text_slug()'s.
- */
-static struct {
-	char s[8]; /* the fold of U+0000 + i */
-	uint8_t n;
-} latin1_folds[256];
-static int latin1_ok;
-static pthread_once_t latin1_once = PTHREAD_ONCE_INIT;
-
-static void latin1_init(void)
-{
-	struct chorus_buf f = CHORUS_BUF_INIT;
-	unsigned i;
-
-	for (i = 1; i < 256; i++) {
-		char c[2] = {(char)i, 0};
-
-		if (i >= 0x80) {
-			c[0] = (char)(0xc0 | (i >> 6));
-			c[1] = (char)(0x80 | (i & 0x3f));
-		}
-		chorus_buf_reset(&f);
-		if (chorus_text_fold(c, i >= 0x80 ? 2 : 1, &f) ||
-		    f.len >= sizeof(latin1_folds[i].s))
-			goto out;
-		memcpy(latin1_folds[i].s, f.data, f.len);
-		latin1_folds[i].n = (uint8_t)f.len;
-	}
-	latin1_ok = 1;
-out:
-	chorus_buf_release(&f);
-}
-
-/* Fold s into out if it is ASCII and Latin-1 only; 1 when done. */
-static int fold_latin1(const char *s, struct chorus_buf *out, int *rc)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	*rc = 0;
-	pthread_once(&latin1_once, latin1_init);
-	if (!latin1_ok)
-		return 0;
-	while (*p && !*rc) {
-		unsigned i = *p++;
-
-		if (i >= 0x80) {
-			if ((i != 0xc2 && i != 0xc3) || (*p & 0xc0) != 0x80)
-				return 0;
-			i = (i & 0x1f) << 6 | (*p++ & 0x3f);
-		}
-		*rc = chorus_buf_add(out, latin1_folds[i].s, latin1_folds[i].n);
-	}
-	return 1;
-}
-
-/*
- * chorus_text_slug(s, max, out), folding through fold_latin1() when it
- * can: the same loop over the folded bytes.
- */
-static int slug_stem(const char *s, size_t max, struct chorus_buf *out)
-{
-	struct chorus_buf fold = CHORUS_BUF_INIT;
-	size_t start = out->len, last_cut = 0, i;
-	int rc = 0, dash = 0;
-
-	if (!fold_latin1(s, &fold, &rc)) {
-		chorus_buf_release(&fold);
-		return chorus_text_slug(s, max, out);
-	}
-	for (i = 0; i < fold.len && !rc; i++) {
-		char c = fold.data[i];
-		int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-
-		if (!alnum) {
-			dash = out->len > start;
-			continue;
-		}
-		if (dash) {
-			if (out->len - start + 1 >= max)
-				break;
-			last_cut = out->len;
-			rc = chorus_buf_addc(out, '-');
-			dash = 0;
-			if (rc)
-				break;
-		}
-		if (out->len - start >= max) {
-			if (last_cut > start) {
-				out->len = last_cut;
-				out->data[out->len] = '\0';
-			}
-			break;
-		}
-		rc = chorus_buf_addc(out, c);
-	}
-	if (!rc && out->len == start)
-		rc = chorus_buf_adds(out, "story");
-	chorus_buf_release(&fold);
-	return rc;
-}
-
 /* A slug of base not yet used in table: base, base-2, base-3… */
 static int unique_slug(struct chorus_store *st, const char *table,
 		       const char *base, struct chorus_buf *out,
@@ -520,7 +409,7 @@ static int unique_slug(struct chorus_store *st, const char *table,
 	struct chorus_buf stem = CHORUS_BUF_INIT;
 	int rc, is_free = 0, n;
 
-	rc = slug_stem(base, 60, &stem);
+	rc = chorus_text_slug(base, 60, &stem);
 	for (n = 1; !rc; n++) {
 		chorus_buf_reset(out);
 		rc = n == 1 ? chorus_buf_adds(out, chorus_buf_cstr(&stem))
@@ -701,7 +590,7 @@ static int story_insert(struct chorus_store *st, const char *uuid,
 {
 	struct chorus_buf stem = CHORUS_BUF_INIT, slug = CHORUS_BUF_INIT;
 	sqlite3_stmt *q = NULL;
-	int rc = slug_stem(slug_base, 60, &stem), n;
+	int rc = chorus_text_slug(slug_base, 60, &stem), n;
 	sqlite3_mutex *mu = lock_db(st);
 
 	if (rc == CHORUS_ENOMEM)
