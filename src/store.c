@@ -223,6 +223,20 @@ int chorus_store_open(struct chorus_store **out, const char *path,
 	}
 	sqlite3_busy_timeout(st->db, 5000);
 	rc = exec(st,
+		  /* Pages of 16 KB in a new store (an existing one keeps its
+		   * own): a clustering run rewrites every new article's page
+		   * and writes its feature blob in one transaction, whose WAL
+		   * the commit reads back once to checksum it again (a page
+		   * the cache spilled twice was written over in place) and
+		   * the checkpoint reads and writes once more, a system call
+		   * per page each time; each page missing from the cache is
+		   * looked up in the WAL's hash tables, one more table per
+		   * 4096 pages. A quarter of the pages: 150k articles, commit
+		   * 0.75 -> 0.45 s. Not larger: a statement's journal of its
+		   * changed pages (the foreign key makes the assignment's
+		   * UPDATE keep one) stays in memory up to 64 KB, and three
+		   * pages of 32 KB went to a temporary file. */
+		  "PRAGMA page_size=16384;"
 		  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 		  "PRAGMA foreign_keys=ON;"
 		  /* A clustering run writes every new article in one
