@@ -1823,7 +1823,8 @@ struct writer {
 	int drain;	   /* a flush waits: write however few are queued */
 	int waiting;	   /* threads waiting on cv_done */
 	int quit;
-	int rc; /* the first write that failed; later ones are dropped */
+	int fk_off; /* foreign keys unchecked while it runs (wr_start()) */
+	int rc;	    /* the first write that failed; later ones are dropped */
 	struct chorus_err err;
 	/* The clustering thread's own: the next slot it fills, how many it
 	 * filled and has not handed over, how many more it may fill. */
@@ -1929,7 +1930,20 @@ static void wr_start(struct clusterer *cl)
 	}
 	for (i = 0; i < WR_RING; i++)
 		chorus_buf_init(&w->ring[i].blob, 0);
+	/*
+	 * Its writes unchecked for foreign keys: the assignment's UPDATE of
+	 * story_id otherwise keeps a journal of the pages it changes (four,
+	 * 64 KB of 16 KB pages, SQLite's limit before it writes them to a
+	 * temporary file: 3.3 GB at 50k articles), and every story it names
+	 * was written before it, in order, or stored before the run.
+	 * Failing that, they are checked as before. Turned off before the
+	 * thread starts, while the reading thread waits for its first batch:
+	 * the change prepares the connection's statements again.
+	 */
+	w->fk_off = !chorus_store_foreign_keys(cl->st, 0, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w)) {
+		if (w->fk_off)
+			chorus_store_foreign_keys(cl->st, 1, NULL);
 		pthread_cond_destroy(&w->cv_done);
 		pthread_cond_destroy(&w->cv_work);
 		pthread_mutex_destroy(&w->mu);
@@ -1995,6 +2009,14 @@ static int wr_stop(struct clusterer *cl)
 		rc = w->rc;
 		if (cl->err)
 			*cl->err = w->err;
+	}
+	/* Checked again for whatever the connection writes next. */
+	if (w->fk_off) {
+		int frc =
+		    chorus_store_foreign_keys(cl->st, 1, rc ? NULL : cl->err);
+
+		if (!rc)
+			rc = frc;
 	}
 	pthread_cond_destroy(&w->cv_done);
 	pthread_cond_destroy(&w->cv_work);

@@ -298,6 +298,22 @@ int chorus_store_spill(struct chorus_store *st, struct chorus_err *err)
 	return rc;
 }
 
+int chorus_store_foreign_keys(struct chorus_store *st, int check,
+			      struct chorus_err *err)
+{
+	int on = -1;
+
+	/* The connection's flag: statements prepared before it changed are
+	 * prepared again at their next step, so it holds from then on. */
+	if (sqlite3_db_config(st->db, SQLITE_DBCONFIG_ENABLE_FKEY,
+			      check ? 1 : 0, &on) != SQLITE_OK ||
+	    on != (check ? 1 : 0))
+		return chorus_err_set(
+		    err, CHORUS_EDB, "%s: turning foreign key checks %s failed",
+		    st->path, check ? "on" : "off");
+	return 0;
+}
+
 static int prepare(struct chorus_store *st, const char *sql, sqlite3_stmt **q,
 		   struct chorus_err *err)
 {

@@ -89,6 +89,16 @@ void chorus_store_rollback(struct chorus_store *st);
  * page changed again after a spill is written over in place.
  */
 int chorus_store_spill(struct chorus_store *st, struct chorus_err *err);
+/*
+ * Check foreign keys on this connection's writes (check 1, the default) or
+ * not (0), at once, also inside a transaction (PRAGMA foreign_keys is not
+ * heeded there). The clustering's writing thread turns them off while it
+ * writes and on again when it stops: an assignment's UPDATE of the
+ * story_id key otherwise keeps a journal of the pages it changes, in case
+ * the check fails, and the stories it names are written before it anyway.
+ */
+int chorus_store_foreign_keys(struct chorus_store *st, int check,
+			      struct chorus_err *err);
 
 /*
  * Has the file at path (a name relative to the site) been read with this
