@@ -22,6 +22,13 @@
  *   fetches(id, url, final_url, time, ms, status, bytes, sent_etag,
  *           sent_last_modified, etag, last_modified, next_poll, error,
  *           items_new, items_changed)  -- the fetch log
+ * Version 5 keeps articles_story (articles by story) for the assigned
+ * articles only (WHERE story_id IS NOT NULL; every query of it names a
+ * story): the unassigned ones are in articles_pending already. The
+ * clustering otherwise took each article's NULL entry out of the front of
+ * the index, and the pages it emptied were used again for other tables:
+ * written to the WAL twice in one transaction, which makes SQLite read
+ * the whole WAL back at the commit to checksum it again.
  * migrations[v] takes a state from version v to v+1; a new version only
  * ever appends to that table, so any older state opens.
  */
@@ -137,6 +144,10 @@ static const char *const migrations[] = {
     "  items_new INTEGER NOT NULL DEFAULT 0,"
     "  items_changed INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX fetches_url ON fetches(url, id);",
+    /* 4 -> 5: articles_story without the unassigned articles */
+    "DROP INDEX articles_story;"
+    "CREATE INDEX articles_story ON articles(story_id)"
+    "  WHERE story_id IS NOT NULL;",
 };
 
 static int db_fail(struct chorus_store *st, struct chorus_err *err,

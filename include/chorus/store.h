@@ -19,7 +19,7 @@
 #include "chorus/buf.h"
 #include "chorus/error.h"
 
-#define CHORUS_STORE_SCHEMA_VERSION 4
+#define CHORUS_STORE_SCHEMA_VERSION 5
 
 struct chorus_store;
 
