@@ -66,6 +66,7 @@ enum cached_stmt {
 struct chorus_store {
 	sqlite3 *db;
 	char *path;
+	int secure_delete; /* before chorus_store_bulk_writes(); -1: not bulk */
 	sqlite3_stmt *cached[N_CACHED];
 };
 
@@ -215,6 +216,7 @@ int chorus_store_open(struct chorus_store **out, const char *path,
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	st->secure_delete = -1;
 	st->path = chorus_strdup(path);
 	if (!st->path) {
 		free(st);
@@ -249,7 +251,7 @@ int chorus_store_open(struct chorus_store **out, const char *path,
 		   * statement that keeps a journal of the pages it changes
 		   * (any that may fail halfway) keeps it in memory up to
 		   * 64 KB, then in a temporary file: four pages of 16 KB is
-		   * already more (see chorus_store_foreign_keys()). */
+		   * already more (see chorus_store_bulk_writes()). */
 		  "PRAGMA page_size=16384;"
 		  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 		  "PRAGMA foreign_keys=ON;"
@@ -312,20 +314,64 @@ int chorus_store_spill(struct chorus_store *st, struct chorus_err *err)
 	return rc;
 }
 
-int chorus_store_foreign_keys(struct chorus_store *st, int check,
-			      struct chorus_err *err)
+/* secure_delete now (0 off, 1 on, 2 fast), or -1. */
+static int secure_delete_get(struct chorus_store *st)
 {
-	int on = -1;
+	sqlite3_stmt *q = NULL;
+	int v = -1;
 
+	if (sqlite3_prepare_v2(st->db, "PRAGMA main.secure_delete", -1, &q,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+static int secure_delete_set(struct chorus_store *st, int v,
+			     struct chorus_err *err)
+{
+	char sql[48];
+
+	snprintf(sql, sizeof(sql), "PRAGMA main.secure_delete=%d", v);
+	if (exec(st, sql, err))
+		return CHORUS_EDB;
+	return secure_delete_get(st) == v
+		   ? 0
+		   : chorus_err_set(err, CHORUS_EDB,
+				    "%s: secure_delete stays at %d, not %d",
+				    st->path, secure_delete_get(st), v);
+}
+
+int chorus_store_bulk_writes(struct chorus_store *st, int bulk,
+			     struct chorus_err *err)
+{
+	int fk = -1, rc = 0;
+
+	if (bulk && st->secure_delete < 0) {
+		int was = secure_delete_get(st);
+
+		if (was < 0)
+			return db_fail(st, err, "reading secure_delete");
+		rc = secure_delete_set(st, 0, err);
+		if (rc)
+			return rc;
+		st->secure_delete = was;
+	} else if (!bulk && st->secure_delete >= 0) {
+		rc = secure_delete_set(st, st->secure_delete, err);
+		if (rc)
+			return rc;
+		st->secure_delete = -1;
+	}
 	/* The connection's flag: statements prepared before it changed are
 	 * prepared again at their next step, so it holds from then on. */
-	if (sqlite3_db_config(st->db, SQLITE_DBCONFIG_ENABLE_FKEY,
-			      check ? 1 : 0, &on) != SQLITE_OK ||
-	    on != (check ? 1 : 0))
-		return chorus_err_set(
-		    err, CHORUS_EDB, "%s: turning foreign key checks %s failed",
-		    st->path, check ? "on" : "off");
-	return 0;
+	if (sqlite3_db_config(st->db, SQLITE_DBCONFIG_ENABLE_FKEY, !bulk,
+			      &fk) != SQLITE_OK ||
+	    fk != !bulk)
+		rc = chorus_err_set(err, CHORUS_EDB,
+				    "%s: turning foreign key checks %s failed",
+				    st->path, bulk ? "off" : "on");
+	return rc;
 }
 
 static int prepare(struct chorus_store *st, const char *sql, sqlite3_stmt **q,
