@@ -19,7 +19,7 @@
 #include "chorus/buf.h"
 #include "chorus/error.h"
 
-#define CHORUS_STORE_SCHEMA_VERSION 4
+#define CHORUS_STORE_SCHEMA_VERSION 5
 
 struct chorus_store;
 
@@ -89,6 +89,20 @@ void chorus_store_rollback(struct chorus_store *st);
  * page changed again after a spill is written over in place.
  */
 int chorus_store_spill(struct chorus_store *st, struct chorus_err *err);
+/*
+ * This connection's writes in bulk (bulk 1) or as usual (0, the default),
+ * at once, also inside a transaction: in bulk, foreign keys are not
+ * checked (PRAGMA foreign_keys is not heeded inside a transaction; the
+ * connection's flag is) and deleted bytes are not overwritten with zeros
+ * (PRAGMA secure_delete, on in Debian's SQLite); back to usual, both are
+ * as they were. The clustering's writing thread writes in bulk: an
+ * assignment's UPDATE of the story_id key otherwise keeps a journal of the
+ * pages it changes in case the check fails (the stories it names are
+ * written before it anyway), and zeroes the article's old row (the news
+ * text it writes again).
+ */
+int chorus_store_bulk_writes(struct chorus_store *st, int bulk,
+			     struct chorus_err *err);
 
 /*
  * Has the file at path (a name relative to the site) been read with this

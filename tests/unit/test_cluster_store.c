@@ -2,8 +2,10 @@
  * Unit tests for what the clusterer writes to the store: a feature blob
  * stored again replaces the first, the story slugs chorus_text_slug()
  * makes without utf8proc for titles in ASCII and Latin-1 are those of the
- * titles folded by utf8proc, and pages
- * spilled to the WAL before the commit are not committed by the spill.
+ * titles folded by utf8proc, pages
+ * spilled to the WAL before the commit are not committed by the spill, and
+ * the store is written in bulk (foreign keys unchecked, deleted bytes left
+ * as they were) only while the clustering's writer runs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "chorus/cluster.h"
 #include "chorus/store.h"
 #include "chorus/text.h"
 
@@ -301,6 +304,167 @@ static void test_cluster_store_spill_is_not_a_commit(void **state)
 	assert_string_equal(data, "wxyz");
 }
 
+/* Articles whose story is not a story, by PRAGMA foreign_key_check. */
+static int dangling(void)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int n = 0;
+
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "PRAGMA foreign_key_check(articles)", -1, &q,
+			       NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		n++;
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * chorus_store_bulk_writes() turns foreign key checks off and on inside a
+ * transaction; a clustering run (its writing thread writes in bulk) leaves
+ * them on and its assignments name stories that are there.
+ */
+static void test_cluster_store_bulk_foreign_keys(void **state)
+{
+	static const char *const texts[] = {
+	    "Harbour bridge closed after ship strikes pier in storm",
+	    "Ship strikes harbour bridge pier, bridge closed in storm",
+	    "Council approves new budget for city libraries and parks",
+	};
+	struct chorus_cluster_options opt;
+	struct chorus_cluster_stats stats;
+	struct chorus_store *st;
+	struct chorus_article a;
+	int64_t src, id[3], story;
+	char key[8], text[80];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_source_get(st, "wire", NULL, &src, NULL),
+			 0);
+	for (i = 0; i < 3; i++) {
+		chorus_article_init(&a);
+		snprintf(key, sizeof(key), "k%zu", i);
+		a.key = key;
+		snprintf(text, sizeof(text), "%s", texts[i]);
+		a.title = text;
+		a.text = text;
+		a.published = a.updated = 1000 + (int64_t)i;
+		assert_int_equal(
+		    chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+		assert_int_equal(
+		    chorus_store_article_find(st, key, &id[i], &story, NULL),
+		    0);
+	}
+
+	/* Off: an assignment to no story is written; on: refused. */
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(chorus_store_bulk_writes(st, 1, NULL), 0);
+	assert_int_equal(chorus_store_article_assign(st, id[0], 999, 1, NULL),
+			 0);
+	assert_int_equal(chorus_store_bulk_writes(st, 0, NULL), 0);
+	assert_int_equal(chorus_store_article_assign(st, id[1], 998, 1, NULL),
+			 CHORUS_EDB);
+	chorus_store_rollback(st);
+	assert_int_equal(dangling(), 0);
+
+	/* A clustering run: checked again once it is done. */
+	chorus_cluster_options_init(&opt);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(chorus_cluster_run(st, &opt, &stats, NULL, NULL), 0);
+	assert_int_equal(stats.articles, 3);
+	assert_int_equal(chorus_store_article_assign(st, id[2], 997, 1, NULL),
+			 CHORUS_EDB);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	chorus_store_close(st);
+	assert_int_equal(dangling(), 0);
+}
+
+/* Whether the store's file holds the bytes s. */
+static int file_holds(const char *s)
+{
+	FILE *f = fopen(db_path, "rb");
+	size_t n = strlen(s), len;
+	char *data;
+	long size;
+	int found = 0;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	assert_true(size > 0);
+	rewind(f);
+	data = malloc((size_t)size);
+	assert_non_null(data);
+	len = fread(data, 1, (size_t)size, f);
+	fclose(f);
+	for (size_t i = 0; !found && i + n <= len; i++)
+		found = !memcmp(data + i, s, n);
+	free(data);
+	return found;
+}
+
+/* Store article key with text, in a transaction of its own or in bulk. */
+static void put_text(const char *key, const char *text, int bulk)
+{
+	struct chorus_store *st;
+	struct chorus_article a;
+	char buf[600];
+	int64_t src;
+
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	if (bulk)
+		assert_int_equal(chorus_store_bulk_writes(st, 1, NULL), 0);
+	assert_int_equal(chorus_store_source_get(st, "wire", NULL, &src, NULL),
+			 0);
+	snprintf(buf, sizeof(buf), "%s", text);
+	chorus_article_init(&a);
+	a.key = (char *)key;
+	a.title = buf;
+	a.text = buf;
+	a.published = a.updated = 1000;
+	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+	if (bulk)
+		assert_int_equal(chorus_store_bulk_writes(st, 0, NULL), 0);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	chorus_store_close(st); /* checkpointed into the file */
+}
+
+/*
+ * Outside bulk writes, a rewritten article's old text is overwritten with
+ * zeros (Debian's SQLite deletes securely); in bulk, it is left in the
+ * page's free space; back from bulk, deletes are secure again.
+ */
+static void test_cluster_store_bulk_keeps_deleted_bytes(void **state)
+{
+	char text[600];
+
+	(void)state;
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	memcpy(text, "MARKER-ONE", 10);
+	put_text("k1", text, 0);
+	assert_true(file_holds("MARKER-ONE"));
+	put_text("k1", "short", 0);
+	assert_false(file_holds("MARKER-ONE"));
+
+	memcpy(text, "MARKER-TWO", 10);
+	put_text("k2", text, 0);
+	put_text("k2", "short", 1);
+	assert_true(file_holds("MARKER-TWO"));
+
+	memcpy(text, "MARKER-SIX", 10);
+	put_text("k3", text, 1);
+	put_text("k3", "short", 0);
+	assert_false(file_holds("MARKER-SIX"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +475,10 @@ int main(void)
 		teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_cluster_store_spill_is_not_a_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_store_bulk_foreign_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_cluster_store_bulk_keeps_deleted_bytes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
- * Unit tests for the SQLite store: schema version, article upserts,
- * unique slugs, file records, loading, reading unassigned articles from a
- * second thread.
+ * Unit tests for the SQLite store: schema version, the version 5
+ * migration (articles_story without unassigned articles), page size, article
+ * upserts, unique slugs, file records, loading, reading unassigned articles
+ * from a second thread.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -78,6 +79,154 @@ static void test_store_schema_has_version(void **state)
 				 CHORUS_EDB);
 		assert_non_null(strstr(err.msg, "newer"));
 	}
+}
+
+/* The SQL of index name, or "" when there is none. */
+static void index_sql(const char *name, char *out, size_t cap)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	out[0] = '\0';
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT sql FROM sqlite_schema "
+					    "WHERE type = 'index' AND name = ?",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		snprintf(out, cap, "%s",
+			 (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+/*
+ * A version 4 state (articles_story over every article) is migrated to
+ * version 5 (only the assigned ones) with its rows, and a story's
+ * articles are still found through the index.
+ */
+static void test_store_migrates_articles_story(void **state)
+{
+	struct chorus_store *st;
+	struct chorus_article a;
+	int64_t src, story, id;
+	char sql[256];
+	sqlite3 *db;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_source_get(st, "wire", NULL, &src, NULL),
+			 0);
+	assert_int_equal(
+	    chorus_store_story_new(st, "urn:uuid:s", "S", "k1", &story, NULL),
+	    0);
+	chorus_article_init(&a);
+	a.key = "k1";
+	a.title = "One";
+	a.text = "One text.";
+	a.published = a.updated = 1000;
+	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+	a.key = "k2";
+	a.published = a.updated = 1001;
+	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+	assert_int_equal(chorus_store_article_find(st, "k1", &id, &story, NULL),
+			 0);
+	chorus_store_close(st);
+	index_sql("articles_story", sql, sizeof(sql));
+	assert_non_null(strstr(sql, "WHERE story_id IS NOT NULL"));
+
+	/* Back to version 4 as it was. */
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+			 "DROP INDEX articles_story;"
+			 "CREATE INDEX articles_story ON articles(story_id);"
+			 "PRAGMA user_version = 4;",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	index_sql("articles_story", sql, sizeof(sql));
+	assert_null(strstr(sql, "WHERE"));
+
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	index_sql("articles_story", sql, sizeof(sql));
+	assert_non_null(strstr(sql, "WHERE story_id IS NOT NULL"));
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(
+	    chorus_store_story_new(st, "urn:uuid:t", "T", "k1", &story, NULL),
+	    0);
+	assert_int_equal(chorus_store_article_assign(st, id, story, 0.5, NULL),
+			 0);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	assert_int_equal(chorus_store_story_size(st, story, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(chorus_store_story_size(st, story + 1, &n, NULL), 0);
+	assert_int_equal(n, 0);
+	chorus_store_close(st);
+}
+
+static int page_size_of(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int size;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &q, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	size = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return size;
+}
+
+static void test_store_page_size(void **state)
+{
+	struct chorus_store *st;
+	struct chorus_corpus c;
+	int64_t src, story;
+	sqlite3 *db;
+
+	(void)state;
+	/* A new store is made with pages of 16 KB. */
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	chorus_store_close(st);
+	assert_int_equal(page_size_of(db_path), 16384);
+	/* One made before (4 KB pages, schema version 0) keeps its pages,
+	 * is migrated and works. */
+	teardown(state);
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "PRAGMA page_size=4096;"
+				      "PRAGMA journal_mode=WAL;"
+				      "CREATE TABLE t(x); DROP TABLE t;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(page_size_of(db_path), 4096);
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(chorus_store_source_get(st, "Old", NULL, &src, NULL),
+			 0);
+	assert_int_equal(
+	    chorus_store_story_new(st, "urn:uuid:o", "Old", "ko", &story, NULL),
+	    0);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	chorus_store_close(st);
+	assert_int_equal(page_size_of(db_path), 4096);
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+	assert_int_equal(c.n_sources, 1);
+	assert_string_equal(c.sources[0].slug, "old");
+	assert_int_equal(c.n_stories, 1);
+	assert_string_equal(c.stories[0].slug, "old");
+	chorus_corpus_release(&c);
+	chorus_store_close(st);
 }
 
 static void test_store_article_put_detects_changes(void **state)
@@ -278,6 +427,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_store_schema_has_version,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_migrates_articles_story,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_page_size, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_store_article_put_detects_changes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_slugs_stay_unique, setup,
