@@ -206,6 +206,21 @@ static int migrate(struct chorus_store *st, struct chorus_err *err)
 	return 0;
 }
 
+/*
+ * SQLite's own count of the memory it has allocated off: with it, each
+ * of its mallocs and frees takes a process-wide mutex (Debian builds
+ * SQLite without lookaside, so every record and cursor of every statement
+ * goes to malloc). Nothing here asks SQLite for that count. It can only
+ * be set before SQLite first initialises; after, the call fails and
+ * changes nothing.
+ */
+static pthread_once_t memstatus_once = PTHREAD_ONCE_INIT;
+
+static void memstatus_off(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int chorus_store_open(struct chorus_store **out, const char *path,
 		      struct chorus_err *err)
 {
@@ -213,6 +228,7 @@ int chorus_store_open(struct chorus_store **out, const char *path,
 	int rc;
 
 	*out = NULL;
+	pthread_once(&memstatus_once, memstatus_off);
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
