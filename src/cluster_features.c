@@ -498,20 +498,25 @@ static int fold_sort(const uint64_t *hs, size_t n, uint32_t **v, size_t *cap,
 	if (!n)
 		return 0;
 	if (n > *cap) {
-		uint32_t *p = realloc(*v, n * sizeof(*p));
+		/* Room to spare: each of the pipeline's hundreds of jobs
+		 * would otherwise grow its arrays a few hashes at a time,
+		 * a realloc (and copy) for most of its first articles. */
+		size_t c = n < 2 * *cap ? 2 * *cap : n < 256 ? 256 : n;
+		uint32_t *p = realloc(*v, c * sizeof(*p));
 
 		if (!p)
 			return CHORUS_ENOMEM;
 		*v = p;
-		*cap = n;
+		*cap = c;
 	}
 	if (n > *tmp_cap) {
-		uint32_t *p = realloc(*tmp, n * sizeof(*p));
+		size_t c = n < 2 * *tmp_cap ? 2 * *tmp_cap : n < 256 ? 256 : n;
+		uint32_t *p = realloc(*tmp, c * sizeof(*p));
 
 		if (!p)
 			return CHORUS_ENOMEM;
 		*tmp = p;
-		*tmp_cap = n;
+		*tmp_cap = c;
 	}
 	for (i = 0; i < n; i++)
 		(*v)[i] = fold32(hs[i]);

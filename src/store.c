@@ -722,9 +722,12 @@ static int story_insert(struct chorus_store *st, const char *uuid,
 			sqlite3_bind_int64(q, 1, *id);
 		else
 			sqlite3_bind_null(q, 1);
-		bind_text(q, 2, uuid);
-		bind_text(q, 3, slug.data);
-		bind_text(q, 4, founder_key);
+		/* The strings outlive the statement's step and reset (and
+		 * are bound anew before its next): SQLite need not copy
+		 * them. */
+		sqlite3_bind_text(q, 2, uuid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, slug.data, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, founder_key, -1, SQLITE_STATIC);
 		rc = finish_cached(st, q, err);
 		if (!rc && sqlite3_changes(st->db)) {
 			*id = sqlite3_last_insert_rowid(st->db);
