@@ -205,7 +205,6 @@ void chorus_cluster_options_init(struct chorus_cluster_options *o)
 #define LSH_BANDS 4
 #define POSTINGS_READ 128
 #define CANDIDATES 10
-#define PREFETCH 8 /* index list entries read ahead */
 
 /*
  * What the candidate search asks of each story it meets, apart from the
@@ -1058,11 +1057,6 @@ static void gather(struct clusterer *cl, const struct posting *p, size_t k)
 		uint32_t s = v[i], key, x;
 		size_t j;
 
-		/* Each entry is a slot read from anywhere in the search's
-		 * table: ask for it ahead, so the misses overlap. */
-		if (i >= from + PREFETCH)
-			__builtin_prefetch(
-			    &hits[(v[i - PREFETCH] * 0x9e3779b1u) >> shift]);
 		if (merged[s / 64] & (1ULL << (s % 64)))
 			s = find_root(cl, s);
 		key = s + 1;
@@ -1251,12 +1245,14 @@ static size_t candidates(struct clusterer *cl, struct index_keys *keys,
 	*copy = UINT32_MAX;
 	for (i = 0; i < cl->n_touched; i++) {
 		const struct hit *h = &cl->hits[cl->touched[i]];
-		unsigned b = (unsigned)__builtin_popcount(h->lists & bands);
-		uint32_t s = h->s1 - 1;
+		uint32_t x = h->lists & bands, s = h->s1 - 1;
+		unsigned b;
 
-		if (b >= 2 && alive(cl, s, t) &&
-		    (*copy == UINT32_MAX || b > copy_bands ||
-		     (b == copy_bands && s < *copy))) {
+		if (!(x & (x - 1)))
+			continue; /* fewer than two bands (most) */
+		b = (unsigned)__builtin_popcount(x);
+		if (alive(cl, s, t) && (*copy == UINT32_MAX || b > copy_bands ||
+					(b == copy_bands && s < *copy))) {
 			*copy = s;
 			copy_bands = b;
 		}
@@ -1299,7 +1295,17 @@ static size_t candidates(struct clusterer *cl, struct index_keys *keys,
 	}
 	if (!k) {
 		/* best_keys()'s first round, unless one of the strongest
-		 * is not alive (then all of it, from the start). */
+		 * is not alive (then all of it, from the start). Whether
+		 * they are alive and what scoring reads of them first are
+		 * misses in arrays of every story: all asked for at once. */
+		for (i = 0; i < n_top; i++) {
+			const char *sy =
+			    (const char *)&cl->stories[~(uint32_t)top[i]];
+
+			__builtin_prefetch(&cl->hot[~(uint32_t)top[i]]);
+			__builtin_prefetch(sy);
+			__builtin_prefetch(sy + sizeof(struct story) - 1);
+		}
 		for (i = 0; i < n_top && alive(cl, ~(uint32_t)top[i], t); i++)
 			;
 		if (i < n_top && n > CANDIDATES)
