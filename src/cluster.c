@@ -713,10 +713,12 @@ struct index_keys {
 	float w[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
 	uint8_t band[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
 	size_t n;
-	/* The keys' index slots as the candidate search found them (NULL:
-	 * not there), good while the index has not grown (index_gen). */
+	/* The keys' index slots as lists_prefetch() or the candidate
+	 * search found them (NULL: not there): a slot stays put while the
+	 * index has not grown (index_gen), a NULL while no key was added
+	 * (index_n). */
 	struct posting *slot[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
-	size_t gen;
+	size_t gen, at_n; /* index_gen and index_n when they were found */
 };
 
 static void index_keys(const struct article_features *f, struct index_keys *k)
@@ -1217,21 +1219,28 @@ static size_t candidates(struct clusterer *cl, struct index_keys *keys,
 	unsigned copy_bands = 0;
 
 	cl->n_touched = 0;
-	/* The index slots were asked for (index_prefetch()); the ends of
-	 * their lists are asked for before they are read. */
-	keys->gen = cl->index_gen;
-	for (i = 0; i < keys->n; i++) {
-		const struct posting *p = lists[i] =
-		    index_slot(cl, keys->key[i], 0);
-		uint32_t l;
+	/* The index slots and the ends of their lists were asked for
+	 * (index_prefetch(), lists_prefetch()); the slots are looked up
+	 * again only when a key was added or the index grew since. */
+	if (keys->gen != cl->index_gen || keys->at_n != cl->index_n) {
+		keys->gen = cl->index_gen;
+		keys->at_n = cl->index_n;
+		for (i = 0; i < keys->n; i++) {
+			const struct posting *p = lists[i] =
+			    index_slot(cl, keys->key[i], 0);
+			uint32_t l;
 
-		for (l = 0; p && p->cap && l < p->n && l < POSTINGS_READ;
-		     l += 16)
-			__builtin_prefetch(&p->u.v[p->n - 1 - l]);
-		if (p)
-			postings += p->n < POSTINGS_READ ? p->n : POSTINGS_READ;
+			for (l = 0;
+			     p && p->cap && l < p->n && l < POSTINGS_READ;
+			     l += 16)
+				__builtin_prefetch(&p->u.v[p->n - 1 - l]);
+		}
 	}
-	/* A table no bigger than this search needs (at most 2/3 full) is
+	for (i = 0; i < keys->n; i++)
+		if (lists[i])
+			postings += lists[i]->n < POSTINGS_READ ? lists[i]->n
+								: POSTINGS_READ;
+	/* A table no bigger than this search needs (at most half full) is
 	 * one the nearest caches hold: a small search stays in L1. */
 	for (cl->hit_bits = 6; cl->hit_bits < HITS_BITS &&
 			       ((size_t)1 << cl->hit_bits) < 2 * postings + 1;
@@ -1713,12 +1722,16 @@ static int assign_prepare(struct clusterer *cl,
  * read them) and before the next one is prepared: that work covers them
  * coming in. Only a hint: candidates() looks every list up again.
  */
-static void lists_prefetch(struct clusterer *cl, const struct staged *pre)
+static void lists_prefetch(struct clusterer *cl, struct staged *pre)
 {
 	size_t i;
 
+	/* The slots found are the search's: nothing posts between. */
+	pre->keys.gen = cl->index_gen;
+	pre->keys.at_n = cl->index_n;
 	for (i = 0; i < pre->keys.n; i++) {
-		const struct posting *p = index_slot(cl, pre->keys.key[i], 0);
+		const struct posting *p = pre->keys.slot[i] =
+		    index_slot(cl, pre->keys.key[i], 0);
 		uint32_t l;
 
 		for (l = 0; p && p->cap && l < p->n && l < POSTINGS_READ;
