@@ -306,6 +306,7 @@ struct clusterer {
 	struct hot *hot;  /* by story, as stories */
 	uint32_t *alias;  /* by story: the story it merged into, or itself */
 	uint64_t *merged; /* a bit by story: merged into another */
+	int any_merged;	  /* a bit of merged is set */
 	size_t n_stories, cap_stories;
 	struct posting *index;
 	size_t index_cap, index_n;
@@ -1037,9 +1038,11 @@ static int alive(const struct clusterer *cl, uint32_t s, int64_t t)
  * alive is asked once the lists are read (it cannot change meanwhile).
  * The table, its mask and the merged-story bitmap are kept in locals: a
  * store to a slot could be one to the clusterer as far as the compiler
- * knows, and it would load them again for every entry.
+ * knows, and it would load them again for every entry. roots: whether a
+ * story may have merged into another (else each entry is its own root).
  */
-static void gather(struct clusterer *cl, const struct posting *p, size_t k)
+static inline __attribute__((always_inline)) void
+gather_as(struct clusterer *cl, const struct posting *p, size_t k, int roots)
 {
 	struct hit *hits = cl->hits;
 	const uint64_t *merged = cl->merged;
@@ -1059,7 +1062,7 @@ static void gather(struct clusterer *cl, const struct posting *p, size_t k)
 		uint32_t s = v[i], key, x;
 		size_t j;
 
-		if (merged[s / 64] & (1ULL << (s % 64)))
+		if (roots && (merged[s / 64] & (1ULL << (s % 64))))
 			s = find_root(cl, s);
 		key = s + 1;
 		j = (s * 0x9e3779b1u) >> shift;
@@ -1082,6 +1085,18 @@ static void gather(struct clusterer *cl, const struct posting *p, size_t k)
 		hits[j].lists |= bit;
 	}
 	cl->n_touched = n_touched;
+}
+
+/*
+ * gather_as(), without asking whether each entry's story merged into
+ * another while none has (most runs: a merge is rare).
+ */
+static void gather(struct clusterer *cl, const struct posting *p, size_t k)
+{
+	if (cl->any_merged)
+		gather_as(cl, p, k, 1);
+	else
+		gather_as(cl, p, k, 0);
 }
 
 /*
@@ -1216,7 +1231,7 @@ static size_t candidates(struct clusterer *cl, struct index_keys *keys,
 	size_t i, j, k, n, n_top, postings = 0;
 	uint64_t top[CANDIDATES];
 	uint32_t bands = 0;
-	unsigned copy_bands = 0;
+	uint32_t copy_bands = 0;
 
 	cl->n_touched = 0;
 	/* The index slots and the ends of their lists were asked for
@@ -1250,22 +1265,7 @@ static size_t candidates(struct clusterer *cl, struct index_keys *keys,
 		gather(cl, lists[i], i);
 		bands |= (uint32_t)(keys->band[i] != 0) << i;
 	}
-	/* A near copy: the alive story sharing the most bands (few do). */
 	*copy = UINT32_MAX;
-	for (i = 0; i < cl->n_touched; i++) {
-		const struct hit *h = &cl->hits[cl->touched[i]];
-		uint32_t x = h->lists & bands, s = h->s1 - 1;
-		unsigned b;
-
-		if (!(x & (x - 1)))
-			continue; /* fewer than two bands (most) */
-		b = (unsigned)__builtin_popcount(x);
-		if (alive(cl, s, t) && (*copy == UINT32_MAX || b > copy_bands ||
-					(b == copy_bands && s < *copy))) {
-			*copy = s;
-			copy_bands = b;
-		}
-	}
 	/*
 	 * The strongest alive hits. Whether a story is alive is a miss in an
 	 * array of every story, so only the strongest are asked: select the
@@ -1284,9 +1284,22 @@ static size_t candidates(struct clusterer *cl, struct index_keys *keys,
 	for (i = 0, k = 0, n_top = 0; i < n; i++) {
 		struct hit *h = &cl->hits[cl->touched[i]];
 		float acc = hit_acc(keys, h->lists);
-		uint32_t w;
+		uint32_t w, b = h->lists & bands;
 		uint64_t x;
 
+		/* A near copy: the alive story sharing the most bands, two
+		 * or more (few do; the same one whatever the order met). */
+		if (b & (b - 1)) {
+			uint32_t s = h->s1 - 1;
+
+			b = (uint32_t)__builtin_popcount(b);
+			if (alive(cl, s, t) &&
+			    (*copy == UINT32_MAX || b > copy_bands ||
+			     (b == copy_bands && s < *copy))) {
+				*copy = s;
+				copy_bands = b;
+			}
+		}
 		memcpy(&w, &acc, sizeof(w));
 		x = cl->keys[i] = (uint64_t)w << 32 | (uint32_t) ~(h->s1 - 1);
 		k |= w >= 0x7f800000u; /* negative, infinite or NaN */
@@ -1629,6 +1642,7 @@ static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 		cl->hot[a].last = cl->hot[b].last;
 	cl->alias[b] = a;
 	cl->merged[b / 64] |= 1ULL << (b % 64);
+	cl->any_merged = 1;
 	free(y->terms);
 	free(y->names);
 	free(y->head);
