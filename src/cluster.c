@@ -205,7 +205,6 @@ void chorus_cluster_options_init(struct chorus_cluster_options *o)
 #define LSH_BANDS 4
 #define POSTINGS_READ 128
 #define CANDIDATES 10
-#define PREFETCH 8 /* index list entries read ahead */
 
 /*
  * What the candidate search asks of each story it meets, apart from the
@@ -219,17 +218,21 @@ struct hot {
 /*
  * A story met in one candidate search, in the search's own small table:
  * it stays in the CPU's nearest caches however many stories there are.
+ * Eight bytes a slot: a story and the index lists that counted it, a bit
+ * a list (each story counted once a list whatever its members there: the
+ * bit is set again, no test); its weight is summed from the bits once the
+ * lists are read, in the order of the lists, as a running sum would be.
  */
 struct hit {
-	uint32_t s;    /* the story (a root) */
-	uint32_t gen;  /* the search it is of; another: a free slot */
-	float acc;     /* weight of the index keys it shares with the article */
-	uint16_t list; /* the last index list that counted it */
-	uint8_t bands; /* fingerprint bands it shares with the article */
+	uint32_t s1;	/* the story (a root) + 1; 0: a free slot */
+	uint32_t lists; /* bit k: index list k counted it */
 };
 
+_Static_assert(INDEX_TERMS + INDEX_NAMES + LSH_BANDS <= 32,
+	       "a bit a list in struct hit");
+
 #define HITS_BITS 13
-#define HITS (1u << HITS_BITS) /* > 1.5x the most a search can meet */
+#define HITS (1u << HITS_BITS) /* > 2x the most a search can meet */
 #define MAX_HITS ((INDEX_TERMS + INDEX_NAMES + LSH_BANDS) * POSTINGS_READ)
 
 struct story {
@@ -303,6 +306,7 @@ struct clusterer {
 	struct hot *hot;  /* by story, as stories */
 	uint32_t *alias;  /* by story: the story it merged into, or itself */
 	uint64_t *merged; /* a bit by story: merged into another */
+	int any_merged;	  /* a bit of merged is set */
 	size_t n_stories, cap_stories;
 	struct posting *index;
 	size_t index_cap, index_n;
@@ -311,9 +315,8 @@ struct clusterer {
 	struct hmap index_of_story; /* stories.id -> index, while replaying */
 	/* the current candidate search: its stories, the slots it used */
 	struct hit *hits; /* HITS, of which the search uses 2^hit_bits */
-	uint32_t gen;
 	unsigned hit_bits;
-	uint32_t *touched; /* MAX_HITS */
+	uint32_t *touched; /* MAX_HITS + 1 (gather() writes one past) */
 	size_t n_touched;
 	struct cand *all; /* MAX_HITS */
 	uint64_t *keys;	  /* MAX_HITS */
@@ -711,10 +714,12 @@ struct index_keys {
 	float w[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
 	uint8_t band[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
 	size_t n;
-	/* The keys' index slots as the candidate search found them (NULL:
-	 * not there), good while the index has not grown (index_gen). */
+	/* The keys' index slots as lists_prefetch() or the candidate
+	 * search found them (NULL: not there): a slot stays put while the
+	 * index has not grown (index_gen), a NULL while no key was added
+	 * (index_n). */
 	struct posting *slot[INDEX_TERMS + INDEX_NAMES + LSH_BANDS];
-	size_t gen;
+	size_t gen, at_n; /* index_gen and index_n when they were found */
 };
 
 static void index_keys(const struct article_features *f, struct index_keys *k)
@@ -1026,63 +1031,87 @@ static int alive(const struct clusterer *cl, uint32_t s, int64_t t)
 	       (cl->opt->window <= 0 || t - h->last <= cl->opt->window);
 }
 
-/* Where the search's table holds story s, or starts to look for it. */
-static size_t hit_slot(const struct clusterer *cl, uint32_t s)
-{
-	return (size_t)((s * 0x9e3779b1u) >> (32 - cl->hit_bits));
-}
-
-/* The search's entry for story s, made (empty) on first sight. */
-static struct hit *hit_get(struct clusterer *cl, uint32_t s)
-{
-	size_t i = hit_slot(cl, s);
-	struct hit *h;
-
-	while (cl->hits[i].gen == cl->gen && cl->hits[i].s != s)
-		i = (i + 1) & (((size_t)1 << cl->hit_bits) - 1);
-	h = &cl->hits[i];
-	if (h->gen != cl->gen) {
-		h->gen = cl->gen;
-		h->s = s;
-		h->acc = 0;
-		h->bands = 0;
-		h->list = UINT16_MAX;
-		cl->touched[cl->n_touched++] = (uint32_t)i;
-	}
-	return h;
-}
-
 /*
- * Accumulate weight w for the roots of the newest postings of list k,
- * each story once however many of its members are posted there (else a
- * big story would outweigh a close one). Whether a story is alive is
- * asked once the lists are read (it cannot change meanwhile).
+ * Count list k for the roots of the newest postings of p (at most
+ * POSTINGS_READ), each story once however many of its members are posted
+ * there (else a big story would outweigh a close one). Whether a story is
+ * alive is asked once the lists are read (it cannot change meanwhile).
+ * The table, its mask and the merged-story bitmap are kept in locals: a
+ * store to a slot could be one to the clusterer as far as the compiler
+ * knows, and it would load them again for every entry. roots: whether a
+ * story may have merged into another (else each entry is its own root).
  */
-static void gather(struct clusterer *cl, const struct posting *p, size_t k,
-		   float w, int band)
+static inline __attribute__((always_inline)) void
+gather_as(struct clusterer *cl, const struct posting *p, size_t k, int roots)
 {
+	struct hit *hits = cl->hits;
+	const uint64_t *merged = cl->merged;
+	uint32_t *touched = cl->touched;
+	size_t n_touched = cl->n_touched, mask;
+	unsigned shift = 32 - cl->hit_bits;
+	uint32_t bit = (uint32_t)1 << k;
 	const uint32_t *v;
 	uint32_t i, from;
 
 	if (!p)
 		return;
+	mask = ((size_t)1 << cl->hit_bits) - 1;
 	v = post_cv(p);
 	from = p->n > POSTINGS_READ ? p->n - POSTINGS_READ : 0;
 	for (i = p->n; i-- > from;) {
-		struct hit *h;
+		uint32_t s = v[i], key, x;
+		size_t j;
 
-		/* Each entry is a slot read from anywhere in the search's
-		 * table: ask for it ahead, so the misses overlap. */
-		if (i >= from + PREFETCH)
-			__builtin_prefetch(
-			    &cl->hits[hit_slot(cl, v[i - PREFETCH])]);
-		h = hit_get(cl, find_root(cl, v[i]));
-		if (h->list == k)
-			continue;
-		h->list = (uint16_t)k;
-		h->acc += w;
-		h->bands += (uint8_t)band;
+		if (roots && (merged[s / 64] & (1ULL << (s % 64))))
+			s = find_root(cl, s);
+		key = s + 1;
+		j = (s * 0x9e3779b1u) >> shift;
+		/* The first slot is the story's or free (no jump on which:
+		 * either way is as likely), else probe on (seldom: the
+		 * table is at most half full). */
+		x = hits[j].s1;
+		if (__builtin_expect(x & -(uint32_t)(x != key), 0)) {
+			do {
+				j = (j + 1) & mask;
+				x = hits[j].s1;
+			} while (x != key && x);
+		}
+		/* New to the search or not, without a jump to guess: the
+		 * slot's index is always written past the touched ones and
+		 * kept only when the slot was free. */
+		touched[n_touched] = (uint32_t)j;
+		n_touched += !x;
+		hits[j].s1 = key;
+		hits[j].lists |= bit;
 	}
+	cl->n_touched = n_touched;
+}
+
+/*
+ * gather_as(), without asking whether each entry's story merged into
+ * another while none has (most runs: a merge is rare).
+ */
+static void gather(struct clusterer *cl, const struct posting *p, size_t k)
+{
+	if (cl->any_merged)
+		gather_as(cl, p, k, 1);
+	else
+		gather_as(cl, p, k, 0);
+}
+
+/*
+ * A hit's weight: the weights of the lists that counted it summed in list
+ * order from 0 (the running sum the lists would make read in order).
+ */
+static float hit_acc(const struct index_keys *keys, uint32_t lists)
+{
+	float acc = 0;
+
+	while (lists) {
+		acc += keys->w[__builtin_ctz(lists)];
+		lists &= lists - 1;
+	}
+	return acc;
 }
 
 static int cmp_cand_acc(const void *a, const void *b)
@@ -1199,49 +1228,44 @@ static size_t candidates(struct clusterer *cl, struct index_keys *keys,
 {
 	struct posting **lists = keys->slot;
 	struct cand *rest;
-	size_t i, k, n, postings = 0;
-	uint8_t copy_bands = 0;
+	size_t i, j, k, n, n_top, postings = 0;
+	uint64_t top[CANDIDATES];
+	uint32_t bands = 0;
+	uint32_t copy_bands = 0;
 
-	if (++cl->gen == 0) {
-		memset(cl->hits, 0, HITS * sizeof(*cl->hits));
-		cl->gen = 1;
-	}
 	cl->n_touched = 0;
-	/* The index slots were asked for (index_prefetch()); the ends of
-	 * their lists are asked for before they are read. */
-	keys->gen = cl->index_gen;
-	for (i = 0; i < keys->n; i++) {
-		const struct posting *p = lists[i] =
-		    index_slot(cl, keys->key[i], 0);
-		uint32_t l;
+	/* The index slots and the ends of their lists were asked for
+	 * (index_prefetch(), lists_prefetch()); the slots are looked up
+	 * again only when a key was added or the index grew since. */
+	if (keys->gen != cl->index_gen || keys->at_n != cl->index_n) {
+		keys->gen = cl->index_gen;
+		keys->at_n = cl->index_n;
+		for (i = 0; i < keys->n; i++) {
+			const struct posting *p = lists[i] =
+			    index_slot(cl, keys->key[i], 0);
+			uint32_t l;
 
-		for (l = 0; p && p->cap && l < p->n && l < POSTINGS_READ;
-		     l += 16)
-			__builtin_prefetch(&p->u.v[p->n - 1 - l]);
-		if (p)
-			postings += p->n < POSTINGS_READ ? p->n : POSTINGS_READ;
-	}
-	/* A table no bigger than this search needs (at most 2/3 full) is
-	 * one the nearest caches hold: a small search stays in L1. */
-	for (cl->hit_bits = 6;
-	     cl->hit_bits < HITS_BITS &&
-	     ((size_t)1 << cl->hit_bits) < postings + postings / 2 + 1;
-	     cl->hit_bits++)
-		;
-	for (i = 0; i < keys->n; i++)
-		gather(cl, lists[i], i, keys->w[i], keys->band[i]);
-	/* A near copy: the alive story sharing the most bands (few do). */
-	*copy = UINT32_MAX;
-	for (i = 0; i < cl->n_touched; i++) {
-		const struct hit *h = &cl->hits[cl->touched[i]];
-
-		if (h->bands >= 2 && alive(cl, h->s, t) &&
-		    (*copy == UINT32_MAX || h->bands > copy_bands ||
-		     (h->bands == copy_bands && h->s < *copy))) {
-			*copy = h->s;
-			copy_bands = h->bands;
+			for (l = 0;
+			     p && p->cap && l < p->n && l < POSTINGS_READ;
+			     l += 16)
+				__builtin_prefetch(&p->u.v[p->n - 1 - l]);
 		}
 	}
+	for (i = 0; i < keys->n; i++)
+		if (lists[i])
+			postings += lists[i]->n < POSTINGS_READ ? lists[i]->n
+								: POSTINGS_READ;
+	/* A table no bigger than this search needs (at most half full) is
+	 * one the nearest caches hold: a small search stays in L1. */
+	for (cl->hit_bits = 6; cl->hit_bits < HITS_BITS &&
+			       ((size_t)1 << cl->hit_bits) < 2 * postings + 1;
+	     cl->hit_bits++)
+		;
+	for (i = 0; i < keys->n; i++) {
+		gather(cl, lists[i], i);
+		bands |= (uint32_t)(keys->band[i] != 0) << i;
+	}
+	*copy = UINT32_MAX;
 	/*
 	 * The strongest alive hits. Whether a story is alive is a miss in an
 	 * array of every story, so only the strongest are asked: select the
@@ -1252,21 +1276,80 @@ static size_t candidates(struct clusterer *cl, struct index_keys *keys,
 	/* As 64-bit keys (the weight's bits over the story's complement,
 	 * ordered as cmp_cand_acc() orders), selected by integer
 	 * comparisons: weights of at least +0, as sums of features are. */
-	for (i = 0, k = 0; i < n; i++) {
-		const struct hit *h = &cl->hits[cl->touched[i]];
-		uint32_t w;
+	/* The table is left empty for the next search as the keys are
+	 * made (only the slots this one used). The largest CANDIDATES keys
+	 * are kept on the way (top[], ascending: most keys lose to the
+	 * smallest kept at once), which is all best_keys() selects when
+	 * they are all alive, as they mostly are. */
+	for (i = 0, k = 0, n_top = 0; i < n; i++) {
+		struct hit *h = &cl->hits[cl->touched[i]];
+		float acc = hit_acc(keys, h->lists);
+		uint32_t w, b = h->lists & bands;
+		uint64_t x;
 
-		memcpy(&w, &h->acc, sizeof(w));
-		cl->keys[i] = (uint64_t)w << 32 | (uint32_t)~h->s;
+		/* A near copy: the alive story sharing the most bands, two
+		 * or more (few do; the same one whatever the order met). */
+		if (b & (b - 1)) {
+			uint32_t s = h->s1 - 1;
+
+			b = (uint32_t)__builtin_popcount(b);
+			if (alive(cl, s, t) &&
+			    (*copy == UINT32_MAX || b > copy_bands ||
+			     (b == copy_bands && s < *copy))) {
+				*copy = s;
+				copy_bands = b;
+			}
+		}
+		memcpy(&w, &acc, sizeof(w));
+		x = cl->keys[i] = (uint64_t)w << 32 | (uint32_t) ~(h->s1 - 1);
 		k |= w >= 0x7f800000u; /* negative, infinite or NaN */
+		h->s1 = 0;
+		h->lists = 0;
+		if (n_top < CANDIDATES) {
+			for (j = n_top++; j > 0 && top[j - 1] > x; j--)
+				top[j] = top[j - 1];
+			top[j] = x;
+		} else if (x > top[0]) {
+			for (j = 1; j < CANDIDATES && top[j] < x; j++)
+				top[j - 1] = top[j];
+			top[j - 1] = x;
+		}
 	}
-	if (!k)
-		return best_keys(cl, cl->keys, n, t, out);
-	for (i = 0; i < n; i++) {
-		const struct hit *h = &cl->hits[cl->touched[i]];
+	if (!k) {
+		/* best_keys()'s first round, unless one of the strongest
+		 * is not alive (then all of it, from the start). Whether
+		 * they are alive and what scoring reads of them first are
+		 * misses in arrays of every story: all asked for at once. */
+		for (i = 0; i < n_top; i++) {
+			const char *sy =
+			    (const char *)&cl->stories[~(uint32_t)top[i]];
 
-		cl->all[i].s = h->s;
-		cl->all[i].acc = h->acc;
+			__builtin_prefetch(&cl->hot[~(uint32_t)top[i]]);
+			__builtin_prefetch(sy);
+			__builtin_prefetch(sy + sizeof(struct story) - 1);
+		}
+		for (i = 0; i < n_top && alive(cl, ~(uint32_t)top[i], t); i++)
+			;
+		if (i < n_top && n > CANDIDATES)
+			return best_keys(cl, cl->keys, n, t, out);
+		for (i = 0, j = 0; i < n_top; i++) {
+			uint32_t s = ~(uint32_t)top[i],
+				 w = (uint32_t)(top[i] >> 32);
+
+			if (!alive(cl, s, t))
+				continue;
+			out[j].s = s;
+			memcpy(&out[j].acc, &w, sizeof(w));
+			out[j++].score = 0;
+		}
+		sort_cands(out, j);
+		return j;
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t w = (uint32_t)(cl->keys[i] >> 32);
+
+		cl->all[i].s = ~(uint32_t)cl->keys[i];
+		memcpy(&cl->all[i].acc, &w, sizeof(w));
 		cl->all[i].score = 0;
 	}
 	k = 0;
@@ -1559,6 +1642,7 @@ static int merge_stories(struct clusterer *cl, uint32_t a, uint32_t b)
 		cl->hot[a].last = cl->hot[b].last;
 	cl->alias[b] = a;
 	cl->merged[b / 64] |= 1ULL << (b % 64);
+	cl->any_merged = 1;
 	free(y->terms);
 	free(y->names);
 	free(y->head);
@@ -1652,12 +1736,16 @@ static int assign_prepare(struct clusterer *cl,
  * read them) and before the next one is prepared: that work covers them
  * coming in. Only a hint: candidates() looks every list up again.
  */
-static void lists_prefetch(struct clusterer *cl, const struct staged *pre)
+static void lists_prefetch(struct clusterer *cl, struct staged *pre)
 {
 	size_t i;
 
+	/* The slots found are the search's: nothing posts between. */
+	pre->keys.gen = cl->index_gen;
+	pre->keys.at_n = cl->index_n;
 	for (i = 0; i < pre->keys.n; i++) {
-		const struct posting *p = index_slot(cl, pre->keys.key[i], 0);
+		const struct posting *p = pre->keys.slot[i] =
+		    index_slot(cl, pre->keys.key[i], 0);
 		uint32_t l;
 
 		for (l = 0; p && p->cap && l < p->n && l < POSTINGS_READ;
@@ -2637,7 +2725,7 @@ int chorus_cluster_run(struct chorus_store *st,
 	chorus_buf_init(&cl.blob, 0);
 	splits = calloc(opt->n_overrides + 1, sizeof(*splits));
 	cl.hits = calloc(HITS, sizeof(*cl.hits));
-	cl.touched = malloc(MAX_HITS * sizeof(*cl.touched));
+	cl.touched = malloc((MAX_HITS + 1) * sizeof(*cl.touched));
 	cl.all = malloc(MAX_HITS * sizeof(*cl.all));
 	cl.keys = malloc(MAX_HITS * sizeof(*cl.keys));
 	cl.side = calloc((size_t)opt->split_max + 1, sizeof(*cl.side));
