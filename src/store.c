@@ -413,6 +413,25 @@ static int cached(struct chorus_store *st, enum cached_stmt slot,
 	return 0;
 }
 
+/*
+ * cached() for a statement the caller binds every parameter of at each
+ * use and runs with finish_cached(), which leaves it reset: no reset or
+ * clearing of bindings again (the clustering's writer runs two such
+ * statements an article, and each call into SQLite takes its mutex).
+ */
+static int cached_bound(struct chorus_store *st, enum cached_stmt slot,
+			const char *sql, sqlite3_stmt **q,
+			struct chorus_err *err)
+{
+	*q = NULL;
+	if (!st->cached[slot] &&
+	    sqlite3_prepare_v2(st->db, sql, -1, &st->cached[slot], NULL) !=
+		SQLITE_OK)
+		return db_fail(st, err, "prepare");
+	*q = st->cached[slot];
+	return 0;
+}
+
 /* Run a cached statement that returns no rows. */
 static int finish_cached(struct chorus_store *st, sqlite3_stmt *q,
 			 struct chorus_err *err)
@@ -675,9 +694,9 @@ int chorus_store_article_assign(struct chorus_store *st, int64_t article_id,
 {
 	sqlite3_mutex *mu = lock_db(st);
 	sqlite3_stmt *q = NULL;
-	int rc = cached(st, STMT_ASSIGN,
-			"UPDATE articles SET story_id=?, score=? WHERE id=?",
-			&q, err);
+	int rc = cached_bound(
+	    st, STMT_ASSIGN,
+	    "UPDATE articles SET story_id=?, score=? WHERE id=?", &q, err);
 
 	if (!rc) {
 		sqlite3_bind_int64(q, 1, story_id);
@@ -712,10 +731,11 @@ static int story_insert(struct chorus_store *st, const char *uuid,
 			rc = chorus_err_set(err, rc, "out of memory");
 			break;
 		}
-		rc = cached(st, STMT_STORY_NEW,
-			    "INSERT INTO stories(id, uuid, slug, founder_key) "
-			    "VALUES(?,?,?,?) ON CONFLICT(slug) DO NOTHING",
-			    &q, err);
+		rc = cached_bound(
+		    st, STMT_STORY_NEW,
+		    "INSERT INTO stories(id, uuid, slug, founder_key) "
+		    "VALUES(?,?,?,?) ON CONFLICT(slug) DO NOTHING",
+		    &q, err);
 		if (rc)
 			break;
 		if (*id)
@@ -1649,11 +1669,12 @@ int chorus_store_features_put(struct chorus_store *st, int64_t article_id,
 {
 	sqlite3_mutex *mu = lock_db(st);
 	sqlite3_stmt *q = NULL;
-	int rc = cached(st, STMT_FEATURES_PUT,
-			"INSERT INTO article_features(article_id, hash, data)"
-			" VALUES(?,?,?) ON CONFLICT(article_id) DO UPDATE SET"
-			" hash=excluded.hash, data=excluded.data",
-			&q, err);
+	int rc =
+	    cached_bound(st, STMT_FEATURES_PUT,
+			 "INSERT INTO article_features(article_id, hash, data)"
+			 " VALUES(?,?,?) ON CONFLICT(article_id) DO UPDATE SET"
+			 " hash=excluded.hash, data=excluded.data",
+			 &q, err);
 
 	if (!rc) {
 		sqlite3_bind_int64(q, 1, article_id);
