@@ -311,6 +311,8 @@ static void sort_u32(uint32_t *v, uint32_t *tmp, size_t n)
 	unsigned bits = 4, shift;
 	size_t i, j, nb;
 
+	if (!n)
+		return;
 	if (n > SORT_SPREAD_MAX) {
 		radix_u32(v, tmp, n);
 		return;
@@ -329,11 +331,18 @@ static void sort_u32(uint32_t *v, uint32_t *tmp, size_t n)
 	}
 	for (i = 0; i < n; i++)
 		tmp[count[v[i] >> shift]++] = v[i];
-	for (i = 0; i < n; i++) {
+	/* Mostly in place already: one comparison each, the moving loop
+	 * entered only for one out of place. */
+	v[0] = tmp[0];
+	for (i = 1; i < n; i++) {
 		uint32_t x = tmp[i];
 
-		for (j = i; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
+		j = i;
+		if (v[j - 1] > x)
+			do {
+				v[j] = v[j - 1];
+				j--;
+			} while (j > 0 && v[j - 1] > x);
 		v[j] = x;
 	}
 }
