@@ -2275,20 +2275,17 @@ static int arena_add(struct chorus_buf *a, const char *s, size_t *off)
 	return chorus_buf_add(a, s, strlen(s) + 1);
 }
 
-struct copy_ctx {
-	struct batch *b;
-	struct job *j;
-};
-
-/* One row from the store into its job: copied into the batch arena. */
-static int job_copy(void *ctx, const struct chorus_store_row *r)
+/* One row from the store into job i of batch ctx: copied into the batch
+ * arena. */
+static int job_copy(void *ctx, size_t i, const struct chorus_store_row *r)
 {
-	struct copy_ctx *c = ctx;
-	struct chorus_buf *arena = &c->b->arena;
-	struct job *j = c->j;
+	struct batch *b = ctx;
+	struct chorus_buf *arena = &b->arena;
+	struct job *j = &b->jobs[i];
 	const char *sub = r->subtitle ? r->subtitle : "";
 	int rc;
 
+	j->found = 1;
 	j->row = *r;
 	j->row.features = NULL;
 	j->row.n_features = 0;
@@ -2315,17 +2312,20 @@ static int job_copy(void *ctx, const struct chorus_store_row *r)
 /* Read and analyse the articles of batch b (on the analysing thread). */
 static void batch_work(struct pipeline *p, struct batch *b)
 {
-	size_t i, k;
+	size_t i, k, done;
+	int rc;
 
 	chorus_buf_reset(&b->arena);
 	for (i = 0; i < b->n; i++) {
-		struct copy_ctx c = {b, &b->jobs[i]};
-		int rc =
-		    chorus_store_reader_row(p->reader, b->ids[i], job_copy, &c);
-
-		b->jobs[i].found = rc != CHORUS_ENOTFOUND;
-		b->jobs[i].rc = rc == CHORUS_ENOTFOUND ? 0 : rc;
+		b->jobs[i].found = 0;
+		b->jobs[i].rc = 0;
 	}
+	/* The clustering stops at the first failed article: those from
+	 * the one that failed on are not read. */
+	rc = chorus_store_reader_rows(p->reader, b->ids, b->n, job_copy, b,
+				      &done);
+	for (i = done; rc && i < b->n; i++)
+		b->jobs[i].rc = rc;
 	/* The arena has stopped moving: point the rows into it. */
 	for (i = 0; i < b->n; i++) {
 		struct job *j = &b->jobs[i];

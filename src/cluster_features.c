@@ -311,6 +311,8 @@ static void sort_u32(uint32_t *v, uint32_t *tmp, size_t n)
 	unsigned bits = 4, shift;
 	size_t i, j, nb;
 
+	if (!n)
+		return;
 	if (n > SORT_SPREAD_MAX) {
 		radix_u32(v, tmp, n);
 		return;
@@ -329,11 +331,18 @@ static void sort_u32(uint32_t *v, uint32_t *tmp, size_t n)
 	}
 	for (i = 0; i < n; i++)
 		tmp[count[v[i] >> shift]++] = v[i];
-	for (i = 0; i < n; i++) {
+	/* Mostly in place already: one comparison each, the moving loop
+	 * entered only for one out of place. */
+	v[0] = tmp[0];
+	for (i = 1; i < n; i++) {
 		uint32_t x = tmp[i];
 
-		for (j = i; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
+		j = i;
+		if (v[j - 1] > x)
+			do {
+				v[j] = v[j - 1];
+				j--;
+			} while (j > 0 && v[j - 1] > x);
 		v[j] = x;
 	}
 }
@@ -498,20 +507,25 @@ static int fold_sort(const uint64_t *hs, size_t n, uint32_t **v, size_t *cap,
 	if (!n)
 		return 0;
 	if (n > *cap) {
-		uint32_t *p = realloc(*v, n * sizeof(*p));
+		/* Room to spare: each of the pipeline's hundreds of jobs
+		 * would otherwise grow its arrays a few hashes at a time,
+		 * a realloc (and copy) for most of its first articles. */
+		size_t c = n < 2 * *cap ? 2 * *cap : n < 256 ? 256 : n;
+		uint32_t *p = realloc(*v, c * sizeof(*p));
 
 		if (!p)
 			return CHORUS_ENOMEM;
 		*v = p;
-		*cap = n;
+		*cap = c;
 	}
 	if (n > *tmp_cap) {
-		uint32_t *p = realloc(*tmp, n * sizeof(*p));
+		size_t c = n < 2 * *tmp_cap ? 2 * *tmp_cap : n < 256 ? 256 : n;
+		uint32_t *p = realloc(*tmp, c * sizeof(*p));
 
 		if (!p)
 			return CHORUS_ENOMEM;
 		*tmp = p;
-		*tmp_cap = n;
+		*tmp_cap = c;
 	}
 	for (i = 0; i < n; i++)
 		(*v)[i] = fold32(hs[i]);

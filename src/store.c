@@ -206,6 +206,21 @@ static int migrate(struct chorus_store *st, struct chorus_err *err)
 	return 0;
 }
 
+/*
+ * SQLite's own count of the memory it has allocated off: with it, each
+ * of its mallocs and frees takes a process-wide mutex (Debian builds
+ * SQLite without lookaside, so every record and cursor of every statement
+ * goes to malloc). Nothing here asks SQLite for that count. It can only
+ * be set before SQLite first initialises; after, the call fails and
+ * changes nothing.
+ */
+static pthread_once_t memstatus_once = PTHREAD_ONCE_INIT;
+
+static void memstatus_off(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int chorus_store_open(struct chorus_store **out, const char *path,
 		      struct chorus_err *err)
 {
@@ -213,6 +228,7 @@ int chorus_store_open(struct chorus_store **out, const char *path,
 	int rc;
 
 	*out = NULL;
+	pthread_once(&memstatus_once, memstatus_off);
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
@@ -394,6 +410,25 @@ static int cached(struct chorus_store *st, enum cached_stmt slot,
 	*q = st->cached[slot];
 	sqlite3_reset(*q);
 	sqlite3_clear_bindings(*q);
+	return 0;
+}
+
+/*
+ * cached() for a statement the caller binds every parameter of at each
+ * use and runs with finish_cached(), which leaves it reset: no reset or
+ * clearing of bindings again (the clustering's writer runs two such
+ * statements an article, and each call into SQLite takes its mutex).
+ */
+static int cached_bound(struct chorus_store *st, enum cached_stmt slot,
+			const char *sql, sqlite3_stmt **q,
+			struct chorus_err *err)
+{
+	*q = NULL;
+	if (!st->cached[slot] &&
+	    sqlite3_prepare_v2(st->db, sql, -1, &st->cached[slot], NULL) !=
+		SQLITE_OK)
+		return db_fail(st, err, "prepare");
+	*q = st->cached[slot];
 	return 0;
 }
 
@@ -659,9 +694,9 @@ int chorus_store_article_assign(struct chorus_store *st, int64_t article_id,
 {
 	sqlite3_mutex *mu = lock_db(st);
 	sqlite3_stmt *q = NULL;
-	int rc = cached(st, STMT_ASSIGN,
-			"UPDATE articles SET story_id=?, score=? WHERE id=?",
-			&q, err);
+	int rc = cached_bound(
+	    st, STMT_ASSIGN,
+	    "UPDATE articles SET story_id=?, score=? WHERE id=?", &q, err);
 
 	if (!rc) {
 		sqlite3_bind_int64(q, 1, story_id);
@@ -696,19 +731,23 @@ static int story_insert(struct chorus_store *st, const char *uuid,
 			rc = chorus_err_set(err, rc, "out of memory");
 			break;
 		}
-		rc = cached(st, STMT_STORY_NEW,
-			    "INSERT INTO stories(id, uuid, slug, founder_key) "
-			    "VALUES(?,?,?,?) ON CONFLICT(slug) DO NOTHING",
-			    &q, err);
+		rc = cached_bound(
+		    st, STMT_STORY_NEW,
+		    "INSERT INTO stories(id, uuid, slug, founder_key) "
+		    "VALUES(?,?,?,?) ON CONFLICT(slug) DO NOTHING",
+		    &q, err);
 		if (rc)
 			break;
 		if (*id)
 			sqlite3_bind_int64(q, 1, *id);
 		else
 			sqlite3_bind_null(q, 1);
-		bind_text(q, 2, uuid);
-		bind_text(q, 3, slug.data);
-		bind_text(q, 4, founder_key);
+		/* The strings outlive the statement's step and reset (and
+		 * are bound anew before its next): SQLite need not copy
+		 * them. */
+		sqlite3_bind_text(q, 2, uuid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, slug.data, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, founder_key, -1, SQLITE_STATIC);
 		rc = finish_cached(st, q, err);
 		if (!rc && sqlite3_changes(st->db)) {
 			*id = sqlite3_last_insert_rowid(st->db);
@@ -1393,9 +1432,19 @@ int chorus_store_pending_ids(struct chorus_store *st, int64_t **out,
 static const char pending_row_sql[] =
     "SELECT published, key, title, subtitle, text, link, language, hash"
     " FROM articles WHERE id = ?";
+/*
+ * The same of a run of consecutive ids, in one pass of the table (its
+ * rows in id order): one statement run for the run, not one a row, and
+ * each row the next on the cursor, not a search from the root. The
+ * clustering's articles usually came in as they were published, so their
+ * ids follow one another in the order they are read.
+ */
+static const char pending_range_sql[] =
+    "SELECT published, key, title, subtitle, text, link, language, hash, id"
+    " FROM articles WHERE id BETWEEN ? AND ? ORDER BY id";
 
 struct chorus_store_reader {
-	sqlite3_stmt *q;
+	sqlite3_stmt *q, *range;
 };
 
 int chorus_store_reader_new(struct chorus_store *st,
@@ -1409,12 +1458,30 @@ int chorus_store_reader_new(struct chorus_store *st,
 	if (!r)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	rc = prepare(st, pending_row_sql, &r->q, err);
+	if (!rc)
+		rc = prepare(st, pending_range_sql, &r->range, err);
 	if (rc) {
-		free(r);
+		chorus_store_reader_free(r);
 		return rc;
 	}
 	*out = r;
 	return 0;
+}
+
+/* The row q stands on (columns as pending_row_sql's), id given. */
+static void pending_row(sqlite3_stmt *q, int64_t id,
+			struct chorus_store_row *row)
+{
+	memset(row, 0, sizeof(*row));
+	row->id = id;
+	row->published = sqlite3_column_int64(q, 0);
+	row->key = (const char *)sqlite3_column_text(q, 1);
+	row->title = (const char *)sqlite3_column_text(q, 2);
+	row->subtitle = (const char *)sqlite3_column_text(q, 3);
+	row->text = (const char *)sqlite3_column_text(q, 4);
+	row->link = (const char *)sqlite3_column_text(q, 5);
+	row->language = (const char *)sqlite3_column_text(q, 6);
+	row->hash = sqlite3_column_int64(q, 7);
 }
 
 int chorus_store_reader_row(struct chorus_store_reader *r, int64_t id,
@@ -1433,16 +1500,7 @@ int chorus_store_reader_row(struct chorus_store_reader *r, int64_t id,
 	sqlite3_bind_int64(r->q, 1, id);
 	rc = sqlite3_step(r->q);
 	if (rc == SQLITE_ROW) {
-		memset(&row, 0, sizeof(row));
-		row.id = id;
-		row.published = sqlite3_column_int64(r->q, 0);
-		row.key = (const char *)sqlite3_column_text(r->q, 1);
-		row.title = (const char *)sqlite3_column_text(r->q, 2);
-		row.subtitle = (const char *)sqlite3_column_text(r->q, 3);
-		row.text = (const char *)sqlite3_column_text(r->q, 4);
-		row.link = (const char *)sqlite3_column_text(r->q, 5);
-		row.language = (const char *)sqlite3_column_text(r->q, 6);
-		row.hash = sqlite3_column_int64(r->q, 7);
+		pending_row(r->q, id, &row);
 		rc = fn(ctx, &row);
 	} else {
 		/* No sqlite3_errmsg() here: another thread may be using the
@@ -1451,6 +1509,106 @@ int chorus_store_reader_row(struct chorus_store_reader *r, int64_t id,
 	}
 	sqlite3_reset(r->q);
 	sqlite3_mutex_leave(mu);
+	return rc;
+}
+
+/*
+ * ids[0..n), consecutive ids from ids[0], in one pass: fn for each row
+ * there with its index (from base); *done the ids dealt with. The mutex
+ * is held a row at a time, as chorus_store_reader_row() holds it, so the
+ * other thread's writes come between rows; they re-seat the cursor (by
+ * row id, which no write changes) and never touch a row not yet read
+ * (unassigned articles are written only once read and assigned).
+ */
+static int reader_range(struct chorus_store_reader *r, const int64_t *ids,
+			size_t base, size_t n,
+			int (*fn)(void *ctx, size_t i,
+				  const struct chorus_store_row *row),
+			void *ctx, size_t *done)
+{
+	sqlite3_mutex *mu = sqlite3_db_mutex(sqlite3_db_handle(r->range));
+	struct chorus_store_row row;
+	int rc = 0, step;
+
+	sqlite3_mutex_enter(mu);
+	sqlite3_bind_int64(r->range, 1, ids[0]);
+	sqlite3_bind_int64(r->range, 2, ids[n - 1]);
+	for (;;) {
+		int64_t id;
+
+		if (rc)
+			break;
+		step = sqlite3_step(r->range);
+		if (step != SQLITE_ROW) {
+			if (step == SQLITE_DONE)
+				*done = n;
+			else
+				rc = CHORUS_EDB;
+			break;
+		}
+		id = sqlite3_column_int64(r->range, 8);
+		/* Those missing before it are dealt with: not there. */
+		*done = (size_t)(id - ids[0]);
+		pending_row(r->range, id, &row);
+		rc = fn(ctx, base + *done, &row);
+		if (!rc)
+			*done += 1;
+		sqlite3_mutex_leave(mu);
+		sqlite3_mutex_enter(mu);
+	}
+	sqlite3_reset(r->range);
+	sqlite3_mutex_leave(mu);
+	return rc;
+}
+
+/* One id, ids[i], as chorus_store_reader_row() reads it; 0 when absent. */
+static int reader_one(struct chorus_store_reader *r, int64_t id,
+		      int (*fn)(void *ctx, size_t i,
+				const struct chorus_store_row *row),
+		      void *ctx, size_t i)
+{
+	sqlite3_mutex *mu = sqlite3_db_mutex(sqlite3_db_handle(r->q));
+	struct chorus_store_row row;
+	int rc;
+
+	sqlite3_mutex_enter(mu);
+	sqlite3_bind_int64(r->q, 1, id);
+	rc = sqlite3_step(r->q);
+	if (rc == SQLITE_ROW) {
+		pending_row(r->q, id, &row);
+		rc = fn(ctx, i, &row);
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : CHORUS_EDB;
+	}
+	sqlite3_reset(r->q);
+	sqlite3_mutex_leave(mu);
+	return rc;
+}
+
+int chorus_store_reader_rows(struct chorus_store_reader *r, const int64_t *ids,
+			     size_t n,
+			     int (*fn)(void *ctx, size_t i,
+				       const struct chorus_store_row *row),
+			     void *ctx, size_t *done)
+{
+	size_t i = 0, run, k;
+	int rc = 0;
+
+	while (!rc && i < n) {
+		for (run = 1; i + run < n && ids[i + run - 1] < INT64_MAX &&
+			      ids[i + run] == ids[i + run - 1] + 1;
+		     run++)
+			;
+		k = 0;
+		if (run > 1) {
+			rc = reader_range(r, ids + i, i, run, fn, ctx, &k);
+		} else {
+			rc = reader_one(r, ids[i], fn, ctx, i);
+			k = rc ? 0 : 1;
+		}
+		i += k;
+	}
+	*done = i;
 	return rc;
 }
 
@@ -1467,6 +1625,7 @@ void chorus_store_reader_free(struct chorus_store_reader *r)
 	if (!r)
 		return;
 	sqlite3_finalize(r->q);
+	sqlite3_finalize(r->range);
 	free(r);
 }
 
@@ -1510,11 +1669,12 @@ int chorus_store_features_put(struct chorus_store *st, int64_t article_id,
 {
 	sqlite3_mutex *mu = lock_db(st);
 	sqlite3_stmt *q = NULL;
-	int rc = cached(st, STMT_FEATURES_PUT,
-			"INSERT INTO article_features(article_id, hash, data)"
-			" VALUES(?,?,?) ON CONFLICT(article_id) DO UPDATE SET"
-			" hash=excluded.hash, data=excluded.data",
-			&q, err);
+	int rc =
+	    cached_bound(st, STMT_FEATURES_PUT,
+			 "INSERT INTO article_features(article_id, hash, data)"
+			 " VALUES(?,?,?) ON CONFLICT(article_id) DO UPDATE SET"
+			 " hash=excluded.hash, data=excluded.data",
+			 &q, err);
 
 	if (!rc) {
 		sqlite3_bind_int64(q, 1, article_id);

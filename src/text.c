@@ -622,71 +622,94 @@ out:
 	chorus_buf_release(&f);
 }
 
-/* Fold s into out if it is ASCII and Latin-1 only; 1 when done. */
-static int fold_latin1(const char *s, struct chorus_buf *out, int *rc)
+/* Is s ASCII and Latin-1 only (UTF-8), with the table made? */
+static int latin1_only(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
-	*rc = 0;
 	pthread_once(&latin1_once, latin1_init);
 	if (!latin1_ok)
 		return 0;
-	while (*p && !*rc) {
-		unsigned i = *p++;
-
-		if (i >= 0x80) {
-			if ((i != 0xc2 && i != 0xc3) || (*p & 0xc0) != 0x80)
+	for (; *p; p++)
+		if (*p >= 0x80) {
+			if ((*p != 0xc2 && *p != 0xc3) || (p[1] & 0xc0) != 0x80)
 				return 0;
-			i = (i & 0x1f) << 6 | (*p++ & 0x3f);
+			p++;
 		}
-		*rc = chorus_buf_add(out, latin1_folds[i].s, latin1_folds[i].n);
-	}
 	return 1;
 }
 
+/*
+ * A slug being made from folded bytes, one at a time, into o (room for
+ * max bytes): done once it can take no more, so that a long title is
+ * folded only as far as its slug reaches.
+ */
+struct slugger {
+	char *o;
+	size_t len, max, last_cut;
+	int dash, done;
+};
+
+static void slug_byte(struct slugger *g, char c)
+{
+	if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+		g->dash = g->len > 0;
+		return;
+	}
+	if (g->dash) {
+		if (g->len + 1 >= g->max) {
+			g->done = 1;
+			return;
+		}
+		g->last_cut = g->len;
+		g->o[g->len++] = '-';
+		g->dash = 0;
+	}
+	if (g->len >= g->max) {
+		if (g->last_cut > 0)
+			g->len = g->last_cut;
+		g->done = 1;
+		return;
+	}
+	g->o[g->len++] = c;
+}
+
+/*
+ * ASCII and Latin-1 titles (the most) are folded a character at a time
+ * from the table straight into the slug, and no further than it reaches;
+ * others are folded whole by chorus_text_fold() first.
+ */
 int chorus_text_slug(const char *s, size_t max, struct chorus_buf *out)
 {
 	struct chorus_buf fold = CHORUS_BUF_INIT;
-	size_t start = out->len, last_cut = 0, i;
-	int rc, dash = 0;
+	char local[128];
+	struct slugger g = {local, 0, max, 0, 0, 0};
+	size_t i, k;
+	int rc = 0;
 
-	if (!fold_latin1(s, &fold, &rc)) {
-		chorus_buf_reset(&fold); /* what it folded before giving up */
+	if (max > sizeof(local) && !(g.o = malloc(max)))
+		return CHORUS_ENOMEM;
+	if (latin1_only(s)) {
+		const unsigned char *p = (const unsigned char *)s;
+
+		while (*p && !g.done) {
+			unsigned c = *p++;
+
+			if (c >= 0x80)
+				c = (c & 0x1f) << 6 | (*p++ & 0x3f);
+			for (k = 0; k < latin1_folds[c].n && !g.done; k++)
+				slug_byte(&g, latin1_folds[c].s[k]);
+		}
+	} else {
 		rc = chorus_text_fold(s, strlen(s), &fold);
+		for (i = 0; !rc && i < fold.len && !g.done; i++)
+			slug_byte(&g, fold.data[i]);
 	}
-	if (rc)
-		goto out;
-	for (i = 0; i < fold.len; i++) {
-		char c = fold.data[i];
-		int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-
-		if (!alnum) {
-			dash = out->len > start;
-			continue;
-		}
-		if (dash) {
-			if (out->len - start + 1 >= max)
-				break;
-			last_cut = out->len;
-			rc = chorus_buf_addc(out, '-');
-			dash = 0;
-			if (rc)
-				goto out;
-		}
-		if (out->len - start >= max) {
-			if (last_cut > start) {
-				out->len = last_cut;
-				out->data[out->len] = '\0';
-			}
-			break;
-		}
-		rc = chorus_buf_addc(out, c);
-		if (rc)
-			goto out;
-	}
-	if (out->len == start)
-		rc = chorus_buf_adds(out, "story");
-out:
+	if (!rc)
+		rc = g.len ? chorus_buf_add(out, g.o, g.len)
+			   : chorus_buf_adds(out, "story");
+	if (g.o != local)
+		free(g.o);
 	chorus_buf_release(&fold);
 	return rc;
 }

@@ -387,6 +387,18 @@ int chorus_store_reader_row(struct chorus_store_reader *r, int64_t id,
 			    int (*fn)(void *ctx,
 				      const struct chorus_store_row *row),
 			    void *ctx);
+/*
+ * The articles ids[0..n) in that order, as chorus_store_reader_row()
+ * reads each: fn(ctx, i, row) for ids[i] when it is there (nothing for
+ * one that is not). A run of consecutive ids is read in one pass of the
+ * table. Returns 0, fn's first failure or CHORUS_EDB; *done is how many
+ * ids were dealt with (all of them, or those before the one that failed).
+ */
+int chorus_store_reader_rows(struct chorus_store_reader *r, const int64_t *ids,
+			     size_t n,
+			     int (*fn)(void *ctx, size_t i,
+				       const struct chorus_store_row *row),
+			     void *ctx, size_t *done);
 /* May r be used on another thread than the store's (SQLite built with its
  * mutexes)? Else use it on the store's thread only. */
 int chorus_store_reader_shareable(const struct chorus_store_reader *r);

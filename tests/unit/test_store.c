@@ -422,10 +422,129 @@ static void test_store_reader_reads_pending_on_another_thread(void **state)
 	chorus_store_close(st);
 }
 
+struct rows_seen {
+	struct chorus_store *st;
+	int64_t story;
+	char keys[12][8];
+	int64_t last; /* the article read before, assigned at the next */
+	size_t fail_at;
+	int calls;
+};
+
+/* Note each row by index; write between rows as the clustering's writer
+ * does (the article read before is assigned), and fail where told. */
+static int note_row(void *ctx, size_t i, const struct chorus_store_row *row)
+{
+	struct rows_seen *s = ctx;
+
+	s->calls++;
+	if (i == s->fail_at)
+		return -100;
+	assert_true(i < 12);
+	snprintf(s->keys[i], sizeof(s->keys[0]), "%s", row->key);
+	assert_string_equal(row->text, "Some text.");
+	if (s->last)
+		assert_int_equal(chorus_store_article_assign(s->st, s->last,
+							     s->story, 1, NULL),
+				 0);
+	s->last = row->id;
+	return 0;
+}
+
+static void test_store_reader_rows_in_runs(void **state)
+{
+	struct chorus_store *st;
+	struct chorus_store_reader *r;
+	struct rows_seen seen;
+	int64_t src, *id = NULL, ids[12];
+	size_t i, n = 0, done;
+
+	(void)state;
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(
+	    chorus_store_source_get(st, "Outlet", NULL, &src, NULL), 0);
+	for (i = 0; i < 8; i++) {
+		struct chorus_article a;
+		char key[8];
+
+		chorus_article_init(&a);
+		snprintf(key, sizeof(key), "k%zu", i);
+		a.key = key;
+		a.text = "Some text.";
+		a.published = a.updated = (int64_t)(100 + i);
+		assert_int_equal(
+		    chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+	}
+	/* A new store numbers them one after another. */
+	assert_int_equal(chorus_store_pending_ids(st, &id, &n, NULL), 0);
+	assert_int_equal(n, 8);
+	for (i = 1; i < n; i++)
+		assert_int_equal(id[i], id[i - 1] + 1);
+	memset(&seen, 0, sizeof(seen));
+	seen.st = st;
+	seen.fail_at = SIZE_MAX;
+	assert_int_equal(chorus_store_story_new(st, "urn:uuid:1", "Story", "k0",
+						&seen.story, NULL),
+			 0);
+	/* A run, two backwards (each alone), a run after them, an absent
+	 * one, and a run of absent ones. */
+	ids[0] = id[0];
+	ids[1] = id[1];
+	ids[2] = id[2];
+	ids[3] = id[4];
+	ids[4] = id[3];
+	ids[5] = id[5];
+	ids[6] = id[6];
+	ids[7] = id[7] + 1000;
+	ids[8] = id[7] + 1;
+	ids[9] = id[7] + 2;
+	ids[10] = id[7] + 3;
+	ids[11] = id[7] + 4;
+	assert_int_equal(chorus_store_reader_new(st, &r, NULL), 0);
+	assert_int_equal(
+	    chorus_store_reader_rows(r, ids, 12, note_row, &seen, &done), 0);
+	assert_int_equal(done, 12);
+	assert_int_equal(seen.calls, 7);
+	assert_string_equal(seen.keys[0], "k0");
+	assert_string_equal(seen.keys[1], "k1");
+	assert_string_equal(seen.keys[2], "k2");
+	assert_string_equal(seen.keys[3], "k4");
+	assert_string_equal(seen.keys[4], "k3");
+	assert_string_equal(seen.keys[5], "k5");
+	assert_string_equal(seen.keys[6], "k6");
+	for (i = 7; i < 12; i++)
+		assert_string_equal(seen.keys[i], "");
+	/* id[7] with the absent ids after it: one run. */
+	memset(&seen, 0, sizeof(seen));
+	seen.st = st;
+	seen.fail_at = SIZE_MAX;
+	ids[7] = id[7];
+	assert_int_equal(
+	    chorus_store_reader_rows(r, ids + 7, 5, note_row, &seen, &done), 0);
+	assert_int_equal(done, 5);
+	assert_int_equal(seen.calls, 1);
+	assert_string_equal(seen.keys[0], "k7");
+	/* A failure inside a run: those before it are dealt with. */
+	memset(&seen, 0, sizeof(seen));
+	seen.st = st;
+	seen.fail_at = 1;
+	assert_int_equal(
+	    chorus_store_reader_rows(r, ids, 12, note_row, &seen, &done), -100);
+	assert_int_equal(done, 1);
+	assert_string_equal(seen.keys[0], "k0");
+	chorus_store_reader_free(r);
+	free(id);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	chorus_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_store_schema_has_version,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_reader_rows_in_runs,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_migrates_articles_story,
 					    setup, teardown),
