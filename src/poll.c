@@ -38,6 +38,9 @@ struct poll_run {
 	struct chorus_report *report;
 	struct chorus_err *err;
 	int64_t now;
+	/* now less the clock when the run began: a run given its time
+	 * (chorus_poll_options.now) keeps its answers' times in that clock */
+	int64_t clock_shift;
 	long done, total;
 	int in_tx;	  /* a transaction is open */
 	int64_t tx_start; /* when it began (ms, monotonic) */
@@ -336,7 +339,7 @@ static int settle(struct poll_run *r, struct job *j,
 	char *sent_etag = NULL, *sent_lm = NULL, *moved = NULL;
 	char wait[32], problem[640] = "";
 	long n_new = 0, n_changed = 0;
-	int64_t next;
+	int64_t next, asked;
 	int rc, ok = 0, oom = 0, retired = 0;
 	const char *move_to = NULL;
 
@@ -353,7 +356,14 @@ static int settle(struct poll_run *r, struct job *j,
 	rc = tx_begin(r);
 	if (rc)
 		goto out;
-	s->last_poll = res->started;
+	/*
+	 * Every wait counts from when this feed was asked, not from when the
+	 * run began: in a long run (a slow host, a thousand feeds) a wait
+	 * counted from the start would end early, by as long as the feed
+	 * waited its turn.
+	 */
+	asked = res->started ? res->started + r->clock_shift : r->now;
+	s->last_poll = asked;
 	s->last_status = res->status;
 	s->last_bytes = res->bytes;
 	r->stats->bytes += res->bytes;
@@ -401,12 +411,12 @@ static int settle(struct poll_run *r, struct job *j,
 		r->stats->ok += res->status == 200;
 		r->stats->not_modified += res->status == 304;
 		s->failures = 0;
-		s->last_ok = res->started;
+		s->last_ok = asked;
 		free(s->last_error);
 		s->last_error = NULL;
-		next = chorus_poll_next(r->now, base_interval(j), res->max_age,
+		next = chorus_poll_next(asked, base_interval(j), res->max_age,
 					&hints, 0);
-		next += jitter(j->fc->url, r->now, next - r->now);
+		next += jitter(j->fc->url, r->now, next - asked);
 		move_to = note_move(j, res, &oom);
 	} else if (retired) {
 		s->retired = 1;
@@ -427,15 +437,15 @@ static int settle(struct poll_run *r, struct job *j,
 					    ? res->retry_after
 					    : CHORUS_POLL_MAX_HINT;
 
-			next = r->now + (after > 0 ? after : 1);
-			span(next - r->now, wait, sizeof(wait));
+			next = asked + (after > 0 ? after : 1);
+			span(next - asked, wait, sizeof(wait));
 			snprintf(problem + strlen(problem),
 				 sizeof(problem) - strlen(problem),
 				 " (Retry-After: next poll in %s)", wait);
 		} else {
-			next = r->now + chorus_poll_backoff(base_interval(j),
-							    s->failures);
-			span(next - r->now, wait, sizeof(wait));
+			next = asked + chorus_poll_backoff(base_interval(j),
+							   s->failures);
+			span(next - asked, wait, sizeof(wait));
 			snprintf(problem + strlen(problem),
 				 sizeof(problem) - strlen(problem),
 				 "; failure %ld in a row, next try in %s",
@@ -458,7 +468,7 @@ static int settle(struct poll_run *r, struct job *j,
 	}
 	rec.url = j->fc->url;
 	rec.final_url = res->final_url;
-	rec.time = res->started;
+	rec.time = asked;
 	rec.ms = res->ms;
 	rec.status = res->status;
 	rec.bytes = res->bytes;
@@ -759,7 +769,11 @@ int chorus_poll(const struct chorus_site *site, struct chorus_store *st,
 	r.stats = stats;
 	r.report = report;
 	r.err = err;
-	r.now = opt && opt->now ? opt->now : (int64_t)time(NULL);
+	r.now = (int64_t)time(NULL);
+	if (opt && opt->now) {
+		r.clock_shift = opt->now - r.now;
+		r.now = opt->now;
+	}
 	jobs = calloc(site->n_feeds ? site->n_feeds : 1, sizeof(*jobs));
 	reqs = calloc(site->n_feeds ? site->n_feeds : 1, sizeof(*reqs));
 	if (!jobs || !reqs) {

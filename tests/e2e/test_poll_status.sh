@@ -39,7 +39,9 @@ cat >"$srv/script.json" <<JSON
  "/tofile": {"status": 302, "headers": {"Location": "file:///etc/passwd"}},
  "/cc": {"headers": {"Cache-Control": "public, max-age=3600"}, "body_file": "feed.xml"},
  "/exp": {"headers": {"Expires": "{date+7200}"}, "body_file": "feed.xml"},
- "/ttl": {"body_file": "ttl.xml"}
+ "/ttl": {"body_file": "ttl.xml"},
+ "/late1": {"status": 500, "delay": 1.2},
+ "/late2": {"status": 500, "delay": 1.2}
 }
 JSON
 start_server "$srv"
@@ -130,6 +132,23 @@ check "a retired feed is never asked again, even forced" [ "$(requests /gone)" -
 out=$("$CHORUS" -C "$site" list)
 check "list shows retired ($out)" grep -q "^retired .* 410 .*$BASE/gone" <<<"$out"
 check "list shows failing with the error" grep -q "^failing .* 500 .*$BASE/broken.*: HTTP 500; failure 3 in a row" <<<"$out"
+
+# --- A wait counts from when the feed was asked -------------------------------
+# One connection to the host: the second of two slow feeds is asked over a
+# second after the run began, and its backoff still runs its full interval.
+site=$(poll_site late)
+printf '[poll]\nper_host = 1\n' >>"$site/chorus.ini"
+for p in late1 late2; do
+	printf '[feed "%s/%s"]\ninterval = 60\n' "$BASE" "$p" >>"$site/chorus.ini"
+done
+t0=$(date +%s)
+"$CHORUS" -q -C "$site" poll 2>/dev/null
+asked=$(sql "$site" "SELECT max(last_poll) - $t0 FROM feeds")
+check "the second feed asked a second or more after the first ($asked)" [ "$asked" -ge 1 ]
+for p in late1 late2; do
+	w=$(sql "$site" "SELECT next_poll - last_poll FROM feeds WHERE url='$BASE/$p'")
+	check "$p: the backoff's 60 s count from when it was asked ($w)" [ "$w" -eq 60 ]
+done
 
 # --- Redirect trouble ----------------------------------------------------------
 site=$(poll_site redirects)
