@@ -148,11 +148,16 @@ static struct render_html_memo *memo_of(struct render_ctx *ctx,
 	return &ctx->html_memo[(p - a) / sizeof(*rs)];
 }
 
-int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
-		      const char *from_dir, struct chorus_buf *out,
-		      struct chorus_err *err)
+/*
+ * render_story_html() with the templates ts of the calling thread; the
+ * memo is read and kept only when keep is set (an archive page's entry is
+ * written once: keeping its HTML would be a copy for nothing).
+ */
+static int story_html(struct render_ctx *ctx, struct template_set *ts,
+		      const struct render_story *rs, const char *from_dir,
+		      int keep, struct chorus_buf *out, struct chorus_err *err)
 {
-	struct render_html_memo *m = memo_of(ctx, rs);
+	struct render_html_memo *m = keep ? memo_of(ctx, rs) : NULL;
 	size_t before = out->len;
 	json_t *data;
 	int rc;
@@ -165,8 +170,7 @@ int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
 			 render_story_json_memo(ctx, rs, from_dir));
 	if (!data)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	rc = template_set_render(ctx->templates, "atom-content.mustache", data,
-				 out, err);
+	rc = template_set_render(ts, "atom-content.mustache", data, out, err);
 	json_decref(data);
 	if (!rc && m) {
 		char *dir = chorus_strdup(from_dir);
@@ -185,6 +189,13 @@ int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
 		}
 	}
 	return rc;
+}
+
+int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
+		      const char *from_dir, struct chorus_buf *out,
+		      struct chorus_err *err)
+{
+	return story_html(ctx, ctx->templates, rs, from_dir, 1, out, err);
 }
 
 /*
@@ -234,8 +245,10 @@ static int write_entry(struct render_ctx *ctx, struct template_set *ts,
 	int rc;
 
 	/* Links in the content must work from wherever it is read. */
-	rc = outlet ? outlet_html(ctx, ts, rs, from_dir, &content, err)
-		    : render_story_html(ctx, rs, from_dir, &content, err);
+	rc = outlet
+		 ? outlet_html(ctx, ts, rs, from_dir, &content, err)
+		 : story_html(ctx, ts, rs, from_dir,
+			      strcmp(from_dir, "archive/") != 0, &content, err);
 	if (rc)
 		goto out;
 	summary = render_summary_text(v);
@@ -351,10 +364,21 @@ fail:
 	return rc;
 }
 
+/* Room for a document of these entries and its head. */
+static size_t doc_size(const struct atom_doc *d)
+{
+	size_t n = 8192, i;
+
+	for (i = 0; d->entries && i < d->n_stories; i++)
+		n += d->entries[i].len;
+	return n;
+}
+
 int render_atom_doc(struct render_ctx *ctx, const struct atom_doc *d,
 		    struct chorus_buf *out, struct chorus_err *err)
 {
-	xmlBufferPtr xb = xmlBufferCreate();
+	/* Sized once: an archive page's 60 kB would grow by copies. */
+	xmlBufferPtr xb = xmlBufferCreateSize(doc_size(d));
 	xmlTextWriterPtr w = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
 	char *from_dir = render_doc_dir(d->rel);
 	size_t i;
@@ -444,15 +468,18 @@ static int source_story_lists(struct render_ctx *ctx, size_t max,
 }
 
 /*
- * The bytes of rs's entry in an outlet's feed, as they stand in the
- * document (indented inside <feed>): written once, by a writer of its own
- * at the same depth, and then copied into each of its outlets' feeds.
+ * The bytes of rs's entry as they stand in a document (indented inside
+ * <feed>): written by a writer of its own at the same depth, so that they
+ * can be copied into a document (an outlet's entry into each of its
+ * outlets' feeds) or written on another thread than the document.
  */
-static int outlet_entry(struct render_ctx *ctx, struct template_set *ts,
-			const struct render_story *rs, struct chorus_buf *out,
-			struct chorus_err *err)
+int render_atom_entry(struct render_ctx *ctx, struct template_set *ts,
+		      const struct render_story *rs, const char *from_dir,
+		      int outlet, struct chorus_buf *out,
+		      struct chorus_err *err)
 {
-	xmlBufferPtr xb = xmlBufferCreate();
+	/* Room for the largest entries: libxml2 grows a buffer by copies. */
+	xmlBufferPtr xb = xmlBufferCreateSize(16384);
 	xmlTextWriterPtr w = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
 	const char *p, *start, *end;
 	int rc = 0;
@@ -463,17 +490,28 @@ static int outlet_entry(struct render_ctx *ctx, struct template_set *ts,
 	}
 	W(xmlTextWriterSetIndent(w, 1));
 	W(xmlTextWriterSetIndentString(w, BAD_CAST "  "));
+	/*
+	 * A story's entry goes into a document that declares its encoding,
+	 * where libxml2 writes attributes in UTF-8 (without a declaration it
+	 * writes character references): the same declaration here, so that
+	 * the bytes are the document's own. An outlet's entry has always
+	 * been written without one, and its feeds stay as they were.
+	 */
+	if (!outlet)
+		W(xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL));
 	W(xmlTextWriterStartElement(w, BAD_CAST "feed"));
-	rc = write_entry(ctx, ts, w, "sources/", rs, 1, err);
+	rc = write_entry(ctx, ts, w, from_dir, rs, outlet, err);
 	if (rc)
 		goto out;
 	W(xmlTextWriterEndElement(w));
 	xmlFreeTextWriter(w);
 	w = NULL;
-	/* "<feed>\n" ENTRY "</feed>\n": keep ENTRY. */
+	/* [declaration] "<feed>\n" ENTRY "</feed>\n": keep ENTRY. */
 	p = (const char *)xmlBufferContent(xb);
-	start = strchr(p, '\n');
+	start = strstr(p, "<feed>\n");
 	end = p + xmlBufferLength(xb);
+	if (start)
+		start += 6; /* at its newline */
 	if (!start || end - start < 9 || memcmp(end - 8, "</feed>\n", 8))
 		goto fail;
 	if (chorus_buf_add(out, start + 1, (size_t)(end - 8 - start - 1)))
@@ -563,7 +601,8 @@ int render_source_feeds(struct render_ctx *ctx, struct template_set *ts,
 			struct chorus_buf *e = &entries[at];
 
 			if (!e->len)
-				rc = outlet_entry(ctx, ts, lists[i][k], e, err);
+				rc = render_atom_entry(ctx, ts, lists[i][k],
+						       "sources/", 1, e, err);
 			doc_entries[k].data = chorus_buf_cstr(e);
 			doc_entries[k].len = e->len;
 		}

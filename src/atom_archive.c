@@ -69,8 +69,8 @@ static char *page_rel(int64_t page)
  */
 static int archive_doc(struct render_ctx *ctx, const char *feed_id,
 		       int64_t page, const struct render_story *const *stories,
-		       size_t n, int last, struct chorus_buf *out,
-		       struct chorus_err *err)
+		       size_t n, int last, const struct atom_entry *entries,
+		       struct chorus_buf *out, struct chorus_err *err)
 {
 	struct chorus_buf title = CHORUS_BUF_INIT;
 	char *rel = page_rel(page),
@@ -97,6 +97,7 @@ static int archive_doc(struct render_ctx *ctx, const char *feed_id,
 	d.current = "feed.atom";
 	d.prev_archive = prev;
 	d.next_archive = next;
+	d.entries = entries;
 	rc = render_atom_doc(ctx, &d, out, err);
 out:
 	chorus_buf_release(&title);
@@ -107,11 +108,12 @@ out:
 }
 
 /*
- * Close the page of stories (newest first) and store it, inside the
- * caller's transaction.
+ * Close the page of stories (newest first), whose entries are written
+ * already, and store it, inside the caller's transaction.
  */
 static int close_page(struct render_ctx *ctx, const char *feed_id, int64_t page,
 		      const struct render_story *const *stories, size_t n,
+		      const struct atom_entry *entries,
 		      struct chorus_archive_page *out, struct chorus_err *err)
 {
 	struct chorus_buf body = CHORUS_BUF_INIT;
@@ -128,7 +130,8 @@ static int close_page(struct render_ctx *ctx, const char *feed_id, int64_t page,
 		out->story_ids[i] = stories[i]->view.story->id;
 	out->n_story_ids = n;
 	qsort(out->story_ids, n, sizeof(*out->story_ids), cmp_i64);
-	rc = archive_doc(ctx, feed_id, page, stories, n, 0, &body, err);
+	rc =
+	    archive_doc(ctx, feed_id, page, stories, n, 0, entries, &body, err);
 	if (!rc) {
 		out->len = body.len;
 		out->body = chorus_buf_detach(&body, NULL);
@@ -182,6 +185,25 @@ static int is_closed(const int64_t *ids, size_t n, int64_t id)
 	return n && bsearch(&id, ids, n, sizeof(*ids), cmp_i64) != NULL;
 }
 
+/*
+ * The entries of the pages a build closes (a first build of a large site:
+ * nearly every story), written before the pages as jobs that two threads
+ * share (render_jobs_run()); entry i is the story stories[i].
+ */
+struct closing {
+	const struct render_story *const *stories;
+	struct chorus_buf *entries;
+};
+
+static int closing_entry(struct render_ctx *ctx, struct template_set *ts,
+			 void *arg, size_t i, struct chorus_err *err)
+{
+	struct closing *c = arg;
+
+	return render_atom_entry(ctx, ts, c->stories[i], "archive/", 0,
+				 &c->entries[i], err);
+}
+
 int render_atom_archived(struct render_ctx *ctx,
 			 const struct render_story ***current,
 			 size_t *n_current, struct chorus_err *err)
@@ -192,8 +214,11 @@ int render_atom_archived(struct render_ctx *ctx,
 	const struct render_story **live = NULL;
 	struct chorus_cluster_options opt;
 	struct chorus_buf body = CHORUS_BUF_INIT;
+	struct closing closing = {NULL, NULL};
+	struct atom_entry *page_entries = NULL;
 	int64_t *closed_ids = NULL, settled, k, m, j;
 	size_t n_pages = 0, n_closed = 0, n_live = 0, n_cur, n_rest, i;
+	size_t n_closing = 0, left, base = 0;
 	char *feed_id = render_feed_id(site, NULL), *prev = NULL;
 	struct atom_doc d = {0};
 	int rc = 0, in_tx = 0;
@@ -237,20 +262,46 @@ int render_atom_archived(struct render_ctx *ctx,
 	 * Close the oldest pages whose stories have all settled, all in one
 	 * transaction (a first build of a large site closes hundreds): a run
 	 * that fails stores none, and the next closes them, the same bytes.
+	 * Their entries are written first, on two threads when there are.
 	 */
-	if (ctx->store && n_rest >= per &&
-	    live[n_cur + n_rest - per]->view.last <= settled) {
-		rc = chorus_store_begin(ctx->store, err);
+	for (left = n_rest; ctx->store && left >= per &&
+			    live[n_cur + left - per]->view.last <= settled;
+	     left -= per)
+		n_closing += per;
+	if (n_closing) {
+		base = n_rest - n_closing;
+		closing.stories = (const struct render_story *const *)live +
+				  n_cur + n_rest - n_closing;
+		closing.entries =
+		    calloc(n_closing + 1, sizeof(*closing.entries));
+		page_entries = calloc(per + 1, sizeof(*page_entries));
+		if (!closing.entries || !page_entries) {
+			rc =
+			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+			goto out;
+		}
+		rc = render_jobs_run(ctx, closing_entry, &closing, n_closing,
+				     err);
+		if (!rc)
+			rc = chorus_store_begin(ctx->store, err);
 		in_tx = !rc;
 	}
 	while (in_tx && !rc && n_rest >= per &&
 	       live[n_cur + n_rest - per]->view.last <= settled) {
 		struct chorus_archive_page *grown, p;
+		size_t at = n_rest - per - base, q;
 
+		for (q = 0; q < per; q++) {
+			page_entries[q].data =
+			    chorus_buf_cstr(&closing.entries[at + q]);
+			page_entries[q].len = closing.entries[at + q].len;
+		}
 		rc = close_page(ctx, feed_id, k + 1,
 				(const struct render_story *const *)live +
 				    n_cur + n_rest - per,
-				per, &p, err);
+				per, page_entries, &p, err);
+		for (q = 0; q < per; q++)
+			chorus_buf_release(&closing.entries[at + q]);
 		grown =
 		    rc ? NULL : realloc(pages, (n_pages + 1) * sizeof(*pages));
 		if (!grown) {
@@ -343,7 +394,7 @@ int render_atom_archived(struct render_ctx *ctx,
 			    ctx, feed_id, k + j,
 			    (const struct render_story *const *)live + n_cur +
 				start,
-			    end - start, j == m, &body, err);
+			    end - start, j == m, NULL, &body, err);
 		if (!rc && !same)
 			rc = render_write(ctx, rel, chorus_buf_cstr(&body),
 					  body.len, err);
@@ -381,6 +432,10 @@ int render_atom_archived(struct render_ctx *ctx,
 		live = NULL;
 	}
 out:
+	for (i = 0; closing.entries && i < n_closing; i++)
+		chorus_buf_release(&closing.entries[i]);
+	free(closing.entries);
+	free(page_entries);
 	chorus_archive_pages_free(pages, n_pages);
 	chorus_buf_release(&body);
 	free(closed_ids);

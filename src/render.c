@@ -1844,14 +1844,109 @@ out:
 	return rc;
 }
 
-struct index_job {
-	struct render_ctx *ctx;
-	struct template_set *ts;
+/*
+ * Jobs posted by the feeds' thread (render_jobs_run()): the entries of the
+ * archive pages a first build closes are most of the feeds' work, and the
+ * index pages' thread, done with its own pages first, helps with them.
+ */
+struct render_jobs {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	render_job_fn fn; /* NULL: nothing posted */
+	void *arg;
+	size_t n, next, done;
+	int open; /* more may be posted: a helper waits */
 	int rc;
 	struct chorus_err err;
 };
 
-/* The index pages, then the outlets' feeds (render_source_feeds()). */
+/*
+ * Take and run jobs while there are any (j->lock held, and held again on
+ * return); a failure stops the others from being taken.
+ */
+static void jobs_work(struct render_ctx *ctx, struct render_jobs *j,
+		      struct template_set *ts)
+{
+	while (j->fn && j->next < j->n) {
+		render_job_fn fn = j->fn;
+		void *arg = j->arg;
+		size_t i = j->next++;
+		struct chorus_err err = {0};
+		int rc;
+
+		pthread_mutex_unlock(&j->lock);
+		rc = fn(ctx, ts, arg, i, &err);
+		pthread_mutex_lock(&j->lock);
+		if (rc && !j->rc) {
+			j->rc = rc;
+			j->err = err;
+			/* The jobs not taken count as done: none will be. */
+			j->done += j->n - j->next;
+			j->next = j->n;
+		}
+		if (++j->done == j->n)
+			pthread_cond_broadcast(&j->cond);
+	}
+}
+
+int render_jobs_run(struct render_ctx *ctx, render_job_fn fn, void *arg,
+		    size_t n, struct chorus_err *err)
+{
+	struct render_jobs *j = ctx->jobs;
+	size_t i;
+	int rc = 0;
+
+	if (!j) {
+		for (i = 0; i < n && !rc; i++)
+			rc = fn(ctx, ctx->templates, arg, i, err);
+		return rc;
+	}
+	if (!n)
+		return 0;
+	pthread_mutex_lock(&j->lock);
+	j->fn = fn;
+	j->arg = arg;
+	j->n = n;
+	j->next = j->done = 0;
+	j->rc = 0;
+	pthread_cond_broadcast(&j->cond);
+	jobs_work(ctx, j, ctx->templates);
+	while (j->done < j->n)
+		pthread_cond_wait(&j->cond, &j->lock);
+	j->fn = NULL;
+	if (j->rc)
+		rc = chorus_err_set(err, j->rc, "%s", j->err.msg);
+	pthread_mutex_unlock(&j->lock);
+	return rc;
+}
+
+/* Help with what is posted until the poster says no more will come. */
+static void jobs_help(struct render_ctx *ctx, struct render_jobs *j,
+		      struct template_set *ts)
+{
+	pthread_mutex_lock(&j->lock);
+	for (;;) {
+		jobs_work(ctx, j, ts);
+		if (!j->open)
+			break;
+		pthread_cond_wait(&j->cond, &j->lock);
+	}
+	pthread_mutex_unlock(&j->lock);
+}
+
+struct index_job {
+	struct render_ctx *ctx;
+	struct template_set *ts;
+	struct render_jobs *jobs;
+	int rc;
+	struct chorus_err err;
+};
+
+/*
+ * The index pages, then the outlets' feeds (render_source_feeds()), then
+ * help with the feeds' jobs (even after a failure: the poster waits for
+ * every job to be done).
+ */
 static void *index_thread(void *vj)
 {
 	struct index_job *j = vj;
@@ -1859,23 +1954,37 @@ static void *index_thread(void *vj)
 	j->rc = index_pages(j->ctx, j->ts, &j->err);
 	if (!j->rc)
 		j->rc = render_source_feeds(j->ctx, j->ts, &j->err);
+	if (j->jobs)
+		jobs_help(j->ctx, j->jobs, j->ts);
 	return NULL;
+}
+
+/* No more jobs: the helper stops waiting. */
+static void jobs_close(struct render_jobs *j)
+{
+	pthread_mutex_lock(&j->lock);
+	j->open = 0;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
 }
 
 /*
  * The index pages and the feeds: both come after the pages they link to
  * and depend on nothing of each other, so the index pages and the
  * outlets' feeds render on a thread of their own (with their own
- * templates) while feed.atom, its archives and the rest render here.
+ * templates) while feed.atom, its archives and the rest render here; that
+ * thread then helps with the archives' entries (struct render_jobs).
  */
 static int index_and_feeds(struct render_ctx *ctx, struct chorus_err *err)
 {
-	struct index_job j = {ctx, NULL, 0, {0}};
+	struct index_job j = {ctx, NULL, NULL, 0, {0}};
+	struct render_jobs jobs;
 	pthread_mutex_t lock;
 	pthread_t thread;
-	int rc;
+	int rc, jobs_ok = 0;
 
 	render_feeds_prepare(ctx); /* src/atom_feeds.c */
+	memset(&jobs, 0, sizeof(jobs));
 	if (n_threads_for(ctx->n_stories) < 2 ||
 	    template_set_new(&j.ts, ctx->site->templates_dir, NULL) ||
 	    pthread_mutex_init(&lock, NULL)) {
@@ -1886,12 +1995,29 @@ static int index_and_feeds(struct render_ctx *ctx, struct chorus_err *err)
 		return rc ? rc : render_feeds(ctx, err);
 	}
 	ctx->lock = &lock;
+	if (!pthread_mutex_init(&jobs.lock, NULL)) {
+		if (!pthread_cond_init(&jobs.cond, NULL))
+			jobs_ok = 1;
+		else
+			pthread_mutex_destroy(&jobs.lock);
+	}
+	jobs.open = 1;
+	j.jobs = jobs_ok ? &jobs : NULL;
 	if (pthread_create(&thread, NULL, index_thread, &j)) {
+		j.jobs = NULL;
 		index_thread(&j);
 		rc = render_feeds(ctx, err);
 	} else {
+		ctx->jobs = j.jobs;
 		rc = render_feeds(ctx, err);
+		ctx->jobs = NULL;
+		if (j.jobs)
+			jobs_close(j.jobs);
 		pthread_join(thread, NULL);
+	}
+	if (jobs_ok) {
+		pthread_cond_destroy(&jobs.cond);
+		pthread_mutex_destroy(&jobs.lock);
 	}
 	ctx->lock = NULL;
 	pthread_mutex_destroy(&lock);

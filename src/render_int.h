@@ -43,6 +43,7 @@ struct render_page_rec {
 };
 
 struct render_cache;
+struct render_jobs;
 
 /* The last content HTML rendered for a story, and the folder it was for. */
 struct render_html_memo {
@@ -102,7 +103,29 @@ struct render_ctx {
 	 * the bookkeeping above (stats, pages, pending, n_staged).
 	 */
 	pthread_mutex_t *lock;
+	/*
+	 * Set while the index pages and the feeds render on two threads:
+	 * where the feeds' thread posts work the other helps with
+	 * (render_jobs_run()).
+	 */
+	struct render_jobs *jobs;
 };
+
+/*
+ * Work on page or entry i with the template set ts of the calling thread
+ * (each thread has its own).
+ */
+typedef int (*render_job_fn)(struct render_ctx *ctx, struct template_set *ts,
+			     void *arg, size_t i, struct chorus_err *err);
+
+/*
+ * Run fn(ctx, ts, arg, i, err) for every i < n and return when all are
+ * done: with the thread that renders the index pages helping once its own
+ * pages are done (ctx->jobs), else here alone. The jobs must not depend on
+ * one another, nor on which thread runs them.
+ */
+int render_jobs_run(struct render_ctx *ctx, render_job_fn fn, void *arg,
+		    size_t n, struct chorus_err *err);
 
 /*
  * Write public/REL when its bytes change; counts in stats. The file is
@@ -265,6 +288,17 @@ int render_atom_doc(struct render_ctx *ctx, const struct atom_doc *d,
 int render_atom_archived(struct render_ctx *ctx,
 			 const struct render_story ***current,
 			 size_t *n_current, struct chorus_err *err);
+
+/*
+ * The bytes of rs's entry in a document of from_dir ("archive/"), as they
+ * stand inside <feed>, for atom_doc.entries: the story's whole content, or
+ * with outlet set an outlet's short entry. Appended to out; ts is the
+ * calling thread's template set.
+ */
+int render_atom_entry(struct render_ctx *ctx, struct template_set *ts,
+		      const struct render_story *rs, const char *from_dir,
+		      int outlet, struct chorus_buf *out,
+		      struct chorus_err *err);
 
 /* sources/SLUG.atom for every outlet. */
 int render_source_feeds(struct render_ctx *ctx, struct template_set *ts,
