@@ -2155,6 +2155,58 @@ static void free_later_join(struct later *l)
 	l->started = 0;
 }
 
+/*
+ * The render cache is saved while the last flush waits for the disk: it
+ * does not depend on the renames (a page's time and size are the staged
+ * file's, which a rename keeps), and it is only an optimisation, which
+ * checks each page's file before trusting it: should the flush fail after
+ * it is saved, a page not renamed into place is not as recorded there and
+ * is rendered again. When a page's time is not known (the cache save
+ * reads it from public/), it waits for the flush.
+ */
+struct cache_job {
+	struct render_ctx *ctx;
+	const char *path;
+	int rc;
+	struct chorus_err err;
+};
+
+static void *cache_save_run(void *arg)
+{
+	struct cache_job *j = arg;
+
+	j->rc = chorus_file_mkdirs(j->ctx->site->state_dir, &j->err);
+	if (!j->rc)
+		j->rc = render_cache_save(j->ctx, j->path, &j->err);
+	return NULL;
+}
+
+static int flush_and_save(struct render_ctx *ctx, const char *cache_path,
+			  struct chorus_err *err)
+{
+	struct cache_job j = {ctx, cache_path, 0, {0}};
+	pthread_t thread;
+	size_t i;
+	int rc, known = 1;
+
+	if (!cache_path)
+		return render_flush(ctx, err);
+	for (i = 0; i < ctx->n_pages && known; i++)
+		known = ctx->pages[i].mtime_ns >= 0;
+	if (!known || n_threads_for(ctx->n_stories) < 2 ||
+	    pthread_create(&thread, NULL, cache_save_run, &j)) {
+		rc = render_flush(ctx, err);
+		if (!rc)
+			cache_save_run(&j);
+	} else {
+		rc = render_flush(ctx, err);
+		pthread_join(thread, NULL);
+	}
+	if (!rc && j.rc)
+		rc = chorus_err_set(err, j.rc, "%s", j.err.msg);
+	return rc;
+}
+
 int chorus_render_site(const struct chorus_site *site,
 		       const struct chorus_corpus *c,
 		       struct chorus_render_stats *stats,
@@ -2231,6 +2283,9 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	rc = static_files(&ctx, err);
 	if (!rc)
 		rc = story_pages(&ctx, err);
+	/* The story pages go to disk while the source pages render. */
+	if (!rc && n_threads_for(ctx.n_stories) > 1)
+		render_presync(&ctx);
 	if (!rc)
 		rc = source_pages(&ctx, by_id, groups, err);
 	if (!rc)
@@ -2242,11 +2297,7 @@ int chorus_render_site_archived(const struct chorus_site *site,
 		rc = index_and_feeds(&ctx, err);
 	free_later_start(&ctx, &later);
 	if (!rc)
-		rc = render_flush(&ctx, err);
-	if (!rc && cache_path)
-		rc = chorus_file_mkdirs(site->state_dir, err);
-	if (!rc && cache_path)
-		rc = render_cache_save(&ctx, cache_path, err);
+		rc = flush_and_save(&ctx, cache_path, err);
 out:
 	free_later_join(&later);
 	render_discard(&ctx);

@@ -72,6 +72,9 @@ struct render_ctx {
 	size_t n_direct; /* new files written in place since the last flush */
 	char **dirs;	 /* folders of public/ made in this run */
 	int public_fd;	 /* public/, to look files up from; -1 if none */
+	/* A syncfs() running ahead of the next flush (render_presync()). */
+	pthread_t presync;
+	int presync_started;
 	size_t n_dirs;
 	struct render_html_memo *html_memo; /* per story, or NULL */
 	/* Per article of the corpus: render_hash_article(), 0 if not yet. */
@@ -136,6 +139,14 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 
 /* Make the staged files durable (one syncfs) and rename them in order. */
 int render_flush(struct render_ctx *ctx, struct chorus_err *err);
+
+/*
+ * Start writing what is written so far to disk, on a thread of its own,
+ * while the render goes on: the next flush's syncfs() then waits for less.
+ * Only a head start: the flush still makes everything durable itself
+ * (and first waits for this one).
+ */
+void render_presync(struct render_ctx *ctx);
 
 /* Drop the staged files (on failure): the old ones stay. */
 void render_discard(struct render_ctx *ctx);
