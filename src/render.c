@@ -2099,35 +2099,51 @@ static void memos_free(struct render_ctx *ctx)
 
 /*
  * The story pages' data kept for the index pages and feeds, and the
- * memos, are freed on a thread of their own while the files are flushed
- * and the cache saved (a large site's take most of a second to free).
+ * memos, are freed on threads of their own while the files are flushed
+ * and the cache saved (a large site's take over a second to free, most
+ * of it the story data: two threads share that).
  */
-struct later {
-	json_t **json_memo;
-	size_t n;
-	struct render_ctx memos; /* only the memos and what they index */
+struct later_part {
+	json_t **v;
+	size_t from, to;
 	pthread_t thread;
 	int started;
 };
 
-static void *free_later(void *arg)
+struct later {
+	json_t **json_memo;
+	struct render_ctx memos; /* only the memos and what they index */
+	struct later_part part[2];
+};
+
+static void *free_part(void *arg)
 {
-	struct later *l = arg;
+	struct later_part *p = arg;
 	size_t i;
 
-	for (i = 0; l->json_memo && i < l->n; i++)
-		json_decref(l->json_memo[i]);
-	free(l->json_memo);
+	for (i = p->from; p->v && i < p->to; i++)
+		json_decref(p->v[i]);
+	return NULL;
+}
+
+/* The first part, then the memos. */
+static void *free_first(void *arg)
+{
+	struct later *l = arg;
+
+	free_part(&l->part[0]);
 	memos_free(&l->memos);
 	return NULL;
 }
 
-/* Hand ctx's memos to a thread (or free them here when none starts). */
+/* Hand ctx's memos to threads (or free them here when none starts). */
 static void free_later_start(struct render_ctx *ctx, struct later *l)
 {
+	size_t n = ctx->n_stories;
+	int threads = n_threads_for(n) > 1;
+
 	memset(l, 0, sizeof(*l));
 	l->json_memo = ctx->json_memo;
-	l->n = ctx->n_stories;
 	l->memos.corpus = ctx->corpus;
 	l->memos.n_stories = ctx->n_stories;
 	l->memos.anchors = ctx->anchors;
@@ -2141,18 +2157,30 @@ static void free_later_start(struct render_ctx *ctx, struct later *l)
 	ctx->story_urls = NULL;
 	ctx->source_pages = NULL;
 	ctx->source_names = NULL;
-	if (n_threads_for(ctx->n_stories) > 1 &&
-	    !pthread_create(&l->thread, NULL, free_later, l))
-		l->started = 1;
-	else
-		free_later(l);
+	l->part[0].v = l->part[1].v = l->json_memo;
+	l->part[0].to = l->part[1].from = n / 2;
+	l->part[1].to = n;
+	if (threads)
+		l->part[1].started = !pthread_create(&l->part[1].thread, NULL,
+						     free_part, &l->part[1]);
+	if (!l->part[1].started)
+		free_part(&l->part[1]);
+	if (threads)
+		l->part[0].started =
+		    !pthread_create(&l->part[0].thread, NULL, free_first, l);
+	if (!l->part[0].started)
+		free_first(l);
 }
 
 static void free_later_join(struct later *l)
 {
-	if (l->started)
-		pthread_join(l->thread, NULL);
-	l->started = 0;
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (l->part[i].started)
+			pthread_join(l->part[i].thread, NULL);
+	free(l->json_memo);
+	memset(l, 0, sizeof(*l));
 }
 
 /*
