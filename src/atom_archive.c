@@ -286,6 +286,12 @@ int render_atom_archived(struct render_ctx *ctx,
 			rc = chorus_store_begin(ctx->store, err);
 		in_tx = !rc;
 	}
+	/*
+	 * The feeds read the closing stories' page data no more (their
+	 * entries are written): the other thread frees it, once its index
+	 * pages are done, while the pages close.
+	 */
+	render_jobs_close(ctx, closing.stories, rc ? 0 : n_closing);
 	while (in_tx && !rc && n_rest >= per &&
 	       live[n_cur + n_rest - per]->view.last <= settled) {
 		struct chorus_archive_page *grown, p;

@@ -1858,6 +1858,9 @@ struct render_jobs {
 	int open; /* more may be posted: a helper waits */
 	int rc;
 	struct chorus_err err;
+	/* Stories whose kept page data the helper frees (render_jobs_close) */
+	const struct render_story **drop; /* owned */
+	size_t n_drop;
 };
 
 /*
@@ -1920,10 +1923,42 @@ int render_jobs_run(struct render_ctx *ctx, render_job_fn fn, void *arg,
 	return rc;
 }
 
-/* Help with what is posted until the poster says no more will come. */
+void render_jobs_close(struct render_ctx *ctx,
+		       const struct render_story *const *drop, size_t n)
+{
+	struct render_jobs *j = ctx->jobs;
+	/* A copy: the list may be gone before the helper is done with it. */
+	const struct render_story **copy = n ? malloc(n * sizeof(*copy)) : NULL;
+
+	if (!j) {
+		free(copy);
+		return;
+	}
+	if (copy)
+		memcpy(copy, drop, n * sizeof(*copy));
+	pthread_mutex_lock(&j->lock);
+	if (j->open && copy) {
+		j->drop = copy;
+		j->n_drop = n;
+		copy = NULL;
+	}
+	j->open = 0;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	free(copy);
+}
+
+/*
+ * Help with what is posted until the poster says no more will come, then
+ * free the page data it says is not needed any more: no thread reads those
+ * stories' slots of ctx->json_memo from then on.
+ */
 static void jobs_help(struct render_ctx *ctx, struct render_jobs *j,
 		      struct template_set *ts)
 {
+	const struct render_story **drop;
+	size_t i, n;
+
 	pthread_mutex_lock(&j->lock);
 	for (;;) {
 		jobs_work(ctx, j, ts);
@@ -1931,7 +1966,18 @@ static void jobs_help(struct render_ctx *ctx, struct render_jobs *j,
 			break;
 		pthread_cond_wait(&j->cond, &j->lock);
 	}
+	drop = j->drop;
+	n = j->n_drop;
+	j->drop = NULL;
+	j->n_drop = 0;
 	pthread_mutex_unlock(&j->lock);
+	for (i = 0; ctx->json_memo && i < n; i++) {
+		size_t at = (size_t)(drop[i] - ctx->stories);
+
+		json_decref(ctx->json_memo[at]);
+		ctx->json_memo[at] = NULL;
+	}
+	free(drop);
 }
 
 struct index_job {
@@ -2016,6 +2062,7 @@ static int index_and_feeds(struct render_ctx *ctx, struct chorus_err *err)
 		pthread_join(thread, NULL);
 	}
 	if (jobs_ok) {
+		free(jobs.drop); /* when the helper did not take it */
 		pthread_cond_destroy(&jobs.cond);
 		pthread_mutex_destroy(&jobs.lock);
 	}

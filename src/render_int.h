@@ -131,6 +131,15 @@ int render_jobs_run(struct render_ctx *ctx, render_job_fn fn, void *arg,
 		    size_t n, struct chorus_err *err);
 
 /*
+ * No more jobs will be posted, and the feeds need the story page data
+ * kept for them (ctx->json_memo) of the n stories drop no more: the
+ * helping thread frees it once its own (index) pages are done, while the
+ * feeds go on (else it is freed at the end of the render).
+ */
+void render_jobs_close(struct render_ctx *ctx,
+		       const struct render_story *const *drop, size_t n);
+
+/*
  * Write public/REL when its bytes change; counts in stats. The file is
  * staged: it replaces the old one, atomically, at the next render_flush().
  */
