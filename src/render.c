@@ -573,14 +573,27 @@ static int page_hasher(struct render_ctx *ctx, struct render_hasher *h,
 typedef int (*page_fn)(struct render_ctx *ctx, struct template_set *ts,
 		       void *arg, size_t i, struct chorus_err *err);
 
+/*
+ * A list of pages to render: fn(ctx, ts, arg, i, err) for i < n, taken a
+ * few at a time from a shared counter; done() runs once they are all done.
+ */
+struct page_queue {
+	page_fn fn;
+	void *arg;
+	size_t n;
+	const char *what; /* progress, reported by the first thread only */
+	void (*done)(struct render_ctx *ctx);
+	atomic_size_t next; /* the next page no thread has taken */
+	atomic_size_t n_done;
+};
+
 struct page_worker {
 	struct render_ctx *ctx;
 	struct template_set *ts;
-	page_fn fn;
-	void *arg;
-	const char *what; /* progress, reported by the first thread only */
-	size_t n;
-	atomic_size_t *next; /* the next page no thread has taken */
+	struct page_queue *q;
+	size_t n_q;
+	size_t first; /* the queue this thread starts with */
+	int report;
 	int rc;
 	struct chorus_err err;
 	pthread_t thread;
@@ -595,15 +608,31 @@ struct page_worker {
 static void *pages_some(void *vw)
 {
 	struct page_worker *w = vw;
-	size_t lo, i;
+	size_t lo, i, k;
 
-	while (!w->rc && (lo = atomic_fetch_add(w->next, CHUNK)) < w->n)
-		for (i = lo; i < lo + CHUNK && i < w->n && !w->rc; i++) {
-			w->rc = w->fn(w->ctx, w->ts, w->arg, i, &w->err);
-			if (w->what)
-				chorus_report_progress(w->ctx->report, w->what,
-						       (long)i + 1, (long)w->n);
+	for (k = 0; k < w->n_q && !w->rc; k++) {
+		struct page_queue *q = &w->q[(w->first + k) % w->n_q];
+
+		while (!w->rc &&
+		       (lo = atomic_fetch_add(&q->next, CHUNK)) < q->n) {
+			size_t hi = lo + CHUNK < q->n ? lo + CHUNK : q->n;
+
+			for (i = lo; i < hi && !w->rc; i++) {
+				w->rc =
+				    q->fn(w->ctx, w->ts, q->arg, i, &w->err);
+				if (w->report && q->what)
+					chorus_report_progress(
+					    w->ctx->report, q->what,
+					    (long)i + 1, (long)q->n);
+			}
+			/* The one that finishes the last chunk says so. */
+			if (!w->rc &&
+			    atomic_fetch_add(&q->n_done, hi - lo) + (hi - lo) ==
+				q->n &&
+			    q->done)
+				q->done(w->ctx);
 		}
+	}
 	return NULL;
 }
 
@@ -617,26 +646,33 @@ static size_t n_threads_for(size_t n)
 	return t > MAX_THREADS ? MAX_THREADS : t;
 }
 
-static int each_page(struct render_ctx *ctx, struct template_set *ts,
-		     int threads, size_t n, page_fn fn, void *arg,
-		     const char *what, struct chorus_err *err)
+/*
+ * Render the pages of n_q queues on every processor (with threads set),
+ * each thread starting with a different queue and helping with the others
+ * once its own is empty: two lists of pages in two folders (the story
+ * pages, the source pages) are written side by side, and a file system
+ * that serialises the files made in one folder makes them in two at once.
+ */
+static int each_queue(struct render_ctx *ctx, struct template_set *ts,
+		      int threads, struct page_queue *q, size_t n_q,
+		      struct chorus_err *err)
 {
 	struct page_worker w[MAX_THREADS];
 	pthread_mutex_t lock;
-	atomic_size_t next;
-	size_t t, n_threads = threads ? n_threads_for(n) : 1, started = 0;
+	size_t t, n_threads, started = 0, n = 0;
 	int rc = 0;
 
+	for (t = 0; t < n_q; t++)
+		n += q[t].n;
+	n_threads = threads ? n_threads_for(n) : 1;
 	memset(w, 0, sizeof(w));
-	atomic_init(&next, 0);
 	for (t = 0; t < n_threads; t++) {
 		w[t].ctx = ctx;
 		w[t].ts = ts;
-		w[t].fn = fn;
-		w[t].arg = arg;
-		w[t].what = t ? NULL : what;
-		w[t].n = n;
-		w[t].next = &next;
+		w[t].q = q;
+		w[t].n_q = n_q;
+		w[t].first = t % n_q;
+		w[t].report = t == 0;
 	}
 	if (n_threads > 1 && pthread_mutex_init(&lock, NULL))
 		n_threads = 1;
@@ -668,6 +704,22 @@ out:
 		if (w[t].rc)
 			rc = chorus_err_set(err, w[t].rc, "%s", w[t].err.msg);
 	return rc;
+}
+
+static int each_page(struct render_ctx *ctx, struct template_set *ts,
+		     int threads, size_t n, page_fn fn, void *arg,
+		     const char *what, struct chorus_err *err)
+{
+	struct page_queue q;
+
+	memset(&q, 0, sizeof(q));
+	q.fn = fn;
+	q.arg = arg;
+	q.n = n;
+	q.what = what;
+	atomic_init(&q.next, 0);
+	atomic_init(&q.n_done, 0);
+	return each_queue(ctx, ts, threads, &q, 1, err);
 }
 
 static int story_page(struct render_ctx *ctx, struct template_set *ts,
@@ -702,12 +754,6 @@ out:
 	if (rc == CHORUS_ENOMEM)
 		rc = chorus_err_set(err, rc, "out of memory");
 	return rc;
-}
-
-static int story_pages(struct render_ctx *ctx, struct chorus_err *err)
-{
-	return each_page(ctx, ctx->templates, 1, ctx->n_stories, story_page,
-			 NULL, "rendering stories", err);
 }
 
 /*
@@ -974,14 +1020,38 @@ out:
 	return rc;
 }
 
-static int source_pages(struct render_ctx *ctx, const struct story_ref *by_id,
-			const struct source_group *groups,
-			struct chorus_err *err)
+/* The story pages are all written: they go to disk while the rest render. */
+static void story_pages_done(struct render_ctx *ctx)
+{
+	if (n_threads_for(ctx->n_stories) > 1)
+		render_presync(ctx);
+}
+
+/*
+ * The story pages and the source pages, side by side (each_queue()): one
+ * thread starts with the stories, the other with the sources.
+ */
+static int story_and_source_pages(struct render_ctx *ctx,
+				  const struct story_ref *by_id,
+				  const struct source_group *groups,
+				  struct chorus_err *err)
 {
 	struct source_pages_arg arg = {by_id, groups};
+	struct page_queue q[2];
 
-	return each_page(ctx, ctx->templates, 1, ctx->corpus->n_sources,
-			 source_page, &arg, NULL, err);
+	memset(q, 0, sizeof(q));
+	q[0].fn = story_page;
+	q[0].n = ctx->n_stories;
+	q[0].what = "rendering stories";
+	q[0].done = story_pages_done;
+	q[1].fn = source_page;
+	q[1].arg = &arg;
+	q[1].n = ctx->corpus->n_sources;
+	atomic_init(&q[0].next, 0);
+	atomic_init(&q[0].n_done, 0);
+	atomic_init(&q[1].next, 0);
+	atomic_init(&q[1].n_done, 0);
+	return each_queue(ctx, ctx->templates, 1, q, 2, err);
 }
 
 /* Archive order: by when the story broke, oldest first. */
@@ -2357,12 +2427,7 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	stats->stories = ctx.n_stories;
 	rc = static_files(&ctx, err);
 	if (!rc)
-		rc = story_pages(&ctx, err);
-	/* The story pages go to disk while the source pages render. */
-	if (!rc && n_threads_for(ctx.n_stories) > 1)
-		render_presync(&ctx);
-	if (!rc)
-		rc = source_pages(&ctx, by_id, groups, err);
+		rc = story_and_source_pages(&ctx, by_id, groups, err);
 	if (!rc)
 		rc = about_page(&ctx, groups, err);
 	/* Every page the index links to is in place before the index. */

@@ -1272,8 +1272,12 @@ static void *presync_run(void *arg)
 
 void render_presync(struct render_ctx *ctx)
 {
-	if (ctx->presync_started || ctx->public_fd < 0 ||
-	    ctx->n_pending + ctx->n_direct < PRESYNC_MIN)
+	size_t written;
+
+	lock(ctx);
+	written = ctx->n_pending + ctx->n_direct;
+	unlock(ctx);
+	if (ctx->presync_started || ctx->public_fd < 0 || written < PRESYNC_MIN)
 		return;
 	ctx->presync_started =
 	    !pthread_create(&ctx->presync, NULL, presync_run, ctx);
