@@ -108,41 +108,29 @@ out:
 }
 
 /*
- * Close the page of stories (newest first), whose entries are written
- * already, and store it, inside the caller's transaction.
+ * Close the page of stories (newest first), whose document is written
+ * already (body, taken), and store it, inside the caller's transaction.
  */
-static int close_page(struct render_ctx *ctx, const char *feed_id, int64_t page,
+static int close_page(struct render_ctx *ctx, int64_t page,
 		      const struct render_story *const *stories, size_t n,
-		      const struct atom_entry *entries,
-		      struct chorus_archive_page *out, struct chorus_err *err)
+		      struct chorus_buf *body, struct chorus_archive_page *out,
+		      struct chorus_err *err)
 {
-	struct chorus_buf body = CHORUS_BUF_INIT;
 	size_t i;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->page = page;
 	out->closed = ctx->now;
 	out->story_ids = calloc(n + 1, sizeof(*out->story_ids));
-	if (!out->story_ids)
+	out->len = body->len;
+	out->body = chorus_buf_detach(body, NULL);
+	if (!out->story_ids || !out->body)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	for (i = 0; i < n; i++)
 		out->story_ids[i] = stories[i]->view.story->id;
 	out->n_story_ids = n;
 	qsort(out->story_ids, n, sizeof(*out->story_ids), cmp_i64);
-	rc =
-	    archive_doc(ctx, feed_id, page, stories, n, 0, entries, &body, err);
-	if (!rc) {
-		out->len = body.len;
-		out->body = chorus_buf_detach(&body, NULL);
-		if (!out->body)
-			rc =
-			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	}
-	if (!rc)
-		rc = chorus_store_archive_close(ctx->store, out, err);
-	chorus_buf_release(&body);
-	return rc;
+	return chorus_store_archive_close(ctx->store, out, err);
 }
 
 /* Remove archive/N.atom for every N past the newest page. */
@@ -193,6 +181,10 @@ static int is_closed(const int64_t *ids, size_t n, int64_t id)
 struct closing {
 	const struct render_story *const *stories;
 	struct chorus_buf *entries;
+	size_t n, per;		   /* stories, a page's */
+	const char *feed_id;	   /* for the pages: */
+	int64_t first_page;	   /* the number of the oldest one */
+	struct chorus_buf *bodies; /* by page, the oldest first */
 };
 
 static int closing_entry(struct render_ctx *ctx, struct template_set *ts,
@@ -202,6 +194,34 @@ static int closing_entry(struct render_ctx *ctx, struct template_set *ts,
 
 	return render_atom_entry(ctx, ts, c->stories[i], "archive/", 0,
 				 &c->entries[i], err);
+}
+
+/*
+ * Page i of the closing ones (the oldest first) from its entries, which
+ * go once it is written; the stories are newest first, so the oldest page
+ * holds the last per of them.
+ */
+static int closing_doc(struct render_ctx *ctx, struct template_set *ts,
+		       void *arg, size_t i, struct chorus_err *err)
+{
+	struct closing *c = arg;
+	size_t at = c->n - (i + 1) * c->per, q;
+	struct atom_entry *e = calloc(c->per + 1, sizeof(*e));
+	int rc;
+
+	(void)ts;
+	if (!e)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	for (q = 0; q < c->per; q++) {
+		e[q].data = chorus_buf_cstr(&c->entries[at + q]);
+		e[q].len = c->entries[at + q].len;
+	}
+	rc = archive_doc(ctx, c->feed_id, c->first_page + (int64_t)i,
+			 c->stories + at, c->per, 0, e, &c->bodies[i], err);
+	for (q = 0; q < c->per; q++)
+		chorus_buf_release(&c->entries[at + q]);
+	free(e);
+	return rc;
 }
 
 int render_atom_archived(struct render_ctx *ctx,
@@ -214,17 +234,17 @@ int render_atom_archived(struct render_ctx *ctx,
 	const struct render_story **live = NULL;
 	struct chorus_cluster_options opt;
 	struct chorus_buf body = CHORUS_BUF_INIT;
-	struct closing closing = {NULL, NULL};
-	struct atom_entry *page_entries = NULL;
+	struct closing closing;
 	int64_t *closed_ids = NULL, settled, k, m, j;
 	size_t n_pages = 0, n_closed = 0, n_live = 0, n_cur, n_rest, i;
-	size_t n_closing = 0, left, base = 0;
+	size_t n_closing = 0, left;
 	char *feed_id = render_feed_id(site, NULL), *prev = NULL;
 	struct atom_doc d = {0};
 	int rc = 0, in_tx = 0;
 
 	*current = NULL;
 	*n_current = 0;
+	memset(&closing, 0, sizeof(closing));
 	chorus_cluster_options_init(&opt);
 	settled = ctx->now - opt.window - LATE_MARGIN;
 	if (!feed_id) {
@@ -269,19 +289,27 @@ int render_atom_archived(struct render_ctx *ctx,
 	     left -= per)
 		n_closing += per;
 	if (n_closing) {
-		base = n_rest - n_closing;
 		closing.stories = (const struct render_story *const *)live +
 				  n_cur + n_rest - n_closing;
+		closing.n = n_closing;
+		closing.per = per;
+		closing.feed_id = feed_id;
+		closing.first_page = k + 1;
 		closing.entries =
 		    calloc(n_closing + 1, sizeof(*closing.entries));
-		page_entries = calloc(per + 1, sizeof(*page_entries));
-		if (!closing.entries || !page_entries) {
+		closing.bodies =
+		    calloc(n_closing / per + 1, sizeof(*closing.bodies));
+		if (!closing.entries || !closing.bodies) {
 			rc =
 			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 			goto out;
 		}
+		/* The entries, then the pages from them, on two threads. */
 		rc = render_jobs_run(ctx, closing_entry, &closing, n_closing,
 				     err);
+		if (!rc)
+			rc = render_jobs_run(ctx, closing_doc, &closing,
+					     n_closing / per, err);
 		if (!rc)
 			rc = chorus_store_begin(ctx->store, err);
 		in_tx = !rc;
@@ -295,19 +323,12 @@ int render_atom_archived(struct render_ctx *ctx,
 	while (in_tx && !rc && n_rest >= per &&
 	       live[n_cur + n_rest - per]->view.last <= settled) {
 		struct chorus_archive_page *grown, p;
-		size_t at = n_rest - per - base, q;
 
-		for (q = 0; q < per; q++) {
-			page_entries[q].data =
-			    chorus_buf_cstr(&closing.entries[at + q]);
-			page_entries[q].len = closing.entries[at + q].len;
-		}
-		rc = close_page(ctx, feed_id, k + 1,
-				(const struct render_story *const *)live +
-				    n_cur + n_rest - per,
-				per, page_entries, &p, err);
-		for (q = 0; q < per; q++)
-			chorus_buf_release(&closing.entries[at + q]);
+		rc = close_page(
+		    ctx, k + 1,
+		    (const struct render_story *const *)live + n_cur + n_rest -
+			per,
+		    per, &closing.bodies[k + 1 - closing.first_page], &p, err);
 		grown =
 		    rc ? NULL : realloc(pages, (n_pages + 1) * sizeof(*pages));
 		if (!grown) {
@@ -440,8 +461,10 @@ int render_atom_archived(struct render_ctx *ctx,
 out:
 	for (i = 0; closing.entries && i < n_closing; i++)
 		chorus_buf_release(&closing.entries[i]);
+	for (i = 0; closing.bodies && i < n_closing / per; i++)
+		chorus_buf_release(&closing.bodies[i]);
 	free(closing.entries);
-	free(page_entries);
+	free(closing.bodies);
 	chorus_archive_pages_free(pages, n_pages);
 	chorus_buf_release(&body);
 	free(closed_ids);
