@@ -434,8 +434,8 @@ int render_atom_doc(struct render_ctx *ctx, const struct atom_doc *d,
 						   BAD_CAST d->entries[i].data,
 						   (int)d->entries[i].len));
 		else
-			rc = write_entry(ctx, ctx->templates, w, from_dir,
-					 d->stories[i], 0, err);
+			rc = write_entry(ctx, d->ts ? d->ts : ctx->templates, w,
+					 from_dir, d->stories[i], 0, err);
 	if (rc) {
 		chorus_err_prefix(err, d->rel);
 		goto out;

@@ -67,9 +67,10 @@ static char *page_rel(int64_t page)
  * Render archive page `page` holding stories (newest first); last says
  * whether it is the newest page (no next-archive).
  */
-static int archive_doc(struct render_ctx *ctx, const char *feed_id,
-		       int64_t page, const struct render_story *const *stories,
-		       size_t n, int last, const struct atom_entry *entries,
+static int archive_doc(struct render_ctx *ctx, struct template_set *ts,
+		       const char *feed_id, int64_t page,
+		       const struct render_story *const *stories, size_t n,
+		       int last, const struct atom_entry *entries,
 		       struct chorus_buf *out, struct chorus_err *err)
 {
 	struct chorus_buf title = CHORUS_BUF_INIT;
@@ -98,6 +99,7 @@ static int archive_doc(struct render_ctx *ctx, const char *feed_id,
 	d.prev_archive = prev;
 	d.next_archive = next;
 	d.entries = entries;
+	d.ts = ts;
 	rc = render_atom_doc(ctx, &d, out, err);
 out:
 	chorus_buf_release(&title);
@@ -209,18 +211,70 @@ static int closing_doc(struct render_ctx *ctx, struct template_set *ts,
 	struct atom_entry *e = calloc(c->per + 1, sizeof(*e));
 	int rc;
 
-	(void)ts;
 	if (!e)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	for (q = 0; q < c->per; q++) {
 		e[q].data = chorus_buf_cstr(&c->entries[at + q]);
 		e[q].len = c->entries[at + q].len;
 	}
-	rc = archive_doc(ctx, c->feed_id, c->first_page + (int64_t)i,
+	rc = archive_doc(ctx, ts, c->feed_id, c->first_page + (int64_t)i,
 			 c->stories + at, c->per, 0, e, &c->bodies[i], err);
 	for (q = 0; q < c->per; q++)
 		chorus_buf_release(&c->entries[at + q]);
 	free(e);
+	return rc;
+}
+
+/*
+ * The pages still open, oldest first (one, maybe empty, once any has
+ * closed), laid out anew on every build: page i + 1 after the k closed
+ * ones holds the live stories [start, end) past feed.atom's n_cur.
+ */
+struct open_pages {
+	const struct render_story *const *live;
+	size_t n_cur, n_rest, per;
+	int64_t k, m;
+	const char *feed_id;
+};
+
+static int open_page(struct render_ctx *ctx, struct template_set *ts, void *arg,
+		     size_t i, struct chorus_err *err)
+{
+	const struct open_pages *o = arg;
+	int64_t j = (int64_t)i + 1;
+	size_t end = o->n_rest - i * o->per; /* exclusive */
+	size_t start = end > o->per && j < o->m ? end - o->per : 0, q;
+	char *rel = page_rel(o->k + j);
+	struct chorus_buf body = CHORUS_BUF_INIT;
+	struct render_hasher h;
+	uint64_t hash = 0;
+	int same = 0, rc = 0;
+
+	/* Unchanged inputs, unchanged file: not rendered again. */
+	if (!rel || render_hasher_init(&h, ctx->config_hash))
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	if (!rc) {
+		render_hasher_str(&h, rel);
+		render_hasher_str(&h, o->feed_id);
+		render_hasher_i64(&h, j == o->m);
+		render_hasher_i64(&h, end - start ? 0 : ctx->now);
+		for (q = start; q < end; q++)
+			render_hasher_i64(&h,
+					  (int64_t)o->live[o->n_cur + q]->hash);
+		hash = render_hasher_done(&h);
+		rc = render_page_unchanged(ctx, rel, hash, &same);
+	}
+	if (!rc && !same)
+		rc = archive_doc(ctx, ts, o->feed_id, o->k + j,
+				 o->live + o->n_cur + start, end - start,
+				 j == o->m, NULL, &body, err);
+	if (!rc && !same)
+		rc = render_write(ctx, rel, chorus_buf_cstr(&body), body.len,
+				  err);
+	if (!rc && !same)
+		rc = render_page_done(ctx, rel, hash);
+	chorus_buf_release(&body);
+	free(rel);
 	return rc;
 }
 
@@ -235,7 +289,9 @@ int render_atom_archived(struct render_ctx *ctx,
 	struct chorus_cluster_options opt;
 	struct chorus_buf body = CHORUS_BUF_INIT;
 	struct closing closing;
-	int64_t *closed_ids = NULL, settled, k, m, j;
+	struct open_pages open;
+	int posted = 0;
+	int64_t *closed_ids = NULL, settled, k, m = 0;
 	size_t n_pages = 0, n_closed = 0, n_live = 0, n_cur, n_rest, i;
 	size_t n_closing = 0, left;
 	char *feed_id = render_feed_id(site, NULL), *prev = NULL;
@@ -245,6 +301,7 @@ int render_atom_archived(struct render_ctx *ctx,
 	*current = NULL;
 	*n_current = 0;
 	memset(&closing, 0, sizeof(closing));
+	memset(&open, 0, sizeof(open));
 	chorus_cluster_options_init(&opt);
 	settled = ctx->now - opt.window - LATE_MARGIN;
 	if (!feed_id) {
@@ -319,6 +376,24 @@ int render_atom_archived(struct render_ctx *ctx,
 	 * entries are written): the other thread frees it, once its index
 	 * pages are done, while the pages close.
 	 */
+	/*
+	 * The open pages come after the closing ones: posted for the other
+	 * thread while this one stores those.
+	 */
+	if (!rc) {
+		open.live = (const struct render_story *const *)live;
+		open.n_cur = n_cur;
+		open.n_rest = n_rest - n_closing;
+		open.per = per;
+		open.k = k + (int64_t)(n_closing / per);
+		open.m = (int64_t)((open.n_rest + per - 1) / per);
+		if (!open.m && open.k)
+			open.m = 1;
+		open.feed_id = feed_id;
+		m = open.m;
+		render_jobs_post(ctx, open_page, &open, (size_t)m);
+		posted = 1;
+	}
 	render_jobs_close(ctx, closing.stories, rc ? 0 : n_closing);
 	while (in_tx && !rc && n_rest >= per &&
 	       live[n_cur + n_rest - per]->view.last <= settled) {
@@ -384,51 +459,9 @@ int render_atom_archived(struct render_ctx *ctx,
 			rc = render_page_done(ctx, rel, hash);
 		free(rel);
 	}
-	/* Open pages, oldest first; one (maybe empty) once any has closed. */
-	m = (int64_t)((n_rest + per - 1) / per);
-	if (!m && k)
-		m = 1;
-	for (j = 1; j <= m && !rc; j++) {
-		size_t end = n_rest - (size_t)(j - 1) * per; /* exclusive */
-		size_t start = end > per ? end - per : 0;
-		char *rel = page_rel(k + j);
-
-		struct render_hasher h;
-		uint64_t hash = 0;
-		int same = 0;
-		size_t q;
-
-		if (j == m)
-			start = 0;
-		/* Unchanged inputs, unchanged file: not rendered again. */
-		if (!rel || render_hasher_init(&h, ctx->config_hash))
-			rc =
-			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-		if (!rc) {
-			render_hasher_str(&h, rel);
-			render_hasher_str(&h, feed_id);
-			render_hasher_i64(&h, j == m);
-			render_hasher_i64(&h, end - start ? 0 : ctx->now);
-			for (q = start; q < end; q++)
-				render_hasher_i64(
-				    &h, (int64_t)live[n_cur + q]->hash);
-			hash = render_hasher_done(&h);
-			rc = render_page_unchanged(ctx, rel, hash, &same);
-		}
-		chorus_buf_reset(&body);
-		if (!rc && !same)
-			rc = archive_doc(
-			    ctx, feed_id, k + j,
-			    (const struct render_story *const *)live + n_cur +
-				start,
-			    end - start, j == m, NULL, &body, err);
-		if (!rc && !same)
-			rc = render_write(ctx, rel, chorus_buf_cstr(&body),
-					  body.len, err);
-		if (!rc && !same)
-			rc = render_page_done(ctx, rel, hash);
-		free(rel);
-	}
+	/* Open pages (posted above): the other thread may be on them. */
+	rc = render_jobs_wait(ctx, open_page, &open, (size_t)m, err);
+	posted = 0;
 	if (rc)
 		goto out;
 
@@ -459,6 +492,13 @@ int render_atom_archived(struct render_ctx *ctx,
 		live = NULL;
 	}
 out:
+	/* Posted pages may be on the other thread: they are waited for. */
+	if (posted && ctx->jobs) {
+		struct chorus_err ignored = {0};
+
+		(void)render_jobs_wait(ctx, open_page, &open, (size_t)m,
+				       &ignored);
+	}
 	for (i = 0; closing.entries && i < n_closing; i++)
 		chorus_buf_release(&closing.entries[i]);
 	for (i = 0; closing.bodies && i < n_closing / per; i++)

@@ -1962,8 +1962,32 @@ static void jobs_work(struct render_ctx *ctx, struct render_jobs *j,
 	}
 }
 
+void render_jobs_post(struct render_ctx *ctx, render_job_fn fn, void *arg,
+		      size_t n)
+{
+	struct render_jobs *j = ctx->jobs;
+
+	if (!j || !n)
+		return;
+	pthread_mutex_lock(&j->lock);
+	j->fn = fn;
+	j->arg = arg;
+	j->n = n;
+	j->next = j->done = 0;
+	j->rc = 0;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
 int render_jobs_run(struct render_ctx *ctx, render_job_fn fn, void *arg,
 		    size_t n, struct chorus_err *err)
+{
+	render_jobs_post(ctx, fn, arg, n);
+	return render_jobs_wait(ctx, fn, arg, n, err);
+}
+
+int render_jobs_wait(struct render_ctx *ctx, render_job_fn fn, void *arg,
+		     size_t n, struct chorus_err *err)
 {
 	struct render_jobs *j = ctx->jobs;
 	size_t i;
@@ -1977,12 +2001,6 @@ int render_jobs_run(struct render_ctx *ctx, render_job_fn fn, void *arg,
 	if (!n)
 		return 0;
 	pthread_mutex_lock(&j->lock);
-	j->fn = fn;
-	j->arg = arg;
-	j->n = n;
-	j->next = j->done = 0;
-	j->rc = 0;
-	pthread_cond_broadcast(&j->cond);
 	jobs_work(ctx, j, ctx->templates);
 	while (j->done < j->n)
 		pthread_cond_wait(&j->cond, &j->lock);

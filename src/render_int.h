@@ -131,6 +131,17 @@ int render_jobs_run(struct render_ctx *ctx, render_job_fn fn, void *arg,
 		    size_t n, struct chorus_err *err);
 
 /*
+ * render_jobs_run() in two steps: post the jobs (for the helping thread,
+ * when there is one) and go on with other work, then wait for them (with
+ * the same arguments: without a helper they run there). Every post is
+ * waited for, whatever happens in between.
+ */
+void render_jobs_post(struct render_ctx *ctx, render_job_fn fn, void *arg,
+		      size_t n);
+int render_jobs_wait(struct render_ctx *ctx, render_job_fn fn, void *arg,
+		     size_t n, struct chorus_err *err);
+
+/*
  * No more jobs will be posted, and the feeds need the story page data
  * kept for them (ctx->json_memo) of the n stories drop no more: the
  * helping thread frees it once its own (index) pages are done, while the
@@ -296,6 +307,8 @@ struct atom_doc {
 	const char *current, *prev_archive, *next_archive;
 	/* The entries of stories already written, or NULL: write them. */
 	const struct atom_entry *entries;
+	/* The calling thread's templates for them (NULL: ctx->templates). */
+	struct template_set *ts;
 };
 
 int render_atom_doc(struct render_ctx *ctx, const struct atom_doc *d,
