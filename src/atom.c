@@ -120,30 +120,29 @@ static int write_rel_link(const struct chorus_site *site, xmlTextWriterPtr w,
  * at a time; it has no case for '\r', so text holding one goes to libxml2.
  * (tests/unit/test_render.c compares the two.)
  */
-static int write_escaped(xmlTextWriterPtr w, const char *text)
+static int write_escaped(struct template_set *ts, xmlTextWriterPtr w,
+			 const char *text)
 {
-	struct chorus_buf b = CHORUS_BUF_INIT;
+	/* The thread's buffer, grown once: no allocation per text. */
+	struct chorus_buf *b = template_set_escape_buf(ts);
 	size_t n = strlen(text);
-	int rc;
 
 	if (memchr(text, '\r', n))
 		return xmlTextWriterWriteString(w, BAD_CAST text);
-	if (chorus_buf_add_escaped(&b, text, n, CHORUS_ESCAPE_QUOTE))
-		rc = -1;
-	else
-		rc = xmlTextWriterWriteRawLen(w, BAD_CAST chorus_buf_cstr(&b),
-					      (int)b.len);
-	chorus_buf_release(&b);
-	return rc;
+	if (chorus_buf_add_escaped(b, text, n, CHORUS_ESCAPE_QUOTE))
+		return -1;
+	return xmlTextWriterWriteRawLen(w, BAD_CAST chorus_buf_cstr(b),
+					(int)b->len);
 }
 
-static int write_text(xmlTextWriterPtr w, const char *name, const char *type,
-		      const char *text)
+/* An element of text; ts is the calling thread's template set. */
+static int write_text(struct template_set *ts, xmlTextWriterPtr w,
+		      const char *name, const char *type, const char *text)
 {
 	if (xmlTextWriterStartElement(w, BAD_CAST name) < 0 ||
 	    (type && xmlTextWriterWriteAttribute(w, BAD_CAST "type",
 						 BAD_CAST type) < 0) ||
-	    write_escaped(w, text) < 0)
+	    write_escaped(ts, w, text) < 0)
 		return -1;
 	return xmlTextWriterEndElement(w);
 }
@@ -287,7 +286,7 @@ static int write_entry(struct render_ctx *ctx, struct template_set *ts,
 	}
 	W(xmlTextWriterStartElement(w, BAD_CAST "entry"));
 	W(xmlTextWriterWriteElement(w, BAD_CAST "id", BAD_CAST v->story->uuid));
-	W(write_text(w, "title", "text", v->headline));
+	W(write_text(ts, w, "title", "text", v->headline));
 	W(write_date(w, "published", v->first));
 	W(write_date(w, "updated", v->last));
 	W(write_rel_link(ctx->site, w, from_dir, "alternate", rs->page,
@@ -311,8 +310,8 @@ static int write_entry(struct render_ctx *ctx, struct template_set *ts,
 					      BAD_CAST v->names.v[i]));
 		W(xmlTextWriterEndElement(w));
 	}
-	W(write_text(w, "summary", "text", summary));
-	W(write_text(w, "content", "html", chorus_buf_cstr(&content)));
+	W(write_text(ts, w, "summary", "text", summary));
+	W(write_text(ts, w, "content", "html", chorus_buf_cstr(&content)));
 	W(xmlTextWriterEndElement(w));
 	rc = 0;
 	goto out;
@@ -341,14 +340,15 @@ int64_t render_newest(const struct render_story *const *stories, size_t n,
 static int write_head(struct render_ctx *ctx, xmlTextWriterPtr w,
 		      const struct atom_doc *d, const char *from_dir)
 {
+	struct template_set *ts = d->ts ? d->ts : ctx->templates;
 	const struct chorus_site *site = ctx->site;
 	char *icon = NULL;
 	int rc = -1;
 
 	W(xmlTextWriterWriteElement(w, BAD_CAST "id", BAD_CAST d->id));
-	W(write_text(w, "title", "text", d->title));
+	W(write_text(ts, w, "title", "text", d->title));
 	if (d->subtitle)
-		W(write_text(w, "subtitle", "text", d->subtitle));
+		W(write_text(ts, w, "subtitle", "text", d->subtitle));
 	W(write_date(w, "updated",
 		     render_newest(d->stories, d->n_stories, d->updated)));
 	W(xmlTextWriterStartElement(w, BAD_CAST "author"));
@@ -625,6 +625,7 @@ int render_source_feeds(struct render_ctx *ctx, struct template_set *ts,
 		d.updated = ctx->now;
 		d.alternate = page;
 		d.entries = doc_entries;
+		d.ts = ts;
 		for (k = 0; !rc && !same && k < n; k++) {
 			size_t at = (size_t)(lists[i][k] - ctx->stories);
 			struct chorus_buf *e = &entries[at];
