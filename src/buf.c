@@ -174,6 +174,7 @@ int chorus_buf_add_escaped(struct chorus_buf *b, const char *s, size_t n,
 
 	while (i < n) {
 		const char *rep;
+		size_t rep_len;
 		uint64_t w;
 
 		if (n - i >= 8) {
@@ -198,21 +199,27 @@ int chorus_buf_add_escaped(struct chorus_buf *b, const char *s, size_t n,
 		switch (s[i]) {
 		case '&':
 			rep = "&amp;";
+			rep_len = 5;
 			break;
 		case '<':
 			rep = "&lt;";
+			rep_len = 4;
 			break;
 		case '>':
 			rep = "&gt;";
+			rep_len = 4;
 			break;
 		case '"':
 			rep = flags & CHORUS_ESCAPE_QUOTE ? "&quot;" : NULL;
+			rep_len = 6;
 			break;
 		case '\'':
 			rep = flags & CHORUS_ESCAPE_APOS ? "&#39;" : NULL;
+			rep_len = 5;
 			break;
 		default:
 			rep = NULL;
+			rep_len = 0;
 			break;
 		}
 		if (!rep) {
@@ -220,7 +227,7 @@ int chorus_buf_add_escaped(struct chorus_buf *b, const char *s, size_t n,
 			continue;
 		}
 		if ((rc = chorus_buf_add(b, s + start, i - start)) ||
-		    (rc = chorus_buf_adds(b, rep)))
+		    (rc = chorus_buf_add(b, rep, rep_len)))
 			return rc;
 		start = ++i;
 	}
