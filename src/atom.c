@@ -1,6 +1,10 @@
 /*
  * Atom documents (RFC 4287), written with libxml2's xmlwriter so that
- * every piece of text is escaped by the library, never by hand. One writer
+ * every piece of text is escaped by a library, never by hand: by libxml2,
+ * or (an element's text: titles, summaries, the content HTML, most of a
+ * feed's bytes) by chorus_buf_add_escaped(), chorus's one escaper, which
+ * writes what libxml2 would (see write_escaped()) at a fraction of the
+ * cost. One writer
  * serves feed.atom, its RFC 5005 archive pages (src/atom_archive.c) and
  * the per-outlet feeds sources/SLUG.atom.
  *
@@ -108,13 +112,37 @@ static int write_rel_link(const struct chorus_site *site, xmlTextWriterPtr w,
 	return rc;
 }
 
-static int write_text(xmlTextWriterPtr w, const char *name, const char *type,
-		      const char *text)
+/*
+ * xmlTextWriterWriteString() of an element's text: libxml2 escapes it with
+ * xmlEncodeSpecialChars() (& < > " as entities, '\r' as &#13;, every other
+ * byte as it is) and writes the result raw. chorus_buf_add_escaped() with
+ * CHORUS_ESCAPE_QUOTE writes the same entities for the same bytes, a word
+ * at a time; it has no case for '\r', so text holding one goes to libxml2.
+ * (tests/unit/test_render.c compares the two.)
+ */
+static int write_escaped(struct template_set *ts, xmlTextWriterPtr w,
+			 const char *text)
+{
+	/* The thread's buffer, grown once: no allocation per text. */
+	struct chorus_buf *b = template_set_escape_buf(ts);
+	size_t n = strlen(text);
+
+	if (memchr(text, '\r', n))
+		return xmlTextWriterWriteString(w, BAD_CAST text);
+	if (chorus_buf_add_escaped(b, text, n, CHORUS_ESCAPE_QUOTE))
+		return -1;
+	return xmlTextWriterWriteRawLen(w, BAD_CAST chorus_buf_cstr(b),
+					(int)b->len);
+}
+
+/* An element of text; ts is the calling thread's template set. */
+static int write_text(struct template_set *ts, xmlTextWriterPtr w,
+		      const char *name, const char *type, const char *text)
 {
 	if (xmlTextWriterStartElement(w, BAD_CAST name) < 0 ||
 	    (type && xmlTextWriterWriteAttribute(w, BAD_CAST "type",
 						 BAD_CAST type) < 0) ||
-	    xmlTextWriterWriteString(w, BAD_CAST text) < 0)
+	    write_escaped(ts, w, text) < 0)
 		return -1;
 	return xmlTextWriterEndElement(w);
 }
@@ -148,11 +176,16 @@ static struct render_html_memo *memo_of(struct render_ctx *ctx,
 	return &ctx->html_memo[(p - a) / sizeof(*rs)];
 }
 
-int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
-		      const char *from_dir, struct chorus_buf *out,
-		      struct chorus_err *err)
+/*
+ * render_story_html() with the templates ts of the calling thread; the
+ * memo is read and kept only when keep is set (an archive page's entry is
+ * written once: keeping its HTML would be a copy for nothing).
+ */
+static int story_html(struct render_ctx *ctx, struct template_set *ts,
+		      const struct render_story *rs, const char *from_dir,
+		      int keep, struct chorus_buf *out, struct chorus_err *err)
 {
-	struct render_html_memo *m = memo_of(ctx, rs);
+	struct render_html_memo *m = keep ? memo_of(ctx, rs) : NULL;
 	size_t before = out->len;
 	json_t *data;
 	int rc;
@@ -165,8 +198,7 @@ int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
 			 render_story_json_memo(ctx, rs, from_dir));
 	if (!data)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	rc = template_set_render(ctx->templates, "atom-content.mustache", data,
-				 out, err);
+	rc = template_set_render(ts, "atom-content.mustache", data, out, err);
 	json_decref(data);
 	if (!rc && m) {
 		char *dir = chorus_strdup(from_dir);
@@ -185,6 +217,13 @@ int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
 		}
 	}
 	return rc;
+}
+
+int render_story_html(struct render_ctx *ctx, const struct render_story *rs,
+		      const char *from_dir, struct chorus_buf *out,
+		      struct chorus_err *err)
+{
+	return story_html(ctx, ctx->templates, rs, from_dir, 1, out, err);
 }
 
 /*
@@ -234,8 +273,10 @@ static int write_entry(struct render_ctx *ctx, struct template_set *ts,
 	int rc;
 
 	/* Links in the content must work from wherever it is read. */
-	rc = outlet ? outlet_html(ctx, ts, rs, from_dir, &content, err)
-		    : render_story_html(ctx, rs, from_dir, &content, err);
+	rc = outlet
+		 ? outlet_html(ctx, ts, rs, from_dir, &content, err)
+		 : story_html(ctx, ts, rs, from_dir,
+			      strcmp(from_dir, "archive/") != 0, &content, err);
 	if (rc)
 		goto out;
 	summary = render_summary_text(v);
@@ -245,7 +286,7 @@ static int write_entry(struct render_ctx *ctx, struct template_set *ts,
 	}
 	W(xmlTextWriterStartElement(w, BAD_CAST "entry"));
 	W(xmlTextWriterWriteElement(w, BAD_CAST "id", BAD_CAST v->story->uuid));
-	W(write_text(w, "title", "text", v->headline));
+	W(write_text(ts, w, "title", "text", v->headline));
 	W(write_date(w, "published", v->first));
 	W(write_date(w, "updated", v->last));
 	W(write_rel_link(ctx->site, w, from_dir, "alternate", rs->page,
@@ -269,8 +310,8 @@ static int write_entry(struct render_ctx *ctx, struct template_set *ts,
 					      BAD_CAST v->names.v[i]));
 		W(xmlTextWriterEndElement(w));
 	}
-	W(write_text(w, "summary", "text", summary));
-	W(write_text(w, "content", "html", chorus_buf_cstr(&content)));
+	W(write_text(ts, w, "summary", "text", summary));
+	W(write_text(ts, w, "content", "html", chorus_buf_cstr(&content)));
 	W(xmlTextWriterEndElement(w));
 	rc = 0;
 	goto out;
@@ -299,14 +340,15 @@ int64_t render_newest(const struct render_story *const *stories, size_t n,
 static int write_head(struct render_ctx *ctx, xmlTextWriterPtr w,
 		      const struct atom_doc *d, const char *from_dir)
 {
+	struct template_set *ts = d->ts ? d->ts : ctx->templates;
 	const struct chorus_site *site = ctx->site;
 	char *icon = NULL;
 	int rc = -1;
 
 	W(xmlTextWriterWriteElement(w, BAD_CAST "id", BAD_CAST d->id));
-	W(write_text(w, "title", "text", d->title));
+	W(write_text(ts, w, "title", "text", d->title));
 	if (d->subtitle)
-		W(write_text(w, "subtitle", "text", d->subtitle));
+		W(write_text(ts, w, "subtitle", "text", d->subtitle));
 	W(write_date(w, "updated",
 		     render_newest(d->stories, d->n_stories, d->updated)));
 	W(xmlTextWriterStartElement(w, BAD_CAST "author"));
@@ -351,10 +393,21 @@ fail:
 	return rc;
 }
 
+/* Room for a document of these entries and its head. */
+static size_t doc_size(const struct atom_doc *d)
+{
+	size_t n = 8192, i;
+
+	for (i = 0; d->entries && i < d->n_stories; i++)
+		n += d->entries[i].len;
+	return n;
+}
+
 int render_atom_doc(struct render_ctx *ctx, const struct atom_doc *d,
 		    struct chorus_buf *out, struct chorus_err *err)
 {
-	xmlBufferPtr xb = xmlBufferCreate();
+	/* Sized once: an archive page's 60 kB would grow by copies. */
+	xmlBufferPtr xb = xmlBufferCreateSize(doc_size(d));
 	xmlTextWriterPtr w = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
 	char *from_dir = render_doc_dir(d->rel);
 	size_t i;
@@ -381,8 +434,8 @@ int render_atom_doc(struct render_ctx *ctx, const struct atom_doc *d,
 						   BAD_CAST d->entries[i].data,
 						   (int)d->entries[i].len));
 		else
-			rc = write_entry(ctx, ctx->templates, w, from_dir,
-					 d->stories[i], 0, err);
+			rc = write_entry(ctx, d->ts ? d->ts : ctx->templates, w,
+					 from_dir, d->stories[i], 0, err);
 	if (rc) {
 		chorus_err_prefix(err, d->rel);
 		goto out;
@@ -444,15 +497,18 @@ static int source_story_lists(struct render_ctx *ctx, size_t max,
 }
 
 /*
- * The bytes of rs's entry in an outlet's feed, as they stand in the
- * document (indented inside <feed>): written once, by a writer of its own
- * at the same depth, and then copied into each of its outlets' feeds.
+ * The bytes of rs's entry as they stand in a document (indented inside
+ * <feed>): written by a writer of its own at the same depth, so that they
+ * can be copied into a document (an outlet's entry into each of its
+ * outlets' feeds) or written on another thread than the document.
  */
-static int outlet_entry(struct render_ctx *ctx, struct template_set *ts,
-			const struct render_story *rs, struct chorus_buf *out,
-			struct chorus_err *err)
+int render_atom_entry(struct render_ctx *ctx, struct template_set *ts,
+		      const struct render_story *rs, const char *from_dir,
+		      int outlet, struct chorus_buf *out,
+		      struct chorus_err *err)
 {
-	xmlBufferPtr xb = xmlBufferCreate();
+	/* Room for the largest entries: libxml2 grows a buffer by copies. */
+	xmlBufferPtr xb = xmlBufferCreateSize(16384);
 	xmlTextWriterPtr w = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
 	const char *p, *start, *end;
 	int rc = 0;
@@ -463,17 +519,28 @@ static int outlet_entry(struct render_ctx *ctx, struct template_set *ts,
 	}
 	W(xmlTextWriterSetIndent(w, 1));
 	W(xmlTextWriterSetIndentString(w, BAD_CAST "  "));
+	/*
+	 * A story's entry goes into a document that declares its encoding,
+	 * where libxml2 writes attributes in UTF-8 (without a declaration it
+	 * writes character references): the same declaration here, so that
+	 * the bytes are the document's own. An outlet's entry has always
+	 * been written without one, and its feeds stay as they were.
+	 */
+	if (!outlet)
+		W(xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL));
 	W(xmlTextWriterStartElement(w, BAD_CAST "feed"));
-	rc = write_entry(ctx, ts, w, "sources/", rs, 1, err);
+	rc = write_entry(ctx, ts, w, from_dir, rs, outlet, err);
 	if (rc)
 		goto out;
 	W(xmlTextWriterEndElement(w));
 	xmlFreeTextWriter(w);
 	w = NULL;
-	/* "<feed>\n" ENTRY "</feed>\n": keep ENTRY. */
+	/* [declaration] "<feed>\n" ENTRY "</feed>\n": keep ENTRY. */
 	p = (const char *)xmlBufferContent(xb);
-	start = strchr(p, '\n');
+	start = strstr(p, "<feed>\n");
 	end = p + xmlBufferLength(xb);
+	if (start)
+		start += 6; /* at its newline */
 	if (!start || end - start < 9 || memcmp(end - 8, "</feed>\n", 8))
 		goto fail;
 	if (chorus_buf_add(out, start + 1, (size_t)(end - 8 - start - 1)))
@@ -558,12 +625,14 @@ int render_source_feeds(struct render_ctx *ctx, struct template_set *ts,
 		d.updated = ctx->now;
 		d.alternate = page;
 		d.entries = doc_entries;
+		d.ts = ts;
 		for (k = 0; !rc && !same && k < n; k++) {
 			size_t at = (size_t)(lists[i][k] - ctx->stories);
 			struct chorus_buf *e = &entries[at];
 
 			if (!e->len)
-				rc = outlet_entry(ctx, ts, lists[i][k], e, err);
+				rc = render_atom_entry(ctx, ts, lists[i][k],
+						       "sources/", 1, e, err);
 			doc_entries[k].data = chorus_buf_cstr(e);
 			doc_entries[k].len = e->len;
 		}

@@ -67,10 +67,11 @@ static char *page_rel(int64_t page)
  * Render archive page `page` holding stories (newest first); last says
  * whether it is the newest page (no next-archive).
  */
-static int archive_doc(struct render_ctx *ctx, const char *feed_id,
-		       int64_t page, const struct render_story *const *stories,
-		       size_t n, int last, struct chorus_buf *out,
-		       struct chorus_err *err)
+static int archive_doc(struct render_ctx *ctx, struct template_set *ts,
+		       const char *feed_id, int64_t page,
+		       const struct render_story *const *stories, size_t n,
+		       int last, const struct atom_entry *entries,
+		       struct chorus_buf *out, struct chorus_err *err)
 {
 	struct chorus_buf title = CHORUS_BUF_INIT;
 	char *rel = page_rel(page),
@@ -97,6 +98,8 @@ static int archive_doc(struct render_ctx *ctx, const char *feed_id,
 	d.current = "feed.atom";
 	d.prev_archive = prev;
 	d.next_archive = next;
+	d.entries = entries;
+	d.ts = ts;
 	rc = render_atom_doc(ctx, &d, out, err);
 out:
 	chorus_buf_release(&title);
@@ -107,39 +110,29 @@ out:
 }
 
 /*
- * Close the page of stories (newest first) and store it, inside the
- * caller's transaction.
+ * Close the page of stories (newest first), whose document is written
+ * already (body, taken), and store it, inside the caller's transaction.
  */
-static int close_page(struct render_ctx *ctx, const char *feed_id, int64_t page,
+static int close_page(struct render_ctx *ctx, int64_t page,
 		      const struct render_story *const *stories, size_t n,
-		      struct chorus_archive_page *out, struct chorus_err *err)
+		      struct chorus_buf *body, struct chorus_archive_page *out,
+		      struct chorus_err *err)
 {
-	struct chorus_buf body = CHORUS_BUF_INIT;
 	size_t i;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->page = page;
 	out->closed = ctx->now;
 	out->story_ids = calloc(n + 1, sizeof(*out->story_ids));
-	if (!out->story_ids)
+	out->len = body->len;
+	out->body = chorus_buf_detach(body, NULL);
+	if (!out->story_ids || !out->body)
 		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
 	for (i = 0; i < n; i++)
 		out->story_ids[i] = stories[i]->view.story->id;
 	out->n_story_ids = n;
 	qsort(out->story_ids, n, sizeof(*out->story_ids), cmp_i64);
-	rc = archive_doc(ctx, feed_id, page, stories, n, 0, &body, err);
-	if (!rc) {
-		out->len = body.len;
-		out->body = chorus_buf_detach(&body, NULL);
-		if (!out->body)
-			rc =
-			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-	}
-	if (!rc)
-		rc = chorus_store_archive_close(ctx->store, out, err);
-	chorus_buf_release(&body);
-	return rc;
+	return chorus_store_archive_close(ctx->store, out, err);
 }
 
 /* Remove archive/N.atom for every N past the newest page. */
@@ -182,6 +175,109 @@ static int is_closed(const int64_t *ids, size_t n, int64_t id)
 	return n && bsearch(&id, ids, n, sizeof(*ids), cmp_i64) != NULL;
 }
 
+/*
+ * The entries of the pages a build closes (a first build of a large site:
+ * nearly every story), written before the pages as jobs that two threads
+ * share (render_jobs_run()); entry i is the story stories[i].
+ */
+struct closing {
+	const struct render_story *const *stories;
+	struct chorus_buf *entries;
+	size_t n, per;		   /* stories, a page's */
+	const char *feed_id;	   /* for the pages: */
+	int64_t first_page;	   /* the number of the oldest one */
+	struct chorus_buf *bodies; /* by page, the oldest first */
+};
+
+static int closing_entry(struct render_ctx *ctx, struct template_set *ts,
+			 void *arg, size_t i, struct chorus_err *err)
+{
+	struct closing *c = arg;
+
+	return render_atom_entry(ctx, ts, c->stories[i], "archive/", 0,
+				 &c->entries[i], err);
+}
+
+/*
+ * Page i of the closing ones (the oldest first) from its entries, which
+ * go once it is written; the stories are newest first, so the oldest page
+ * holds the last per of them.
+ */
+static int closing_doc(struct render_ctx *ctx, struct template_set *ts,
+		       void *arg, size_t i, struct chorus_err *err)
+{
+	struct closing *c = arg;
+	size_t at = c->n - (i + 1) * c->per, q;
+	struct atom_entry *e = calloc(c->per + 1, sizeof(*e));
+	int rc;
+
+	if (!e)
+		return chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	for (q = 0; q < c->per; q++) {
+		e[q].data = chorus_buf_cstr(&c->entries[at + q]);
+		e[q].len = c->entries[at + q].len;
+	}
+	rc = archive_doc(ctx, ts, c->feed_id, c->first_page + (int64_t)i,
+			 c->stories + at, c->per, 0, e, &c->bodies[i], err);
+	for (q = 0; q < c->per; q++)
+		chorus_buf_release(&c->entries[at + q]);
+	free(e);
+	return rc;
+}
+
+/*
+ * The pages still open, oldest first (one, maybe empty, once any has
+ * closed), laid out anew on every build: page i + 1 after the k closed
+ * ones holds the live stories [start, end) past feed.atom's n_cur.
+ */
+struct open_pages {
+	const struct render_story *const *live;
+	size_t n_cur, n_rest, per;
+	int64_t k, m;
+	const char *feed_id;
+};
+
+static int open_page(struct render_ctx *ctx, struct template_set *ts, void *arg,
+		     size_t i, struct chorus_err *err)
+{
+	const struct open_pages *o = arg;
+	int64_t j = (int64_t)i + 1;
+	size_t end = o->n_rest - i * o->per; /* exclusive */
+	size_t start = end > o->per && j < o->m ? end - o->per : 0, q;
+	char *rel = page_rel(o->k + j);
+	struct chorus_buf body = CHORUS_BUF_INIT;
+	struct render_hasher h;
+	uint64_t hash = 0;
+	int same = 0, rc = 0;
+
+	/* Unchanged inputs, unchanged file: not rendered again. */
+	if (!rel || render_hasher_init(&h, ctx->config_hash))
+		rc = chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+	if (!rc) {
+		render_hasher_str(&h, rel);
+		render_hasher_str(&h, o->feed_id);
+		render_hasher_i64(&h, j == o->m);
+		render_hasher_i64(&h, end - start ? 0 : ctx->now);
+		for (q = start; q < end; q++)
+			render_hasher_i64(&h,
+					  (int64_t)o->live[o->n_cur + q]->hash);
+		hash = render_hasher_done(&h);
+		rc = render_page_unchanged(ctx, rel, hash, &same);
+	}
+	if (!rc && !same)
+		rc = archive_doc(ctx, ts, o->feed_id, o->k + j,
+				 o->live + o->n_cur + start, end - start,
+				 j == o->m, NULL, &body, err);
+	if (!rc && !same)
+		rc = render_write(ctx, rel, chorus_buf_cstr(&body), body.len,
+				  err);
+	if (!rc && !same)
+		rc = render_page_done(ctx, rel, hash);
+	chorus_buf_release(&body);
+	free(rel);
+	return rc;
+}
+
 int render_atom_archived(struct render_ctx *ctx,
 			 const struct render_story ***current,
 			 size_t *n_current, struct chorus_err *err)
@@ -192,14 +288,20 @@ int render_atom_archived(struct render_ctx *ctx,
 	const struct render_story **live = NULL;
 	struct chorus_cluster_options opt;
 	struct chorus_buf body = CHORUS_BUF_INIT;
-	int64_t *closed_ids = NULL, settled, k, m, j;
+	struct closing closing;
+	struct open_pages open;
+	int posted = 0;
+	int64_t *closed_ids = NULL, settled, k, m = 0;
 	size_t n_pages = 0, n_closed = 0, n_live = 0, n_cur, n_rest, i;
+	size_t n_closing = 0, left;
 	char *feed_id = render_feed_id(site, NULL), *prev = NULL;
 	struct atom_doc d = {0};
 	int rc = 0, in_tx = 0;
 
 	*current = NULL;
 	*n_current = 0;
+	memset(&closing, 0, sizeof(closing));
+	memset(&open, 0, sizeof(open));
 	chorus_cluster_options_init(&opt);
 	settled = ctx->now - opt.window - LATE_MARGIN;
 	if (!feed_id) {
@@ -237,20 +339,71 @@ int render_atom_archived(struct render_ctx *ctx,
 	 * Close the oldest pages whose stories have all settled, all in one
 	 * transaction (a first build of a large site closes hundreds): a run
 	 * that fails stores none, and the next closes them, the same bytes.
+	 * Their entries are written first, on two threads when there are.
 	 */
-	if (ctx->store && n_rest >= per &&
-	    live[n_cur + n_rest - per]->view.last <= settled) {
-		rc = chorus_store_begin(ctx->store, err);
+	for (left = n_rest; ctx->store && left >= per &&
+			    live[n_cur + left - per]->view.last <= settled;
+	     left -= per)
+		n_closing += per;
+	if (n_closing) {
+		closing.stories = (const struct render_story *const *)live +
+				  n_cur + n_rest - n_closing;
+		closing.n = n_closing;
+		closing.per = per;
+		closing.feed_id = feed_id;
+		closing.first_page = k + 1;
+		closing.entries =
+		    calloc(n_closing + 1, sizeof(*closing.entries));
+		closing.bodies =
+		    calloc(n_closing / per + 1, sizeof(*closing.bodies));
+		if (!closing.entries || !closing.bodies) {
+			rc =
+			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
+			goto out;
+		}
+		/* The entries, then the pages from them, on two threads. */
+		rc = render_jobs_run(ctx, closing_entry, &closing, n_closing,
+				     err);
+		if (!rc)
+			rc = render_jobs_run(ctx, closing_doc, &closing,
+					     n_closing / per, err);
+		if (!rc)
+			rc = chorus_store_begin(ctx->store, err);
 		in_tx = !rc;
 	}
+	/*
+	 * The feeds read the closing stories' page data no more (their
+	 * entries are written): the other thread frees it, once its index
+	 * pages are done, while the pages close.
+	 */
+	/*
+	 * The open pages come after the closing ones: posted for the other
+	 * thread while this one stores those.
+	 */
+	if (!rc) {
+		open.live = (const struct render_story *const *)live;
+		open.n_cur = n_cur;
+		open.n_rest = n_rest - n_closing;
+		open.per = per;
+		open.k = k + (int64_t)(n_closing / per);
+		open.m = (int64_t)((open.n_rest + per - 1) / per);
+		if (!open.m && open.k)
+			open.m = 1;
+		open.feed_id = feed_id;
+		m = open.m;
+		render_jobs_post(ctx, open_page, &open, (size_t)m);
+		posted = 1;
+	}
+	render_jobs_close(ctx, closing.stories, rc ? 0 : n_closing);
 	while (in_tx && !rc && n_rest >= per &&
 	       live[n_cur + n_rest - per]->view.last <= settled) {
 		struct chorus_archive_page *grown, p;
 
-		rc = close_page(ctx, feed_id, k + 1,
-				(const struct render_story *const *)live +
-				    n_cur + n_rest - per,
-				per, &p, err);
+		rc = close_page(
+		    ctx, k + 1,
+		    (const struct render_story *const *)live + n_cur + n_rest -
+			per,
+		    per, &closing.bodies[k + 1 - closing.first_page], &p, err);
 		grown =
 		    rc ? NULL : realloc(pages, (n_pages + 1) * sizeof(*pages));
 		if (!grown) {
@@ -306,51 +459,9 @@ int render_atom_archived(struct render_ctx *ctx,
 			rc = render_page_done(ctx, rel, hash);
 		free(rel);
 	}
-	/* Open pages, oldest first; one (maybe empty) once any has closed. */
-	m = (int64_t)((n_rest + per - 1) / per);
-	if (!m && k)
-		m = 1;
-	for (j = 1; j <= m && !rc; j++) {
-		size_t end = n_rest - (size_t)(j - 1) * per; /* exclusive */
-		size_t start = end > per ? end - per : 0;
-		char *rel = page_rel(k + j);
-
-		struct render_hasher h;
-		uint64_t hash = 0;
-		int same = 0;
-		size_t q;
-
-		if (j == m)
-			start = 0;
-		/* Unchanged inputs, unchanged file: not rendered again. */
-		if (!rel || render_hasher_init(&h, ctx->config_hash))
-			rc =
-			    chorus_err_set(err, CHORUS_ENOMEM, "out of memory");
-		if (!rc) {
-			render_hasher_str(&h, rel);
-			render_hasher_str(&h, feed_id);
-			render_hasher_i64(&h, j == m);
-			render_hasher_i64(&h, end - start ? 0 : ctx->now);
-			for (q = start; q < end; q++)
-				render_hasher_i64(
-				    &h, (int64_t)live[n_cur + q]->hash);
-			hash = render_hasher_done(&h);
-			rc = render_page_unchanged(ctx, rel, hash, &same);
-		}
-		chorus_buf_reset(&body);
-		if (!rc && !same)
-			rc = archive_doc(
-			    ctx, feed_id, k + j,
-			    (const struct render_story *const *)live + n_cur +
-				start,
-			    end - start, j == m, &body, err);
-		if (!rc && !same)
-			rc = render_write(ctx, rel, chorus_buf_cstr(&body),
-					  body.len, err);
-		if (!rc && !same)
-			rc = render_page_done(ctx, rel, hash);
-		free(rel);
-	}
+	/* Open pages (posted above): the other thread may be on them. */
+	rc = render_jobs_wait(ctx, open_page, &open, (size_t)m, err);
+	posted = 0;
 	if (rc)
 		goto out;
 
@@ -381,6 +492,19 @@ int render_atom_archived(struct render_ctx *ctx,
 		live = NULL;
 	}
 out:
+	/* Posted pages may be on the other thread: they are waited for. */
+	if (posted && ctx->jobs) {
+		struct chorus_err ignored = {0};
+
+		(void)render_jobs_wait(ctx, open_page, &open, (size_t)m,
+				       &ignored);
+	}
+	for (i = 0; closing.entries && i < n_closing; i++)
+		chorus_buf_release(&closing.entries[i]);
+	for (i = 0; closing.bodies && i < n_closing / per; i++)
+		chorus_buf_release(&closing.bodies[i]);
+	free(closing.entries);
+	free(closing.bodies);
 	chorus_archive_pages_free(pages, n_pages);
 	chorus_buf_release(&body);
 	free(closed_ids);

@@ -39,6 +39,15 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
+/* v as n decimal digits, zero-padded (v < 10^n). */
+static void put_digits(char *out, unsigned v, int n)
+{
+	while (n-- > 0) {
+		out[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void chorus_date_format(int64_t t, char out[CHORUS_DATE_RFC3339_LEN])
 {
 	int64_t days = t / 86400, secs = t % 86400, y;
@@ -52,9 +61,20 @@ void chorus_date_format(int64_t t, char out[CHORUS_DATE_RFC3339_LEN])
 	if (y < 0 || y > 9999) {
 		y = y < 0 ? 0 : 9999;
 	}
-	snprintf(out, CHORUS_DATE_RFC3339_LEN, "%04d-%02u-%02uT%02d:%02d:%02dZ",
-		 (int)y, m, d, (int)(secs / 3600), (int)(secs / 60 % 60),
-		 (int)(secs % 60));
+	/* By hand, not snprintf(): a site's render formats every date. */
+	put_digits(out, (unsigned)y, 4);
+	out[4] = '-';
+	put_digits(out + 5, m, 2);
+	out[7] = '-';
+	put_digits(out + 8, d, 2);
+	out[10] = 'T';
+	put_digits(out + 11, (unsigned)(secs / 3600), 2);
+	out[13] = ':';
+	put_digits(out + 14, (unsigned)(secs / 60 % 60), 2);
+	out[16] = ':';
+	put_digits(out + 17, (unsigned)(secs % 60), 2);
+	out[19] = 'Z';
+	out[20] = '\0';
 }
 /*
  * Parsing. Two readers cover what feeds write: one for ISO 8601 and its

@@ -573,14 +573,27 @@ static int page_hasher(struct render_ctx *ctx, struct render_hasher *h,
 typedef int (*page_fn)(struct render_ctx *ctx, struct template_set *ts,
 		       void *arg, size_t i, struct chorus_err *err);
 
+/*
+ * A list of pages to render: fn(ctx, ts, arg, i, err) for i < n, taken a
+ * few at a time from a shared counter; done() runs once they are all done.
+ */
+struct page_queue {
+	page_fn fn;
+	void *arg;
+	size_t n;
+	const char *what; /* progress, reported by the first thread only */
+	void (*done)(struct render_ctx *ctx);
+	atomic_size_t next; /* the next page no thread has taken */
+	atomic_size_t n_done;
+};
+
 struct page_worker {
 	struct render_ctx *ctx;
 	struct template_set *ts;
-	page_fn fn;
-	void *arg;
-	const char *what; /* progress, reported by the first thread only */
-	size_t n;
-	atomic_size_t *next; /* the next page no thread has taken */
+	struct page_queue *q;
+	size_t n_q;
+	size_t first; /* the queue this thread starts with */
+	int report;
 	int rc;
 	struct chorus_err err;
 	pthread_t thread;
@@ -595,15 +608,31 @@ struct page_worker {
 static void *pages_some(void *vw)
 {
 	struct page_worker *w = vw;
-	size_t lo, i;
+	size_t lo, i, k;
 
-	while (!w->rc && (lo = atomic_fetch_add(w->next, CHUNK)) < w->n)
-		for (i = lo; i < lo + CHUNK && i < w->n && !w->rc; i++) {
-			w->rc = w->fn(w->ctx, w->ts, w->arg, i, &w->err);
-			if (w->what)
-				chorus_report_progress(w->ctx->report, w->what,
-						       (long)i + 1, (long)w->n);
+	for (k = 0; k < w->n_q && !w->rc; k++) {
+		struct page_queue *q = &w->q[(w->first + k) % w->n_q];
+
+		while (!w->rc &&
+		       (lo = atomic_fetch_add(&q->next, CHUNK)) < q->n) {
+			size_t hi = lo + CHUNK < q->n ? lo + CHUNK : q->n;
+
+			for (i = lo; i < hi && !w->rc; i++) {
+				w->rc =
+				    q->fn(w->ctx, w->ts, q->arg, i, &w->err);
+				if (w->report && q->what)
+					chorus_report_progress(
+					    w->ctx->report, q->what,
+					    (long)i + 1, (long)q->n);
+			}
+			/* The one that finishes the last chunk says so. */
+			if (!w->rc &&
+			    atomic_fetch_add(&q->n_done, hi - lo) + (hi - lo) ==
+				q->n &&
+			    q->done)
+				q->done(w->ctx);
 		}
+	}
 	return NULL;
 }
 
@@ -617,26 +646,33 @@ static size_t n_threads_for(size_t n)
 	return t > MAX_THREADS ? MAX_THREADS : t;
 }
 
-static int each_page(struct render_ctx *ctx, struct template_set *ts,
-		     int threads, size_t n, page_fn fn, void *arg,
-		     const char *what, struct chorus_err *err)
+/*
+ * Render the pages of n_q queues on every processor (with threads set),
+ * each thread starting with a different queue and helping with the others
+ * once its own is empty: two lists of pages in two folders (the story
+ * pages, the source pages) are written side by side, and a file system
+ * that serialises the files made in one folder makes them in two at once.
+ */
+static int each_queue(struct render_ctx *ctx, struct template_set *ts,
+		      int threads, struct page_queue *q, size_t n_q,
+		      struct chorus_err *err)
 {
 	struct page_worker w[MAX_THREADS];
 	pthread_mutex_t lock;
-	atomic_size_t next;
-	size_t t, n_threads = threads ? n_threads_for(n) : 1, started = 0;
+	size_t t, n_threads, started = 0, n = 0;
 	int rc = 0;
 
+	for (t = 0; t < n_q; t++)
+		n += q[t].n;
+	n_threads = threads ? n_threads_for(n) : 1;
 	memset(w, 0, sizeof(w));
-	atomic_init(&next, 0);
 	for (t = 0; t < n_threads; t++) {
 		w[t].ctx = ctx;
 		w[t].ts = ts;
-		w[t].fn = fn;
-		w[t].arg = arg;
-		w[t].what = t ? NULL : what;
-		w[t].n = n;
-		w[t].next = &next;
+		w[t].q = q;
+		w[t].n_q = n_q;
+		w[t].first = t % n_q;
+		w[t].report = t == 0;
 	}
 	if (n_threads > 1 && pthread_mutex_init(&lock, NULL))
 		n_threads = 1;
@@ -668,6 +704,22 @@ out:
 		if (w[t].rc)
 			rc = chorus_err_set(err, w[t].rc, "%s", w[t].err.msg);
 	return rc;
+}
+
+static int each_page(struct render_ctx *ctx, struct template_set *ts,
+		     int threads, size_t n, page_fn fn, void *arg,
+		     const char *what, struct chorus_err *err)
+{
+	struct page_queue q;
+
+	memset(&q, 0, sizeof(q));
+	q.fn = fn;
+	q.arg = arg;
+	q.n = n;
+	q.what = what;
+	atomic_init(&q.next, 0);
+	atomic_init(&q.n_done, 0);
+	return each_queue(ctx, ts, threads, &q, 1, err);
 }
 
 static int story_page(struct render_ctx *ctx, struct template_set *ts,
@@ -702,12 +754,6 @@ out:
 	if (rc == CHORUS_ENOMEM)
 		rc = chorus_err_set(err, rc, "out of memory");
 	return rc;
-}
-
-static int story_pages(struct render_ctx *ctx, struct chorus_err *err)
-{
-	return each_page(ctx, ctx->templates, 1, ctx->n_stories, story_page,
-			 NULL, "rendering stories", err);
 }
 
 /*
@@ -974,14 +1020,38 @@ out:
 	return rc;
 }
 
-static int source_pages(struct render_ctx *ctx, const struct story_ref *by_id,
-			const struct source_group *groups,
-			struct chorus_err *err)
+/* The story pages are all written: they go to disk while the rest render. */
+static void story_pages_done(struct render_ctx *ctx)
+{
+	if (n_threads_for(ctx->n_stories) > 1)
+		render_presync(ctx);
+}
+
+/*
+ * The story pages and the source pages, side by side (each_queue()): one
+ * thread starts with the stories, the other with the sources.
+ */
+static int story_and_source_pages(struct render_ctx *ctx,
+				  const struct story_ref *by_id,
+				  const struct source_group *groups,
+				  struct chorus_err *err)
 {
 	struct source_pages_arg arg = {by_id, groups};
+	struct page_queue q[2];
 
-	return each_page(ctx, ctx->templates, 1, ctx->corpus->n_sources,
-			 source_page, &arg, NULL, err);
+	memset(q, 0, sizeof(q));
+	q[0].fn = story_page;
+	q[0].n = ctx->n_stories;
+	q[0].what = "rendering stories";
+	q[0].done = story_pages_done;
+	q[1].fn = source_page;
+	q[1].arg = &arg;
+	q[1].n = ctx->corpus->n_sources;
+	atomic_init(&q[0].next, 0);
+	atomic_init(&q[0].n_done, 0);
+	atomic_init(&q[1].next, 0);
+	atomic_init(&q[1].n_done, 0);
+	return each_queue(ctx, ctx->templates, 1, q, 2, err);
 }
 
 /* Archive order: by when the story broke, oldest first. */
@@ -1844,14 +1914,173 @@ out:
 	return rc;
 }
 
+/*
+ * Jobs posted by the feeds' thread (render_jobs_run()): the entries of the
+ * archive pages a first build closes are most of the feeds' work, and the
+ * index pages' thread, done with its own pages first, helps with them.
+ */
+struct render_jobs {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	render_job_fn fn; /* NULL: nothing posted */
+	void *arg;
+	size_t n, next, done;
+	int open; /* more may be posted: a helper waits */
+	int rc;
+	struct chorus_err err;
+	/* Stories whose kept page data the helper frees (render_jobs_close) */
+	const struct render_story **drop; /* owned */
+	size_t n_drop;
+};
+
+/*
+ * Take and run jobs while there are any (j->lock held, and held again on
+ * return); a failure stops the others from being taken.
+ */
+static void jobs_work(struct render_ctx *ctx, struct render_jobs *j,
+		      struct template_set *ts)
+{
+	while (j->fn && j->next < j->n) {
+		render_job_fn fn = j->fn;
+		void *arg = j->arg;
+		size_t i = j->next++;
+		struct chorus_err err = {0};
+		int rc;
+
+		pthread_mutex_unlock(&j->lock);
+		rc = fn(ctx, ts, arg, i, &err);
+		pthread_mutex_lock(&j->lock);
+		if (rc && !j->rc) {
+			j->rc = rc;
+			j->err = err;
+			/* The jobs not taken count as done: none will be. */
+			j->done += j->n - j->next;
+			j->next = j->n;
+		}
+		if (++j->done == j->n)
+			pthread_cond_broadcast(&j->cond);
+	}
+}
+
+void render_jobs_post(struct render_ctx *ctx, render_job_fn fn, void *arg,
+		      size_t n)
+{
+	struct render_jobs *j = ctx->jobs;
+
+	if (!j || !n)
+		return;
+	pthread_mutex_lock(&j->lock);
+	j->fn = fn;
+	j->arg = arg;
+	j->n = n;
+	j->next = j->done = 0;
+	j->rc = 0;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
+int render_jobs_run(struct render_ctx *ctx, render_job_fn fn, void *arg,
+		    size_t n, struct chorus_err *err)
+{
+	render_jobs_post(ctx, fn, arg, n);
+	return render_jobs_wait(ctx, fn, arg, n, err);
+}
+
+int render_jobs_wait(struct render_ctx *ctx, render_job_fn fn, void *arg,
+		     size_t n, struct chorus_err *err)
+{
+	struct render_jobs *j = ctx->jobs;
+	size_t i;
+	int rc = 0;
+
+	if (!j) {
+		for (i = 0; i < n && !rc; i++)
+			rc = fn(ctx, ctx->templates, arg, i, err);
+		return rc;
+	}
+	if (!n)
+		return 0;
+	pthread_mutex_lock(&j->lock);
+	jobs_work(ctx, j, ctx->templates);
+	while (j->done < j->n)
+		pthread_cond_wait(&j->cond, &j->lock);
+	j->fn = NULL;
+	if (j->rc)
+		rc = chorus_err_set(err, j->rc, "%s", j->err.msg);
+	pthread_mutex_unlock(&j->lock);
+	return rc;
+}
+
+void render_jobs_close(struct render_ctx *ctx,
+		       const struct render_story *const *drop, size_t n)
+{
+	struct render_jobs *j = ctx->jobs;
+	/* A copy: the list may be gone before the helper is done with it. */
+	const struct render_story **copy = n ? malloc(n * sizeof(*copy)) : NULL;
+
+	if (!j) {
+		free(copy);
+		return;
+	}
+	if (copy)
+		memcpy(copy, drop, n * sizeof(*copy));
+	pthread_mutex_lock(&j->lock);
+	if (j->open && copy) {
+		j->drop = copy;
+		j->n_drop = n;
+		copy = NULL;
+	}
+	j->open = 0;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	free(copy);
+}
+
+/*
+ * Help with what is posted until the poster says no more will come, then
+ * free the page data it says is not needed any more: no thread reads those
+ * stories' slots of ctx->json_memo from then on.
+ */
+static void jobs_help(struct render_ctx *ctx, struct render_jobs *j,
+		      struct template_set *ts)
+{
+	const struct render_story **drop;
+	size_t i, n;
+
+	pthread_mutex_lock(&j->lock);
+	for (;;) {
+		jobs_work(ctx, j, ts);
+		if (!j->open)
+			break;
+		pthread_cond_wait(&j->cond, &j->lock);
+	}
+	drop = j->drop;
+	n = j->n_drop;
+	j->drop = NULL;
+	j->n_drop = 0;
+	pthread_mutex_unlock(&j->lock);
+	for (i = 0; ctx->json_memo && i < n; i++) {
+		size_t at = (size_t)(drop[i] - ctx->stories);
+
+		json_decref(ctx->json_memo[at]);
+		ctx->json_memo[at] = NULL;
+	}
+	free(drop);
+}
+
 struct index_job {
 	struct render_ctx *ctx;
 	struct template_set *ts;
+	struct render_jobs *jobs;
 	int rc;
 	struct chorus_err err;
 };
 
-/* The index pages, then the outlets' feeds (render_source_feeds()). */
+/*
+ * The index pages, then the outlets' feeds (render_source_feeds()), then
+ * help with the feeds' jobs (even after a failure: the poster waits for
+ * every job to be done).
+ */
 static void *index_thread(void *vj)
 {
 	struct index_job *j = vj;
@@ -1859,23 +2088,37 @@ static void *index_thread(void *vj)
 	j->rc = index_pages(j->ctx, j->ts, &j->err);
 	if (!j->rc)
 		j->rc = render_source_feeds(j->ctx, j->ts, &j->err);
+	if (j->jobs)
+		jobs_help(j->ctx, j->jobs, j->ts);
 	return NULL;
+}
+
+/* No more jobs: the helper stops waiting. */
+static void jobs_close(struct render_jobs *j)
+{
+	pthread_mutex_lock(&j->lock);
+	j->open = 0;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
 }
 
 /*
  * The index pages and the feeds: both come after the pages they link to
  * and depend on nothing of each other, so the index pages and the
  * outlets' feeds render on a thread of their own (with their own
- * templates) while feed.atom, its archives and the rest render here.
+ * templates) while feed.atom, its archives and the rest render here; that
+ * thread then helps with the archives' entries (struct render_jobs).
  */
 static int index_and_feeds(struct render_ctx *ctx, struct chorus_err *err)
 {
-	struct index_job j = {ctx, NULL, 0, {0}};
+	struct index_job j = {ctx, NULL, NULL, 0, {0}};
+	struct render_jobs jobs;
 	pthread_mutex_t lock;
 	pthread_t thread;
-	int rc;
+	int rc, jobs_ok = 0;
 
 	render_feeds_prepare(ctx); /* src/atom_feeds.c */
+	memset(&jobs, 0, sizeof(jobs));
 	if (n_threads_for(ctx->n_stories) < 2 ||
 	    template_set_new(&j.ts, ctx->site->templates_dir, NULL) ||
 	    pthread_mutex_init(&lock, NULL)) {
@@ -1886,12 +2129,30 @@ static int index_and_feeds(struct render_ctx *ctx, struct chorus_err *err)
 		return rc ? rc : render_feeds(ctx, err);
 	}
 	ctx->lock = &lock;
+	if (!pthread_mutex_init(&jobs.lock, NULL)) {
+		if (!pthread_cond_init(&jobs.cond, NULL))
+			jobs_ok = 1;
+		else
+			pthread_mutex_destroy(&jobs.lock);
+	}
+	jobs.open = 1;
+	j.jobs = jobs_ok ? &jobs : NULL;
 	if (pthread_create(&thread, NULL, index_thread, &j)) {
+		j.jobs = NULL;
 		index_thread(&j);
 		rc = render_feeds(ctx, err);
 	} else {
+		ctx->jobs = j.jobs;
 		rc = render_feeds(ctx, err);
+		ctx->jobs = NULL;
+		if (j.jobs)
+			jobs_close(j.jobs);
 		pthread_join(thread, NULL);
+	}
+	if (jobs_ok) {
+		free(jobs.drop); /* when the helper did not take it */
+		pthread_cond_destroy(&jobs.cond);
+		pthread_mutex_destroy(&jobs.lock);
 	}
 	ctx->lock = NULL;
 	pthread_mutex_destroy(&lock);
@@ -1973,35 +2234,51 @@ static void memos_free(struct render_ctx *ctx)
 
 /*
  * The story pages' data kept for the index pages and feeds, and the
- * memos, are freed on a thread of their own while the files are flushed
- * and the cache saved (a large site's take most of a second to free).
+ * memos, are freed on threads of their own while the files are flushed
+ * and the cache saved (a large site's take over a second to free, most
+ * of it the story data: two threads share that).
  */
-struct later {
-	json_t **json_memo;
-	size_t n;
-	struct render_ctx memos; /* only the memos and what they index */
+struct later_part {
+	json_t **v;
+	size_t from, to;
 	pthread_t thread;
 	int started;
 };
 
-static void *free_later(void *arg)
+struct later {
+	json_t **json_memo;
+	struct render_ctx memos; /* only the memos and what they index */
+	struct later_part part[2];
+};
+
+static void *free_part(void *arg)
 {
-	struct later *l = arg;
+	struct later_part *p = arg;
 	size_t i;
 
-	for (i = 0; l->json_memo && i < l->n; i++)
-		json_decref(l->json_memo[i]);
-	free(l->json_memo);
+	for (i = p->from; p->v && i < p->to; i++)
+		json_decref(p->v[i]);
+	return NULL;
+}
+
+/* The first part, then the memos. */
+static void *free_first(void *arg)
+{
+	struct later *l = arg;
+
+	free_part(&l->part[0]);
 	memos_free(&l->memos);
 	return NULL;
 }
 
-/* Hand ctx's memos to a thread (or free them here when none starts). */
+/* Hand ctx's memos to threads (or free them here when none starts). */
 static void free_later_start(struct render_ctx *ctx, struct later *l)
 {
+	size_t n = ctx->n_stories;
+	int threads = n_threads_for(n) > 1;
+
 	memset(l, 0, sizeof(*l));
 	l->json_memo = ctx->json_memo;
-	l->n = ctx->n_stories;
 	l->memos.corpus = ctx->corpus;
 	l->memos.n_stories = ctx->n_stories;
 	l->memos.anchors = ctx->anchors;
@@ -2015,18 +2292,82 @@ static void free_later_start(struct render_ctx *ctx, struct later *l)
 	ctx->story_urls = NULL;
 	ctx->source_pages = NULL;
 	ctx->source_names = NULL;
-	if (n_threads_for(ctx->n_stories) > 1 &&
-	    !pthread_create(&l->thread, NULL, free_later, l))
-		l->started = 1;
-	else
-		free_later(l);
+	l->part[0].v = l->part[1].v = l->json_memo;
+	l->part[0].to = l->part[1].from = n / 2;
+	l->part[1].to = n;
+	if (threads)
+		l->part[1].started = !pthread_create(&l->part[1].thread, NULL,
+						     free_part, &l->part[1]);
+	if (!l->part[1].started)
+		free_part(&l->part[1]);
+	if (threads)
+		l->part[0].started =
+		    !pthread_create(&l->part[0].thread, NULL, free_first, l);
+	if (!l->part[0].started)
+		free_first(l);
 }
 
 static void free_later_join(struct later *l)
 {
-	if (l->started)
-		pthread_join(l->thread, NULL);
-	l->started = 0;
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (l->part[i].started)
+			pthread_join(l->part[i].thread, NULL);
+	free(l->json_memo);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
+ * The render cache is saved while the last flush waits for the disk: it
+ * does not depend on the renames (a page's time and size are the staged
+ * file's, which a rename keeps), and it is only an optimisation, which
+ * checks each page's file before trusting it: should the flush fail after
+ * it is saved, a page not renamed into place is not as recorded there and
+ * is rendered again. When a page's time is not known (the cache save
+ * reads it from public/), it waits for the flush.
+ */
+struct cache_job {
+	struct render_ctx *ctx;
+	const char *path;
+	int rc;
+	struct chorus_err err;
+};
+
+static void *cache_save_run(void *arg)
+{
+	struct cache_job *j = arg;
+
+	j->rc = chorus_file_mkdirs(j->ctx->site->state_dir, &j->err);
+	if (!j->rc)
+		j->rc = render_cache_save(j->ctx, j->path, &j->err);
+	return NULL;
+}
+
+static int flush_and_save(struct render_ctx *ctx, const char *cache_path,
+			  struct chorus_err *err)
+{
+	struct cache_job j = {ctx, cache_path, 0, {0}};
+	pthread_t thread;
+	size_t i;
+	int rc, known = 1;
+
+	if (!cache_path)
+		return render_flush(ctx, err);
+	for (i = 0; i < ctx->n_pages && known; i++)
+		known = ctx->pages[i].mtime_ns >= 0;
+	if (!known || n_threads_for(ctx->n_stories) < 2 ||
+	    pthread_create(&thread, NULL, cache_save_run, &j)) {
+		rc = render_flush(ctx, err);
+		if (!rc)
+			cache_save_run(&j);
+	} else {
+		rc = render_flush(ctx, err);
+		pthread_join(thread, NULL);
+	}
+	if (!rc && j.rc)
+		rc = chorus_err_set(err, j.rc, "%s", j.err.msg);
+	return rc;
 }
 
 int chorus_render_site(const struct chorus_site *site,
@@ -2104,9 +2445,7 @@ int chorus_render_site_archived(const struct chorus_site *site,
 	stats->stories = ctx.n_stories;
 	rc = static_files(&ctx, err);
 	if (!rc)
-		rc = story_pages(&ctx, err);
-	if (!rc)
-		rc = source_pages(&ctx, by_id, groups, err);
+		rc = story_and_source_pages(&ctx, by_id, groups, err);
 	if (!rc)
 		rc = about_page(&ctx, groups, err);
 	/* Every page the index links to is in place before the index. */
@@ -2116,11 +2455,7 @@ int chorus_render_site_archived(const struct chorus_site *site,
 		rc = index_and_feeds(&ctx, err);
 	free_later_start(&ctx, &later);
 	if (!rc)
-		rc = render_flush(&ctx, err);
-	if (!rc && cache_path)
-		rc = chorus_file_mkdirs(site->state_dir, err);
-	if (!rc && cache_path)
-		rc = render_cache_save(&ctx, cache_path, err);
+		rc = flush_and_save(&ctx, cache_path, err);
 out:
 	free_later_join(&later);
 	render_discard(&ctx);

@@ -1254,11 +1254,49 @@ out:
 	return rc;
 }
 
+static void *presync_run(void *arg)
+{
+	struct render_ctx *ctx = arg;
+
+	/* Errors are the flush's to find: it syncs again. */
+	if (ctx->public_fd >= 0)
+		(void)syncfs(ctx->public_fd);
+	return NULL;
+}
+
+/*
+ * Worth a head start: a build that wrote this many files since the last
+ * flush (an incremental one writes a few, and one syncfs is enough).
+ */
+#define PRESYNC_MIN 1024
+
+void render_presync(struct render_ctx *ctx)
+{
+	size_t written;
+
+	lock(ctx);
+	written = ctx->n_pending + ctx->n_direct;
+	unlock(ctx);
+	if (ctx->presync_started || ctx->public_fd < 0 || written < PRESYNC_MIN)
+		return;
+	ctx->presync_started =
+	    !pthread_create(&ctx->presync, NULL, presync_run, ctx);
+}
+
+/* Wait for render_presync()'s thread. */
+static void presync_join(struct render_ctx *ctx)
+{
+	if (ctx->presync_started)
+		pthread_join(ctx->presync, NULL);
+	ctx->presync_started = 0;
+}
+
 int render_flush(struct render_ctx *ctx, struct chorus_err *err)
 {
 	size_t i;
 	int fd, rc = 0;
 
+	presync_join(ctx);
 	if (!ctx->n_pending && !ctx->n_direct)
 		return 0;
 	ctx->n_direct = 0;
@@ -1290,6 +1328,7 @@ void render_discard(struct render_ctx *ctx)
 {
 	size_t i;
 
+	presync_join(ctx);
 	for (i = 0; i < ctx->n_pending; i++) {
 		unlink(ctx->pending[i].tmp); /* gone already if renamed */
 		free(ctx->pending[i].tmp);

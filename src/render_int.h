@@ -43,6 +43,7 @@ struct render_page_rec {
 };
 
 struct render_cache;
+struct render_jobs;
 
 /* The last content HTML rendered for a story, and the folder it was for. */
 struct render_html_memo {
@@ -71,6 +72,9 @@ struct render_ctx {
 	size_t n_direct; /* new files written in place since the last flush */
 	char **dirs;	 /* folders of public/ made in this run */
 	int public_fd;	 /* public/, to look files up from; -1 if none */
+	/* A syncfs() running ahead of the next flush (render_presync()). */
+	pthread_t presync;
+	int presync_started;
 	size_t n_dirs;
 	struct render_html_memo *html_memo; /* per story, or NULL */
 	/* Per article of the corpus: render_hash_article(), 0 if not yet. */
@@ -102,7 +106,49 @@ struct render_ctx {
 	 * the bookkeeping above (stats, pages, pending, n_staged).
 	 */
 	pthread_mutex_t *lock;
+	/*
+	 * Set while the index pages and the feeds render on two threads:
+	 * where the feeds' thread posts work the other helps with
+	 * (render_jobs_run()).
+	 */
+	struct render_jobs *jobs;
 };
+
+/*
+ * Work on page or entry i with the template set ts of the calling thread
+ * (each thread has its own).
+ */
+typedef int (*render_job_fn)(struct render_ctx *ctx, struct template_set *ts,
+			     void *arg, size_t i, struct chorus_err *err);
+
+/*
+ * Run fn(ctx, ts, arg, i, err) for every i < n and return when all are
+ * done: with the thread that renders the index pages helping once its own
+ * pages are done (ctx->jobs), else here alone. The jobs must not depend on
+ * one another, nor on which thread runs them.
+ */
+int render_jobs_run(struct render_ctx *ctx, render_job_fn fn, void *arg,
+		    size_t n, struct chorus_err *err);
+
+/*
+ * render_jobs_run() in two steps: post the jobs (for the helping thread,
+ * when there is one) and go on with other work, then wait for them (with
+ * the same arguments: without a helper they run there). Every post is
+ * waited for, whatever happens in between.
+ */
+void render_jobs_post(struct render_ctx *ctx, render_job_fn fn, void *arg,
+		      size_t n);
+int render_jobs_wait(struct render_ctx *ctx, render_job_fn fn, void *arg,
+		     size_t n, struct chorus_err *err);
+
+/*
+ * No more jobs will be posted, and the feeds need the story page data
+ * kept for them (ctx->json_memo) of the n stories drop no more: the
+ * helping thread frees it once its own (index) pages are done, while the
+ * feeds go on (else it is freed at the end of the render).
+ */
+void render_jobs_close(struct render_ctx *ctx,
+		       const struct render_story *const *drop, size_t n);
 
 /*
  * Write public/REL when its bytes change; counts in stats. The file is
@@ -113,6 +159,14 @@ int render_write(struct render_ctx *ctx, const char *rel, const char *data,
 
 /* Make the staged files durable (one syncfs) and rename them in order. */
 int render_flush(struct render_ctx *ctx, struct chorus_err *err);
+
+/*
+ * Start writing what is written so far to disk, on a thread of its own,
+ * while the render goes on: the next flush's syncfs() then waits for less.
+ * Only a head start: the flush still makes everything durable itself
+ * (and first waits for this one).
+ */
+void render_presync(struct render_ctx *ctx);
 
 /* Drop the staged files (on failure): the old ones stay. */
 void render_discard(struct render_ctx *ctx);
@@ -253,6 +307,8 @@ struct atom_doc {
 	const char *current, *prev_archive, *next_archive;
 	/* The entries of stories already written, or NULL: write them. */
 	const struct atom_entry *entries;
+	/* The calling thread's templates for them (NULL: ctx->templates). */
+	struct template_set *ts;
 };
 
 int render_atom_doc(struct render_ctx *ctx, const struct atom_doc *d,
@@ -265,6 +321,17 @@ int render_atom_doc(struct render_ctx *ctx, const struct atom_doc *d,
 int render_atom_archived(struct render_ctx *ctx,
 			 const struct render_story ***current,
 			 size_t *n_current, struct chorus_err *err);
+
+/*
+ * The bytes of rs's entry in a document of from_dir ("archive/"), as they
+ * stand inside <feed>, for atom_doc.entries: the story's whole content, or
+ * with outlet set an outlet's short entry. Appended to out; ts is the
+ * calling thread's template set.
+ */
+int render_atom_entry(struct render_ctx *ctx, struct template_set *ts,
+		      const struct render_story *rs, const char *from_dir,
+		      int outlet, struct chorus_buf *out,
+		      struct chorus_err *err);
 
 /* sources/SLUG.atom for every outlet. */
 int render_source_feeds(struct render_ctx *ctx, struct template_set *ts,

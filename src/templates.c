@@ -26,6 +26,7 @@ struct template_set {
 	struct loaded *files;
 	struct chorus_err last_err; /* a loader cannot return errors */
 	struct chorus_buf scratch;  /* template_set_scratch() */
+	struct chorus_buf escape;   /* template_set_escape_buf() */
 };
 
 int template_set_new(struct template_set **out, const char *site_dir,
@@ -59,6 +60,7 @@ void template_set_free(struct template_set *ts)
 	}
 	free(ts->site_dir);
 	chorus_buf_release(&ts->scratch);
+	chorus_buf_release(&ts->escape);
 	free(ts);
 }
 
@@ -66,6 +68,12 @@ struct chorus_buf *template_set_scratch(struct template_set *ts)
 {
 	chorus_buf_reset(&ts->scratch);
 	return &ts->scratch;
+}
+
+struct chorus_buf *template_set_escape_buf(struct template_set *ts)
+{
+	chorus_buf_reset(&ts->escape);
+	return &ts->escape;
 }
 
 static struct loaded *find_or_load(struct template_set *ts, const char *name,

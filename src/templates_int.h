@@ -52,4 +52,10 @@ int template_set_render(struct template_set *ts, const char *name, json_t *data,
  */
 struct chorus_buf *template_set_scratch(struct template_set *ts);
 
+/*
+ * Another such buffer, for the Atom writer's escaped text (src/atom.c),
+ * which is written while the scratch buffer may hold a page.
+ */
+struct chorus_buf *template_set_escape_buf(struct template_set *ts);
+
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libxml/entities.h>
 
 #include "chorus/cluster.h"
 #include "chorus/config.h"
@@ -510,6 +511,86 @@ static void test_render_lazy_corpus(void **state)
 	free(db);
 }
 
+/*
+ * An Atom element's text is escaped by chorus_buf_add_escaped() (see
+ * src/atom.c), which must write the bytes libxml2's escaping would.
+ */
+static void test_render_atom_text_as_libxml2(void **state)
+{
+	static const char title[] = "Q&A: \"Tides\" <rise> at Cobh's quay";
+	static const char lead[] = "The harbour master said \"tides & winds\" "
+				   "<matter> at Cobh on Monday morning.";
+	struct chorus_cluster_options opt;
+	struct chorus_render_stats stats;
+	struct chorus_store *st;
+	struct chorus_corpus c;
+	struct chorus_site site;
+	struct chorus_buf text = CHORUS_BUF_INIT, feed = CHORUS_BUF_INIT,
+			  want = CHORUS_BUF_INIT;
+	char *sub = chorus_path_join(dir, "escaped");
+	char *db = chorus_path_join(sub, "state.db");
+	char *pub = chorus_path_join(sub, "public");
+	char *path = chorus_path_join(pub, "feed.atom");
+	xmlChar *enc_title = xmlEncodeSpecialChars(NULL, BAD_CAST title);
+	xmlChar *enc_lead = xmlEncodeSpecialChars(NULL, BAD_CAST lead);
+
+	(void)state;
+	assert_non_null(enc_title);
+	assert_non_null(enc_lead);
+	assert_int_equal(chorus_file_mkdirs(sub, NULL), 0);
+	assert_int_equal(chorus_site_load(&site, sub, NULL, NULL), 0);
+	site.source_date_epoch = 1763510400;
+	assert_int_equal(chorus_store_open(&st, db, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(chorus_buf_printf(&text,
+					   "Title: %s\nSource: Cove Desk\n\n%s "
+					   "Ferries to Spike Island ran an "
+					   "hour late all afternoon.\n",
+					   title, lead),
+			 0);
+	add_article(st, "e1", text.data);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	chorus_cluster_options_init(&opt);
+	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(chorus_cluster_assign(st, &c, &opt, NULL, NULL, NULL),
+			 0);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	chorus_corpus_release(&c);
+	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+	assert_int_equal(c.n_stories, 1);
+	assert_int_equal(chorus_render_site(&site, &c, &stats, NULL, NULL), 0);
+	assert_int_equal(chorus_file_read(path, 0, &feed, NULL), 0);
+
+	/* The headline, and the lead in the summary: as libxml2 has them. */
+	assert_int_equal(chorus_buf_printf(&want,
+					   "<title type=\"text\">%s</title>",
+					   (const char *)enc_title),
+			 0);
+	assert_non_null(strstr(feed.data, want.data));
+	assert_non_null(strstr(feed.data, "&lt;rise&gt; at Cobh's quay"));
+	chorus_buf_reset(&want);
+	assert_int_equal(chorus_buf_printf(&want, "<summary type=\"text\">%s",
+					   (const char *)enc_lead),
+			 0);
+	assert_non_null(strstr(feed.data, want.data));
+	/* The content is HTML, escaped once more: no raw markup in it. */
+	assert_non_null(strstr(feed.data, "<content type=\"html\">&lt;p&gt;"));
+
+	xmlFree(enc_title);
+	xmlFree(enc_lead);
+	chorus_buf_release(&text);
+	chorus_buf_release(&feed);
+	chorus_buf_release(&want);
+	chorus_corpus_release(&c);
+	chorus_store_close(st);
+	chorus_site_release(&site);
+	free(path);
+	free(pub);
+	free(db);
+	free(sub);
+}
+
 /* The summariser's names (found with its terms) are chorus_text_names'. */
 static void test_render_names_as_text_names(void **state)
 {
@@ -556,6 +637,7 @@ int main(void)
 	    cmocka_unit_test(test_render_many_stories),
 	    cmocka_unit_test(test_render_lazy_corpus),
 	    cmocka_unit_test(test_render_names_as_text_names),
+	    cmocka_unit_test(test_render_atom_text_as_libxml2),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

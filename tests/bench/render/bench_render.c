@@ -15,6 +15,8 @@
  * whole step's (load and render) and the files written. Exit status 1
  * when a target is missed: a full render over 10 s, or an incremental
  * build (load and render) over 1 s or writing 20 files or more.
+ * With CHORUS_BENCH_FULL_ONLY=1 it stops after step 1 (for profilers:
+ * valgrind --tool=callgrind, perf record).
  * With CHORUS_BENCH_LIMIT_BY=cpu (run.sh --smoke, in ctest) the time
  * targets are checked on the CPU time instead: the smoke test runs beside
  * other tests on a shared machine, where the wall time of a 400-story
@@ -340,6 +342,8 @@ int main(int argc, char **argv)
 	       c.n_stories, c.n_sources);
 
 	ok &= render("full render", &site, st, &c, 10.0, (size_t)-1, 0);
+	if (getenv("CHORUS_BENCH_FULL_ONLY"))
+		goto out;
 	ok &= render("render again, nothing new", &site, st, &c, 1.0, 1, 1);
 
 	/*
@@ -454,6 +458,7 @@ int main(int argc, char **argv)
 		free(t);
 	}
 
+out:
 	chorus_corpus_release(&c);
 	chorus_store_close(st);
 	for (i = 0; i < n_truth; i++)
