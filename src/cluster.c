@@ -2475,6 +2475,15 @@ static int pipeline_drain_one(struct pipeline *p)
 				rc = assign_prepare(p->cl, &k->row, &k->an,
 						    &k->sorted, &pre[cur ^ 1]);
 				ready = !rc;
+				/* The one after: its df slots come in
+				 * while this one is assigned. */
+				for (next++; next < b->n && !b->jobs[next].rc &&
+					     !b->jobs[next].found;
+				     next++)
+					;
+				if (next < b->n && !b->jobs[next].rc)
+					features_prefetch(
+					    &p->cl->df, &b->jobs[next].sorted);
 			}
 			if (!rc)
 				rc = assign_one(p->cl, &j->row, &pre[cur]);
