@@ -1381,8 +1381,16 @@ static void index_prefetch(const struct clusterer *cl,
 {
 	size_t i;
 
-	for (i = 0; i < keys->n && cl->index_cap; i++)
-		__builtin_prefetch(&cl->index[index_pos(cl, keys->key[i])]);
+	for (i = 0; i < keys->n && cl->index_cap; i++) {
+		/* The slot and its end, and the one after (a probe's next):
+		 * slots of 24 bytes, a line can end within either. */
+		size_t pos = index_pos(cl, keys->key[i]);
+
+		__builtin_prefetch(&cl->index[pos]);
+		if (pos + 1 < cl->index_cap)
+			__builtin_prefetch((const char *)&cl->index[pos + 2] -
+					   1);
+	}
 	if (cl->copies.cap) {
 		size_t a = (size_t)(link ? link : 1) & (cl->copies.cap - 1);
 		size_t b = (size_t)(text ? text : 1) & (cl->copies.cap - 1);
