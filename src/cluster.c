@@ -2455,6 +2455,13 @@ static int pipeline_drain_one(struct pipeline *p)
 			pthread_cond_wait(&p->cv, &p->mu);
 		pthread_mutex_unlock(&p->mu);
 	}
+	/* The df slots of the batch's first two articles (those of the
+	 * others are asked for as the one two ahead of them is prepared). */
+	for (i = 0, next = 0; i < b->n && next < 2 && !b->jobs[i].rc; i++)
+		if (b->jobs[i].found) {
+			features_prefetch(&p->cl->df, &b->jobs[i].sorted);
+			next++;
+		}
 	/* Each article is prepared before the one ahead of it is assigned
 	 * (assign_prepare()): pre[cur] holds job i's when ready is set. */
 	for (i = 0; i < b->n && !rc; i++) {
