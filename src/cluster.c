@@ -1381,8 +1381,16 @@ static void index_prefetch(const struct clusterer *cl,
 {
 	size_t i;
 
-	for (i = 0; i < keys->n && cl->index_cap; i++)
-		__builtin_prefetch(&cl->index[index_pos(cl, keys->key[i])]);
+	for (i = 0; i < keys->n && cl->index_cap; i++) {
+		/* The slot and its end, and the one after (a probe's next):
+		 * slots of 24 bytes, a line can end within either. */
+		size_t pos = index_pos(cl, keys->key[i]);
+
+		__builtin_prefetch(&cl->index[pos]);
+		if (pos + 1 < cl->index_cap)
+			__builtin_prefetch((const char *)&cl->index[pos + 2] -
+					   1);
+	}
 	if (cl->copies.cap) {
 		size_t a = (size_t)(link ? link : 1) & (cl->copies.cap - 1);
 		size_t b = (size_t)(text ? text : 1) & (cl->copies.cap - 1);
@@ -2447,6 +2455,13 @@ static int pipeline_drain_one(struct pipeline *p)
 			pthread_cond_wait(&p->cv, &p->mu);
 		pthread_mutex_unlock(&p->mu);
 	}
+	/* The df slots of the batch's first two articles (those of the
+	 * others are asked for as the one two ahead of them is prepared). */
+	for (i = 0, next = 0; i < b->n && next < 2 && !b->jobs[i].rc; i++)
+		if (b->jobs[i].found) {
+			features_prefetch(&p->cl->df, &b->jobs[i].sorted);
+			next++;
+		}
 	/* Each article is prepared before the one ahead of it is assigned
 	 * (assign_prepare()): pre[cur] holds job i's when ready is set. */
 	for (i = 0; i < b->n && !rc; i++) {
@@ -2475,6 +2490,15 @@ static int pipeline_drain_one(struct pipeline *p)
 				rc = assign_prepare(p->cl, &k->row, &k->an,
 						    &k->sorted, &pre[cur ^ 1]);
 				ready = !rc;
+				/* The one after: its df slots come in
+				 * while this one is assigned. */
+				for (next++; next < b->n && !b->jobs[next].rc &&
+					     !b->jobs[next].found;
+				     next++)
+					;
+				if (next < b->n && !b->jobs[next].rc)
+					features_prefetch(
+					    &p->cl->df, &b->jobs[next].sorted);
 			}
 			if (!rc)
 				rc = assign_one(p->cl, &j->row, &pre[cur]);

@@ -546,6 +546,27 @@ int features_sort(const struct chorus_text_analysis *an, struct feat_sorted *s)
 	return rc;
 }
 
+static void prefetch_slots(const struct df_table *df, const uint32_t *hs,
+			   size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!i || hs[i] != hs[i - 1])
+			__builtin_prefetch(
+			    &df->slots[(size_t)(hs[i] * 0x9e3779b1u) &
+				       (df->cap - 1)]);
+}
+
+void features_prefetch(const struct df_table *df,
+		       const struct feat_sorted *sorted)
+{
+	if (!df->cap)
+		return;
+	prefetch_slots(df, sorted->terms, sorted->n_terms);
+	prefetch_slots(df, sorted->names, sorted->n_names);
+}
+
 void features_sorted_release(struct feat_sorted *s)
 {
 	free(s->terms);
@@ -578,17 +599,14 @@ static int weigh(const uint32_t *hs, size_t n, struct df_table *df, int count,
 		tf = (uint32_t *)(void *)(fs + n);
 	}
 	/* The distinct hashes (hs is sorted) and how often each comes, in
-	 * one pass. Each is a miss in a table of millions: its slot is
-	 * asked for as it is met, all before the first is counted. */
+	 * one pass. Each is a miss in a table of millions: the pipeline
+	 * asked for their slots an article or two ago (features_prefetch()).
+	 */
 	for (i = 0; i < n; i++) {
 		if (k && hs[i] == fs[k - 1].h) {
 			tf[k - 1]++;
 			continue;
 		}
-		if (df->cap)
-			__builtin_prefetch(
-			    &df->slots[(size_t)(hs[i] * 0x9e3779b1u) &
-				       (df->cap - 1)]);
 		fs[k].h = hs[i];
 		tf[k++] = 1;
 	}
