@@ -27,14 +27,15 @@
 #include <xxhash.h>
 
 #include "story_int.h"
+#include "text_int.h"
 
 /* A sentence of a member, with its distinct term hashes (sorted). */
 struct sentence {
 	const char *text; /* borrowed from the member's sentence list */
 	size_t member;
 	size_t position;
-	uint64_t *terms; /* owned unless shared (a repeat's) */
-	size_t n_terms;
+	uint64_t *terms; /* in the story's pool, from terms_at */
+	size_t terms_at, n_terms;
 	int shared;
 	char lang[4];		     /* the language it was analysed in */
 	size_t names_from, names_to; /* the names it gave its member */
@@ -54,14 +55,31 @@ struct term_count {
 	uint32_t member; /* the last member counted */
 };
 
+/*
+ * A member's sentences: one copy of its text as far as its last sentence,
+ * each sentence ended in place by a NUL (what follows a sentence is a
+ * blank or the line's end, never another sentence's text).
+ */
+struct member_sentences {
+	char *copy;
+	char **v;
+	size_t n;
+};
+
 struct analysis {
-	struct chorus_strlist *sentences; /* per member */
-	struct chorus_strlist *names;	  /* per member, when two or more */
+	struct member_sentences *sentences; /* per member */
+	struct chorus_strlist *names;	    /* per member, when two or more */
 	struct sentence *s;
 	size_t n_s;
 	uint64_t **head_terms; /* per member: its headline's, sorted distinct */
 	size_t *head_n;
 	size_t n_members;
+	/*
+	 * The sentences' term sets end to end (one allocation a story, not
+	 * one a sentence); a repeat's is its original's.
+	 */
+	uint64_t *pool;
+	size_t n_pool, cap_pool;
 	/* Every term of the story with how many members hold it (a table). */
 	struct term_count *slots;
 	size_t mask;
@@ -221,12 +239,11 @@ static void analysis_release(struct analysis *an)
 {
 	size_t i;
 
-	for (i = 0; an->s && i < an->n_s; i++)
-		if (!an->s[i].shared)
-			free(an->s[i].terms);
 	for (i = 0; i < an->n_members; i++) {
-		if (an->sentences)
-			chorus_strlist_release(&an->sentences[i]);
+		if (an->sentences) {
+			free(an->sentences[i].copy);
+			free(an->sentences[i].v);
+		}
 		if (an->names)
 			chorus_strlist_release(&an->names[i]);
 		if (an->head_terms)
@@ -235,6 +252,7 @@ static void analysis_release(struct analysis *an)
 	free(an->sentences);
 	free(an->names);
 	free(an->s);
+	free(an->pool);
 	free(an->head_terms);
 	free(an->head_n);
 	free(an->slots);
@@ -275,8 +293,12 @@ static int count_terms(struct analysis *an)
 {
 	size_t i, k, total = 0, cap = 16;
 
+	/*
+	 * A repeat's terms are its original's: the sentences analysed hold
+	 * every distinct term, and the table is sized (and zeroed) for them.
+	 */
 	for (i = 0; i < an->n_s; i++)
-		total += an->s[i].n_terms;
+		total += an->s[i].shared ? 0 : an->s[i].n_terms;
 	while (cap < total * 2)
 		cap *= 2;
 	an->slots = calloc(cap, sizeof(*an->slots));
@@ -304,41 +326,58 @@ static int count_terms(struct analysis *an)
 #define LONE_READ 6
 
 /* A sentence to choose from: a full one of sensible length. */
-static int eligible(const char *s, size_t *words)
+static int eligible_n(const char *s, size_t n, size_t *words)
 {
-	size_t n = strlen(s);
-
 	*words = count_words(s, n);
 	return closes(s, n) && *words >= 6 && *words <= 60;
 }
 
-/*
- * A lone report's sentences as far as its LONE_READ-th eligible one, the
- * last that analyse() reads: its text is split a line at a time (as
- * chorus_text_sentences() splits it, line by line) and no further, so the
- * rest of a long text is not split for nothing.
- */
-static int lone_sentences(const char *text, struct chorus_strlist *out)
+static int eligible(const char *s, size_t *words)
 {
-	struct chorus_buf line = CHORUS_BUF_INIT;
-	size_t found = 0, k, words;
+	return eligible_n(s, strlen(s), words);
+}
+
+/*
+ * The sentences of a member's text into out, as chorus_text_sentences()
+ * splits them. A lone report's (lone) as far as its LONE_READ-th eligible
+ * one, the last that analyse() reads: its text is split a line at a time
+ * and no further, so the rest of a long text is not split for nothing.
+ * sp: the caller's scratch.
+ */
+static int member_sentences(const char *text, int lone,
+			    struct member_sentences *out, struct text_spans *sp)
+{
+	size_t len = strlen(text), at = 0, found = 0, k, words, last;
 	int rc = 0;
 
-	while (*text && !rc && found < LONE_READ) {
-		size_t len = strcspn(text, "\n"), before = out->n;
+	sp->n = 0;
+	if (!lone)
+		rc = text_sentence_spans(text, 0, len, sp);
+	while (lone && at < len && !rc && found < LONE_READ) {
+		size_t n = strcspn(text + at, "\n"), before = sp->n;
 
-		chorus_buf_reset(&line);
-		rc = chorus_buf_add(&line, text, len);
-		if (!rc)
-			rc = chorus_text_sentences(chorus_buf_cstr(&line), out);
-		for (k = before; !rc && k < out->n; k++)
-			found += eligible(out->v[k], &words) != 0;
-		text += len;
-		if (*text == '\n')
-			text++;
+		rc = text_sentence_spans(text, at, n, sp);
+		for (k = before; !rc && k < sp->n; k++)
+			found += eligible_n(text + sp->v[2 * k],
+					    sp->v[2 * k + 1], &words) != 0;
+		at += n;
+		if (at < len)
+			at++;
 	}
-	chorus_buf_release(&line);
-	return rc;
+	if (rc || !sp->n)
+		return rc;
+	last = sp->v[2 * (sp->n - 1)] + sp->v[2 * (sp->n - 1) + 1];
+	out->copy = malloc(last + 1);
+	out->v = malloc(sp->n * sizeof(*out->v));
+	if (!out->copy || !out->v)
+		return CHORUS_ENOMEM;
+	memcpy(out->copy, text, last);
+	for (k = 0; k < sp->n; k++) {
+		out->copy[sp->v[2 * k] + sp->v[2 * k + 1]] = '\0';
+		out->v[k] = out->copy + sp->v[2 * k];
+	}
+	out->n = sp->n;
+	return 0;
 }
 
 /*
@@ -369,7 +408,7 @@ static int analyse_sentence(struct chorus_text_analyser *ta,
 		if (an->seen_h[at] != h || memcmp(o->lang, lang, 4) ||
 		    strcmp(o->text, s->text))
 			continue;
-		s->terms = o->terms;
+		s->terms_at = o->terms_at;
 		s->n_terms = o->n_terms;
 		s->shared = 1;
 		s->eligible = o->eligible;
@@ -389,10 +428,28 @@ static int analyse_sentence(struct chorus_text_analyser *ta,
 		s->eligible = eligible(s->text, &s->words);
 	s->names_from = names ? names->n : 0;
 	rc = chorus_text_analyse_terms(ta, lang, s->text, one, names);
-	if (!rc)
-		rc = distinct(one->terms, one->n_terms, &s->terms, &s->n_terms);
+	if (!rc && an->cap_pool - an->n_pool < one->n_terms) {
+		size_t cap = an->cap_pool ? an->cap_pool : 256;
+		uint64_t *p;
+
+		while (cap - an->n_pool < one->n_terms)
+			cap *= 2;
+		if (!(p = realloc(an->pool, cap * sizeof(*p))))
+			rc = CHORUS_ENOMEM;
+		else {
+			an->pool = p;
+			an->cap_pool = cap;
+		}
+	}
 	if (rc)
 		return rc;
+	s->terms_at = an->n_pool;
+	if (one->n_terms) {
+		memcpy(an->pool + an->n_pool, one->terms,
+		       one->n_terms * sizeof(*one->terms));
+		s->n_terms = dedup(an->pool + an->n_pool, one->n_terms);
+		an->n_pool += s->n_terms;
+	}
 	s->names_to = names ? names->n : 0;
 	an->seen[at] = (size_t)(s - an->s) + 1;
 	an->seen_h[at] = h;
@@ -404,6 +461,7 @@ static int analyse(struct chorus_text_analyser *ta,
 {
 	size_t lone_read = 0;
 	struct chorus_text_analysis one;
+	struct text_spans sp = {NULL, 0, 0};
 	size_t i, j, total = 0;
 	int rc = 0;
 
@@ -419,21 +477,16 @@ static int analyse(struct chorus_text_analyser *ta,
 	if (v->n_members > 1 &&
 	    !(an->names = calloc(v->n_members + 1, sizeof(*an->names))))
 		return CHORUS_ENOMEM;
-	for (i = 0; i < v->n_members; i++) {
-		chorus_strlist_init(&an->sentences[i]);
-		if (an->names)
-			chorus_strlist_init(&an->names[i]);
-	}
+	for (i = 0; an->names && i < v->n_members; i++)
+		chorus_strlist_init(&an->names[i]);
 	for (i = 0; !rc && i < v->n_members; i++) {
 		const struct chorus_article *a = &v->members[i].article->a;
 
-		rc = v->n_members == 1
-			 ? lone_sentences(a->text ? a->text : "",
-					  &an->sentences[i])
-			 : chorus_text_sentences(a->text ? a->text : "",
-						 &an->sentences[i]);
+		rc = member_sentences(a->text ? a->text : "", v->n_members == 1,
+				      &an->sentences[i], &sp);
 		total += an->sentences[i].n;
 	}
+	text_spans_release(&sp);
 	if (!rc && !(an->s = calloc(total + 1, sizeof(*an->s))))
 		rc = CHORUS_ENOMEM;
 	if (!rc) {
@@ -487,6 +540,10 @@ static int analyse(struct chorus_text_analyser *ta,
 			rc = analyse_sentence(ta, an, s, lang, &one, 1);
 		}
 	}
+	/* The pool is whole: its sets can be pointed at. */
+	for (i = 0; !rc && i < an->n_s; i++)
+		if (an->s[i].n_terms)
+			an->s[i].terms = an->pool + an->s[i].terms_at;
 	if (!rc)
 		rc = count_terms(an);
 	chorus_text_analysis_release(&one);
