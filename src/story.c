@@ -37,8 +37,12 @@ struct sentence {
 	uint64_t *terms; /* in the story's pool, from terms_at */
 	size_t terms_at, n_terms;
 	int shared;
-	char lang[4];		     /* the language it was analysed in */
-	size_t names_from, names_to; /* the names it gave its member */
+	char lang[4]; /* the language it was analysed in */
+	/*
+	 * The names it gave its member: names_of's list, [names_from,
+	 * names_to); a repeat's are its original's, not copied.
+	 */
+	size_t names_of, names_from, names_to;
 	size_t words;
 	int eligible; /* a full sentence of sensible length */
 	double score;
@@ -393,7 +397,7 @@ static int analyse_sentence(struct chorus_text_analyser *ta,
 			    struct chorus_text_analysis *one, int measured)
 {
 	struct chorus_strlist *names = an->names ? &an->names[s->member] : NULL;
-	size_t len = strlen(s->text), at, k;
+	size_t len = strlen(s->text), at;
 	uint64_t h =
 	    XXH3_64bits_withSeed(s->text, len, 0) ^
 	    ((uint64_t)(unsigned char)lang[0] << 16 |
@@ -413,19 +417,14 @@ static int analyse_sentence(struct chorus_text_analyser *ta,
 		s->shared = 1;
 		s->eligible = o->eligible;
 		s->words = o->words;
-		if (!names)
-			return 0;
-		s->names_from = names->n;
-		for (k = o->names_from; !rc && k < o->names_to; k++) {
-			const char *nm = an->names[o->member].v[k];
-
-			rc = chorus_strlist_push(names, nm, strlen(nm));
-		}
-		s->names_to = names->n;
-		return rc;
+		s->names_of = o->names_of;
+		s->names_from = o->names_from;
+		s->names_to = o->names_to;
+		return 0;
 	}
 	if (!measured)
 		s->eligible = eligible(s->text, &s->words);
+	s->names_of = s->member;
 	s->names_from = names ? names->n : 0;
 	rc = chorus_text_analyse_terms(ta, lang, s->text, one, names);
 	if (!rc && an->cap_pool - an->n_pool < one->n_terms) {
@@ -717,59 +716,87 @@ static int cmp_name_count(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* A name some member mentions: equal names sort together, by member. */
+struct name_use {
+	uint64_t h;
+	const char *name;
+	size_t member;
+};
+
+static int cmp_name_use(const void *a, const void *b)
+{
+	const struct name_use *x = a, *y = b;
+	int c;
+
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	if ((c = strcmp(x->name, y->name)))
+		return c;
+	return x->member < y->member ? -1 : x->member > y->member;
+}
+
 /*
  * Names of two words or more that at least half the members (and two or
- * more) mention; each member's names were found with its terms.
+ * more) mention; each member's names were found with its sentences'
+ * terms. Every mention is sorted by name (its hash first) and member, so
+ * that how many members hold a name is one pass, not a search a mention.
  */
 static int pick_names(struct chorus_story_view *v, struct analysis *an)
 {
-	const struct chorus_strlist *per = an->names;
+	struct name_use *uses = NULL;
 	struct name_count *counts = NULL;
-	size_t n_counts = 0, cap = 0, m, i, k, need;
+	size_t n_uses = 0, n_counts = 0, i, k, need;
 	int rc = 0;
 
-	if (v->n_members < 2 || !per)
+	if (v->n_members < 2 || !an->names)
 		return 0; /* a name needs two members */
-	for (m = 0; !rc && m < v->n_members; m++) {
-		for (i = 0; !rc && i < per[m].n; i++) {
-			int seen = 0;
+	for (i = 0; i < an->n_s; i++)
+		n_uses += an->s[i].names_to - an->s[i].names_from;
+	if (!n_uses)
+		return 0;
+	uses = malloc(n_uses * sizeof(*uses));
+	counts = malloc(n_uses * sizeof(*counts));
+	if (!uses || !counts) {
+		rc = CHORUS_ENOMEM;
+		goto out;
+	}
+	n_uses = 0;
+	for (i = 0; i < an->n_s; i++) {
+		const struct sentence *s = &an->s[i];
 
-			if (!strchr(per[m].v[i], ' '))
+		for (k = s->names_from; k < s->names_to; k++) {
+			const char *nm = an->names[s->names_of].v[k];
+			size_t len = strlen(nm);
+
+			if (!memchr(nm, ' ', len))
 				continue; /* one word: never shown */
-			for (k = 0; k < i && !seen; k++)
-				seen = !strcmp(per[m].v[k], per[m].v[i]);
-			if (seen)
-				continue;
-			for (k = 0; k < n_counts; k++)
-				if (!strcmp(counts[k].name, per[m].v[i]))
-					break;
-			if (k == n_counts) {
-				if (n_counts == cap) {
-					struct name_count *p;
-
-					cap = cap ? cap * 2 : 32;
-					p = realloc(counts, cap * sizeof(*p));
-					if (!p) {
-						rc = CHORUS_ENOMEM;
-						break;
-					}
-					counts = p;
-				}
-				counts[n_counts].name = per[m].v[i];
-				counts[n_counts++].count = 0;
-			}
-			counts[k].count++;
+			uses[n_uses].h = XXH3_64bits(nm, len);
+			uses[n_uses].name = nm;
+			uses[n_uses++].member = s->member;
 		}
+	}
+	qsort(uses, n_uses, sizeof(*uses), cmp_name_use);
+	for (i = 0; i < n_uses; i = k) {
+		size_t members = 1;
+
+		for (k = i + 1; k < n_uses && uses[k].h == uses[i].h &&
+				!strcmp(uses[k].name, uses[i].name);
+		     k++)
+			members += uses[k].member != uses[k - 1].member;
+		counts[n_counts].name = uses[i].name;
+		counts[n_counts++].count = members;
 	}
 	need = v->n_members / 2 + v->n_members % 2;
 	if (need < 2)
 		need = 2;
-	if (!rc && n_counts)
+	if (n_counts)
 		qsort(counts, n_counts, sizeof(*counts), cmp_name_count);
 	for (k = 0; !rc && k < n_counts && v->names.n < 8; k++)
-		if (counts[k].count >= need && strchr(counts[k].name, ' '))
+		if (counts[k].count >= need)
 			rc = chorus_strlist_push(&v->names, counts[k].name,
 						 strlen(counts[k].name));
+out:
+	free(uses);
 	free(counts);
 	return rc;
 }
