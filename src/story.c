@@ -274,14 +274,14 @@ static int member_language(struct chorus_text_analyser *ta,
 			   const struct chorus_article *a,
 			   struct chorus_text_analysis *out, char lang[4])
 {
-	int rc = chorus_text_analyse(ta, a->language, a->title, NULL, out);
+	int rc = text_analyse_head(ta, a->language, a->title, NULL, out);
 
 	if (!rc && !(a->language && (a->language[0] | 0x20) == out->lang[0] &&
 		     (a->language[1] | 0x20) == out->lang[1] &&
 		     (!a->language[2] || a->language[2] == '-' ||
 		      a->language[2] == '_')))
-		rc = chorus_text_analyse(ta, NULL, a->title,
-					 a->text ? a->text : "", out);
+		rc = text_analyse_head(ta, NULL, a->title,
+				       a->text ? a->text : "", out);
 	memcpy(lang, out->lang, 4);
 	lang[3] = '\0';
 	return rc;

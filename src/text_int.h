@@ -108,4 +108,14 @@ int text_sentence_spans(const char *text, size_t from, size_t len,
 
 void text_spans_release(struct text_spans *sp);
 
+/*
+ * chorus_text_analyse() for what the summariser reads of a member's
+ * headline: out's lang, head, terms and names are as chorus_text_analyse()
+ * gives them; its years, dates, text_hash and minhash are left as they
+ * were (the fingerprint was a twentieth of a story's summarising).
+ */
+int text_analyse_head(struct chorus_text_analyser *an, const char *lang,
+		      const char *title, const char *body,
+		      struct chorus_text_analysis *out);
+
 #endif
