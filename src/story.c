@@ -32,6 +32,7 @@
 /* A sentence of a member, with its distinct term hashes (sorted). */
 struct sentence {
 	const char *text; /* borrowed from the member's sentence list */
+	size_t len;
 	size_t member;
 	size_t position;
 	uint64_t *terms; /* in the story's pool, from terms_at */
@@ -67,6 +68,7 @@ struct term_count {
 struct member_sentences {
 	char *copy;
 	char **v;
+	size_t *len; /* of each, as strlen() */
 	size_t n;
 };
 
@@ -247,6 +249,7 @@ static void analysis_release(struct analysis *an)
 		if (an->sentences) {
 			free(an->sentences[i].copy);
 			free(an->sentences[i].v);
+			free(an->sentences[i].len);
 		}
 		if (an->names)
 			chorus_strlist_release(&an->names[i]);
@@ -336,11 +339,6 @@ static int eligible_n(const char *s, size_t n, size_t *words)
 	return closes(s, n) && *words >= 6 && *words <= 60;
 }
 
-static int eligible(const char *s, size_t *words)
-{
-	return eligible_n(s, strlen(s), words);
-}
-
 /*
  * The sentences of a member's text into out, as chorus_text_sentences()
  * splits them. A lone report's (lone) as far as its LONE_READ-th eligible
@@ -373,12 +371,14 @@ static int member_sentences(const char *text, int lone,
 	last = sp->v[2 * (sp->n - 1)] + sp->v[2 * (sp->n - 1) + 1];
 	out->copy = malloc(last + 1);
 	out->v = malloc(sp->n * sizeof(*out->v));
-	if (!out->copy || !out->v)
+	out->len = malloc(sp->n * sizeof(*out->len));
+	if (!out->copy || !out->v || !out->len)
 		return CHORUS_ENOMEM;
 	memcpy(out->copy, text, last);
 	for (k = 0; k < sp->n; k++) {
 		out->copy[sp->v[2 * k] + sp->v[2 * k + 1]] = '\0';
 		out->v[k] = out->copy + sp->v[2 * k];
+		out->len[k] = sp->v[2 * k + 1];
 	}
 	out->n = sp->n;
 	return 0;
@@ -397,7 +397,7 @@ static int analyse_sentence(struct chorus_text_analyser *ta,
 			    struct chorus_text_analysis *one, int measured)
 {
 	struct chorus_strlist *names = an->names ? &an->names[s->member] : NULL;
-	size_t len = strlen(s->text), at;
+	size_t len = s->len, at;
 	uint64_t h =
 	    XXH3_64bits_withSeed(s->text, len, 0) ^
 	    ((uint64_t)(unsigned char)lang[0] << 16 |
@@ -423,7 +423,7 @@ static int analyse_sentence(struct chorus_text_analyser *ta,
 		return 0;
 	}
 	if (!measured)
-		s->eligible = eligible(s->text, &s->words);
+		s->eligible = eligible_n(s->text, s->len, &s->words);
 	s->names_of = s->member;
 	s->names_from = names ? names->n : 0;
 	rc = chorus_text_analyse_terms(ta, lang, s->text, one, names);
@@ -522,6 +522,7 @@ static int analyse(struct chorus_text_analyser *ta,
 			s = &an->s[an->n_s++];
 
 			s->text = an->sentences[i].v[j];
+			s->len = an->sentences[i].len[j];
 			s->member = i;
 			s->position = j;
 			if (v->n_members > 1) {
@@ -533,7 +534,7 @@ static int analyse(struct chorus_text_analyser *ta,
 			 * sentences, and nothing else reads its terms: only
 			 * the first few eligible ones are read.
 			 */
-			s->eligible = eligible(s->text, &s->words);
+			s->eligible = eligible_n(s->text, s->len, &s->words);
 			if (!s->eligible || ++lone_read > LONE_READ)
 				continue;
 			rc = analyse_sentence(ta, an, s, lang, &one, 1);
