@@ -1484,34 +1484,6 @@ static void pending_row(sqlite3_stmt *q, int64_t id,
 	row->hash = sqlite3_column_int64(q, 7);
 }
 
-int chorus_store_reader_row(struct chorus_store_reader *r, int64_t id,
-			    int (*fn)(void *ctx,
-				      const struct chorus_store_row *row),
-			    void *ctx)
-{
-	/* The connection's own (recursive) mutex held for the whole row:
-	 * one hand-over with the clustering thread's writes a row, not one
-	 * for every call that takes it. */
-	sqlite3_mutex *mu = sqlite3_db_mutex(sqlite3_db_handle(r->q));
-	struct chorus_store_row row;
-	int rc;
-
-	sqlite3_mutex_enter(mu);
-	sqlite3_bind_int64(r->q, 1, id);
-	rc = sqlite3_step(r->q);
-	if (rc == SQLITE_ROW) {
-		pending_row(r->q, id, &row);
-		rc = fn(ctx, &row);
-	} else {
-		/* No sqlite3_errmsg() here: another thread may be using the
-		 * connection, and its message with it. */
-		rc = rc == SQLITE_DONE ? CHORUS_ENOTFOUND : CHORUS_EDB;
-	}
-	sqlite3_reset(r->q);
-	sqlite3_mutex_leave(mu);
-	return rc;
-}
-
 /*
  * ids[0..n), consecutive ids from ids[0], in one pass: fn for each row
  * there with its index (from base); *done the ids dealt with. The mutex
@@ -1561,7 +1533,12 @@ static int reader_range(struct chorus_store_reader *r, const int64_t *ids,
 	return rc;
 }
 
-/* One id, ids[i], as chorus_store_reader_row() reads it; 0 when absent. */
+/*
+ * fn(ctx, i, row) for the unassigned article id: CHORUS_ENOTFOUND when
+ * there is none. The connection's own (recursive) mutex is held for the
+ * whole row: one hand-over with the clustering thread's writes a row, not
+ * one for every call that takes it.
+ */
 static int reader_one(struct chorus_store_reader *r, int64_t id,
 		      int (*fn)(void *ctx, size_t i,
 				const struct chorus_store_row *row),
@@ -1578,11 +1555,37 @@ static int reader_one(struct chorus_store_reader *r, int64_t id,
 		pending_row(r->q, id, &row);
 		rc = fn(ctx, i, &row);
 	} else {
-		rc = rc == SQLITE_DONE ? 0 : CHORUS_EDB;
+		/* No sqlite3_errmsg() here: another thread may be using the
+		 * connection, and its message with it. */
+		rc = rc == SQLITE_DONE ? CHORUS_ENOTFOUND : CHORUS_EDB;
 	}
 	sqlite3_reset(r->q);
 	sqlite3_mutex_leave(mu);
 	return rc;
+}
+
+/* chorus_store_reader_row()'s callback, called as reader_one() calls. */
+struct row_call {
+	int (*fn)(void *ctx, const struct chorus_store_row *row);
+	void *ctx;
+};
+
+static int row_call(void *ctx, size_t i, const struct chorus_store_row *row)
+{
+	const struct row_call *c = ctx;
+
+	(void)i;
+	return c->fn(c->ctx, row);
+}
+
+int chorus_store_reader_row(struct chorus_store_reader *r, int64_t id,
+			    int (*fn)(void *ctx,
+				      const struct chorus_store_row *row),
+			    void *ctx)
+{
+	struct row_call c = {fn, ctx};
+
+	return reader_one(r, id, row_call, &c, 0);
 }
 
 int chorus_store_reader_rows(struct chorus_store_reader *r, const int64_t *ids,
@@ -1603,7 +1606,10 @@ int chorus_store_reader_rows(struct chorus_store_reader *r, const int64_t *ids,
 		if (run > 1) {
 			rc = reader_range(r, ids + i, i, run, fn, ctx, &k);
 		} else {
+			/* An id not there is dealt with: nothing to do. */
 			rc = reader_one(r, ids[i], fn, ctx, i);
+			if (rc == CHORUS_ENOTFOUND)
+				rc = 0;
 			k = rc ? 0 : 1;
 		}
 		i += k;
