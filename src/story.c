@@ -27,17 +27,23 @@
 #include <xxhash.h>
 
 #include "story_int.h"
+#include "text_int.h"
 
 /* A sentence of a member, with its distinct term hashes (sorted). */
 struct sentence {
 	const char *text; /* borrowed from the member's sentence list */
+	size_t len;
 	size_t member;
 	size_t position;
-	uint64_t *terms; /* owned unless shared (a repeat's) */
-	size_t n_terms;
+	uint64_t *terms; /* in the story's pool, from terms_at */
+	size_t terms_at, n_terms;
 	int shared;
-	char lang[4];		     /* the language it was analysed in */
-	size_t names_from, names_to; /* the names it gave its member */
+	char lang[4]; /* the language it was analysed in */
+	/*
+	 * The names it gave its member: names_of's list, [names_from,
+	 * names_to); a repeat's are its original's, not copied.
+	 */
+	size_t names_of, names_from, names_to;
 	size_t words;
 	int eligible; /* a full sentence of sensible length */
 	double score;
@@ -54,14 +60,32 @@ struct term_count {
 	uint32_t member; /* the last member counted */
 };
 
+/*
+ * A member's sentences: one copy of its text as far as its last sentence,
+ * each sentence ended in place by a NUL (what follows a sentence is a
+ * blank or the line's end, never another sentence's text).
+ */
+struct member_sentences {
+	char *copy;
+	char **v;
+	size_t *len; /* of each, as strlen() */
+	size_t n;
+};
+
 struct analysis {
-	struct chorus_strlist *sentences; /* per member */
-	struct chorus_strlist *names;	  /* per member, when two or more */
+	struct member_sentences *sentences; /* per member */
+	struct chorus_strlist *names;	    /* per member, when two or more */
 	struct sentence *s;
 	size_t n_s;
 	uint64_t **head_terms; /* per member: its headline's, sorted distinct */
 	size_t *head_n;
 	size_t n_members;
+	/*
+	 * The sentences' term sets end to end (one allocation a story, not
+	 * one a sentence); a repeat's is its original's.
+	 */
+	uint64_t *pool;
+	size_t n_pool, cap_pool;
 	/* Every term of the story with how many members hold it (a table). */
 	struct term_count *slots;
 	size_t mask;
@@ -221,12 +245,12 @@ static void analysis_release(struct analysis *an)
 {
 	size_t i;
 
-	for (i = 0; an->s && i < an->n_s; i++)
-		if (!an->s[i].shared)
-			free(an->s[i].terms);
 	for (i = 0; i < an->n_members; i++) {
-		if (an->sentences)
-			chorus_strlist_release(&an->sentences[i]);
+		if (an->sentences) {
+			free(an->sentences[i].copy);
+			free(an->sentences[i].v);
+			free(an->sentences[i].len);
+		}
 		if (an->names)
 			chorus_strlist_release(&an->names[i]);
 		if (an->head_terms)
@@ -235,6 +259,7 @@ static void analysis_release(struct analysis *an)
 	free(an->sentences);
 	free(an->names);
 	free(an->s);
+	free(an->pool);
 	free(an->head_terms);
 	free(an->head_n);
 	free(an->slots);
@@ -252,14 +277,14 @@ static int member_language(struct chorus_text_analyser *ta,
 			   const struct chorus_article *a,
 			   struct chorus_text_analysis *out, char lang[4])
 {
-	int rc = chorus_text_analyse(ta, a->language, a->title, NULL, out);
+	int rc = text_analyse_head(ta, a->language, a->title, NULL, out);
 
 	if (!rc && !(a->language && (a->language[0] | 0x20) == out->lang[0] &&
 		     (a->language[1] | 0x20) == out->lang[1] &&
 		     (!a->language[2] || a->language[2] == '-' ||
 		      a->language[2] == '_')))
-		rc = chorus_text_analyse(ta, NULL, a->title,
-					 a->text ? a->text : "", out);
+		rc = text_analyse_head(ta, NULL, a->title,
+				       a->text ? a->text : "", out);
 	memcpy(lang, out->lang, 4);
 	lang[3] = '\0';
 	return rc;
@@ -275,8 +300,12 @@ static int count_terms(struct analysis *an)
 {
 	size_t i, k, total = 0, cap = 16;
 
+	/*
+	 * A repeat's terms are its original's: the sentences analysed hold
+	 * every distinct term, and the table is sized (and zeroed) for them.
+	 */
 	for (i = 0; i < an->n_s; i++)
-		total += an->s[i].n_terms;
+		total += an->s[i].shared ? 0 : an->s[i].n_terms;
 	while (cap < total * 2)
 		cap *= 2;
 	an->slots = calloc(cap, sizeof(*an->slots));
@@ -304,41 +333,55 @@ static int count_terms(struct analysis *an)
 #define LONE_READ 6
 
 /* A sentence to choose from: a full one of sensible length. */
-static int eligible(const char *s, size_t *words)
+static int eligible_n(const char *s, size_t n, size_t *words)
 {
-	size_t n = strlen(s);
-
 	*words = count_words(s, n);
 	return closes(s, n) && *words >= 6 && *words <= 60;
 }
 
 /*
- * A lone report's sentences as far as its LONE_READ-th eligible one, the
- * last that analyse() reads: its text is split a line at a time (as
- * chorus_text_sentences() splits it, line by line) and no further, so the
- * rest of a long text is not split for nothing.
+ * The sentences of a member's text into out, as chorus_text_sentences()
+ * splits them. A lone report's (lone) as far as its LONE_READ-th eligible
+ * one, the last that analyse() reads: its text is split a line at a time
+ * and no further, so the rest of a long text is not split for nothing.
+ * sp: the caller's scratch.
  */
-static int lone_sentences(const char *text, struct chorus_strlist *out)
+static int member_sentences(const char *text, int lone,
+			    struct member_sentences *out, struct text_spans *sp)
 {
-	struct chorus_buf line = CHORUS_BUF_INIT;
-	size_t found = 0, k, words;
+	size_t len = strlen(text), at = 0, found = 0, k, words, last;
 	int rc = 0;
 
-	while (*text && !rc && found < LONE_READ) {
-		size_t len = strcspn(text, "\n"), before = out->n;
+	sp->n = 0;
+	if (!lone)
+		rc = text_sentence_spans(text, 0, len, sp);
+	while (lone && at < len && !rc && found < LONE_READ) {
+		size_t n = strcspn(text + at, "\n"), before = sp->n;
 
-		chorus_buf_reset(&line);
-		rc = chorus_buf_add(&line, text, len);
-		if (!rc)
-			rc = chorus_text_sentences(chorus_buf_cstr(&line), out);
-		for (k = before; !rc && k < out->n; k++)
-			found += eligible(out->v[k], &words) != 0;
-		text += len;
-		if (*text == '\n')
-			text++;
+		rc = text_sentence_spans(text, at, n, sp);
+		for (k = before; !rc && k < sp->n; k++)
+			found += eligible_n(text + sp->v[2 * k],
+					    sp->v[2 * k + 1], &words) != 0;
+		at += n;
+		if (at < len)
+			at++;
 	}
-	chorus_buf_release(&line);
-	return rc;
+	if (rc || !sp->n)
+		return rc;
+	last = sp->v[2 * (sp->n - 1)] + sp->v[2 * (sp->n - 1) + 1];
+	out->copy = malloc(last + 1);
+	out->v = malloc(sp->n * sizeof(*out->v));
+	out->len = malloc(sp->n * sizeof(*out->len));
+	if (!out->copy || !out->v || !out->len)
+		return CHORUS_ENOMEM;
+	memcpy(out->copy, text, last);
+	for (k = 0; k < sp->n; k++) {
+		out->copy[sp->v[2 * k] + sp->v[2 * k + 1]] = '\0';
+		out->v[k] = out->copy + sp->v[2 * k];
+		out->len[k] = sp->v[2 * k + 1];
+	}
+	out->n = sp->n;
+	return 0;
 }
 
 /*
@@ -354,7 +397,7 @@ static int analyse_sentence(struct chorus_text_analyser *ta,
 			    struct chorus_text_analysis *one, int measured)
 {
 	struct chorus_strlist *names = an->names ? &an->names[s->member] : NULL;
-	size_t len = strlen(s->text), at, k;
+	size_t len = s->len, at;
 	uint64_t h =
 	    XXH3_64bits_withSeed(s->text, len, 0) ^
 	    ((uint64_t)(unsigned char)lang[0] << 16 |
@@ -369,30 +412,43 @@ static int analyse_sentence(struct chorus_text_analyser *ta,
 		if (an->seen_h[at] != h || memcmp(o->lang, lang, 4) ||
 		    strcmp(o->text, s->text))
 			continue;
-		s->terms = o->terms;
+		s->terms_at = o->terms_at;
 		s->n_terms = o->n_terms;
 		s->shared = 1;
 		s->eligible = o->eligible;
 		s->words = o->words;
-		if (!names)
-			return 0;
-		s->names_from = names->n;
-		for (k = o->names_from; !rc && k < o->names_to; k++) {
-			const char *nm = an->names[o->member].v[k];
-
-			rc = chorus_strlist_push(names, nm, strlen(nm));
-		}
-		s->names_to = names->n;
-		return rc;
+		s->names_of = o->names_of;
+		s->names_from = o->names_from;
+		s->names_to = o->names_to;
+		return 0;
 	}
 	if (!measured)
-		s->eligible = eligible(s->text, &s->words);
+		s->eligible = eligible_n(s->text, s->len, &s->words);
+	s->names_of = s->member;
 	s->names_from = names ? names->n : 0;
 	rc = chorus_text_analyse_terms(ta, lang, s->text, one, names);
-	if (!rc)
-		rc = distinct(one->terms, one->n_terms, &s->terms, &s->n_terms);
+	if (!rc && an->cap_pool - an->n_pool < one->n_terms) {
+		size_t cap = an->cap_pool ? an->cap_pool : 256;
+		uint64_t *p;
+
+		while (cap - an->n_pool < one->n_terms)
+			cap *= 2;
+		if (!(p = realloc(an->pool, cap * sizeof(*p))))
+			rc = CHORUS_ENOMEM;
+		else {
+			an->pool = p;
+			an->cap_pool = cap;
+		}
+	}
 	if (rc)
 		return rc;
+	s->terms_at = an->n_pool;
+	if (one->n_terms) {
+		memcpy(an->pool + an->n_pool, one->terms,
+		       one->n_terms * sizeof(*one->terms));
+		s->n_terms = dedup(an->pool + an->n_pool, one->n_terms);
+		an->n_pool += s->n_terms;
+	}
 	s->names_to = names ? names->n : 0;
 	an->seen[at] = (size_t)(s - an->s) + 1;
 	an->seen_h[at] = h;
@@ -404,6 +460,7 @@ static int analyse(struct chorus_text_analyser *ta,
 {
 	size_t lone_read = 0;
 	struct chorus_text_analysis one;
+	struct text_spans sp = {NULL, 0, 0};
 	size_t i, j, total = 0;
 	int rc = 0;
 
@@ -419,21 +476,16 @@ static int analyse(struct chorus_text_analyser *ta,
 	if (v->n_members > 1 &&
 	    !(an->names = calloc(v->n_members + 1, sizeof(*an->names))))
 		return CHORUS_ENOMEM;
-	for (i = 0; i < v->n_members; i++) {
-		chorus_strlist_init(&an->sentences[i]);
-		if (an->names)
-			chorus_strlist_init(&an->names[i]);
-	}
+	for (i = 0; an->names && i < v->n_members; i++)
+		chorus_strlist_init(&an->names[i]);
 	for (i = 0; !rc && i < v->n_members; i++) {
 		const struct chorus_article *a = &v->members[i].article->a;
 
-		rc = v->n_members == 1
-			 ? lone_sentences(a->text ? a->text : "",
-					  &an->sentences[i])
-			 : chorus_text_sentences(a->text ? a->text : "",
-						 &an->sentences[i]);
+		rc = member_sentences(a->text ? a->text : "", v->n_members == 1,
+				      &an->sentences[i], &sp);
 		total += an->sentences[i].n;
 	}
+	text_spans_release(&sp);
 	if (!rc && !(an->s = calloc(total + 1, sizeof(*an->s))))
 		rc = CHORUS_ENOMEM;
 	if (!rc) {
@@ -470,6 +522,7 @@ static int analyse(struct chorus_text_analyser *ta,
 			s = &an->s[an->n_s++];
 
 			s->text = an->sentences[i].v[j];
+			s->len = an->sentences[i].len[j];
 			s->member = i;
 			s->position = j;
 			if (v->n_members > 1) {
@@ -481,12 +534,16 @@ static int analyse(struct chorus_text_analyser *ta,
 			 * sentences, and nothing else reads its terms: only
 			 * the first few eligible ones are read.
 			 */
-			s->eligible = eligible(s->text, &s->words);
+			s->eligible = eligible_n(s->text, s->len, &s->words);
 			if (!s->eligible || ++lone_read > LONE_READ)
 				continue;
 			rc = analyse_sentence(ta, an, s, lang, &one, 1);
 		}
 	}
+	/* The pool is whole: its sets can be pointed at. */
+	for (i = 0; !rc && i < an->n_s; i++)
+		if (an->s[i].n_terms)
+			an->s[i].terms = an->pool + an->s[i].terms_at;
 	if (!rc)
 		rc = count_terms(an);
 	chorus_text_analysis_release(&one);
@@ -660,59 +717,87 @@ static int cmp_name_count(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* A name some member mentions: equal names sort together, by member. */
+struct name_use {
+	uint64_t h;
+	const char *name;
+	size_t member;
+};
+
+static int cmp_name_use(const void *a, const void *b)
+{
+	const struct name_use *x = a, *y = b;
+	int c;
+
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	if ((c = strcmp(x->name, y->name)))
+		return c;
+	return x->member < y->member ? -1 : x->member > y->member;
+}
+
 /*
  * Names of two words or more that at least half the members (and two or
- * more) mention; each member's names were found with its terms.
+ * more) mention; each member's names were found with its sentences'
+ * terms. Every mention is sorted by name (its hash first) and member, so
+ * that how many members hold a name is one pass, not a search a mention.
  */
 static int pick_names(struct chorus_story_view *v, struct analysis *an)
 {
-	const struct chorus_strlist *per = an->names;
+	struct name_use *uses = NULL;
 	struct name_count *counts = NULL;
-	size_t n_counts = 0, cap = 0, m, i, k, need;
+	size_t n_uses = 0, n_counts = 0, i, k, need;
 	int rc = 0;
 
-	if (v->n_members < 2 || !per)
+	if (v->n_members < 2 || !an->names)
 		return 0; /* a name needs two members */
-	for (m = 0; !rc && m < v->n_members; m++) {
-		for (i = 0; !rc && i < per[m].n; i++) {
-			int seen = 0;
+	for (i = 0; i < an->n_s; i++)
+		n_uses += an->s[i].names_to - an->s[i].names_from;
+	if (!n_uses)
+		return 0;
+	uses = malloc(n_uses * sizeof(*uses));
+	counts = malloc(n_uses * sizeof(*counts));
+	if (!uses || !counts) {
+		rc = CHORUS_ENOMEM;
+		goto out;
+	}
+	n_uses = 0;
+	for (i = 0; i < an->n_s; i++) {
+		const struct sentence *s = &an->s[i];
 
-			if (!strchr(per[m].v[i], ' '))
+		for (k = s->names_from; k < s->names_to; k++) {
+			const char *nm = an->names[s->names_of].v[k];
+			size_t len = strlen(nm);
+
+			if (!memchr(nm, ' ', len))
 				continue; /* one word: never shown */
-			for (k = 0; k < i && !seen; k++)
-				seen = !strcmp(per[m].v[k], per[m].v[i]);
-			if (seen)
-				continue;
-			for (k = 0; k < n_counts; k++)
-				if (!strcmp(counts[k].name, per[m].v[i]))
-					break;
-			if (k == n_counts) {
-				if (n_counts == cap) {
-					struct name_count *p;
-
-					cap = cap ? cap * 2 : 32;
-					p = realloc(counts, cap * sizeof(*p));
-					if (!p) {
-						rc = CHORUS_ENOMEM;
-						break;
-					}
-					counts = p;
-				}
-				counts[n_counts].name = per[m].v[i];
-				counts[n_counts++].count = 0;
-			}
-			counts[k].count++;
+			uses[n_uses].h = XXH3_64bits(nm, len);
+			uses[n_uses].name = nm;
+			uses[n_uses++].member = s->member;
 		}
+	}
+	qsort(uses, n_uses, sizeof(*uses), cmp_name_use);
+	for (i = 0; i < n_uses; i = k) {
+		size_t members = 1;
+
+		for (k = i + 1; k < n_uses && uses[k].h == uses[i].h &&
+				!strcmp(uses[k].name, uses[i].name);
+		     k++)
+			members += uses[k].member != uses[k - 1].member;
+		counts[n_counts].name = uses[i].name;
+		counts[n_counts++].count = members;
 	}
 	need = v->n_members / 2 + v->n_members % 2;
 	if (need < 2)
 		need = 2;
-	if (!rc && n_counts)
+	if (n_counts)
 		qsort(counts, n_counts, sizeof(*counts), cmp_name_count);
 	for (k = 0; !rc && k < n_counts && v->names.n < 8; k++)
-		if (counts[k].count >= need && strchr(counts[k].name, ' '))
+		if (counts[k].count >= need)
 			rc = chorus_strlist_push(&v->names, counts[k].name,
 						 strlen(counts[k].name));
+out:
+	free(uses);
 	free(counts);
 	return rc;
 }

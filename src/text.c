@@ -478,7 +478,15 @@ static int abbreviation_before(const char *text, size_t start, size_t end)
 		       sizeof(abbreviations[0]), cmp_word) != NULL;
 }
 
-static int push_trimmed(struct chorus_strlist *out, const char *s, size_t len)
+/* Where split_line() puts each sentence: s[0..len), trimmed, not empty. */
+struct sentence_sink {
+	int (*put)(struct sentence_sink *k, const char *s, size_t len);
+	struct chorus_strlist *list; /* chorus_text_sentences() */
+	const char *base;	     /* text_sentence_spans(): offsets from */
+	struct text_spans *spans;
+};
+
+static int push_trimmed(struct sentence_sink *k, const char *s, size_t len)
 {
 	while (len && (*s == ' ' || *s == '\t')) {
 		s++;
@@ -486,7 +494,7 @@ static int push_trimmed(struct chorus_strlist *out, const char *s, size_t len)
 	}
 	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
 		len--;
-	return len ? chorus_strlist_push(out, s, len) : 0;
+	return len ? k->put(k, s, len) : 0;
 }
 
 static int is_closer(char c)
@@ -494,17 +502,48 @@ static int is_closer(char c)
 	return c == '"' || c == '\'' || c == ')' || c == ']';
 }
 
-static int split_line(const char *line, size_t len, struct chorus_strlist *out)
+/*
+ * Where the first . ! or ? of line[i..len) is, or len: eight bytes at a
+ * time on a little-endian machine (a byte is zero in x ^ '.' where x holds
+ * a '.'; found exactly, no carries), else a byte at a time. The summariser
+ * splits every member of every story: most bytes end no sentence.
+ */
+static size_t next_stop(const char *line, size_t i, size_t len)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x, d, e, q, m;
+
+		memcpy(&x, line + i, 8);
+		d = x ^ (ones * '.');
+		e = x ^ (ones * '!');
+		q = x ^ (ones * '?');
+		m = ~(((d & low7) + low7) | d | low7) |
+		    ~(((e & low7) + low7) | e | low7) |
+		    ~(((q & low7) + low7) | q | low7);
+		if (m)
+			return i + ((size_t)__builtin_ctzll(m) >> 3);
+	}
+#endif
+	while (i < len && line[i] != '.' && line[i] != '!' && line[i] != '?')
+		i++;
+	return i;
+}
+
+static int split_line(const char *line, size_t len, struct sentence_sink *k)
 {
 	size_t i, start = 0;
 	int rc = 0;
 
-	for (i = 0; i < len && !rc; i++) {
+	for (i = next_stop(line, 0, len); i < len && !rc;
+	     i = next_stop(line, i + 1, len)) {
 		size_t end;
 		char c = line[i];
 
-		if (c != '.' && c != '!' && c != '?')
-			continue;
 		end = i + 1;
 		/* closing quotes: ASCII and the UTF-8 ’ ” */
 		for (;;) {
@@ -525,17 +564,23 @@ static int split_line(const char *line, size_t len, struct chorus_strlist *out)
 			continue;
 		if (c == '.' && abbreviation_before(line, start, i))
 			continue;
-		rc = push_trimmed(out, line + start, end - start);
+		rc = push_trimmed(k, line + start, end - start);
 		start = end;
 		i = end;
 	}
 	if (!rc && start < len)
-		rc = push_trimmed(out, line + start, len - start);
+		rc = push_trimmed(k, line + start, len - start);
 	return rc;
+}
+
+static int put_copy(struct sentence_sink *k, const char *s, size_t len)
+{
+	return chorus_strlist_push(k->list, s, len);
 }
 
 int chorus_text_sentences(const char *text, struct chorus_strlist *out)
 {
+	struct sentence_sink k = {put_copy, out, NULL, NULL};
 	const char *p = text;
 	int rc = 0;
 
@@ -543,12 +588,56 @@ int chorus_text_sentences(const char *text, struct chorus_strlist *out)
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 
-		rc = split_line(p, len, out);
+		rc = split_line(p, len, &k);
 		p += len;
 		if (*p == '\n')
 			p++;
 	}
 	return rc;
+}
+
+static int put_span(struct sentence_sink *k, const char *s, size_t len)
+{
+	struct text_spans *sp = k->spans;
+
+	if (sp->n == sp->cap) {
+		size_t cap = sp->cap ? sp->cap * 2 : 32;
+		size_t *v = realloc(sp->v, cap * 2 * sizeof(*v));
+
+		if (!v)
+			return CHORUS_ENOMEM;
+		sp->v = v;
+		sp->cap = cap;
+	}
+	sp->v[2 * sp->n] = (size_t)(s - k->base);
+	sp->v[2 * sp->n + 1] = len;
+	sp->n++;
+	return 0;
+}
+
+int text_sentence_spans(const char *text, size_t from, size_t len,
+			struct text_spans *out)
+{
+	struct sentence_sink k = {put_span, NULL, text, out};
+	const char *p = text + from, *end = p + len;
+	int rc = 0;
+
+	while (p < end && !rc) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		rc = split_line(p, n, &k);
+		p += n;
+		if (p < end)
+			p++; /* the newline */
+	}
+	return rc;
+}
+
+void text_spans_release(struct text_spans *sp)
+{
+	free(sp->v);
+	memset(sp, 0, sizeof(*sp));
 }
 
 int chorus_text_is_headline(const char *line, size_t len)

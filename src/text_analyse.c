@@ -1376,9 +1376,13 @@ static int detect_cached(struct chorus_text_analyser *an, const char *body,
 	return rc;
 }
 
-int chorus_text_analyse(struct chorus_text_analyser *an, const char *lang,
-			const char *title, const char *body,
-			struct chorus_text_analysis *out)
+/*
+ * chorus_text_analyse(); unless full, only what text_analyse_head()
+ * promises (no years, dates, text hash or fingerprint).
+ */
+static int analyse(struct chorus_text_analyser *an, const char *lang,
+		   const char *title, const char *body,
+		   struct chorus_text_analysis *out, int full)
 {
 	int li = lang_index(lang), rc = 0;
 	struct reading rd;
@@ -1419,13 +1423,27 @@ int chorus_text_analyse(struct chorus_text_analyser *an, const char *lang,
 		if (!rc)
 			rc = read_rest(an, (size_t)li, &rd, resume);
 	}
-	if (rc)
+	if (rc || !full)
 		return rc;
 	keep_years(&rd.years, out);
 	keep_dates(&rd.dates, out);
 	out->text_hash = XXH3_64bits(&rd.acc, sizeof(rd.acc));
 	fingerprint(an, out);
 	return 0;
+}
+
+int chorus_text_analyse(struct chorus_text_analyser *an, const char *lang,
+			const char *title, const char *body,
+			struct chorus_text_analysis *out)
+{
+	return analyse(an, lang, title, body, out, 1);
+}
+
+int text_analyse_head(struct chorus_text_analyser *an, const char *lang,
+		      const char *title, const char *body,
+		      struct chorus_text_analysis *out)
+{
+	return analyse(an, lang, title, body, out, 0);
 }
 
 double chorus_text_minhash_similarity(const uint32_t *a, const uint32_t *b)

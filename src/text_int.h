@@ -87,4 +87,35 @@ int chorus_text_name_run_add(struct text_name_run *r, size_t end,
 int chorus_text_name_run_flush(struct text_name_run *r,
 			       struct chorus_strlist *out);
 
+/*
+ * Sentences as spans of their text, without a copy each: pairs (start,
+ * length) in v[2i], v[2i+1], offsets from the text's start, trimmed,
+ * none empty. The summariser splits every member of every story (a
+ * malloc and a free a sentence were a tenth of its work).
+ */
+struct text_spans {
+	size_t *v;
+	size_t n, cap; /* pairs */
+};
+
+/*
+ * Append to out the sentences of text[from..from+len), exactly as
+ * chorus_text_sentences() splits them (line by line); len must not reach
+ * past a NUL.
+ */
+int text_sentence_spans(const char *text, size_t from, size_t len,
+			struct text_spans *out);
+
+void text_spans_release(struct text_spans *sp);
+
+/*
+ * chorus_text_analyse() for what the summariser reads of a member's
+ * headline: out's lang, head, terms and names are as chorus_text_analyse()
+ * gives them; its years, dates, text_hash and minhash are left as they
+ * were (the fingerprint was a twentieth of a story's summarising).
+ */
+int text_analyse_head(struct chorus_text_analyser *an, const char *lang,
+		      const char *title, const char *body,
+		      struct chorus_text_analysis *out);
+
 #endif

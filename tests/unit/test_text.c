@@ -16,6 +16,7 @@
 
 #include "chorus/date.h"
 #include "chorus/text.h"
+#include "text_int.h"
 
 static void test_text_utf8_repair_replaces_and_counts(void **state)
 {
@@ -104,6 +105,59 @@ static void test_text_sentences_respect_abbreviations(void **state)
 	assert_string_equal(s.v[3], "A Heading");
 	assert_string_equal(s.v[4], "Last one.");
 	chorus_strlist_release(&s);
+}
+
+/*
+ * text_sentence_spans() (the summariser's) splits as chorus_text_sentences()
+ * does: the same sentences, as spans of the text, trimmed, none empty.
+ */
+static void test_text_sentence_spans_match_sentences(void **state)
+{
+	static const char *const texts[] = {
+	    "U.S. officials met Gen. Randy George. He said \xE2\x80\x9Cyes."
+	    "\xE2\x80\x9D Then left!\nA Heading\nLast one.",
+	    "  Lead in.\t \n\n\t\nTwo? Three! (Four.) 'Five.' x\n",
+	    "No end at all",
+	    "",
+	    "\n\n",
+	    "Mr. Smith vs. J. Doe. End. ",
+	    "A.B. c. d.e! f?g. \"h.\" i"};
+	size_t t, k;
+
+	(void)state;
+	for (t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+		struct chorus_strlist want;
+		struct text_spans sp = {NULL, 0, 0};
+		size_t len = strlen(texts[t]);
+
+		chorus_strlist_init(&want);
+		assert_int_equal(chorus_text_sentences(texts[t], &want), 0);
+		assert_int_equal(text_sentence_spans(texts[t], 0, len, &sp), 0);
+		assert_int_equal(sp.n, want.n);
+		for (k = 0; k < sp.n; k++) {
+			assert_int_equal(sp.v[2 * k + 1], strlen(want.v[k]));
+			assert_memory_equal(texts[t] + sp.v[2 * k], want.v[k],
+					    sp.v[2 * k + 1]);
+		}
+		chorus_strlist_release(&want);
+		text_spans_release(&sp);
+	}
+}
+
+/* A range from the middle: its offsets count from the text's start. */
+static void test_text_sentence_spans_of_a_range(void **state)
+{
+	const char *text = "Skip this. Line two. Its end!\nNot read.";
+	struct text_spans sp = {NULL, 0, 0};
+
+	(void)state;
+	assert_int_equal(text_sentence_spans(text, 11, 18, &sp), 0);
+	assert_int_equal(sp.n, 2);
+	assert_int_equal(sp.v[0], 11);
+	assert_int_equal(sp.v[1], 9);
+	assert_int_equal(sp.v[2], 21);
+	assert_int_equal(sp.v[3], 8);
+	text_spans_release(&sp);
 }
 
 static void test_text_headline_shape(void **state)
@@ -632,6 +686,8 @@ int main(void)
 	    cmocka_unit_test(test_text_month_names_loose_and_strict),
 	    cmocka_unit_test(test_text_analyse_case_variants_share_terms),
 	    cmocka_unit_test(test_text_sentences_respect_abbreviations),
+	    cmocka_unit_test(test_text_sentence_spans_match_sentences),
+	    cmocka_unit_test(test_text_sentence_spans_of_a_range),
 	    cmocka_unit_test(test_text_headline_shape),
 	    cmocka_unit_test(test_text_slug_is_ascii_and_capped),
 	};
