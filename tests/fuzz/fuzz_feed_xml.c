@@ -31,13 +31,20 @@ static int to_json(struct chorus_feed *f, struct chorus_buf *out, int bare)
 	return rc;
 }
 
-/* Did libxml2 itself find the document broken? */
+/*
+ * Is the document broken, by libxml2's word or because it stops inside an
+ * entry? The latter is not well-formed either, and libxml2 can stop
+ * without a word where the pushes end (seen with an EUC-KR document
+ * holding bytes that are not EUC-KR and NULs).
+ */
 static int libxml2_errors(const struct chorus_feed *f)
 {
 	size_t i;
 
 	for (i = 0; i < f->nerrors; i++)
-		if (!strncmp(f->errors[i].message, "not well-formed", 15))
+		if (!strncmp(f->errors[i].message, "not well-formed", 15) ||
+		    !strcmp(f->errors[i].message,
+			    "the document ends inside an entry"))
 			return 1;
 	return 0;
 }
