@@ -2278,6 +2278,27 @@ static int body_text(struct feed_xml *x, const char *data, const char *p,
  * where it would have; otherwise 0 and nothing is done. Returns 1 when
  * the text was delivered, 0 when not, a negative enum chorus_error.
  */
+/*
+ * XML's end-of-line handling (XML 1.0, 2.11) on s[0..n), in place, as
+ * libxml2 does it on what it reads: "\r\n" and a lone '\r' become '\n'.
+ * Returns the new length.
+ */
+static size_t line_ends(char *s, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] != '\r') {
+			s[k++] = s[i];
+			continue;
+		}
+		s[k++] = '\n';
+		if (i + 1 < n && s[i + 1] == '\n')
+			i++;
+	}
+	return k;
+}
+
 static int body_direct(struct feed_xml *x, const char *data, const char **run,
 		       const char *p, const char *q)
 {
@@ -2297,6 +2318,8 @@ static int body_direct(struct feed_xml *x, const char *data, const char **run,
 	chorus_buf_reset(&x->tbuf);
 	if ((rc = body_text(x, data, p, q, &x->tbuf, 0)))
 		return rc;
+	if (x->tbuf.len && memchr(x->tbuf.data, '\r', x->tbuf.len))
+		x->tbuf.len = line_ends(x->tbuf.data, x->tbuf.len);
 	if (x->tbuf.len)
 		on_chars(x, (const xmlChar *)x->tbuf.data, (int)x->tbuf.len);
 	/* libxml2 counts the lines of what it reads; keep its count right */
@@ -2307,12 +2330,16 @@ static int body_direct(struct feed_xml *x, const char *data, const char **run,
 
 /*
  * Where a piece of body text that runs to the end of the pushed bytes
- * can be cut now: before a reference or a UTF-8 sequence that the next
- * bytes complete.
+ * can be cut now: before a reference, a UTF-8 sequence or a line end that the
+ * next bytes complete.
  */
 static const char *safe_cut(const char *p, const char *stop)
 {
 	const char *s, *from = stop - p > 48 ? stop - 48 : p;
+
+	/* A '\r' waits for the next bytes: "\r\n" is one line end. */
+	if (stop > p && stop[-1] == '\r')
+		return stop - 1;
 
 	for (s = stop; s > from;) {
 		s--;

@@ -545,6 +545,62 @@ static void test_feed_fuzz_regressions(void **state)
 	}
 }
 
+/*
+ * Line ends in body text read the same however the bytes are pushed: a
+ * fuzzer's document (tests/data/feed/fuzz/cr_run_sliced.xml: Atom xhtml
+ * content with bytes that are not UTF-8, which the reader decodes itself,
+ * around a run of '\r') lost a line end where a push ended between two
+ * '\r'.
+ */
+static void test_feed_line_ends_sliced(void **state)
+{
+	char path[1024];
+	struct chorus_feed *whole = NULL, *sliced;
+	struct chorus_feed_options opt;
+	struct chorus_buf doc, a, b;
+	struct chorus_err err;
+	size_t step, off, n;
+
+	(void)state;
+	/* the markup as it came, so that the sanitiser's own line ends
+	 * cannot hide the reader's */
+	memset(&opt, 0, sizeof(opt));
+	opt.raw_html = 1;
+	snprintf(path, sizeof(path), "%s/feed/fuzz/cr_run_sliced.xml",
+		 CHORUS_TEST_DATA);
+	chorus_buf_init(&doc, 0);
+	chorus_buf_init(&a, 0);
+	chorus_buf_init(&b, 0);
+	assert_int_equal(chorus_file_read(path, 1 << 20, &doc, &err), 0);
+	n = doc.len;
+	assert_int_equal(chorus_feed_parse(doc.data, n, &opt, &whole, &err), 0);
+	assert_int_equal(chorus_feed_to_json(whole, &a, &err), 0);
+	for (step = 1; step <= 64; step++) {
+		struct chorus_feed_parser *p = NULL;
+
+		assert_int_equal(
+		    chorus_feed_parser_new(&opt, NULL, NULL, &p, &err), 0);
+		for (off = 0; off < n; off += step)
+			assert_int_equal(chorus_feed_parser_push(
+					     p, doc.data + off,
+					     n - off < step ? n - off : step,
+					     &err),
+					 0);
+		sliced = NULL;
+		assert_int_equal(chorus_feed_parser_finish(p, &sliced, &err),
+				 0);
+		chorus_feed_parser_free(p);
+		chorus_buf_reset(&b);
+		assert_int_equal(chorus_feed_to_json(sliced, &b, &err), 0);
+		assert_string_equal(chorus_buf_cstr(&b), chorus_buf_cstr(&a));
+		chorus_feed_free(sliced);
+	}
+	chorus_feed_free(whole);
+	chorus_buf_release(&doc);
+	chorus_buf_release(&a);
+	chorus_buf_release(&b);
+}
+
 static void test_feed_html_to_text(void **state)
 {
 	static const char html[] = "<p>One &amp; <b>two</b></p><script>x()"
@@ -579,6 +635,7 @@ int main(void)
 	    cmocka_unit_test(test_feed_json_output),
 	    cmocka_unit_test(test_feed_deep_nesting),
 	    cmocka_unit_test(test_feed_fuzz_regressions),
+	    cmocka_unit_test(test_feed_line_ends_sliced),
 	    cmocka_unit_test(test_feed_html_to_text),
 	};
 
