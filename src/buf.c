@@ -1,10 +1,12 @@
 /*
  * The capped growable buffer (see include/chorus/buf.h).
  */
+#define _DEFAULT_SOURCE /* madvise(), posix_memalign() */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "chorus/buf.h"
 #include "chorus/error.h"
@@ -232,4 +234,25 @@ int chorus_buf_add_escaped(struct chorus_buf *b, const char *s, size_t n,
 		start = ++i;
 	}
 	return chorus_buf_add(b, s + start, n - start);
+}
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *chorus_table_calloc(size_t n, size_t size)
+{
+	size_t bytes;
+	void *p;
+
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	bytes = n * size;
+	if (bytes < HUGE_PAGE)
+		return calloc(n ? n : 1, size ? size : 1);
+	if (posix_memalign(&p, HUGE_PAGE, bytes))
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, bytes, MADV_HUGEPAGE); /* a hint: no matter if refused */
+#endif
+	memset(p, 0, bytes);
+	return p;
 }

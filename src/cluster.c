@@ -483,7 +483,7 @@ static int hmap_put(struct hmap *m, uint64_t key, uint32_t val)
 		struct hmap b = {NULL, m->cap ? m->cap * 2 : 1024, 0};
 		size_t k;
 
-		b.e = table_calloc(b.cap, sizeof(*b.e));
+		b.e = chorus_table_calloc(b.cap, sizeof(*b.e));
 		if (!b.e)
 			return CHORUS_ENOMEM;
 		for (k = 0; k < m->cap; k++)
@@ -543,7 +543,7 @@ static struct posting *index_slot(struct clusterer *cl, uint64_t key,
 	key = key ? key : 1;
 	if (create && (cl->index_n + 1) * 2 > cl->index_cap) {
 		size_t cap = cl->index_cap ? cl->index_cap * 2 : 4096, k;
-		struct posting *b = table_calloc(cap, sizeof(*b));
+		struct posting *b = chorus_table_calloc(cap, sizeof(*b));
 
 		if (!b)
 			return NULL;

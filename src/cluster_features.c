@@ -8,12 +8,10 @@
  * not match, so a state from a machine of the other byte order only costs
  * time.
  */
-#define _DEFAULT_SOURCE /* madvise(), posix_memalign() */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #endif
@@ -24,27 +22,6 @@
 #define FEATURES_MAGIC_V2 0x32464843u /* "CHF2": no dates */
 
 #define DF_MAGIC 0x31464443u /* "CDF1" */
-
-#define HUGE_PAGE ((size_t)2 << 20)
-
-void *table_calloc(size_t n, size_t size)
-{
-	size_t bytes;
-	void *p;
-
-	if (size && n > SIZE_MAX / size)
-		return NULL;
-	bytes = n * size;
-	if (bytes < HUGE_PAGE)
-		return calloc(n ? n : 1, size ? size : 1);
-	if (posix_memalign(&p, HUGE_PAGE, bytes))
-		return NULL;
-#ifdef MADV_HUGEPAGE
-	madvise(p, bytes, MADV_HUGEPAGE); /* a hint: no matter if refused */
-#endif
-	memset(p, 0, bytes);
-	return p;
-}
 
 static uint32_t fold32(uint64_t h)
 {
@@ -65,7 +42,7 @@ int df_init(struct df_table *t, size_t expected)
 	t->cap = 1024;
 	while (t->cap < expected * 2)
 		t->cap *= 2;
-	t->slots = table_calloc(t->cap, sizeof(*t->slots));
+	t->slots = chorus_table_calloc(t->cap, sizeof(*t->slots));
 	t->n = 0;
 	t->docs = 0;
 	if (t->slots)

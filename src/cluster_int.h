@@ -13,15 +13,6 @@
 #include "chorus/cluster.h"
 #include "chorus/text.h"
 
-/*
- * A zeroed table of n entries of size bytes, freed with free(). The
- * clusterer's hash tables (document frequencies, index, copies) grow to
- * tens or hundreds of megabytes and every probe lands anywhere in them:
- * from 2 MB up they are asked for in huge pages (madvise: a hint), where
- * one TLB entry covers what 512 of 4 KB would.
- */
-void *table_calloc(size_t n, size_t size);
-
 /* Kept per article: its strongest terms and names, its headline terms. */
 #define FEAT_TERMS 128
 #define FEAT_NAMES 32

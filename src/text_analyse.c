@@ -22,11 +22,9 @@
  * its chorus_text_name_key(), so "Steve Witkoff" and a later lone
  * "Witkopf" share the key of the surname.
  */
-#define _DEFAULT_SOURCE /* madvise() */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <utf8proc.h>
 /* xxhash inlined: a word's hash is a few instructions for a short word,
@@ -614,34 +612,13 @@ void chorus_text_analyser_free(struct chorus_text_analyser *an)
 	free(an);
 }
 
-/* A big word cache lives in huge pages, where the system has them. */
-#define HUGE_PAGE ((size_t)2 << 20)
-
-/*
- * A zeroed table of cap words. Its probes land anywhere in it: with 4 KB
- * pages, one table of some megabytes makes most of them miss the TLB
- * too (measured: 4% of the analysis in the 50k benchmark).
- */
-static struct word_info *cache_alloc(size_t cap)
-{
-	size_t bytes = cap * sizeof(struct word_info);
-	void *p;
-
-	if (bytes < HUGE_PAGE)
-		return calloc(cap, sizeof(struct word_info));
-	if (posix_memalign(&p, HUGE_PAGE, bytes))
-		return NULL;
-#ifdef MADV_HUGEPAGE
-	madvise(p, bytes, MADV_HUGEPAGE); /* a hint: no matter if refused */
-#endif
-	memset(p, 0, bytes);
-	return p;
-}
-
 static int cache_grow(struct chorus_text_analyser *an)
 {
 	size_t cap = an->cap * 2, i;
-	struct word_info *c = cache_alloc(cap);
+	/* Probes land anywhere in a cache of some megabytes: in 4 KB pages
+	 * most of them miss the TLB too (measured: 4% of the analysis in the
+	 * 50k benchmark), hence a table in huge pages. */
+	struct word_info *c = chorus_table_calloc(cap, sizeof(*c));
 
 	if (!c)
 		return CHORUS_ENOMEM;
@@ -1243,14 +1220,11 @@ static int read_rest(struct chorus_text_analyser *an, size_t li,
 
 /*
  * The least MinHash value of each of the K functions over n shingle
- * hashes, into mins. The loop over the K functions is vectorised (where
- * the processor has AVX2, a copy built for it runs).
+ * hashes, into mins: the one loop, inlined into each copy below, which
+ * the compiler vectorises for that copy's instructions.
  */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-static void
-minhash_mins(const uint64_t *a, const uint64_t *b, const uint64_t *h, size_t n,
+static inline __attribute__((always_inline)) void
+minhash_loop(const uint64_t *a, const uint64_t *b, const uint64_t *h, size_t n,
 	     uint32_t *mins)
 {
 	uint32_t m[CHORUS_MINHASH_K];
@@ -1264,6 +1238,17 @@ minhash_mins(const uint64_t *a, const uint64_t *b, const uint64_t *h, size_t n,
 			m[k] = v < m[k] ? v : m[k];
 		}
 	memcpy(mins, m, sizeof(m));
+}
+
+/* minhash_loop(); where the processor has AVX2, a copy built for it runs. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void
+minhash_mins(const uint64_t *a, const uint64_t *b, const uint64_t *h, size_t n,
+	     uint32_t *mins)
+{
+	minhash_loop(a, b, h, n, mins);
 }
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
@@ -1280,17 +1265,7 @@ __attribute__((
 minhash_mins_dq(const uint64_t *a, const uint64_t *b, const uint64_t *h,
 		size_t n, uint32_t *mins)
 {
-	uint32_t m[CHORUS_MINHASH_K];
-	size_t i, k;
-
-	memcpy(m, mins, sizeof(m));
-	for (i = 0; i < n; i++)
-		for (k = 0; k < CHORUS_MINHASH_K; k++) {
-			uint32_t v = (uint32_t)((a[k] * h[i] + b[k]) >> 32);
-
-			m[k] = v < m[k] ? v : m[k];
-		}
-	memcpy(mins, m, sizeof(m));
+	minhash_loop(a, b, h, n, mins);
 }
 #endif
 

@@ -61,4 +61,13 @@ char *chorus_buf_detach(struct chorus_buf *b, size_t *len);
 char *chorus_strdup(const char *s);
 char *chorus_strndup(const char *s, size_t n);
 
+/*
+ * A zeroed table of n entries of size bytes, freed with free(); NULL when
+ * out of memory. For big hash tables whose probes land anywhere in them
+ * (the clusterer's, the text analyser's word cache): from 2 MB up the
+ * table is asked for in huge pages (madvise: a hint), where one TLB entry
+ * covers what 512 of 4 KB would.
+ */
+void *chorus_table_calloc(size_t n, size_t size);
+
 #endif
