@@ -871,28 +871,22 @@ static int story_push(struct clusterer *cl, int64_t id, uint32_t *out)
 /*
  * What scoring asks of the article being assigned whatever the story: its
  * terms made ready to multiply, its headline terms' idf and their sum
- * (the document counts do not move while it is scored).
+ * (worked out with its weights: prepare()).
  */
 struct scoring {
 	const struct article_features *f;
 	struct feat_set terms;
-	double head_w[FEAT_HEAD], head_all;
+	const double *head_w;
+	double head_all;
 };
 
-static void scoring_init(struct clusterer *cl, const struct article_features *f,
-			 struct scoring *sc)
+static void scoring_init(const struct article_features *f, const double *head_w,
+			 double head_all, struct scoring *sc)
 {
-	size_t i;
-
 	sc->f = f;
 	feat_set_init(&sc->terms, f->terms, f->n_terms);
-	sc->head_all = 0;
-	/* df_idf(), through the idf kept for the document count: most of
-	 * the headline's terms have counts the weighing just asked for. */
-	for (i = 0; i < f->n_head; i++) {
-		sc->head_w[i] = df_idf_of(&cl->df, df_get(&cl->df, f->head[i]));
-		sc->head_all += sc->head_w[i];
-	}
+	sc->head_w = head_w;
+	sc->head_all = head_all;
 }
 
 /* The share of f's headline terms (weighted by idf) the story's hold. */
@@ -1704,38 +1698,64 @@ static uint64_t link_key(const char *link)
 }
 
 /*
- * An article's own side of its assignment: its weighted features (the
- * document counts as of it, it counted), its index keys, its side of the
- * scoring, its link's key. Nothing here reads what assigning the article
- * before it changes, nor the other way round, so it is worked out while
- * that one is still to be assigned (pipeline_drain_one()): the index and
- * copy-table slots it asks for then have the whole of that assignment to
- * come in (at 500k articles each is a miss in a table of hundreds of
- * megabytes).
+ * An article's own side of its assignment that no story enters into: its
+ * weighted features (the document counts as of it, it counted), its index
+ * keys, its headline terms' idf, its link's key. The analysing thread
+ * works it out right after the analysis, in the articles' order
+ * (prepare()): while the pipeline runs, that thread alone touches the
+ * df table, and nothing here reads what assigning an article changes.
+ * The clustering thread is the one that bounds a run, and this was a
+ * fifth of its work.
  */
-struct staged {
+struct prepared {
 	struct article_features f;
 	struct index_keys keys;
-	struct scoring sc; /* points into f: a staged article stays put */
+	double head_w[FEAT_HEAD], head_all;
 	uint64_t link;
 	int locked;
 };
 
-static int assign_prepare(struct clusterer *cl,
-			  const struct chorus_store_row *r,
-			  const struct chorus_text_analysis *an,
-			  const struct feat_sorted *sorted, struct staged *pre)
+static int prepare(struct clusterer *cl, const struct chorus_store_row *r,
+		   const struct chorus_text_analysis *an,
+		   const struct feat_sorted *sorted, struct prepared *pp)
 {
-	int rc = features_from_sorted(an, sorted, &cl->df, 1, &pre->f);
+	size_t i;
+	int rc = features_from_sorted(an, sorted, &cl->df, 1, &pp->f);
 
 	if (rc)
-		return chorus_err_set(cl->err, rc, "out of memory");
-	pre->link = r->link ? link_key(r->link) : 0;
-	pre->locked = is_split(cl, r->key);
-	index_keys(&pre->f, &pre->keys);
-	index_prefetch(cl, &pre->keys, pre->link, pre->f.text_hash);
-	scoring_init(cl, &pre->f, &pre->sc);
+		return rc;
+	pp->link = r->link ? link_key(r->link) : 0;
+	pp->locked = is_split(cl, r->key);
+	index_keys(&pp->f, &pp->keys);
+	/* df_idf(), through the idf kept for the document count: most of
+	 * the headline's terms have counts the weighing just asked for. */
+	pp->head_all = 0;
+	for (i = 0; i < pp->f.n_head; i++) {
+		pp->head_w[i] =
+		    df_idf_of(&cl->df, df_get(&cl->df, pp->f.head[i]));
+		pp->head_all += pp->head_w[i];
+	}
 	return 0;
+}
+
+/*
+ * A prepared article, staged on the clustering thread: its index and
+ * copy-table slots asked for, its terms made ready to score. That is done
+ * while the article ahead of it is still to be assigned
+ * (pipeline_drain_one()): the slots have the whole of that assignment to
+ * come in (at 500k articles each is a miss in a table of hundreds of
+ * megabytes).
+ */
+struct staged {
+	struct prepared *p; /* in its job */
+	struct scoring sc;  /* points into *p */
+};
+
+static void stage(struct clusterer *cl, struct prepared *pp, struct staged *pre)
+{
+	pre->p = pp;
+	index_prefetch(cl, &pp->keys, pp->link, pp->f.text_hash);
+	scoring_init(&pp->f, pp->head_w, pp->head_all, &pre->sc);
 }
 
 /*
@@ -1748,12 +1768,14 @@ static void lists_prefetch(struct clusterer *cl, struct staged *pre)
 {
 	size_t i;
 
+	struct index_keys *keys = &pre->p->keys;
+
 	/* The slots found are the search's: nothing posts between. */
-	pre->keys.gen = cl->index_gen;
-	pre->keys.at_n = cl->index_n;
-	for (i = 0; i < pre->keys.n; i++) {
-		const struct posting *p = pre->keys.slot[i] =
-		    index_slot(cl, pre->keys.key[i], 0);
+	keys->gen = cl->index_gen;
+	keys->at_n = cl->index_n;
+	for (i = 0; i < keys->n; i++) {
+		const struct posting *p = keys->slot[i] =
+		    index_slot(cl, keys->key[i], 0);
 		uint32_t l;
 
 		for (l = 0; p && p->cap && l < p->n && l < POSTINGS_READ;
@@ -1766,13 +1788,14 @@ static void lists_prefetch(struct clusterer *cl, struct staged *pre)
 static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		      struct staged *pre)
 {
-	const struct article_features *f = &pre->f;
+	struct prepared *pp = pre->p;
+	const struct article_features *f = &pp->f;
 	struct cand cands[CANDIDATES];
 	size_t n = 0, i;
 	uint32_t best = UINT32_MAX, copy, near = UINT32_MAX;
 	double best_score = 0;
-	uint64_t link = pre->link;
-	int rc = 0, locked = pre->locked;
+	uint64_t link = pp->link;
+	int rc = 0, locked = pp->locked;
 
 	/* Exact copies: the same link or the same words. */
 	if (!locked &&
@@ -1786,7 +1809,7 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 		}
 	}
 	if (best == UINT32_MAX && !locked) {
-		n = candidates(cl, &pre->keys, r->published, cands, &near);
+		n = candidates(cl, &pp->keys, r->published, cands, &near);
 		/* The candidates' vectors are misses too: ask for all of
 		 * them before the first is scored. */
 		for (i = 0; i < n; i++) {
@@ -1837,7 +1860,7 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 	if (!rc)
 		rc = wr_put(cl, r->id, cl->stories[best].id, best_score,
 			    r->hash, &cl->blob);
-	if (!rc && (rc = story_add(cl, best, f, &pre->keys, r->published)))
+	if (!rc && (rc = story_add(cl, best, f, &pp->keys, r->published)))
 		chorus_err_set(cl->err, rc, "out of memory");
 	if (!rc && r->link && (rc = hmap_put(&cl->copies, link, best)))
 		chorus_err_set(cl->err, rc, "out of memory");
@@ -2229,7 +2252,10 @@ static int wr_story(struct clusterer *cl, int64_t sid, const char *key,
  * depend on nothing but the article, so a second thread does both, batches
  * ahead of the clustering, which stays on the calling thread and takes the
  * articles one at a time in their order, exactly as without the thread:
- * the result cannot depend on the threads' timing. The second thread reads
+ * the result cannot depend on the threads' timing. The second thread also
+ * weighs each article (struct prepared): the document counts it needs
+ * depend on the articles before it alone, and it takes them in the same
+ * order. The second thread reads
  * through a chorus_store_reader of its own (SQLite serialises it with the
  * clustering's writes on the connection) and copies each row into the
  * batch's arena (SQLite's pointers die at the next row).
@@ -2245,6 +2271,7 @@ struct job {
 	size_t text_at; /* where the text starts in the body */
 	struct chorus_text_analysis an;
 	struct feat_sorted sorted; /* an's hashes, ready to weigh */
+	struct prepared pre;	   /* once analysed, sorted and weighed */
 	int found;		   /* the row was there */
 	int rc;
 };
@@ -2271,6 +2298,7 @@ struct pipeline {
 	int sync;     /* mu and cv were made */
 	int threaded; /* else batches are worked as they are queued */
 	int quit;
+	int halted; /* an article failed (this): none after it is weighed */
 };
 
 /* Copy s (may be NULL) with its NUL into the arena; *off its place. */
@@ -2317,9 +2345,29 @@ static int job_copy(void *ctx, size_t i, const struct chorus_store_row *r)
 	return rc;
 }
 
-/* Read and analyse the articles of batch b (on the analysing thread). */
+/*
+ * Weigh and prepare job j (analysed) for its assignment, unless an article
+ * before it failed: the run stops there, and j fails as that one did
+ * should it ever be asked.
+ */
+static void job_prepare(struct pipeline *p, struct job *j)
+{
+	if (p->halted && !j->rc)
+		j->rc = p->halted;
+	if (!j->rc)
+		j->rc = prepare(p->cl, &j->row, &j->an, &j->sorted, &j->pre);
+	if (j->rc && !p->halted)
+		p->halted = j->rc;
+}
+
+/*
+ * Read, analyse and prepare the articles of batch b (on the analysing
+ * thread), in order. Each is weighed once the one after it is analysed:
+ * its df slots, asked for first, come in meanwhile.
+ */
 static void batch_work(struct pipeline *p, struct batch *b)
 {
+	struct job *last = NULL;
 	size_t i, k, done;
 	int rc;
 
@@ -2340,8 +2388,15 @@ static void batch_work(struct pipeline *p, struct batch *b)
 		const char **f[5] = {&j->row.key, &j->row.title, &j->row.text,
 				     &j->row.link, &j->row.language};
 
-		if (!j->found || j->rc)
+		if (!j->found && !j->rc)
 			continue;
+		if (j->rc) {
+			/* every article from here on failed to read */
+			if (last)
+				job_prepare(p, last);
+			job_prepare(p, j);
+			return;
+		}
 		for (k = 0; k < 5; k++)
 			*f[k] = j->off[k] == SIZE_MAX
 				    ? NULL
@@ -2353,7 +2408,14 @@ static void batch_work(struct pipeline *p, struct batch *b)
 					b->arena.data + j->off[2], &j->an);
 		if (!j->rc)
 			j->rc = features_sort(&j->an, &j->sorted);
+		if (!j->rc && !p->halted)
+			features_prefetch(&p->cl->df, &j->sorted);
+		if (last)
+			job_prepare(p, last);
+		last = j;
 	}
+	if (last)
+		job_prepare(p, last);
 }
 
 static void *pipeline_main(void *arg)
@@ -2441,7 +2503,10 @@ static void pipeline_stop(struct pipeline *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* Cluster the oldest batch in flight once it is read and analysed. */
+/*
+ * Cluster the oldest batch in flight once it is read, analysed and
+ * prepared.
+ */
 static int pipeline_drain_one(struct pipeline *p)
 {
 	struct batch *b = &p->b[p->next];
@@ -2455,15 +2520,8 @@ static int pipeline_drain_one(struct pipeline *p)
 			pthread_cond_wait(&p->cv, &p->mu);
 		pthread_mutex_unlock(&p->mu);
 	}
-	/* The df slots of the batch's first two articles (those of the
-	 * others are asked for as the one two ahead of them is prepared). */
-	for (i = 0, next = 0; i < b->n && next < 2 && !b->jobs[i].rc; i++)
-		if (b->jobs[i].found) {
-			features_prefetch(&p->cl->df, &b->jobs[i].sorted);
-			next++;
-		}
-	/* Each article is prepared before the one ahead of it is assigned
-	 * (assign_prepare()): pre[cur] holds job i's when ready is set. */
+	/* Each article is staged before the one ahead of it is assigned
+	 * (stage()): pre[cur] holds job i's when ready is set. */
 	for (i = 0; i < b->n && !rc; i++) {
 		struct job *j = &b->jobs[i];
 
@@ -2475,33 +2533,18 @@ static int pipeline_drain_one(struct pipeline *p)
 			rc = chorus_err_set(p->cl->err, j->rc, "out of memory");
 		else if (j->found) {
 			if (!ready)
-				rc = assign_prepare(p->cl, &j->row, &j->an,
-						    &j->sorted, &pre[cur]);
+				stage(p->cl, &j->pre, &pre[cur]);
 			ready = 0;
-			if (!rc)
-				lists_prefetch(p->cl, &pre[cur]);
+			lists_prefetch(p->cl, &pre[cur]);
 			for (next = i + 1; next < b->n && !b->jobs[next].rc &&
 					   !b->jobs[next].found;
 			     next++)
 				;
-			if (!rc && next < b->n && !b->jobs[next].rc) {
-				struct job *k = &b->jobs[next];
-
-				rc = assign_prepare(p->cl, &k->row, &k->an,
-						    &k->sorted, &pre[cur ^ 1]);
-				ready = !rc;
-				/* The one after: its df slots come in
-				 * while this one is assigned. */
-				for (next++; next < b->n && !b->jobs[next].rc &&
-					     !b->jobs[next].found;
-				     next++)
-					;
-				if (next < b->n && !b->jobs[next].rc)
-					features_prefetch(
-					    &p->cl->df, &b->jobs[next].sorted);
+			if (next < b->n && !b->jobs[next].rc) {
+				stage(p->cl, &b->jobs[next].pre, &pre[cur ^ 1]);
+				ready = 1;
 			}
-			if (!rc)
-				rc = assign_one(p->cl, &j->row, &pre[cur]);
+			rc = assign_one(p->cl, &j->row, &pre[cur]);
 			cur ^= 1;
 		}
 	}
