@@ -3,7 +3,8 @@
  * migration (articles_story without unassigned articles), the version 6
  * one (the texts in a table of their own), page size, article upserts
  * (both of an article's rows or neither), unique slugs, file records,
- * loading, reading unassigned articles from a second thread.
+ * loading (texts lazily, one at a time or in one pass), reading
+ * unassigned articles from a second thread.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -850,6 +851,72 @@ static void test_store_article_put_both_rows_or_neither(void **state)
 	assert_int_equal(raw_int("SELECT count(*) FROM article_texts"), 2);
 }
 
+/* chorus_store_load_texts_each()'s: counts the texts, checks each. */
+static void count_text(void *arg, struct chorus_stored_article *a)
+{
+	size_t *n = arg;
+	char want[32];
+
+	snprintf(want, sizeof(want), "Body of %s.", a->a.key);
+	assert_string_equal(a->a.text, want);
+	(*n)++;
+}
+
+/*
+ * Past 2,048 texts asked for, they are read in one pass of article_texts
+ * rather than one lookup each: every article gets its own text, and one
+ * whose text is there already is left as it is.
+ */
+static void test_store_load_texts_in_one_pass(void **state)
+{
+	enum { N = 2100 };
+	struct chorus_store *st;
+	struct chorus_corpus c;
+	struct chorus_stored_article **all;
+	int64_t src;
+	size_t i, seen = 0;
+
+	(void)state;
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(chorus_store_source_get(st, "wire", NULL, &src, NULL),
+			 0);
+	for (i = 0; i < N; i++) {
+		struct chorus_article a;
+		char key[16], text[32];
+
+		chorus_article_init(&a);
+		snprintf(key, sizeof(key), "k%zu", i);
+		snprintf(text, sizeof(text), "Body of %s.", key);
+		a.key = key;
+		a.title = "Titled";
+		a.text = text;
+		a.published = a.updated = (int64_t)(1000 + i);
+		assert_int_equal(
+		    chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+	}
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	assert_int_equal(chorus_store_load_lazy(st, &c, NULL), 0);
+	assert_int_equal(c.n_articles, N);
+	all = calloc(N, sizeof(*all));
+	assert_non_null(all);
+	/* Asked for in reverse, one already loaded. */
+	for (i = 0; i < N; i++) {
+		assert_null(c.articles[i].a.text);
+		all[i] = &c.articles[N - 1 - i];
+	}
+	c.articles[5].a.text = strdup("Mine.");
+	assert_int_equal(
+	    chorus_store_load_texts_each(st, all, N, count_text, &seen, NULL),
+	    0);
+	assert_int_equal(seen, N - 1);
+	assert_string_equal(c.articles[5].a.text, "Mine.");
+	assert_string_equal(c.articles[N - 1].a.text, "Body of k2099.");
+	free(all);
+	chorus_corpus_release(&c);
+	chorus_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -863,6 +930,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_store_article_put_both_rows_or_neither, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_load_texts_in_one_pass,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_page_size, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(
