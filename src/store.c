@@ -29,6 +29,19 @@
  * the index, and the pages it emptied were used again for other tables:
  * written to the WAL twice in one transaction, which makes SQLite read
  * the whole WAL back at the commit to checksum it again.
+ * Version 6 keeps the articles' bodies in a table of their own:
+ *   article_texts(article_id PRIMARY KEY, text)
+ * and drops articles.text. A clustering run rewrites every new article's
+ * row (its story and score, chorus_store_article_assign()); the row grows,
+ * so SQLite takes the whole cell out of its page and puts it back, and
+ * dirties the page: with the body inline, a row of ~1.6 KB and ten to a
+ * page of 16 KB, every articles page went to the WAL and back through
+ * the checkpoint. Without it the clustering benchmark's rows are ~150
+ * bytes, a hundred to a page (150k articles: WAL frames written by the
+ * clustering 25.6k -> 12.5k). The summary stays: every page render
+ * reads it for every article (where the text is read only for some,
+ * chorus_store_load_lazy()), and a feed gives a short one, or its text is
+ * made of it.
  * migrations[v] takes a state from version v to v+1; a new version only
  * ever appends to that table, so any older state opens.
  */
@@ -55,6 +68,9 @@ enum cached_stmt {
 	STMT_ARTICLE_HASH,
 	STMT_ARTICLE_INSERT,
 	STMT_ARTICLE_UPDATE,
+	STMT_TEXT_PUT,
+	STMT_PUT_SAVEPOINT,
+	STMT_PUT_RELEASE,
 	STMT_ARTICLE_PUBLISHED,
 	STMT_FEED_GET,
 	STMT_FEED_PUT,
@@ -149,6 +165,15 @@ static const char *const migrations[] = {
     "DROP INDEX articles_story;"
     "CREATE INDEX articles_story ON articles(story_id)"
     "  WHERE story_id IS NOT NULL;",
+    /* 5 -> 6: the bodies out of the row the clustering rewrites. No
+     * index, view or trigger names articles.text, so the column can be
+     * dropped (SQLite rewrites the table without it). */
+    "CREATE TABLE article_texts("
+    "  article_id INTEGER PRIMARY KEY REFERENCES articles(id),"
+    "  text TEXT NOT NULL);"
+    "INSERT INTO article_texts(article_id, text)"
+    "  SELECT id, text FROM articles ORDER BY id;"
+    "ALTER TABLE articles DROP COLUMN text;",
 };
 
 static int db_fail(struct chorus_store *st, struct chorus_err *err,
@@ -589,6 +614,21 @@ int chorus_store_source_get(struct chorus_store *st, const char *name,
 	return rc;
 }
 
+/*
+ * The clustering writes from two threads of its own on one connection
+ * (src/cluster.c): each of its writes holds the connection's (recursive)
+ * mutex from its first call to its last, so that nothing of another
+ * thread's comes between a statement and its error message, changes or
+ * row id.
+ */
+static sqlite3_mutex *lock_db(struct chorus_store *st)
+{
+	sqlite3_mutex *mu = sqlite3_db_mutex(st->db);
+
+	sqlite3_mutex_enter(mu);
+	return mu;
+}
+
 /* A hash over everything a reader could see of the article. */
 static int64_t article_hash(const struct chorus_article *a, int64_t source_id)
 {
@@ -614,78 +654,183 @@ static int64_t article_hash(const struct chorus_article *a, int64_t source_id)
 	return (int64_t)(v >> 1);
 }
 
+/*
+ * The article's two rows, its own and its text's (q the statement that
+ * writes the first, bound but for the text): *id its row id.
+ */
+static int article_rows_put(struct chorus_store *st, sqlite3_stmt *q,
+			    const struct chorus_article *a, int found,
+			    int64_t *id, struct chorus_err *err)
+{
+	sqlite3_stmt *t = NULL;
+	int rc = finish_cached(st, q, err);
+
+	if (!rc && !found)
+		*id = sqlite3_last_insert_rowid(st->db);
+	if (!rc)
+		rc = cached_bound(st, STMT_TEXT_PUT,
+				  "INSERT INTO article_texts(article_id, text)"
+				  " VALUES(?,?) ON CONFLICT(article_id)"
+				  " DO UPDATE SET text=excluded.text",
+				  &t, err);
+	if (!rc) {
+		sqlite3_bind_int64(t, 1, *id);
+		/* a outlives the step and the reset: no copy. */
+		sqlite3_bind_text(t, 2, a->text ? a->text : "", -1,
+				  SQLITE_STATIC);
+		rc = finish_cached(st, t, err);
+	}
+	return rc;
+}
+
+/*
+ * How an article's two rows are written both or neither. Outside a
+ * transaction: one of its own. In the caller's, a new article's row is
+ * taken out again if its text's is refused (each statement is undone
+ * whole by SQLite), and a changed article is written under a savepoint.
+ * Not a savepoint each: it keeps a copy of every page first changed under
+ * it, in memory up to 64 KB and then in a temporary file, and a new
+ * article changes four pages of 16 KB or more (its row, its text, the
+ * keys and the pending articles' index): a write to that file for each
+ * article stored (50k articles: ingest 0.67 -> 1.00 s).
+ */
+enum put_guard {
+	PUT_OWN_TRANSACTION,
+	PUT_SAVEPOINT,
+	PUT_UNDO_INSERT,
+};
+
+static int put_guard_begin(struct chorus_store *st, enum put_guard g,
+			   struct chorus_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = 0;
+
+	if (g == PUT_OWN_TRANSACTION)
+		rc = exec(st, "BEGIN IMMEDIATE", err);
+	else if (g == PUT_SAVEPOINT &&
+		 !(rc = cached_bound(st, STMT_PUT_SAVEPOINT,
+				     "SAVEPOINT article_put", &q, err)))
+		rc = finish_cached(st, q, err);
+	return rc;
+}
+
+static int put_guard_end(struct chorus_store *st, enum put_guard g,
+			 struct chorus_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = 0;
+
+	if (g == PUT_OWN_TRANSACTION)
+		rc = exec(st, "COMMIT", err);
+	else if (g == PUT_SAVEPOINT &&
+		 !(rc = cached_bound(st, STMT_PUT_RELEASE,
+				     "RELEASE article_put", &q, err)))
+		rc = finish_cached(st, q, err);
+	return rc;
+}
+
+/* Undo what was written since put_guard_begin() (id: a new article's). */
+static void put_guard_undo(struct chorus_store *st, enum put_guard g,
+			   int64_t id)
+{
+	sqlite3_stmt *q = NULL;
+
+	if (g == PUT_OWN_TRANSACTION) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	} else if (g == PUT_SAVEPOINT) {
+		sqlite3_exec(st->db,
+			     "ROLLBACK TO article_put; RELEASE article_put",
+			     NULL, NULL, NULL);
+	} else if (id && sqlite3_prepare_v2(st->db,
+					    "DELETE FROM articles WHERE id = ?",
+					    -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, id);
+		sqlite3_step(q);
+		sqlite3_finalize(q);
+	}
+}
+
 int chorus_store_article_put(struct chorus_store *st,
 			     const struct chorus_article *a, int64_t source_id,
 			     enum chorus_put_result *result,
 			     struct chorus_err *err)
 {
-	int64_t hash = article_hash(a, source_id);
+	int64_t hash = article_hash(a, source_id), id = 0;
 	sqlite3_stmt *q = NULL;
+	sqlite3_mutex *mu = lock_db(st);
+	enum put_guard guard;
 	int rc, found;
 
 	/* A poll puts tens of thousands: the statements are kept. */
 	rc = cached(st, STMT_ARTICLE_HASH,
-		    "SELECT hash FROM articles WHERE key=?", &q, err);
+		    "SELECT hash, id FROM articles WHERE key=?", &q, err);
 	if (rc)
-		return rc;
+		goto out;
 	bind_text(q, 1, a->key);
 	rc = sqlite3_step(q);
 	found = rc == SQLITE_ROW;
-	if (found && sqlite3_column_int64(q, 0) == hash) {
-		sqlite3_reset(q);
-		if (result)
-			*result = CHORUS_PUT_SAME;
-		return 0;
+	if (found) {
+		id = sqlite3_column_int64(q, 1);
+		if (sqlite3_column_int64(q, 0) == hash) {
+			sqlite3_reset(q);
+			if (result)
+				*result = CHORUS_PUT_SAME;
+			rc = 0;
+			goto out;
+		}
 	}
 	sqlite3_reset(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(st, err, "read");
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		rc = db_fail(st, err, "read");
+		goto out;
+	}
+	guard = sqlite3_get_autocommit(st->db) ? PUT_OWN_TRANSACTION
+		: found			       ? PUT_SAVEPOINT
+					       : PUT_UNDO_INSERT;
+	rc = put_guard_begin(st, guard, err);
+	if (rc)
+		goto out;
 	rc = cached(st, found ? STMT_ARTICLE_UPDATE : STMT_ARTICLE_INSERT,
 		    found ? "UPDATE articles SET source_id=?2, title=?3,"
 			    " subtitle=?4, link=?5, author=?6, language=?7,"
-			    " summary=?8, text=?9, published=?10,"
-			    " updated=?11, date_known=?12, hash=?13"
-			    " WHERE key=?1"
+			    " summary=?8, published=?9, updated=?10,"
+			    " date_known=?11, hash=?12 WHERE id=?1"
 			  : "INSERT INTO articles(key, source_id, title,"
 			    " subtitle, link, author, language, summary,"
-			    " text, published, updated, date_known, hash)"
-			    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
-			    "?13)",
+			    " published, updated, date_known, hash)"
+			    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
 		    &q, err);
-	if (rc)
-		return rc;
-	bind_text(q, 1, a->key);
-	sqlite3_bind_int64(q, 2, source_id);
-	bind_text(q, 3, a->title);
-	bind_text(q, 4, a->subtitle);
-	bind_text(q, 5, a->link);
-	bind_text(q, 6, a->author);
-	bind_text(q, 7, a->language);
-	bind_text(q, 8, a->summary);
-	bind_text(q, 9, a->text ? a->text : "");
-	sqlite3_bind_int64(q, 10, a->published);
-	sqlite3_bind_int64(q, 11, a->updated);
-	sqlite3_bind_int(q, 12, a->date_known);
-	sqlite3_bind_int64(q, 13, hash);
-	rc = finish_cached(st, q, err);
-	if (!rc && result)
+	if (!rc) {
+		if (found)
+			sqlite3_bind_int64(q, 1, id);
+		else
+			bind_text(q, 1, a->key);
+		sqlite3_bind_int64(q, 2, source_id);
+		bind_text(q, 3, a->title);
+		bind_text(q, 4, a->subtitle);
+		bind_text(q, 5, a->link);
+		bind_text(q, 6, a->author);
+		bind_text(q, 7, a->language);
+		bind_text(q, 8, a->summary);
+		sqlite3_bind_int64(q, 9, a->published);
+		sqlite3_bind_int64(q, 10, a->updated);
+		sqlite3_bind_int(q, 11, a->date_known);
+		sqlite3_bind_int64(q, 12, hash);
+		rc = article_rows_put(st, q, a, found, &id, err);
+	}
+	if (!rc)
+		rc = put_guard_end(st, guard, err);
+	if (rc) {
+		/* A new article's id only once its row is in. */
+		put_guard_undo(st, guard, found ? 0 : id);
+		goto out;
+	}
+	if (result)
 		*result = found ? CHORUS_PUT_CHANGED : CHORUS_PUT_NEW;
+out:
+	sqlite3_mutex_leave(mu);
 	return rc;
-}
-
-/*
- * The clustering writes from two threads of its own on one connection
- * (src/cluster.c): each of its writes holds the connection's (recursive)
- * mutex from its first call to its last, so that nothing of another
- * thread's comes between a statement and its error message, changes or
- * row id.
- */
-static sqlite3_mutex *lock_db(struct chorus_store *st)
-{
-	sqlite3_mutex *mu = sqlite3_db_mutex(st->db);
-
-	sqlite3_mutex_enter(mu);
-	return mu;
 }
 
 int chorus_store_article_assign(struct chorus_store *st, int64_t article_id,
@@ -966,7 +1111,9 @@ static int cmp_published_key(const void *a, const void *b)
  * Lazily, a text is read only where it stands for more than itself: the
  * article has no stored hash (its fingerprint is then hashed from the
  * text) or no title (its display title comes from the text). SQLite
- * reads a column's bytes only when the CASE asks for them.
+ * runs the CASE's subquery only when the CASE asks for it. Whole, each
+ * article's text row is the one after the last one read (both tables
+ * hold their rows by article id), which SQLite finds without a search.
  */
 static int load_articles(struct chorus_store *st, struct chorus_corpus *c,
 			 int lazy, struct chorus_err *err)
@@ -978,11 +1125,15 @@ static int load_articles(struct chorus_store *st, struct chorus_corpus *c,
 	    lazy ? "SELECT id, source_id, story_id, score, key, title,"
 		   " subtitle, link, author, language, summary,"
 		   " CASE WHEN hash IS NULL OR hash = 0 OR title IS NULL"
-		   " OR title = '' THEN text END,"
-		   " published, updated, date_known, hash FROM articles"
-		 : "SELECT id, source_id, story_id, score, key, title,"
-		   " subtitle, link, author, language, summary, text,"
-		   " published, updated, date_known, hash FROM articles",
+		   " OR title = '' THEN (SELECT text FROM article_texts"
+		   " WHERE article_id = a.id) END,"
+		   " published, updated, date_known, hash FROM articles a"
+		 : "SELECT a.id, a.source_id, a.story_id, a.score, a.key,"
+		   " a.title, a.subtitle, a.link, a.author, a.language,"
+		   " a.summary, t.text, a.published, a.updated,"
+		   " a.date_known, a.hash"
+		   " FROM articles a CROSS JOIN article_texts t"
+		   " ON t.article_id = a.id",
 	    fill_article, &ctx, err);
 
 	/* Rows mostly come in the order they were stored, by date. */
@@ -1003,8 +1154,8 @@ static int load(struct chorus_store *st, struct chorus_corpus *out, int lazy,
 
 	memset(out, 0, sizeof(*out));
 	/*
-	 * The articles' rows are read whole, texts and all (a row keeps its
-	 * text inline): mapped, the pages are read in place rather than
+	 * The articles' rows are read whole, and their texts with them
+	 * unless lazy: mapped, the pages are read in place rather than
 	 * copied out of the page cache (a large site's store is hundreds of
 	 * megabytes). Only a speed-up: a failure leaves reads as they were.
 	 */
@@ -1066,8 +1217,10 @@ int chorus_store_load_texts_each(
 	if (!n)
 		return 0;
 	if (n < TEXTS_SCAN_FROM) {
-		rc = prepare(st, "SELECT text FROM articles WHERE id = ?", &q,
-			     err);
+		rc = prepare(st,
+			     "SELECT text FROM article_texts"
+			     " WHERE article_id = ?",
+			     &q, err);
 		for (i = 0; !rc && i < n; i++) {
 			if (articles[i]->a.text)
 				continue;
@@ -1090,7 +1243,7 @@ int chorus_store_load_texts_each(
 	}
 	memcpy(by_id, articles, n * sizeof(*by_id));
 	qsort(by_id, n, sizeof(*by_id), cmp_stored_by_id);
-	rc = prepare(st, "SELECT id, text FROM articles", &q, err);
+	rc = prepare(st, "SELECT article_id, text FROM article_texts", &q, err);
 	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct chorus_stored_article key, *kp = &key, **hit;
 
@@ -1428,20 +1581,28 @@ int chorus_store_pending_ids(struct chorus_store *st, int64_t **out,
 }
 
 /* What the clusterer reads of an unassigned article (no story, score or
- * features yet: they are stored with its assignment). */
+ * features yet: they are stored with its assignment), its text from its
+ * own table (every article has its text's row: chorus_store_article_put()
+ * writes both or neither). */
 static const char pending_row_sql[] =
-    "SELECT published, key, title, subtitle, text, link, language, hash"
-    " FROM articles WHERE id = ?";
+    "SELECT a.published, a.key, a.title, a.subtitle, t.text, a.link,"
+    " a.language, a.hash FROM articles a CROSS JOIN article_texts t"
+    " ON t.article_id = a.id WHERE a.id = ?";
 /*
  * The same of a run of consecutive ids, in one pass of the table (its
  * rows in id order): one statement run for the run, not one a row, and
  * each row the next on the cursor, not a search from the root. The
  * clustering's articles usually came in as they were published, so their
- * ids follow one another in the order they are read.
+ * ids follow one another in the order they are read. The texts' table
+ * holds its rows by the same ids: each text looked up is the row after
+ * the one before, which SQLite's b-tree steps to rather than searching
+ * (sqlite3BtreeTableMoveto() tries the next row first), so both tables
+ * are walked once, in step.
  */
 static const char pending_range_sql[] =
-    "SELECT published, key, title, subtitle, text, link, language, hash, id"
-    " FROM articles WHERE id BETWEEN ? AND ? ORDER BY id";
+    "SELECT a.published, a.key, a.title, a.subtitle, t.text, a.link,"
+    " a.language, a.hash, a.id FROM articles a CROSS JOIN article_texts t"
+    " ON t.article_id = a.id WHERE a.id BETWEEN ? AND ? ORDER BY a.id";
 
 struct chorus_store_reader {
 	sqlite3_stmt *q, *range;

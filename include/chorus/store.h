@@ -19,7 +19,7 @@
 #include "chorus/buf.h"
 #include "chorus/error.h"
 
-#define CHORUS_STORE_SCHEMA_VERSION 5
+#define CHORUS_STORE_SCHEMA_VERSION 6
 
 struct chorus_store;
 

@@ -76,7 +76,7 @@ check "a 200 without Last-Modified: none sent after it" [ "$(header /feed 4 if-m
 check "… and its ETag is" [ "$(header /feed 4 if-none-match)" = '"v2"' ]
 check "changed item updated, new one added, none duplicated" [ "$(articles "$site")" -eq 3 ]
 check "the changed text is stored" \
-	[ "$(sql "$site" "SELECT count(*) FROM articles WHERE text LIKE '%more points%'")" -eq 1 ]
+	[ "$(sql "$site" "SELECT count(*) FROM article_texts WHERE text LIKE '%more points%'")" -eq 1 ]
 check "fetch log has every fetch" [ "$(sql "$site" "SELECT count(*) FROM fetches")" -eq 5 ]
 
 out=$("$CHORUS" -C "$site" list)

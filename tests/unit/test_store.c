@@ -1,8 +1,10 @@
 /*
  * Unit tests for the SQLite store: schema version, the version 5
- * migration (articles_story without unassigned articles), page size, article
- * upserts, unique slugs, file records, loading, reading unassigned articles
- * from a second thread.
+ * migration (articles_story without unassigned articles), the version 6
+ * one (the texts in a table of their own), page size, article upserts
+ * (both of an article's rows or neither), unique slugs, file records,
+ * loading (texts lazily, one at a time or in one pass), reading
+ * unassigned articles from a second thread.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -102,6 +104,71 @@ static void index_sql(const char *name, char *out, size_t cap)
 	sqlite3_close(db);
 }
 
+/* Run sql on the store's file, outside the store. */
+static void raw_exec(const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* The integer the query sql gives on the store's file. */
+static int64_t raw_int(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int64_t v;
+
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return v;
+}
+
+/*
+ * Turn a closed version 6 store back into version 5 as that version made
+ * it: the texts inline in articles (the column where version 1 put it),
+ * no article_texts.
+ */
+static void back_to_version_5(void)
+{
+	raw_exec("BEGIN;"
+		 "CREATE TABLE articles_v5("
+		 "  id INTEGER PRIMARY KEY,"
+		 "  key TEXT NOT NULL UNIQUE,"
+		 "  source_id INTEGER NOT NULL REFERENCES sources(id),"
+		 "  title TEXT, subtitle TEXT, link TEXT, author TEXT,"
+		 "  language TEXT, summary TEXT, text TEXT NOT NULL,"
+		 "  published INTEGER NOT NULL, updated INTEGER NOT NULL,"
+		 "  date_known INTEGER NOT NULL DEFAULT 0,"
+		 "  hash INTEGER NOT NULL,"
+		 "  story_id INTEGER REFERENCES stories(id),"
+		 "  score REAL NOT NULL DEFAULT 0);"
+		 "INSERT INTO articles_v5 SELECT a.id, a.key, a.source_id,"
+		 "  a.title, a.subtitle, a.link, a.author, a.language,"
+		 "  a.summary, t.text, a.published, a.updated, a.date_known,"
+		 "  a.hash, a.story_id, a.score"
+		 "  FROM articles a JOIN article_texts t"
+		 "  ON t.article_id = a.id;"
+		 "DROP TABLE article_texts;"
+		 "DROP TABLE articles;"
+		 "ALTER TABLE articles_v5 RENAME TO articles;"
+		 "CREATE INDEX articles_story ON articles(story_id)"
+		 "  WHERE story_id IS NOT NULL;"
+		 "CREATE INDEX articles_pending ON articles(published, key)"
+		 "  WHERE story_id IS NULL;"
+		 "PRAGMA user_version = 5;"
+		 "COMMIT;");
+	assert_int_equal(raw_int("SELECT count(*) FROM sqlite_schema"
+				 " WHERE name = 'article_texts'"),
+			 0);
+}
+
 /*
  * A version 4 state (articles_story over every article) is migrated to
  * version 5 (only the assigned ones) with its rows, and a story's
@@ -139,6 +206,7 @@ static void test_store_migrates_articles_story(void **state)
 	assert_non_null(strstr(sql, "WHERE story_id IS NOT NULL"));
 
 	/* Back to version 4 as it was. */
+	back_to_version_5();
 	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
 	assert_int_equal(
 	    sqlite3_exec(db,
@@ -539,6 +607,316 @@ static void test_store_reader_rows_in_runs(void **state)
 	chorus_store_close(st);
 }
 
+/* chorus_store_reader_rows()'s: each row's key and text, joined by '+'. */
+static int note_text(void *ctx, size_t i, const struct chorus_store_row *row)
+{
+	char *out = ctx;
+	size_t len = i ? strlen(out) : 0;
+
+	snprintf(out + len, 64 - len, "%s%s|%s", i ? "+" : "", row->key,
+		 row->text);
+	return 0;
+}
+
+/* The stored article with key in c (NULL when none). */
+static const struct chorus_stored_article *
+article_of(const struct chorus_corpus *c, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_articles; i++)
+		if (!strcmp(c->articles[i].a.key, key))
+			return &c->articles[i];
+	return NULL;
+}
+
+/* A text longer than a page of the row's old neighbours would share. */
+static char long_text[6000];
+
+static int copy_text(void *ctx, const struct chorus_store_row *row)
+{
+	char *out = ctx;
+
+	snprintf(out, 64, "%s|%s", row->key, row->text);
+	return 0;
+}
+
+/*
+ * A version 5 state (texts inline in articles) is migrated to version 6
+ * (texts in article_texts, the column gone) with every row: the articles
+ * load back the same, texts, summaries, stories and scores included,
+ * whole or lazily; unassigned ones read back for the clusterer; their
+ * hashes still tell an unchanged article from a changed one.
+ */
+static void test_store_migrates_texts(void **state)
+{
+	struct chorus_store *st;
+	struct chorus_store_reader *r;
+	struct chorus_article a;
+	struct chorus_corpus c;
+	const struct chorus_stored_article *k1, *k2, *k3;
+	struct chorus_stored_article *all[3];
+	enum chorus_put_result put;
+	int64_t src, story, id1, id2, *ids = NULL;
+	size_t i, n = 0;
+	char seen[64] = "";
+
+	(void)state;
+	for (i = 0; i + 1 < sizeof(long_text); i++)
+		long_text[i] = (char)('a' + i % 26);
+	long_text[sizeof(long_text) - 1] = '\0';
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(chorus_store_source_get(st, "wire", NULL, &src, NULL),
+			 0);
+	chorus_article_init(&a);
+	a.key = "k1";
+	a.title = "One";
+	a.summary = "<p>The <b>summary</b>.</p>";
+	a.text = long_text;
+	a.published = a.updated = 1000;
+	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+	a.key = "k2";
+	a.summary = NULL;
+	a.text = "Second body.";
+	a.published = a.updated = 1001;
+	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+	a.key = "k3";
+	a.title = NULL; /* its display title comes from its text */
+	a.text = "Untitled body.";
+	a.published = a.updated = 1002;
+	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+	assert_int_equal(
+	    chorus_store_story_new(st, "urn:uuid:s", "S", "k1", &story, NULL),
+	    0);
+	assert_int_equal(chorus_store_article_find(st, "k1", &id1, &id2, NULL),
+			 0);
+	assert_int_equal(
+	    chorus_store_article_assign(st, id1, story, 0.75, NULL), 0);
+	assert_int_equal(chorus_store_features_put(st, id1, 7, "blob", 4, NULL),
+			 0);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	chorus_store_close(st);
+	assert_int_equal(raw_int("SELECT count(*) FROM article_texts"), 3);
+	assert_int_equal(raw_int("SELECT count(*) FROM pragma_table_info("
+				 "'articles') WHERE name = 'text'"),
+			 0);
+
+	back_to_version_5();
+	assert_int_equal(raw_int("SELECT length(text) FROM articles"
+				 " WHERE key = 'k1'"),
+			 (int64_t)strlen(long_text));
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(raw_int("PRAGMA user_version"), 6);
+	assert_int_equal(raw_int("SELECT count(*) FROM pragma_table_info("
+				 "'articles') WHERE name = 'text'"),
+			 0);
+	assert_int_equal(raw_int("SELECT count(*) FROM article_texts t"
+				 " JOIN articles a ON a.id = t.article_id"),
+			 3);
+	assert_int_equal(
+	    raw_int("SELECT count(*) FROM pragma_foreign_key_check"), 0);
+
+	/* Whole. */
+	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+	assert_int_equal(c.n_articles, 3);
+	k1 = article_of(&c, "k1");
+	k2 = article_of(&c, "k2");
+	k3 = article_of(&c, "k3");
+	assert_non_null(k1);
+	assert_non_null(k2);
+	assert_non_null(k3);
+	assert_string_equal(k1->a.text, long_text);
+	assert_string_equal(k1->a.summary, "<p>The <b>summary</b>.</p>");
+	assert_string_equal(k1->a.title, "One");
+	assert_int_equal(k1->story_id, story);
+	assert_true(k1->score == 0.75);
+	assert_string_equal(k2->a.text, "Second body.");
+	assert_null(k2->a.summary);
+	assert_int_equal(k2->story_id, 0);
+	assert_string_equal(k3->a.text, "Untitled body.");
+	id2 = k2->id;
+	chorus_corpus_release(&c);
+
+	/* Lazily: only the untitled one's text, the others on asking. */
+	assert_int_equal(chorus_store_load_lazy(st, &c, NULL), 0);
+	assert_int_equal(c.n_articles, 3);
+	assert_null(article_of(&c, "k1")->a.text);
+	assert_null(article_of(&c, "k2")->a.text);
+	assert_string_equal(article_of(&c, "k3")->a.text, "Untitled body.");
+	for (i = 0; i < 3; i++)
+		all[i] = &c.articles[i];
+	assert_int_equal(chorus_store_load_texts(st, all, 3, NULL), 0);
+	assert_string_equal(article_of(&c, "k1")->a.text, long_text);
+	assert_string_equal(article_of(&c, "k2")->a.text, "Second body.");
+	assert_string_equal(article_of(&c, "k3")->a.text, "Untitled body.");
+	chorus_corpus_release(&c);
+
+	/* The unassigned ones, for the clusterer: one, then a run. */
+	assert_int_equal(chorus_store_pending_ids(st, &ids, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], id2);
+	assert_int_equal(chorus_store_reader_new(st, &r, NULL), 0);
+	assert_int_equal(chorus_store_reader_row(r, ids[1], copy_text, seen),
+			 0);
+	assert_string_equal(seen, "k3|Untitled body.");
+	assert_int_equal(
+	    chorus_store_reader_rows(r, ids, n, note_text, seen, &i), 0);
+	assert_int_equal(i, 2);
+	assert_string_equal(seen, "k2|Second body.+k3|Untitled body.");
+	chorus_store_reader_free(r);
+	free(ids);
+
+	/* The hash still covers the text: the same is the same, a text
+	 * changed is a change, kept with the article's story. */
+	a.key = "k1";
+	a.title = "One";
+	a.summary = "<p>The <b>summary</b>.</p>";
+	a.text = long_text;
+	a.published = a.updated = 1000;
+	assert_int_equal(chorus_store_article_put(st, &a, src, &put, NULL), 0);
+	assert_int_equal(put, CHORUS_PUT_SAME);
+	a.text = "One body, corrected.";
+	assert_int_equal(chorus_store_article_put(st, &a, src, &put, NULL), 0);
+	assert_int_equal(put, CHORUS_PUT_CHANGED);
+	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+	assert_string_equal(article_of(&c, "k1")->a.text,
+			    "One body, corrected.");
+	assert_int_equal(article_of(&c, "k1")->story_id, story);
+	chorus_corpus_release(&c);
+	chorus_store_close(st);
+	assert_int_equal(raw_int("SELECT count(*) FROM article_texts"), 3);
+}
+
+/*
+ * An article's two rows (its own, its text's) are written both or
+ * neither, in a transaction of the caller's or on their own: a text row
+ * refused (by a trigger standing for any failure) leaves no article.
+ */
+static void test_store_article_put_both_rows_or_neither(void **state)
+{
+	struct chorus_store *st;
+	struct chorus_article a;
+	struct chorus_corpus c;
+	int64_t src;
+
+	(void)state;
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_source_get(st, "wire", NULL, &src, NULL),
+			 0);
+	chorus_store_close(st);
+	raw_exec("CREATE TRIGGER no_boom BEFORE INSERT ON article_texts"
+		 " WHEN new.text = 'boom'"
+		 " BEGIN SELECT RAISE(ABORT, 'boom refused'); END;"
+		 "CREATE TRIGGER no_boom_update BEFORE UPDATE ON article_texts"
+		 " WHEN new.text = 'boom'"
+		 " BEGIN SELECT RAISE(ABORT, 'boom refused'); END;");
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	chorus_article_init(&a);
+	a.title = "T";
+	a.published = a.updated = 10;
+	/* On its own (no transaction of the caller's). */
+	a.key = "alone";
+	a.text = "boom";
+	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL),
+			 CHORUS_EDB);
+	a.key = "alone-ok";
+	a.text = "fine";
+	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+	/* In the caller's transaction, which goes on. */
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	a.key = "inside";
+	a.text = "boom";
+	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL),
+			 CHORUS_EDB);
+	a.key = "inside-ok";
+	a.text = "also fine";
+	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+	/* A change refused keeps the article as it was. */
+	a.key = "alone-ok";
+	a.title = "T2";
+	a.text = "boom";
+	assert_int_equal(chorus_store_article_put(st, &a, src, NULL, NULL),
+			 CHORUS_EDB);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+	assert_int_equal(c.n_articles, 2);
+	assert_non_null(article_of(&c, "alone-ok"));
+	assert_string_equal(article_of(&c, "alone-ok")->a.text, "fine");
+	assert_string_equal(article_of(&c, "alone-ok")->a.title, "T");
+	assert_string_equal(article_of(&c, "inside-ok")->a.text, "also fine");
+	chorus_corpus_release(&c);
+	chorus_store_close(st);
+	assert_int_equal(raw_int("SELECT count(*) FROM articles"), 2);
+	assert_int_equal(raw_int("SELECT count(*) FROM article_texts"), 2);
+}
+
+/* chorus_store_load_texts_each()'s: counts the texts, checks each. */
+static void count_text(void *arg, struct chorus_stored_article *a)
+{
+	size_t *n = arg;
+	char want[32];
+
+	snprintf(want, sizeof(want), "Body of %s.", a->a.key);
+	assert_string_equal(a->a.text, want);
+	(*n)++;
+}
+
+/*
+ * Past 2,048 texts asked for, they are read in one pass of article_texts
+ * rather than one lookup each: every article gets its own text, and one
+ * whose text is there already is left as it is.
+ */
+static void test_store_load_texts_in_one_pass(void **state)
+{
+	enum { N = 2100 };
+	struct chorus_store *st;
+	struct chorus_corpus c;
+	struct chorus_stored_article **all;
+	int64_t src;
+	size_t i, seen = 0;
+
+	(void)state;
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(chorus_store_source_get(st, "wire", NULL, &src, NULL),
+			 0);
+	for (i = 0; i < N; i++) {
+		struct chorus_article a;
+		char key[16], text[32];
+
+		chorus_article_init(&a);
+		snprintf(key, sizeof(key), "k%zu", i);
+		snprintf(text, sizeof(text), "Body of %s.", key);
+		a.key = key;
+		a.title = "Titled";
+		a.text = text;
+		a.published = a.updated = (int64_t)(1000 + i);
+		assert_int_equal(
+		    chorus_store_article_put(st, &a, src, NULL, NULL), 0);
+	}
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	assert_int_equal(chorus_store_load_lazy(st, &c, NULL), 0);
+	assert_int_equal(c.n_articles, N);
+	all = calloc(N, sizeof(*all));
+	assert_non_null(all);
+	/* Asked for in reverse, one already loaded. */
+	for (i = 0; i < N; i++) {
+		assert_null(c.articles[i].a.text);
+		all[i] = &c.articles[N - 1 - i];
+	}
+	c.articles[5].a.text = strdup("Mine.");
+	assert_int_equal(
+	    chorus_store_load_texts_each(st, all, N, count_text, &seen, NULL),
+	    0);
+	assert_int_equal(seen, N - 1);
+	assert_string_equal(c.articles[5].a.text, "Mine.");
+	assert_string_equal(c.articles[N - 1].a.text, "Body of k2099.");
+	free(all);
+	chorus_corpus_release(&c);
+	chorus_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -547,6 +925,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_store_reader_rows_in_runs,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_migrates_articles_story,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_migrates_texts, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_store_article_put_both_rows_or_neither, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_load_texts_in_one_pass,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_page_size, setup,
 					    teardown),
