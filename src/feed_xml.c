@@ -2208,6 +2208,27 @@ static const char *scan_inner(const struct feed_xml *x, const char *p,
 }
 
 /*
+ * XML's end-of-line handling (XML 1.0, 2.11) on s[0..n), in place, as
+ * libxml2 does it on what it reads: "\r\n" and a lone '\r' become '\n'.
+ * Returns the new length.
+ */
+static size_t line_ends(char *s, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] != '\r') {
+			s[k++] = s[i];
+			continue;
+		}
+		s[k++] = '\n';
+		if (i + 1 < n && s[i + 1] == '\n')
+			i++;
+	}
+	return k;
+}
+
+/*
  * Text of the body [p, q), references decoded, controls dropped, stray
  * bytes mapped, onto o: as a CDATA section with "]]>" split when cdata
  * is set, else as the bare text.
@@ -2215,10 +2236,12 @@ static const char *scan_inner(const struct feed_xml *x, const char *p,
 static int body_text(struct feed_xml *x, const char *data, const char *p,
 		     const char *q, struct chorus_buf *o, int cdata)
 {
+	size_t from;
 	int rc;
 
 	if (cdata && (rc = chorus_buf_adds(o, "<![CDATA[")))
 		return rc;
+	from = o->len;
 	while (p < q) {
 		const char *r = scan_inner(x, p, q);
 		unsigned char c;
@@ -2266,7 +2289,16 @@ static int body_text(struct feed_xml *x, const char *data, const char *p,
 			p++;
 		}
 	}
-	return cdata ? chorus_buf_adds(o, "]]>") : 0;
+	if (!cdata)
+		return 0;
+	/* The text was character data, whose line ends XML makes '\n', as
+	 * body_direct() does: libxml2 hands a CDATA section's '\r' on as it
+	 * is, so a '\r' that ended one section (a push's text, cut before
+	 * the next push's '\r', safe_cut()) was read further on with the
+	 * line end after it as one ("\r\n"). */
+	if (o->len > from && memchr(o->data + from, '\r', o->len - from))
+		o->len = from + line_ends(o->data + from, o->len - from);
+	return chorus_buf_adds(o, "]]>");
 }
 
 /*
@@ -2278,27 +2310,6 @@ static int body_text(struct feed_xml *x, const char *data, const char *p,
  * where it would have; otherwise 0 and nothing is done. Returns 1 when
  * the text was delivered, 0 when not, a negative enum chorus_error.
  */
-/*
- * XML's end-of-line handling (XML 1.0, 2.11) on s[0..n), in place, as
- * libxml2 does it on what it reads: "\r\n" and a lone '\r' become '\n'.
- * Returns the new length.
- */
-static size_t line_ends(char *s, size_t n)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] != '\r') {
-			s[k++] = s[i];
-			continue;
-		}
-		s[k++] = '\n';
-		if (i + 1 < n && s[i + 1] == '\n')
-			i++;
-	}
-	return k;
-}
-
 static int body_direct(struct feed_xml *x, const char *data, const char **run,
 		       const char *p, const char *q)
 {
