@@ -146,11 +146,13 @@
  * weighted features (the article_features table) and the document
  * frequencies (cluster_state).
  */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <uuid/uuid.h>
 #include <xxhash.h>
@@ -2479,11 +2481,45 @@ static void weigh_ready(struct pipeline *p)
 	}
 }
 
+/*
+ * How much lower a worker runs than the thread that started it. What a
+ * run waits for is the clustering thread: the workers' batches wait in
+ * the ring, and the workers, the writer and the clustering share two
+ * cores. At the same priority the scheduler gives each its share, and the
+ * clustering thread lost its core to workers that were only running
+ * further ahead; a little lower, the workers take up what it leaves.
+ * 500k: 18.08 -> 16.05 s (medians of three, interleaved); 50k unchanged
+ * (1.55 and 1.54 s, medians of five). The writer at the same lower
+ * priority gained nothing more (16.90 s).
+ */
+#define WORKER_NICE 5
+
+/*
+ * Lower the calling thread's priority by WORKER_NICE. On Linux a nice
+ * value is a thread's own (setpriority(2): PRIO_PROCESS, 0 is the calling
+ * thread); elsewhere it is the process's, so nothing is asked there. Only
+ * a hint: a refusal changes nothing.
+ */
+static void lower_priority(void)
+{
+#ifdef __linux__
+	int nice_now;
+
+	errno = 0;
+	nice_now = getpriority(PRIO_PROCESS, 0);
+	if (!errno)
+		(void)setpriority(
+		    PRIO_PROCESS, 0,
+		    nice_now + WORKER_NICE < 19 ? nice_now + WORKER_NICE : 19);
+#endif
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct pipeline *p = w->p;
 
+	lower_priority();
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		struct batch *b;
