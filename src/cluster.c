@@ -1702,10 +1702,11 @@ static uint64_t link_key(const char *link)
 /*
  * An article's own side of its assignment that no story enters into: its
  * weighted features (the document counts as of it, it counted), its index
- * keys, its headline terms' idf, its link's key. The analysing thread
- * works it out right after the analysis, in the articles' order
- * (prepare()): while the pipeline runs, that thread alone touches the
- * df table, and nothing here reads what assigning an article changes.
+ * keys, its headline terms' idf, its link's key. A worker thread works
+ * it out after the analysis, one batch at a time in the articles' order
+ * (prepare(), weigh_ready()): while the pipeline runs, the weighing alone
+ * touches the df table, and nothing here reads what assigning an article
+ * changes.
  * The clustering thread is the one that bounds a run, and this was a
  * fifth of its work.
  */
@@ -1896,8 +1897,8 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
 
 /*
  * The store's writing thread. An article's assignment and feature blob
- * are the clustering thread's last word on it: a third thread writes them
- * (SQLite serialises its statements with the other two threads' on the
+ * are the clustering thread's last word on it: a thread of its own writes
+ * them (SQLite serialises its statements with the workers' reads on the
  * connection, each write whole: src/store.c), in the order they were
  * decided, while the clustering goes on. Whatever reads or moves stored
  * assignments (a merge, a split) waits until everything queued is
@@ -2707,7 +2708,7 @@ static int assign_pending(struct clusterer *cl)
 	memset(&p, 0, sizeof(p));
 	if (!rc)
 		rc = pipeline_start(&p, cl);
-	/* A third thread only where the reading one could share the
+	/* A writing thread only where the workers could share the
 	 * connection (pipeline_start()). */
 	if (!rc)
 		rc = chorus_store_story_next_id(cl->st, &cl->next_story,

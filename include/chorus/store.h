@@ -366,11 +366,11 @@ int chorus_store_pending_ids(struct chorus_store *st, int64_t **ids, size_t *n,
 			     struct chorus_err *err);
 
 /*
- * A reader of unassigned articles by id with a statement of its own, so
- * that a second thread can read them while the thread that owns the store
- * goes on writing (SQLite serialises the two on the connection; rows read
- * see that thread's writes). One thread uses a reader at a time; it is
- * made and freed by the store's thread.
+ * A reader of unassigned articles by id with statements of its own, so
+ * that other threads (one reader each) can read them while the thread that
+ * owns the store goes on writing (SQLite serialises them all on the
+ * connection; rows read see that thread's writes). One thread uses a
+ * reader at a time; it is made and freed by the store's thread.
  */
 struct chorus_store_reader;
 int chorus_store_reader_new(struct chorus_store *st,
