@@ -725,13 +725,15 @@ static void synthetic(size_t s, size_t k, struct chorus_buf *title,
 }
 
 /*
- * More articles than the analysing thread's batches hold (1,000: four
- * batches of 256, more than its ring of three) give in one run what they
- * give fed in seven: the same story for each, the same score.
+ * More articles than the pipeline's batches hold (4,000: sixteen batches
+ * of 256, more than its ring of twelve, read, analysed and weighed by two
+ * workers) give in one run what they give fed in seven: the same story
+ * for each, the same score (which the document counts, and so the order
+ * the batches were weighed in, enter).
  */
 static void test_cluster_batches_one_run_or_many(void **state)
 {
-	enum { STORIES = 250, EACH = 4, RUNS = 7 };
+	enum { STORIES = 250, EACH = 16, RUNS = 7 };
 	struct chorus_cluster_options opt;
 	struct chorus_corpus one, many;
 	struct chorus_buf title = CHORUS_BUF_INIT, text = CHORUS_BUF_INIT;
