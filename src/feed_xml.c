@@ -2229,9 +2229,9 @@ static size_t line_ends(char *s, size_t n)
 }
 
 /*
- * Text of the body [p, q), references decoded, controls dropped, stray
- * bytes mapped, onto o: as a CDATA section with "]]>" split when cdata
- * is set, else as the bare text.
+ * Text of the body [p, q), references decoded, line ends made '\n',
+ * controls dropped, stray bytes mapped, onto o: as a CDATA section with
+ * "]]>" split when cdata is set, else as the bare text.
  */
 static int body_text(struct feed_xml *x, const char *data, const char *p,
 		     const char *q, struct chorus_buf *o, int cdata)
@@ -2289,16 +2289,15 @@ static int body_text(struct feed_xml *x, const char *data, const char *p,
 			p++;
 		}
 	}
-	if (!cdata)
-		return 0;
-	/* The text was character data, whose line ends XML makes '\n', as
-	 * body_direct() does: libxml2 hands a CDATA section's '\r' on as it
-	 * is, so a '\r' that ended one section (a push's text, cut before
-	 * the next push's '\r', safe_cut()) was read further on with the
-	 * line end after it as one ("\r\n"). */
+	/* The text was character data, whose line ends XML makes '\n'
+	 * whichever way it goes on: straight to on_chars() (body_direct())
+	 * or as a CDATA section, whose '\r' libxml2 hands on as it is (a '\r'
+	 * that ended one section, a push's text cut before the next push's
+	 * '\r' by safe_cut(), was read further on with the line end after
+	 * it as one, "\r\n"). */
 	if (o->len > from && memchr(o->data + from, '\r', o->len - from))
 		o->len = from + line_ends(o->data + from, o->len - from);
-	return chorus_buf_adds(o, "]]>");
+	return cdata ? chorus_buf_adds(o, "]]>") : 0;
 }
 
 /*
@@ -2329,8 +2328,6 @@ static int body_direct(struct feed_xml *x, const char *data, const char **run,
 	chorus_buf_reset(&x->tbuf);
 	if ((rc = body_text(x, data, p, q, &x->tbuf, 0)))
 		return rc;
-	if (x->tbuf.len && memchr(x->tbuf.data, '\r', x->tbuf.len))
-		x->tbuf.len = line_ends(x->tbuf.data, x->tbuf.len);
 	if (x->tbuf.len)
 		on_chars(x, (const xmlChar *)x->tbuf.data, (int)x->tbuf.len);
 	/* libxml2 counts the lines of what it reads; keep its count right */
