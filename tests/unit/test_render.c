@@ -46,6 +46,21 @@ static void add_article(struct chorus_store *st, const char *key,
 	chorus_article_release(&a);
 }
 
+/* Cluster what st holds (default options) and load it into c. */
+static void cluster_and_load(struct chorus_store *st, struct chorus_corpus *c)
+{
+	struct chorus_cluster_options opt;
+
+	chorus_cluster_options_init(&opt);
+	assert_int_equal(chorus_store_load(st, c, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(chorus_cluster_assign(st, c, &opt, NULL, NULL, NULL),
+			 0);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	chorus_corpus_release(c);
+	assert_int_equal(chorus_store_load(st, c, NULL), 0);
+}
+
 static char *slurp(const char *rel)
 {
 	struct chorus_buf b = CHORUS_BUF_INIT;
@@ -61,7 +76,6 @@ static char *slurp(const char *rel)
 
 static void test_render_writes_site_and_skips_unchanged(void **state)
 {
-	struct chorus_cluster_options opt;
 	struct chorus_render_stats stats;
 	struct chorus_store *st;
 	struct chorus_corpus c;
@@ -86,14 +100,7 @@ static void test_render_writes_site_and_skips_unchanged(void **state)
 		    "Monday. Crews from ESB Networks worked through the "
 		    "night.\n");
 	assert_int_equal(chorus_store_commit(st, NULL), 0);
-	chorus_cluster_options_init(&opt);
-	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
-	assert_int_equal(chorus_store_begin(st, NULL), 0);
-	assert_int_equal(chorus_cluster_assign(st, &c, &opt, NULL, NULL, NULL),
-			 0);
-	assert_int_equal(chorus_store_commit(st, NULL), 0);
-	chorus_corpus_release(&c);
-	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+	cluster_and_load(st, &c);
 	assert_int_equal(c.n_stories, 1);
 
 	assert_int_equal(chorus_render_site(&site, &c, &stats, NULL, NULL), 0);
@@ -239,7 +246,6 @@ static size_t count(const char *s, const char *what)
  */
 static void test_render_many_stories(void **state)
 {
-	struct chorus_cluster_options opt;
 	struct chorus_render_stats stats;
 	struct chorus_store *st;
 	struct chorus_corpus c;
@@ -271,14 +277,7 @@ static void test_render_many_stories(void **state)
 		add_article(st, key, text);
 	}
 	assert_int_equal(chorus_store_commit(st, NULL), 0);
-	chorus_cluster_options_init(&opt);
-	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
-	assert_int_equal(chorus_store_begin(st, NULL), 0);
-	assert_int_equal(chorus_cluster_assign(st, &c, &opt, NULL, NULL, NULL),
-			 0);
-	assert_int_equal(chorus_store_commit(st, NULL), 0);
-	chorus_corpus_release(&c);
-	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+	cluster_and_load(st, &c);
 	assert_true(c.n_stories >= 64);
 
 	assert_int_equal(chorus_file_mkdirs(site_a, NULL), 0);
@@ -520,7 +519,6 @@ static void test_render_atom_text_as_libxml2(void **state)
 	static const char title[] = "Q&A: \"Tides\" <rise> at Cobh's quay";
 	static const char lead[] = "The harbour master said \"tides & winds\" "
 				   "<matter> at Cobh on Monday morning.";
-	struct chorus_cluster_options opt;
 	struct chorus_render_stats stats;
 	struct chorus_store *st;
 	struct chorus_corpus c;
@@ -550,14 +548,7 @@ static void test_render_atom_text_as_libxml2(void **state)
 			 0);
 	add_article(st, "e1", text.data);
 	assert_int_equal(chorus_store_commit(st, NULL), 0);
-	chorus_cluster_options_init(&opt);
-	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
-	assert_int_equal(chorus_store_begin(st, NULL), 0);
-	assert_int_equal(chorus_cluster_assign(st, &c, &opt, NULL, NULL, NULL),
-			 0);
-	assert_int_equal(chorus_store_commit(st, NULL), 0);
-	chorus_corpus_release(&c);
-	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+	cluster_and_load(st, &c);
 	assert_int_equal(c.n_stories, 1);
 	assert_int_equal(chorus_render_site(&site, &c, &stats, NULL, NULL), 0);
 	assert_int_equal(chorus_file_read(path, 0, &feed, NULL), 0);
