@@ -2747,6 +2747,14 @@ static int pipeline_queue(struct pipeline *p, const int64_t *ids, size_t n)
 	return p->in_flight == N_BATCHES ? pipeline_drain_one(p) : 0;
 }
 
+/* index_reserve() for n articles to assign; a failure said in cl->err. */
+static int reserve_for(struct clusterer *cl, size_t n)
+{
+	int rc = index_reserve(cl, n * INDEX_KEYS_PER_ARTICLE);
+
+	return rc ? chorus_err_set(cl->err, rc, "out of memory") : 0;
+}
+
 /* Every unassigned article through the pipeline, in the store's order. */
 static int assign_pending(struct clusterer *cl)
 {
@@ -2765,10 +2773,19 @@ static int assign_pending(struct clusterer *cl)
 						cl->err);
 	if (!rc && p.threaded)
 		wr_start(cl);
-	if (!rc && (rc = index_reserve(cl, n * INDEX_KEYS_PER_ARTICLE)))
-		chorus_err_set(cl->err, rc, "out of memory");
-	for (i = 0; !rc && i < n; i += BATCH)
-		rc = pipeline_queue(&p, ids + i, n - i < BATCH ? n - i : BATCH);
+	/* The index is sized once the workers have batches to read (the
+	 * ring's last one is queued next, and with it the first batch is
+	 * assigned): at 500k articles the new table's 100 MB take 0.28 s
+	 * to fault in and clear, which they would otherwise wait out. */
+	for (i = 0; !rc && i < n; i += BATCH) {
+		if (i == (size_t)BATCH * (N_BATCHES - 1))
+			rc = reserve_for(cl, n);
+		if (!rc)
+			rc = pipeline_queue(&p, ids + i,
+					    n - i < BATCH ? n - i : BATCH);
+	}
+	if (!rc && n <= (size_t)BATCH * (N_BATCHES - 1))
+		rc = reserve_for(cl, n);
 	while (!rc && p.in_flight)
 		rc = pipeline_drain_one(&p);
 	/*

@@ -15,7 +15,10 @@ shift
 sizes=${*:-50000 500000}
 repeat=${REPEAT:-1}
 here=$(cd "$(dirname "$0")" && pwd)
-shared=${CHORUS_SHARED:-$here/../../../../shared}
+# The shared/ folder: CHORUS_SHARED, else the one the build was configured
+# with (a worktree's build knows it), else the source tree's sibling.
+cached=$(sed -n 's/^CHORUS_SHARED_DIR:PATH=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
+shared=${CHORUS_SHARED:-${cached:-$here/../../../../shared}}
 [ -d "$shared/bench" ] || { echo "shared/ not found: set CHORUS_SHARED" >&2; exit 2; }
 dir=${BENCH_DIR:-/tmp/chorus-bench-cluster}
 bench=$build/tests/chorus_bench_cluster

@@ -11,10 +11,14 @@
 #   tests/bench/render/run.sh build-release/tests/bench_render
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-shared=${CHORUS_SHARED:-$here/../../../../shared}
 smoke=0
 if [ "${1:-}" = --smoke ]; then smoke=1; shift; fi
 bin=${1:-${CHORUS_BENCH_RENDER:?give the bench_render binary}}
+# The shared/ folder: CHORUS_SHARED, else the one the binary's build was
+# configured with (a worktree's build knows it), else the source tree's
+# sibling.
+cached=$(sed -n 's/^CHORUS_SHARED_DIR:PATH=//p' "$(dirname "$bin")/../CMakeCache.txt" 2>/dev/null || true)
+shared=${CHORUS_SHARED:-${cached:-$here/../../../../shared}}
 if [ $smoke = 1 ]; then items=1200 stories=400; else items=143000 stories=50000; fi
 work=${CHORUS_BENCH_DIR:-$(mktemp -d /tmp/chorus-bench-render-XXXXXX)}
 corpus=${CHORUS_BENCH_CORPUS:-$work}
