@@ -530,12 +530,16 @@ static int hmap_get(const struct hmap *m, uint64_t key, uint32_t *val)
 	return 0;
 }
 
+/* Where key (not 0) goes in an index table of cap slots. */
+static size_t index_home(uint64_t key, size_t cap)
+{
+	return (size_t)(key * 0x9e3779b97f4a7c15ULL >> 20) & (cap - 1);
+}
+
 /* Where the index's probe for key starts (key 0 is stored as 1). */
 static size_t index_pos(const struct clusterer *cl, uint64_t key)
 {
-	key = key ? key : 1;
-	return (size_t)(key * 0x9e3779b97f4a7c15ULL >> 20) &
-	       (cl->index_cap - 1);
+	return index_home(key ? key : 1, cl->index_cap);
 }
 
 /* Move the index into a table of cap slots (a power of two, more than
@@ -549,10 +553,7 @@ static int index_move(struct clusterer *cl, size_t cap)
 		return CHORUS_ENOMEM;
 	for (k = 0; k < cl->index_cap; k++)
 		if (cl->index[k].key) {
-			size_t s =
-			    (size_t)(cl->index[k].key * 0x9e3779b97f4a7c15ULL >>
-				     20) &
-			    (cap - 1);
+			size_t s = index_home(cl->index[k].key, cap);
 
 			while (b[s].key)
 				s = (s + 1) & (cap - 1);
