@@ -230,13 +230,14 @@ static int migrate(struct chorus_store *st, struct chorus_err *err)
 		moved_texts |= version == 5;
 	}
 	/*
-	 * 5 -> 6 leaves the pages the texts had in articles free: the file
-	 * would keep them (150k articles: 239 MB of data in a 448 MB file)
-	 * until later writes used them up. VACUUM gives them back, once, on
-	 * the upgrade. It is atomic (a run killed during it leaves the
-	 * migrated store as it was) and needs room for a copy of the store;
-	 * when it cannot run (no room, another process reading), the store is
-	 * migrated all the same and works as it is.
+	 * 5 -> 6 leaves each articles row where it was, its text gone: the
+	 * table's pages mostly empty, the long texts' overflow pages free.
+	 * The file would keep that room (150k articles: 239 MB of data in a
+	 * 447 MB file) until later writes used it up. VACUUM repacks the
+	 * store, once, on the upgrade. It is atomic (a run killed during it
+	 * leaves the migrated store as it was) and needs room for a copy of
+	 * the store; when it cannot run (no room, another process reading),
+	 * the store is migrated all the same and works as it is.
 	 */
 	if (moved_texts)
 		sqlite3_exec(st->db, "VACUUM", NULL, NULL, NULL);
