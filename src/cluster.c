@@ -2176,7 +2176,10 @@ static int wr_stop(struct clusterer *cl)
 
 	if (!w)
 		return 0;
-	rc = wr_flush(cl);
+	/* After wr_finish() the writer writes all that is queued and then
+	 * spills, setting w->rc and w->err outside the mutex: nothing to
+	 * flush, and its failure is read once it has ended (below). */
+	rc = w->quit ? 0 : wr_flush(cl);
 	pthread_mutex_lock(&w->mu);
 	w->quit = 1;
 	pthread_cond_signal(&w->cv_work);
