@@ -2167,7 +2167,12 @@ static void wr_finish(struct clusterer *cl)
 	pthread_mutex_unlock(&w->mu);
 }
 
-/* Flush, stop and free the writing thread; its first failure, if any. */
+/*
+ * Stop the writing thread once all that is queued is written (told by
+ * wr_finish(), here if not before) and free it; its first failure, if
+ * any. Its last spill sets w->rc and w->err outside the mutex: they are
+ * read once it has ended.
+ */
 static int wr_stop(struct clusterer *cl)
 {
 	struct writer *w = cl->wr;
@@ -2176,21 +2181,11 @@ static int wr_stop(struct clusterer *cl)
 
 	if (!w)
 		return 0;
-	/* After wr_finish() the writer writes all that is queued and then
-	 * spills, setting w->rc and w->err outside the mutex: nothing to
-	 * flush, and its failure is read once it has ended (below). */
-	rc = w->quit ? 0 : wr_flush(cl);
-	pthread_mutex_lock(&w->mu);
-	w->quit = 1;
-	pthread_cond_signal(&w->cv_work);
-	pthread_mutex_unlock(&w->mu);
+	wr_finish(cl);
 	pthread_join(w->thread, NULL);
-	/* Its last spill, written after the flush. */
-	if (!rc && w->rc) {
-		rc = w->rc;
-		if (cl->err)
-			*cl->err = w->err;
-	}
+	rc = w->rc;
+	if (rc && cl->err)
+		*cl->err = w->err;
 	/* As usual for whatever the connection writes next. */
 	if (w->bulk) {
 		int frc =
@@ -2762,6 +2757,7 @@ static int reserve_for(struct clusterer *cl, size_t n)
 /* Every unassigned article through the pipeline, in the store's order. */
 static int assign_pending(struct clusterer *cl)
 {
+	const size_t reserve_at = (size_t)BATCH * (N_BATCHES - 1);
 	struct pipeline p;
 	int64_t *ids = NULL;
 	size_t n = 0, i;
@@ -2782,13 +2778,13 @@ static int assign_pending(struct clusterer *cl)
 	 * assigned): at 500k articles the new table's 100 MB take 0.28 s
 	 * to fault in and clear, which they would otherwise wait out. */
 	for (i = 0; !rc && i < n; i += BATCH) {
-		if (i == (size_t)BATCH * (N_BATCHES - 1))
+		if (i == reserve_at)
 			rc = reserve_for(cl, n);
 		if (!rc)
 			rc = pipeline_queue(&p, ids + i,
 					    n - i < BATCH ? n - i : BATCH);
 	}
-	if (!rc && n <= (size_t)BATCH * (N_BATCHES - 1))
+	if (!rc && n <= reserve_at) /* the loop never got there */
 		rc = reserve_for(cl, n);
 	while (!rc && p.in_flight)
 		rc = pipeline_drain_one(&p);
