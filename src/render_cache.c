@@ -37,6 +37,7 @@
 
 #include "chorus/file.h"
 #include "render_int.h"
+#include "story_int.h"
 
 #define CACHE_MAGIC "chorus-render-cache-3\n"
 #define CACHE_MAX ((size_t)1 << 30)
@@ -958,7 +959,7 @@ uint64_t render_hash_story(const uint64_t *article_hashes, size_t n)
 	size_t i;
 
 	XXH64_reset(h, 0);
-	h_str(h, "view " CHORUS_VERSION);
+	h_str(h, "view " CHORUS_VERSION " " STORY_VIEW_REVISION);
 	for (i = 0; i < n; i++)
 		h_i64(h, (int64_t)article_hashes[i]);
 	out = XXH64_digest(h);

@@ -24,6 +24,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 #include <xxhash.h>
 
 #include "story_int.h"
@@ -706,6 +707,7 @@ static int pick_headline(struct chorus_story_view *v, struct analysis *an)
 struct name_count {
 	const char *name;
 	size_t count;
+	size_t from, to; /* its mentions: uses[from, to) in pick_names() */
 };
 
 static int cmp_name_count(const void *a, const void *b)
@@ -717,11 +719,13 @@ static int cmp_name_count(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* A name some member mentions: equal names sort together, by member. */
+/* A name some member mentions: equal names sort together, by member
+ * and then sentence (the order the first spelling is looked for in). */
 struct name_use {
 	uint64_t h;
 	const char *name;
 	size_t member;
+	size_t sentence; /* in the analysis */
 };
 
 static int cmp_name_use(const void *a, const void *b)
@@ -733,7 +737,119 @@ static int cmp_name_use(const void *a, const void *b)
 		return x->h < y->h ? -1 : 1;
 	if ((c = strcmp(x->name, y->name)))
 		return c;
-	return x->member < y->member ? -1 : x->member > y->member;
+	if (x->member != y->member)
+		return x->member < y->member ? -1 : 1;
+	return x->sentence < y->sentence ? -1 : x->sentence > y->sentence;
+}
+
+static int word_byte(unsigned char c)
+{
+	return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
+}
+
+/*
+ * Where the folded name nm (its words joined by one space, as a
+ * text_name_run gathers them) matches the folded text f from p on, a
+ * space standing for what text_joined() lets stand between two words of
+ * a name; the end of the match in f, or 0.
+ */
+static size_t name_match(const char *f, size_t n, size_t p, const char *nm)
+{
+	size_t j, q = p;
+
+	for (j = 0; nm[j]; j++) {
+		if (nm[j] == ' ') {
+			size_t k = 0;
+
+			while (k < 2 && q < n && (f[q] == ' ' || f[q] == '-'))
+				k++, q++;
+			if (!k)
+				return 0;
+		} else if (q < n && f[q] == nm[j]) {
+			q++;
+		} else {
+			return 0;
+		}
+	}
+	/* Ends a word: the text's end, a byte of no word, or a closing
+	 * quote (U+2019: "Trump’s"). */
+	if (q < n && word_byte((unsigned char)f[q]) &&
+	    !(n - q >= 3 && !memcmp(f + q, "\xE2\x80\x99", 3)))
+		return 0;
+	return q;
+}
+
+/*
+ * The name nm (folded) as the text spells it ("Kirill Dmitriev" for
+ * "kirill dmitriev"), copied into out; CHORUS_ENOTFOUND when the text
+ * does not hold it. The text is folded a character at a time, each
+ * folded byte remembering where its character starts: a name only the
+ * whole-string fold spells that way (a mark that composes with the
+ * letter before it) is not found, and keeps its folded form.
+ */
+static int surface_name(const char *text, size_t len, const char *nm,
+			struct chorus_buf *out)
+{
+	struct chorus_buf f = CHORUS_BUF_INIT, one = CHORUS_BUF_INIT;
+	size_t *at = malloc((len + 1) * sizeof(*at) * 4), cap = (len + 1) * 4;
+	size_t i = 0, p, q, k;
+	int rc = at ? 0 : CHORUS_ENOMEM;
+
+	while (!rc && i < len) {
+		unsigned char c = (unsigned char)text[i];
+		size_t n = 1;
+
+		chorus_buf_reset(&one);
+		if (c < 0x80) {
+			rc = chorus_buf_addc(
+			    &one, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c));
+		} else {
+			utf8proc_int32_t cp;
+			utf8proc_ssize_t m =
+			    utf8proc_iterate((const utf8proc_uint8_t *)text + i,
+					     (utf8proc_ssize_t)(len - i), &cp);
+
+			/* Bytes of no character fold to nothing. */
+			n = m > 0 ? (size_t)m : 1;
+			if (m > 0)
+				rc = text_fold_char(text + i, n, &one);
+			if (rc == CHORUS_EPARSE)
+				rc = 0;
+		}
+		for (k = 0; !rc && k < one.len; k++) {
+			if (f.len + 1 >= cap) {
+				size_t *v = realloc(at, 2 * cap * sizeof(*at));
+
+				if (!v) {
+					rc = CHORUS_ENOMEM;
+					break;
+				}
+				at = v;
+				cap *= 2;
+			}
+			at[f.len] = i;
+			rc = chorus_buf_addc(&f, one.data[k]);
+		}
+		i += n;
+	}
+	rc = rc ? rc : CHORUS_ENOTFOUND;
+	for (p = 0; rc == CHORUS_ENOTFOUND && p < f.len; p++) {
+		if (p && word_byte((unsigned char)f.data[p - 1]))
+			continue;
+		q = name_match(f.data, f.len, p, nm);
+		if (!q)
+			continue;
+		/* From the character the match starts in to the one after
+		 * it ends in (q is the start of a character's fold: the
+		 * match ends at a non-word byte or the end). */
+		chorus_buf_reset(out);
+		rc = chorus_buf_add(out, text + at[p],
+				    (q < f.len ? at[q] : len) - at[p]);
+	}
+	free(at);
+	chorus_buf_release(&f);
+	chorus_buf_release(&one);
+	return rc;
 }
 
 /*
@@ -746,6 +862,7 @@ static int pick_names(struct chorus_story_view *v, struct analysis *an)
 {
 	struct name_use *uses = NULL;
 	struct name_count *counts = NULL;
+	struct chorus_buf spelled = CHORUS_BUF_INIT;
 	size_t n_uses = 0, n_counts = 0, i, k, need;
 	int rc = 0;
 
@@ -773,6 +890,7 @@ static int pick_names(struct chorus_story_view *v, struct analysis *an)
 				continue; /* one word: never shown */
 			uses[n_uses].h = XXH3_64bits(nm, len);
 			uses[n_uses].name = nm;
+			uses[n_uses].sentence = i;
 			uses[n_uses++].member = s->member;
 		}
 	}
@@ -785,6 +903,8 @@ static int pick_names(struct chorus_story_view *v, struct analysis *an)
 		     k++)
 			members += uses[k].member != uses[k - 1].member;
 		counts[n_counts].name = uses[i].name;
+		counts[n_counts].from = i;
+		counts[n_counts].to = k;
 		counts[n_counts++].count = members;
 	}
 	need = v->n_members / 2 + v->n_members % 2;
@@ -792,11 +912,31 @@ static int pick_names(struct chorus_story_view *v, struct analysis *an)
 		need = 2;
 	if (n_counts)
 		qsort(counts, n_counts, sizeof(*counts), cmp_name_count);
-	for (k = 0; !rc && k < n_counts && v->names.n < 8; k++)
-		if (counts[k].count >= need)
-			rc = chorus_strlist_push(&v->names, counts[k].name,
-						 strlen(counts[k].name));
+	/* Shown as the first member to write it spells it (the folded
+	 * form is what the counting needs: "White House" and "WHITE
+	 * HOUSE" are one name). */
+	for (k = 0; !rc && k < n_counts && v->names.n < 8; k++) {
+		const char *shown = counts[k].name;
+		size_t u;
+
+		if (counts[k].count < need)
+			continue;
+		rc = CHORUS_ENOTFOUND;
+		for (u = counts[k].from;
+		     rc == CHORUS_ENOTFOUND && u < counts[k].to; u++) {
+			const struct sentence *s = &an->s[uses[u].sentence];
+
+			rc = surface_name(s->text, s->len, counts[k].name,
+					  &spelled);
+		}
+		if (!rc)
+			shown = chorus_buf_cstr(&spelled);
+		if (!rc || rc == CHORUS_ENOTFOUND)
+			rc = chorus_strlist_push(&v->names, shown,
+						 strlen(shown));
+	}
 out:
+	chorus_buf_release(&spelled);
 	free(uses);
 	free(counts);
 	return rc;

@@ -711,6 +711,23 @@ out:
 	chorus_buf_release(&f);
 }
 
+int text_fold_char(const char *s, size_t n, struct chorus_buf *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	pthread_once(&latin1_once, latin1_init);
+	if (latin1_ok && n == 1 && p[0] < 0x80)
+		return chorus_buf_add(out, latin1_folds[p[0]].s,
+				      latin1_folds[p[0]].n);
+	if (latin1_ok && n == 2 && (p[0] == 0xc2 || p[0] == 0xc3)) {
+		unsigned i = ((unsigned)(p[0] & 0x1f) << 6) | (p[1] & 0x3f);
+
+		return chorus_buf_add(out, latin1_folds[i].s,
+				      latin1_folds[i].n);
+	}
+	return chorus_text_fold(s, n, out);
+}
+
 /* Is s ASCII and Latin-1 only (UTF-8), with the table made? */
 static int latin1_only(const char *s)
 {

@@ -118,4 +118,12 @@ int text_analyse_head(struct chorus_text_analyser *an, const char *lang,
 		      const char *title, const char *body,
 		      struct chorus_text_analysis *out);
 
+/*
+ * Append the fold of the one character s[0..n) (n as utf8proc_iterate()
+ * measures it) to out: ASCII and Latin-1 from the table chorus_text_slug()
+ * folds with (each entry chorus_text_fold()'s own), the rest through
+ * chorus_text_fold().
+ */
+int text_fold_char(const char *s, size_t n, struct chorus_buf *out);
+
 #endif

@@ -206,8 +206,8 @@ static void test_cluster_view_has_headline_summary_and_only(void **state)
 		int witkoff = 0, dmitriev = 0;
 
 		for (i = 0; i < v.names.n; i++) {
-			witkoff |= !strcmp(v.names.v[i], "steve witkoff");
-			dmitriev |= !strcmp(v.names.v[i], "kirill dmitriev");
+			witkoff |= !strcmp(v.names.v[i], "Steve Witkoff");
+			dmitriev |= !strcmp(v.names.v[i], "Kirill Dmitriev");
 		}
 		assert_true(witkoff && dmitriev);
 	}

@@ -3,7 +3,7 @@
  * sentence that comes again in a story is analysed once, and what it gives
  * still counts for every member that carries it (its names for the shared
  * names, its terms for the summary), while a repeat within one member
- * still counts that member once.
+ * still counts that member once; shared names are shown as written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -107,7 +107,7 @@ static void test_story_repeat_names_count_per_member(void **state)
 
 	(void)state;
 	view_of(texts, 3, &v, &c);
-	assert_true(shows_name(&v, "maria santos"));
+	assert_true(shows_name(&v, "Maria Santos"));
 	/* The shared sentence is what the sources agree on. */
 	assert_true(v.summary.n >= 1);
 	assert_string_equal(v.summary.v[0], SHARED);
@@ -131,7 +131,34 @@ static void test_story_repeat_in_one_member_counts_once(void **state)
 
 	(void)state;
 	view_of(texts, 3, &v, &c);
-	assert_false(shows_name(&v, "maria santos"));
+	assert_false(shows_name(&v, "Maria Santos"));
+	chorus_story_view_release(&v);
+	chorus_corpus_release(&c);
+}
+
+/*
+ * Shared names are counted folded ("JEAN-CLAUDE JUNCKER" is the same
+ * name) and shown as the first member to write one spells it: capitals,
+ * marks and the hyphen kept, a possessive left off.
+ */
+static void test_story_names_spelled_as_written(void **state)
+{
+	static const char *const texts[] = {
+	    "Jean-Claude Juncker met Zoë Ångström in Brussels on Monday. "
+	    "The talks went on for hours.",
+	    "Reporters waited outside while JEAN-CLAUDE JUNCKER spoke. "
+	    "Zoë Ångström’s aides said nothing.",
+	    "Ferries will run every ten minutes while the road stays shut "
+	    "to traffic.",
+	};
+	struct chorus_story_view v;
+	struct chorus_corpus c;
+
+	(void)state;
+	view_of(texts, 3, &v, &c);
+	assert_int_equal(v.names.n, 2);
+	assert_true(shows_name(&v, "Jean-Claude Juncker"));
+	assert_true(shows_name(&v, "Zoë Ångström"));
 	chorus_story_view_release(&v);
 	chorus_corpus_release(&c);
 }
@@ -141,6 +168,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_story_repeat_names_count_per_member),
 	    cmocka_unit_test(test_story_repeat_in_one_member_counts_once),
+	    cmocka_unit_test(test_story_names_spelled_as_written),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
