@@ -1645,6 +1645,20 @@ static void on_entity_decl(void *ctx, const xmlChar *name, int type,
 		m->declared = 1;
 }
 
+/*
+ * How many bytes of s to keep of at most max: fewer where the cut would
+ * fall inside a UTF-8 sequence, which is then left out whole (a message
+ * or text cut there would not be UTF-8).
+ */
+static int utf8_cut(const char *s, int max)
+{
+	int n = (int)strnlen(s, (size_t)max);
+
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
 static xmlEntityPtr on_get_entity(void *ctx, const xmlChar *name)
 {
 	struct feed_xml *x = ctx;
@@ -1654,6 +1668,7 @@ static xmlEntityPtr on_get_entity(void *ctx, const xmlChar *name)
 	char utf8[8], lit[48];
 	unsigned c;
 	size_t n = 0;
+	int cut;
 
 	if (e)
 		return e;
@@ -1676,10 +1691,12 @@ static xmlEntityPtr on_get_entity(void *ctx, const xmlChar *name)
 		m = make_ent(x, (const char *)name, utf8, n);
 		return m ? &m->ent : NULL;
 	}
-	/* Undefined: keep it as the text it was, as browsers do. */
-	feed_error(x->b, line_now(x), "undefined entity &%.40s;",
+	/* Undefined: keep it as the text it was, as browsers do (a long
+	 * name cut, between characters). */
+	cut = utf8_cut((const char *)name, 40);
+	feed_error(x->b, line_now(x), "undefined entity &%.*s;", cut,
 		   (const char *)name);
-	snprintf(lit, sizeof(lit), "&%.40s;", (const char *)name);
+	snprintf(lit, sizeof(lit), "&%.*s;", cut, (const char *)name);
 	m = make_ent(x, (const char *)name, lit, strlen(lit));
 	return m ? &m->ent : NULL;
 }
@@ -2139,7 +2156,8 @@ static int decode_reference(struct feed_xml *x, const char *s, size_t n,
 				return -2;
 		} else {
 			feed_error(x->b, filter_line(x, data, s - 1),
-				   "undefined entity &%.40s;", name);
+				   "undefined entity &%.*s;",
+				   utf8_cut(name, 40), name);
 			if (undefined_ref(x, data, s, len, out))
 				return -2;
 		}
