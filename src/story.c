@@ -790,48 +790,31 @@ static size_t name_match(const char *f, size_t n, size_t p, const char *nm)
 static int surface_name(const char *text, size_t len, const char *nm,
 			struct chorus_buf *out)
 {
-	struct chorus_buf f = CHORUS_BUF_INIT, one = CHORUS_BUF_INIT;
-	size_t *at = malloc((len + 1) * sizeof(*at) * 4), cap = (len + 1) * 4;
+	/* map: for each byte of f, where its character starts in text */
+	struct chorus_buf f = CHORUS_BUF_INIT, map = CHORUS_BUF_INIT;
+	const size_t *at;
 	size_t i = 0, p, q, k;
-	int rc = at ? 0 : CHORUS_ENOMEM;
+	int rc = 0;
 
 	while (!rc && i < len) {
-		unsigned char c = (unsigned char)text[i];
-		size_t n = 1;
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n =
+		    utf8proc_iterate((const utf8proc_uint8_t *)text + i,
+				     (utf8proc_ssize_t)(len - i), &cp);
+		size_t from = f.len;
 
-		chorus_buf_reset(&one);
-		if (c < 0x80) {
-			rc = chorus_buf_addc(
-			    &one, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c));
-		} else {
-			utf8proc_int32_t cp;
-			utf8proc_ssize_t m =
-			    utf8proc_iterate((const utf8proc_uint8_t *)text + i,
-					     (utf8proc_ssize_t)(len - i), &cp);
-
-			/* Bytes of no character fold to nothing. */
-			n = m > 0 ? (size_t)m : 1;
-			if (m > 0)
-				rc = text_fold_char(text + i, n, &one);
-			if (rc == CHORUS_EPARSE)
-				rc = 0;
+		if (n <= 0) { /* a byte of no character folds to nothing */
+			i++;
+			continue;
 		}
-		for (k = 0; !rc && k < one.len; k++) {
-			if (f.len + 1 >= cap) {
-				size_t *v = realloc(at, 2 * cap * sizeof(*at));
-
-				if (!v) {
-					rc = CHORUS_ENOMEM;
-					break;
-				}
-				at = v;
-				cap *= 2;
-			}
-			at[f.len] = i;
-			rc = chorus_buf_addc(&f, one.data[k]);
-		}
-		i += n;
+		rc = text_fold_char(text + i, (size_t)n, &f);
+		if (rc == CHORUS_EPARSE)
+			rc = 0;
+		for (k = from; !rc && k < f.len; k++)
+			rc = chorus_buf_add(&map, &i, sizeof(i));
+		i += (size_t)n;
 	}
+	at = (const size_t *)(const void *)map.data;
 	rc = rc ? rc : CHORUS_ENOTFOUND;
 	for (p = 0; rc == CHORUS_ENOTFOUND && p < f.len; p++) {
 		if (p && word_byte((unsigned char)f.data[p - 1]))
@@ -846,9 +829,8 @@ static int surface_name(const char *text, size_t len, const char *nm,
 		rc = chorus_buf_add(out, text + at[p],
 				    (q < f.len ? at[q] : len) - at[p]);
 	}
-	free(at);
 	chorus_buf_release(&f);
-	chorus_buf_release(&one);
+	chorus_buf_release(&map);
 	return rc;
 }
 
