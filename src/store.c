@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* sync_file_range() */
 /*
  * The SQLite store (see include/chorus/store.h).
  *
@@ -45,11 +46,16 @@
  * migrations[v] takes a state from version v to v+1; a new version only
  * ever appends to that table, so any older state opens.
  */
+#include <dirent.h>
+#include <fcntl.h> /* sync_file_range() */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 #include <xxhash.h>
@@ -84,6 +90,7 @@ struct chorus_store {
 	char *path;
 	int secure_delete; /* before chorus_store_bulk_writes(); -1: not bulk */
 	sqlite3_stmt *cached[N_CACHED];
+	int big; /* the open transaction was hinted: a large commit */
 };
 
 static const char *const migrations[] = {
@@ -342,13 +349,164 @@ int chorus_store_begin(struct chorus_store *st, struct chorus_err *err)
 	return exec(st, "BEGIN IMMEDIATE", err);
 }
 
+/*
+ * Writeback hints. With synchronous=NORMAL a commit in WAL mode does not
+ * sync, but the checkpoint that follows a large one does, twice: the WAL
+ * before it copies the transaction's pages into the database, and the
+ * database after. The kernel starts writing dirty pages of its own accord
+ * only when they are many gigabytes or half a minute old, so a clustering
+ * run's transaction (600 MB of WAL at 500k articles) went to the disk in
+ * those two syncs, 0.4-0.5 s of waiting each with both cores idle. Asked
+ * to start writing as the pages come (sync_file_range() without waiting:
+ * not a sync, durability is as before), the disk writes while the run
+ * computes, and the syncs find little left.
+ */
+static sqlite3_mutex *lock_db(struct chorus_store *st);
+
+#if defined(__linux__) && !defined(SYNC_FILE_RANGE_WRITE)
+#error "Linux has sync_file_range(): <fcntl.h>, with _GNU_SOURCE first"
+#endif
+
+static void writeback_start(int fd)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	if (fd >= 0)
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+	(void)fd;
+#endif
+}
+
+/*
+ * SQLite's own descriptor of file, or -1: found by its inode among the
+ * process's descriptors (Linux's /proc/self/fd), and only ever hinted,
+ * never closed. A descriptor of our own would not do: closing any
+ * descriptor of the database drops every POSIX lock the process holds on
+ * it, SQLite's included (https://sqlite.org/howtocorrupt.html, 2.2). One
+ * closed meanwhile, or its number taken by another file, only gets a
+ * hint it did not need.
+ */
+static int sqlite_fd(const char *file)
+{
+	struct stat want, got;
+	struct dirent *e;
+	DIR *d;
+	int fd = -1;
+
+	if (!file || !*file || stat(file, &want) ||
+	    !(d = opendir("/proc/self/fd")))
+		return -1;
+	while (fd < 0 && (e = readdir(d))) {
+		char *end;
+		long n = strtol(e->d_name, &end, 10);
+
+		if (end != e->d_name && !*end && n != dirfd(d) &&
+		    !fstat((int)n, &got) && got.st_dev == want.st_dev &&
+		    got.st_ino == want.st_ino)
+			fd = (int)n;
+	}
+	closedir(d);
+	return fd;
+}
+
+void chorus_store_writeback(struct chorus_store *st)
+{
+	sqlite3_mutex *mu = lock_db(st);
+	/* The name lives as long as the connection; the WAL stays open as
+	 * long as the connection is in WAL mode. */
+	const char *db = sqlite3_db_filename(st->db, "main");
+
+	st->big = 1;
+	sqlite3_mutex_leave(mu);
+	writeback_start(sqlite_fd(db ? sqlite3_filename_wal(db) : NULL));
+}
+
+/* Hints the database and its WAL every FLUSH_NS during a large commit. */
+#define FLUSH_NS 20000000L
+
+struct flusher {
+	int db_fd, wal_fd;
+	int quit;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void *flusher_main(void *arg)
+{
+	struct flusher *f = arg;
+	struct timespec at;
+
+	pthread_mutex_lock(&f->mu);
+	while (!f->quit) {
+		pthread_mutex_unlock(&f->mu);
+		writeback_start(f->wal_fd);
+		writeback_start(f->db_fd);
+		clock_gettime(CLOCK_REALTIME, &at);
+		at.tv_nsec += FLUSH_NS;
+		if (at.tv_nsec >= 1000000000L) {
+			at.tv_sec++;
+			at.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&f->mu);
+		if (!f->quit)
+			pthread_cond_timedwait(&f->cv, &f->mu, &at);
+	}
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+/*
+ * A large transaction's commit (chorus_store_writeback() was called in
+ * it): the checkpoint that follows copies its pages into the database,
+ * and a thread asks for them to be written as they are copied, so that
+ * the sync after the copy waits less (500k articles clustered: the
+ * commit 1.60-1.78 s -> 1.12-1.22 s, with the hints during the run; the
+ * syncs 0.4-0.5 s each -> 0.11 and 0.04 s).
+ */
+static int commit_large(struct chorus_store *st, struct chorus_err *err)
+{
+	struct flusher f;
+	const char *db = sqlite3_db_filename(st->db, "main");
+	pthread_t thread;
+	int started, rc;
+
+	memset(&f, 0, sizeof(f));
+	f.db_fd = sqlite_fd(db);
+	f.wal_fd = sqlite_fd(db ? sqlite3_filename_wal(db) : NULL);
+	started = !pthread_mutex_init(&f.mu, NULL);
+	if (started && pthread_cond_init(&f.cv, NULL)) {
+		pthread_mutex_destroy(&f.mu);
+		started = 0;
+	}
+	if (started && pthread_create(&thread, NULL, flusher_main, &f)) {
+		pthread_cond_destroy(&f.cv);
+		pthread_mutex_destroy(&f.mu);
+		started = 0;
+	}
+	rc = exec(st, "COMMIT", err);
+	if (started) {
+		pthread_mutex_lock(&f.mu);
+		f.quit = 1;
+		pthread_cond_signal(&f.cv);
+		pthread_mutex_unlock(&f.mu);
+		pthread_join(thread, NULL);
+		pthread_cond_destroy(&f.cv);
+		pthread_mutex_destroy(&f.mu);
+	}
+	return rc;
+}
+
 int chorus_store_commit(struct chorus_store *st, struct chorus_err *err)
 {
-	return exec(st, "COMMIT", err);
+	int big = st->big;
+
+	st->big = 0;
+	return big ? commit_large(st, err) : exec(st, "COMMIT", err);
 }
 
 void chorus_store_rollback(struct chorus_store *st)
 {
+	st->big = 0;
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 

@@ -90,6 +90,14 @@ void chorus_store_rollback(struct chorus_store *st);
  */
 int chorus_store_spill(struct chorus_store *st, struct chorus_err *err);
 /*
+ * A hint, from a thread writing much in the open transaction: have the
+ * kernel start writing the journal's pages to the disk now, without
+ * waiting (Linux; elsewhere nothing). The transaction's commit is then
+ * taken as a large one and hints the checkpoint's pages as it copies them.
+ * Durability is as without: the syncs SQLite makes only find less to do.
+ */
+void chorus_store_writeback(struct chorus_store *st);
+/*
  * This connection's writes in bulk (bulk 1) or as usual (0, the default),
  * at once, also inside a transaction: in bulk, foreign keys are not
  * checked (PRAGMA foreign_keys is not heeded inside a transaction; the

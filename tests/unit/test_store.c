@@ -4,7 +4,7 @@
  * one (the texts in a table of their own), page size, article upserts
  * (both of an article's rows or neither), unique slugs, file records,
  * loading (texts lazily, one at a time or in one pass), reading
- * unassigned articles from a second thread.
+ * unassigned articles from a second thread, writeback hints.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <dirent.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -371,6 +373,82 @@ static void test_store_slugs_stay_unique(void **state)
 	assert_string_equal(c.stories[1].slug, "same-2");
 	chorus_corpus_release(&c);
 	chorus_store_close(st);
+}
+
+/* The descriptors this process has open. */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1; /* the directory's own */
+}
+
+static size_t story_count(const char *path)
+{
+	struct chorus_store *st;
+	struct chorus_corpus c;
+	size_t n;
+
+	assert_int_equal(chorus_store_open(&st, path, NULL), 0);
+	assert_int_equal(chorus_store_load(st, &c, NULL), 0);
+	n = c.n_stories;
+	chorus_corpus_release(&c);
+	chorus_store_close(st);
+	return n;
+}
+
+/*
+ * Writeback hints change nothing a reader or a rollback sees: a hinted
+ * transaction commits (through the large commit, its flushing thread
+ * and all) or rolls back whole, and no descriptor outlives the store
+ * (the hints use SQLite's own, found by inode, and close none).
+ */
+static void test_store_writeback_hints(void **state)
+{
+	struct chorus_store *st;
+	int64_t id;
+	int fds = open_fds();
+	size_t i;
+
+	(void)state;
+	assert_true(fds > 0);
+	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
+	chorus_store_writeback(st); /* outside a transaction: only a hint */
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	for (i = 0; i < 200; i++) {
+		char uuid[32];
+
+		snprintf(uuid, sizeof(uuid), "urn:uuid:%zu", i);
+		assert_int_equal(
+		    chorus_store_story_new(st, uuid, uuid, uuid, &id, NULL), 0);
+		if (i % 50 == 0)
+			chorus_store_writeback(st);
+	}
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(chorus_store_story_new(st, "urn:uuid:gone", "Gone",
+						"gone", &id, NULL),
+			 0);
+	chorus_store_writeback(st);
+	chorus_store_rollback(st);
+	/* The next commit after a rollback is an ordinary one again. */
+	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	assert_int_equal(chorus_store_story_new(st, "urn:uuid:kept", "Kept",
+						"kept", &id, NULL),
+			 0);
+	assert_int_equal(chorus_store_commit(st, NULL), 0);
+	assert_true(open_fds() > fds); /* SQLite's */
+	chorus_store_close(st);
+	assert_int_equal(open_fds(), fds);
+	assert_int_equal(story_count(db_path), 201);
+	assert_int_equal(open_fds(), fds);
 }
 
 static void test_store_file_records(void **state)
@@ -942,6 +1020,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_store_slugs_stay_unique, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_store_file_records, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_store_writeback_hints, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_store_reader_reads_pending_on_another_thread, setup,
