@@ -2007,14 +2007,6 @@ static int assign_one(struct clusterer *cl, const struct chorus_store_row *r,
  */
 #define WR_PUBLISH 16
 /*
- * Every this many writes (about 4 MB of WAL: feature blobs of 1 KB), the
- * writer asks the kernel to start writing the journal out
- * (chorus_store_writeback()), so that the commit's syncs do not find the
- * whole transaction still to write: at 500k articles they had waited
- * 0.4-0.5 s each, with both cores idle.
- */
-#define WR_WRITEBACK 4096
-/*
  * When it stops, the writer writes the transaction's changed pages to the
  * WAL (chorus_store_spill()): else the commit, on the clustering thread,
  * writes them. Only then: a page the cache spilled before is written over
@@ -2042,8 +2034,7 @@ struct writer {
 	int waiting;	   /* threads waiting on cv_done */
 	int quit;
 	int bulk; /* the store written in bulk while it runs (wr_start()) */
-	size_t unhinted; /* writes since the last writeback hint */
-	int rc; /* the first write that failed; later ones are dropped */
+	int rc;	  /* the first write that failed; later ones are dropped */
 	struct chorus_err err;
 	/* The clustering thread's own: the next slot it fills, how many it
 	 * filled and has not handed over, how many more it may fill. */
@@ -2102,11 +2093,6 @@ static void *writer_main(void *arg)
 			j = &w->ring[(w->head + i) % WR_RING];
 			if (!rc && !w->rc)
 				rc = wr_write(w, j);
-		}
-		w->unhinted += take;
-		if (w->unhinted >= WR_WRITEBACK) {
-			w->unhinted = 0;
-			chorus_store_writeback(w->st);
 		}
 		pthread_mutex_lock(&w->mu);
 		if (rc && !w->rc)
@@ -2816,6 +2802,9 @@ static int reserve_for(struct clusterer *cl, size_t n)
 	return rc ? chorus_err_set(cl->err, rc, "out of memory") : 0;
 }
 
+/* A run of at least this many articles makes a large commit. */
+#define LARGE_RUN 4096
+
 /* Every unassigned article through the pipeline, in the store's order. */
 static int assign_pending(struct clusterer *cl)
 {
@@ -2826,6 +2815,10 @@ static int assign_pending(struct clusterer *cl)
 	int rc = chorus_store_pending_ids(cl->st, &ids, &n, cl->err), wrc;
 
 	memset(&p, 0, sizeof(p));
+	/* Thousands of articles write a feature blob of 1 KB each and more:
+	 * megabytes for the commit to write and checkpoint (store.h). */
+	if (!rc && n >= LARGE_RUN)
+		chorus_store_expect_large_commit(cl->st);
 	if (!rc)
 		rc = pipeline_start(&p, cl);
 	/* A writing thread only where the workers could share the

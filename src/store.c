@@ -350,19 +350,20 @@ int chorus_store_begin(struct chorus_store *st, struct chorus_err *err)
 }
 
 /*
- * Writeback hints. With synchronous=NORMAL a commit in WAL mode does not
- * sync, but the checkpoint that follows a large one does, twice: the WAL
- * before it copies the transaction's pages into the database, and the
- * database after. The kernel starts writing dirty pages of its own accord
- * only when they are many gigabytes or half a minute old, so a clustering
- * run's transaction (600 MB of WAL at 500k articles) went to the disk in
- * those two syncs, 0.4-0.5 s of waiting each with both cores idle. Asked
- * to start writing as the pages come (sync_file_range() without waiting:
- * not a sync, durability is as before), the disk writes while the run
- * computes, and the syncs find little left.
+ * Writeback hints for a large commit. With synchronous=NORMAL a commit
+ * in WAL mode does not sync, but the checkpoint that follows a large one
+ * does, twice: the WAL before it copies the transaction's pages into the
+ * database, and the database after. The kernel starts writing dirty pages
+ * of its own accord only when they are gigabytes or half a minute old, so
+ * a clustering run's transaction (600 MB of WAL at 500k articles) went to
+ * the disk in those two syncs, 0.4-0.5 s of waiting each, one core busy
+ * copying and the other idle. Asked to start writing as the commit goes
+ * (sync_file_range() without waiting: not a sync, durability is as
+ * before), the disk writes while the commit writes and copies, the
+ * idle core submitting it, and the syncs find little left.
+ * Asking during the run as well, every 4,096 writes, took the commit
+ * another 0.1 s down but spent the same submitting on the busy cores.
  */
-static sqlite3_mutex *lock_db(struct chorus_store *st);
-
 #if defined(__linux__) && !defined(SYNC_FILE_RANGE_WRITE)
 #error "Linux has sync_file_range(): <fcntl.h>, with _GNU_SOURCE first"
 #endif
@@ -409,16 +410,9 @@ static int sqlite_fd(const char *file)
 	return fd;
 }
 
-void chorus_store_writeback(struct chorus_store *st)
+void chorus_store_expect_large_commit(struct chorus_store *st)
 {
-	sqlite3_mutex *mu = lock_db(st);
-	/* The name lives as long as the connection; the WAL stays open as
-	 * long as the connection is in WAL mode. */
-	const char *db = sqlite3_db_filename(st->db, "main");
-
 	st->big = 1;
-	sqlite3_mutex_leave(mu);
-	writeback_start(sqlite_fd(db ? sqlite3_filename_wal(db) : NULL));
 }
 
 /* Hints the database and its WAL every FLUSH_NS during a large commit. */
@@ -456,12 +450,10 @@ static void *flusher_main(void *arg)
 }
 
 /*
- * A large transaction's commit (chorus_store_writeback() was called in
- * it): the checkpoint that follows copies its pages into the database,
- * and a thread asks for them to be written as they are copied, so that
- * the sync after the copy waits less (500k articles clustered: the
- * commit 1.60-1.78 s -> 1.12-1.22 s, with the hints during the run; the
- * syncs 0.4-0.5 s each -> 0.11 and 0.04 s).
+ * A large transaction's commit (chorus_store_expect_large_commit()): a
+ * thread asks for the WAL's pages and then the database's to be written
+ * while the commit writes its last frames and the checkpoint copies them,
+ * so that the checkpoint's two syncs wait less.
  */
 static int commit_large(struct chorus_store *st, struct chorus_err *err)
 {

@@ -90,13 +90,14 @@ void chorus_store_rollback(struct chorus_store *st);
  */
 int chorus_store_spill(struct chorus_store *st, struct chorus_err *err);
 /*
- * A hint, from a thread writing much in the open transaction: have the
- * kernel start writing the journal's pages to the disk now, without
- * waiting (Linux; elsewhere nothing). The transaction's commit is then
- * taken as a large one and hints the checkpoint's pages as it copies them.
- * Durability is as without: the syncs SQLite makes only find less to do.
+ * The open transaction writes much (a clustering run of thousands of
+ * articles: hundreds of megabytes): its commit has the kernel start
+ * writing the WAL and the database while it writes and checkpoints them
+ * (Linux; elsewhere nothing), not all at the checkpoint's two syncs.
+ * Durability is as without: the syncs only find less to do. Holds until
+ * the transaction commits or rolls back.
  */
-void chorus_store_writeback(struct chorus_store *st);
+void chorus_store_expect_large_commit(struct chorus_store *st);
 /*
  * This connection's writes in bulk (bulk 1) or as usual (0, the default),
  * at once, also inside a transaction: in bulk, foreign keys are not

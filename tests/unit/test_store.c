@@ -4,7 +4,7 @@
  * one (the texts in a table of their own), page size, article upserts
  * (both of an article's rows or neither), unique slugs, file records,
  * loading (texts lazily, one at a time or in one pass), reading
- * unassigned articles from a second thread, writeback hints.
+ * unassigned articles from a second thread, a large commit.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -405,12 +405,12 @@ static size_t story_count(const char *path)
 }
 
 /*
- * Writeback hints change nothing a reader or a rollback sees: a hinted
- * transaction commits (through the large commit, its flushing thread
- * and all) or rolls back whole, and no descriptor outlives the store
- * (the hints use SQLite's own, found by inode, and close none).
+ * A large commit changes nothing a reader or a rollback sees: the
+ * transaction commits (its flushing thread and all) or rolls back whole,
+ * and no descriptor outlives the store (the writeback hints use SQLite's
+ * own, found by inode, and close none).
  */
-static void test_store_writeback_hints(void **state)
+static void test_store_large_commit(void **state)
 {
 	struct chorus_store *st;
 	int64_t id;
@@ -420,23 +420,21 @@ static void test_store_writeback_hints(void **state)
 	(void)state;
 	assert_true(fds > 0);
 	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
-	chorus_store_writeback(st); /* outside a transaction: only a hint */
 	assert_int_equal(chorus_store_begin(st, NULL), 0);
+	chorus_store_expect_large_commit(st);
 	for (i = 0; i < 200; i++) {
 		char uuid[32];
 
 		snprintf(uuid, sizeof(uuid), "urn:uuid:%zu", i);
 		assert_int_equal(
 		    chorus_store_story_new(st, uuid, uuid, uuid, &id, NULL), 0);
-		if (i % 50 == 0)
-			chorus_store_writeback(st);
 	}
 	assert_int_equal(chorus_store_commit(st, NULL), 0);
 	assert_int_equal(chorus_store_begin(st, NULL), 0);
 	assert_int_equal(chorus_store_story_new(st, "urn:uuid:gone", "Gone",
 						"gone", &id, NULL),
 			 0);
-	chorus_store_writeback(st);
+	chorus_store_expect_large_commit(st);
 	chorus_store_rollback(st);
 	/* The next commit after a rollback is an ordinary one again. */
 	assert_int_equal(chorus_store_begin(st, NULL), 0);
@@ -1021,7 +1019,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_store_file_records, setup,
 					    teardown),
-	    cmocka_unit_test_setup_teardown(test_store_writeback_hints, setup,
+	    cmocka_unit_test_setup_teardown(test_store_large_commit, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_store_reader_reads_pending_on_another_thread, setup,
