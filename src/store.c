@@ -1,4 +1,3 @@
-#define _GNU_SOURCE /* sync_file_range() */
 /*
  * The SQLite store (see include/chorus/store.h).
  *
@@ -46,6 +45,7 @@
  * migrations[v] takes a state from version v to v+1; a new version only
  * ever appends to that table, so any older state opens.
  */
+#define _GNU_SOURCE /* sync_file_range() */
 #include <dirent.h>
 #include <fcntl.h> /* sync_file_range() */
 #include <pthread.h>
@@ -90,7 +90,8 @@ struct chorus_store {
 	char *path;
 	int secure_delete; /* before chorus_store_bulk_writes(); -1: not bulk */
 	sqlite3_stmt *cached[N_CACHED];
-	int big; /* the open transaction was hinted: a large commit */
+	/* chorus_store_expect_large_commit() in the open transaction */
+	int big;
 };
 
 static const char *const migrations[] = {
