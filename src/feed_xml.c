@@ -329,6 +329,7 @@ struct feed_xml {
 	struct chorus_buf obuf; /* a push's bytes once one was replaced */
 	struct chorus_buf tbuf; /* body text decoded for on_chars() */
 	int spliced;
+	int cr_last; /* the last byte handed to libxml2 was a '\r' */
 	int amp_reported;
 	long lines_done; /* newlines in the bytes the filter has passed */
 	/* per enum fstate, see filter_tables() */
@@ -1802,6 +1803,8 @@ static int parse(struct feed_xml *x, const char *data, size_t len, int end)
 {
 	if (len > INT32_MAX)
 		return CHORUS_ETOOBIG;
+	if (len)
+		x->cr_last = data[len - 1] == '\r';
 	xmlParseChunk(x->ctxt, data, (int)len, end);
 	return x->failed;
 }
@@ -1809,6 +1812,12 @@ static int parse(struct feed_xml *x, const char *data, size_t len, int end)
 /* The stop tables for documents that are UTF-8 ([1]) and not ([0]). */
 static unsigned char stop_tables[2][FS_COUNT][256];
 static int stop_counts[FS_COUNT];
+/* A control character XML does not allow, which the filter drops. */
+static int dropped_control(unsigned char c)
+{
+	return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
+
 /* each state's stop bytes broadcast to words, for skip_plain() */
 static uint64_t stop_words[FS_COUNT][6];
 static pthread_once_t stop_tables_once = PTHREAD_ONCE_INIT;
@@ -1823,8 +1832,7 @@ static void build_stop_tables(void)
 			unsigned char *t = stop_tables[u][s];
 
 			for (c = 0; c < 256; c++)
-				t[c] = (c < 0x20 && c != '\t' && c != '\n' &&
-					c != '\r') ||
+				t[c] = dropped_control((unsigned char)c) ||
 				       (c >= 0x80 && u);
 			for (k = fs_stop_chars[s]; *k; k++)
 				t[(unsigned char)*k] = 1;
@@ -2030,6 +2038,31 @@ static void report_once(struct feed_xml *x, int *flag, long line,
 		return;
 	*flag = 1;
 	feed_error(x->b, line, "%s", what);
+}
+
+/*
+ * Where body text [p, q) begins to be decoded: past a '\n' that ends
+ * the line of a '\r' just before it, which libxml2 reads (it holds a
+ * '\r' that ends a push for the next byte, and makes a lone one a line
+ * end), with the control characters between them, which are dropped:
+ * "\r", controls, "\n" is one line end however the pushes fall.
+ */
+static const char *after_cr(struct feed_xml *x, const char *data, const char *p,
+			    const char *q)
+{
+	const char *s = p;
+
+	if (!(x->spliced && x->obuf.len ? x->obuf.data[x->obuf.len - 1] == '\r'
+					: x->cr_last))
+		return p;
+	while (s < q && dropped_control((unsigned char)*s))
+		s++;
+	if (s == q || *s != '\n')
+		return p;
+	if (s > p)
+		report_once(x, &x->ctl_reported, filter_line(x, data, p),
+			    "control characters dropped");
+	return s + 1;
 }
 
 /* XML's five entities, looked up without a string compare each. */
@@ -2315,6 +2348,14 @@ static int body_text(struct feed_xml *x, const char *data, const char *p,
 	 * it as one, "\r\n"). */
 	if (o->len > from && memchr(o->data + from, '\r', o->len - from))
 		o->len = from + line_ends(o->data + from, o->len - from);
+	if (cdata && o->len == from) {
+		/* Nothing to hand on (controls, all dropped): no section
+		 * either, which would come between a '\r' and the '\n'
+		 * that the next bytes may bring. */
+		o->len = from - 9;
+		o->data[o->len] = '\0';
+		return 0;
+	}
 	return cdata ? chorus_buf_adds(o, "]]>") : 0;
 }
 
@@ -2363,9 +2404,12 @@ static const char *safe_cut(const char *p, const char *stop)
 {
 	const char *s, *from = stop - p > 48 ? stop - 48 : p;
 
-	/* A '\r' waits for the next bytes: "\r\n" is one line end. */
-	if (stop > p && stop[-1] == '\r')
-		return stop - 1;
+	/* A '\r' waits for the next bytes: "\r\n" is one line end, also
+	 * with control characters between them, which are dropped. */
+	for (s = stop; s > p && dropped_control((unsigned char)s[-1]); s--)
+		;
+	if (s > p && s[-1] == '\r')
+		return s - 1;
 
 	for (s = stop; s > from;) {
 		s--;
@@ -2511,12 +2555,24 @@ static int filter_push(struct feed_xml *x, const char *data, size_t len,
 			if (!rc &&
 			    ((rc = splice(x, &run, p, (size_t)(cut - p), NULL,
 					  0)) ||
-			     (rc = body_text(x, data, p, cut, &x->obuf, 1))))
+			     (rc = body_text(x, data, after_cr(x, data, p, cut),
+					     cut, &x->obuf, 1))))
 				return rc;
 			text = NULL;
 			p = cut;
-			if (!q && cut < stop)
+			if (!q && cut < stop) {
+				/* A '\r' held back with control characters
+				 * after it (safe_cut()): they are dropped now,
+				 * so that only the '\r' is carried. */
+				if (*cut == '\r' && stop - cut > 1) {
+					report_once(
+					    x, &x->ctl_reported,
+					    filter_line(x, data, cut + 1),
+					    "control characters dropped");
+					stop = cut + 1;
+				}
 				goto keep;
+			}
 			continue;
 		}
 		if (c >= 0x80) {
