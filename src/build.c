@@ -296,9 +296,6 @@ out:
 	return rc;
 }
 
-/* An ingest storing at least this many articles makes a large commit. */
-#define LARGE_INGEST 4096
-
 int chorus_build_ingest(const struct chorus_site *site, struct chorus_store *st,
 			struct chorus_build_stats *stats,
 			struct chorus_report *report, struct chorus_err *err)
@@ -316,11 +313,9 @@ int chorus_build_ingest(const struct chorus_site *site, struct chorus_store *st,
 		chorus_report_progress(report, "reading", (long)i + 1,
 				       (long)names.n);
 	}
-	/* Thousands of articles stored are megabytes of texts to write
-	 * and checkpoint (store.h). */
-	if (!rc && stats->articles_new + stats->articles_changed - stored >=
-		       LARGE_INGEST)
-		chorus_store_expect_large_commit(st);
+	if (!rc)
+		chorus_store_expect_articles(
+		    st, stats->articles_new + stats->articles_changed - stored);
 	if (!rc)
 		rc = chorus_store_commit(st, err);
 	else if (rc != CHORUS_ENOTFOUND && rc != CHORUS_EIO)

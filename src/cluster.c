@@ -2802,9 +2802,6 @@ static int reserve_for(struct clusterer *cl, size_t n)
 	return rc ? chorus_err_set(cl->err, rc, "out of memory") : 0;
 }
 
-/* A run of at least this many articles makes a large commit. */
-#define LARGE_RUN 4096
-
 /* Every unassigned article through the pipeline, in the store's order. */
 static int assign_pending(struct clusterer *cl)
 {
@@ -2815,10 +2812,8 @@ static int assign_pending(struct clusterer *cl)
 	int rc = chorus_store_pending_ids(cl->st, &ids, &n, cl->err), wrc;
 
 	memset(&p, 0, sizeof(p));
-	/* Thousands of articles write a feature blob of 1 KB each and more:
-	 * megabytes for the commit to write and checkpoint (store.h). */
-	if (!rc && n >= LARGE_RUN)
-		chorus_store_expect_large_commit(cl->st);
+	if (!rc)
+		chorus_store_expect_articles(cl->st, n);
 	if (!rc)
 		rc = pipeline_start(&p, cl);
 	/* A writing thread only where the workers could share the

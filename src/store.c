@@ -90,7 +90,7 @@ struct chorus_store {
 	char *path;
 	int secure_delete; /* before chorus_store_bulk_writes(); -1: not bulk */
 	sqlite3_stmt *cached[N_CACHED];
-	/* chorus_store_expect_large_commit() in the open transaction */
+	/* chorus_store_expect_articles() in the open transaction */
 	int big;
 };
 
@@ -411,9 +411,13 @@ static int sqlite_fd(const char *file)
 	return fd;
 }
 
-void chorus_store_expect_large_commit(struct chorus_store *st)
+/* A transaction writing this many articles makes a large commit. */
+#define LARGE_COMMIT_ARTICLES 4096
+
+void chorus_store_expect_articles(struct chorus_store *st, size_t n)
 {
-	st->big = 1;
+	if (n >= LARGE_COMMIT_ARTICLES)
+		st->big = 1;
 }
 
 /* Hints the database and its WAL every FLUSH_NS during a large commit. */
@@ -451,7 +455,7 @@ static void *flusher_main(void *arg)
 }
 
 /*
- * A large transaction's commit (chorus_store_expect_large_commit()): a
+ * A large transaction's commit (chorus_store_expect_articles()): a
  * thread asks for the WAL's pages and then the database's to be written
  * while the commit writes its last frames and the checkpoint copies them,
  * so that the checkpoint's two syncs wait less.

@@ -91,8 +91,8 @@ struct chorus_cluster_stats {
  * assignments, feature blobs and new stories behind it, in order (SQLite
  * serialises their statements with this thread's): st must not be used by
  * yet another thread meanwhile. The result does not depend on the
- * threads' timing. A run of thousands of articles marks the caller's
- * transaction as a large commit (chorus_store_expect_large_commit()).
+ * threads' timing. The run tells the store how many articles the
+ * caller's transaction will write (chorus_store_expect_articles()).
  */
 int chorus_cluster_run(struct chorus_store *st,
 		       const struct chorus_cluster_options *opt,

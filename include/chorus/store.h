@@ -90,14 +90,15 @@ void chorus_store_rollback(struct chorus_store *st);
  */
 int chorus_store_spill(struct chorus_store *st, struct chorus_err *err);
 /*
- * The open transaction writes much (a clustering run of thousands of
- * articles: hundreds of megabytes): its commit has the kernel start
- * writing the WAL and the database while it writes and checkpoints them
- * (Linux; elsewhere nothing), not all at the checkpoint's two syncs.
- * Durability is as without: the syncs only find less to do. Holds until
- * the transaction commits or rolls back.
+ * The open transaction will write about n articles (stored, or clustered:
+ * a feature blob of 1 KB each and more). Thousands are a large commit,
+ * hundreds of megabytes: it has the kernel start writing the WAL and the
+ * database while it writes and checkpoints them (Linux; elsewhere
+ * nothing), not all at the checkpoint's two syncs. Durability is as
+ * without: the syncs only find less to do. Holds until the transaction
+ * commits or rolls back.
  */
-void chorus_store_expect_large_commit(struct chorus_store *st);
+void chorus_store_expect_articles(struct chorus_store *st, size_t n);
 /*
  * This connection's writes in bulk (bulk 1) or as usual (0, the default),
  * at once, also inside a transaction: in bulk, foreign keys are not

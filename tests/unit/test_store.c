@@ -406,9 +406,9 @@ static size_t story_count(const char *path)
 
 /*
  * A large commit changes nothing a reader or a rollback sees: the
- * transaction commits (its flushing thread and all) or rolls back whole,
- * and no descriptor outlives the store (the writeback hints use SQLite's
- * own, found by inode, and close none).
+ * transaction commits (its flushing thread and all: a transaction said to write
+ * 100,000 articles) or rolls back whole, and no descriptor outlives the store
+ * (the writeback hints use SQLite's own, found by inode, and close none).
  */
 static void test_store_large_commit(void **state)
 {
@@ -421,7 +421,7 @@ static void test_store_large_commit(void **state)
 	assert_true(fds > 0);
 	assert_int_equal(chorus_store_open(&st, db_path, NULL), 0);
 	assert_int_equal(chorus_store_begin(st, NULL), 0);
-	chorus_store_expect_large_commit(st);
+	chorus_store_expect_articles(st, 100000);
 	for (i = 0; i < 200; i++) {
 		char uuid[32];
 
@@ -434,7 +434,7 @@ static void test_store_large_commit(void **state)
 	assert_int_equal(chorus_store_story_new(st, "urn:uuid:gone", "Gone",
 						"gone", &id, NULL),
 			 0);
-	chorus_store_expect_large_commit(st);
+	chorus_store_expect_articles(st, 100000);
 	chorus_store_rollback(st);
 	/* The next commit after a rollback is an ordinary one again. */
 	assert_int_equal(chorus_store_begin(st, NULL), 0);
